@@ -1,0 +1,19 @@
+//! The sans-IO core of callkit: the protocol of Tencent RTC CallKit's server REST APIs
+//! with no I/O, no clock and no random numbers inside.
+//!
+//! * [`usersig`]: TLSSigAPIv2 UserSig and PrivateMapKey generation and verification, and
+//!   an admin signer that reuses its UserSig until shortly before it expires.
+//! * [`callback`]: the seven callback-configuration endpoints (v1 and v4) as declarations;
+//!   requests are built as values ([`request::HttpRequest`]) and responses parsed from
+//!   `(status, body bytes)`.
+//! * [`webhook`]: the callbacks CallKit sends to the app, parsed into typed events.
+//!
+//! Time (`now`) and the request's `random` are always arguments.
+#![cfg_attr(not(feature = "std"), no_std)]
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+extern crate alloc;
+
+pub mod secret;
+pub mod usersig;

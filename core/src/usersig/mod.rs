@@ -1,0 +1,1 @@
+//! UserSig (TLSSigAPIv2). Filled in by the usersig work.
