@@ -79,10 +79,12 @@ pub(crate) fn int<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i128>, D::Er
             Ok(Some(i128::from(v)))
         }
         fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
-            // Only whole numbers that an i64 or u64 could hold; `as` saturates, so check
-            // the bounds first.
-            if v.fract() == 0.0 && (-9.3e18..=1.8e19).contains(&v) {
-                Ok(Some(v as i128))
+            // Only whole numbers that an i64 or u64 could hold. `as` saturates and drops
+            // the fraction, so a value is whole iff converting back gives it again
+            // (no `f64::fract` without std).
+            let whole = v as i128;
+            if (-9.3e18..=1.8e19).contains(&v) && whole as f64 == v {
+                Ok(Some(whole))
             } else {
                 Err(E::invalid_value(de::Unexpected::Float(v), &self))
             }
