@@ -2,8 +2,8 @@
 //! the replies each rejection produces.
 
 use callkit_core::webhook::{
-    ack, parse, reply_for, CallbackToken, Event, Generation, WebhookConfig, WebhookError,
-    WebhookErrorKind, V1_ACK, V4_ACK,
+    CallbackToken, Event, Generation, V1_ACK, V4_ACK, WebhookConfig, WebhookError,
+    WebhookErrorKind, ack, parse, reply_for,
 };
 
 const APP: u64 = 1400000000;
@@ -57,7 +57,10 @@ fn a_wrong_sign_is_refused_and_the_token_never_shows() {
     let (_, body) = err.response();
     let shown = format!("{err} {err:?} {}", String::from_utf8_lossy(&body));
     assert!(!shown.contains(TOKEN), "{shown}");
-    assert!(!shown.contains(DOC_SIGN), "the expected Sign must not leak: {shown}");
+    assert!(
+        !shown.contains(DOC_SIGN),
+        "the expected Sign must not leak: {shown}"
+    );
     assert!(!format!("{:?}", signed_config()).contains(TOKEN));
 }
 
@@ -71,9 +74,19 @@ fn a_sign_for_another_time_is_refused() {
 
 #[test]
 fn with_a_token_the_signature_is_required() {
-    for extra in ["", &format!("&Sign={DOC_SIGN}"), &format!("&RequestTime={DOC_TIME}")] {
-        let err = parse("POST", &v4_query(extra), V4_BODY, &signed_config(), DOC_TIME)
-            .unwrap_err();
+    for extra in [
+        "",
+        &format!("&Sign={DOC_SIGN}"),
+        &format!("&RequestTime={DOC_TIME}"),
+    ] {
+        let err = parse(
+            "POST",
+            &v4_query(extra),
+            V4_BODY,
+            &signed_config(),
+            DOC_TIME,
+        )
+        .unwrap_err();
         assert_eq!(err.kind(), &WebhookErrorKind::MissingSignature, "{extra}");
         assert_eq!(err.status(), 401);
     }
@@ -90,8 +103,14 @@ fn without_a_token_no_signature_is_needed_and_a_present_one_is_ignored() {
 #[test]
 fn the_sdkappid_must_be_ours() {
     let config = WebhookConfig::new(APP);
-    let err = parse("POST", "SdkAppid=1400000001&CallbackCommand=x", b"{}", &config, 0)
-        .unwrap_err();
+    let err = parse(
+        "POST",
+        "SdkAppid=1400000001&CallbackCommand=x",
+        b"{}",
+        &config,
+        0,
+    )
+    .unwrap_err();
     assert_eq!(
         err.kind(),
         &WebhookErrorKind::SdkAppIdMismatch {
@@ -103,19 +122,34 @@ fn the_sdkappid_must_be_ours() {
     assert_eq!(err.generation(), Some(Generation::V4));
 
     let err = parse("POST", "command=cancel", b"{}", &config, 0).unwrap_err();
-    assert_eq!(err.kind(), &WebhookErrorKind::MissingParameter { name: "sdkappid" });
+    assert_eq!(
+        err.kind(),
+        &WebhookErrorKind::MissingParameter { name: "sdkappid" }
+    );
     let err = parse("POST", "sdkappid=14e8&command=cancel", b"{}", &config, 0).unwrap_err();
     assert!(matches!(
         err.kind(),
-        WebhookErrorKind::InvalidParameter { name: "sdkappid", .. }
+        WebhookErrorKind::InvalidParameter {
+            name: "sdkappid",
+            ..
+        }
     ));
 }
 
 #[test]
 fn the_sdkappid_is_checked_before_the_body_is_read() {
-    let err = parse("POST", "sdkappid=1&command=cancel", b"not json", &WebhookConfig::new(APP), 0)
-        .unwrap_err();
-    assert!(matches!(err.kind(), WebhookErrorKind::SdkAppIdMismatch { .. }));
+    let err = parse(
+        "POST",
+        "sdkappid=1&command=cancel",
+        b"not json",
+        &WebhookConfig::new(APP),
+        0,
+    )
+    .unwrap_err();
+    assert!(matches!(
+        err.kind(),
+        WebhookErrorKind::SdkAppIdMismatch { .. }
+    ));
 }
 
 #[test]
@@ -124,10 +158,19 @@ fn only_post_is_allowed() {
         let err = parse(method, &v4_query(""), V4_BODY, &WebhookConfig::new(APP), 0).unwrap_err();
         assert_eq!(err.status(), 405, "{method}");
     }
-    let err = parse("PUT", "sdkappid=1&command=x", b"{}", &WebhookConfig::new(1), 0).unwrap_err();
+    let err = parse(
+        "PUT",
+        "sdkappid=1&command=x",
+        b"{}",
+        &WebhookConfig::new(1),
+        0,
+    )
+    .unwrap_err();
     assert_eq!(
         err.kind(),
-        &WebhookErrorKind::MethodNotAllowed { method: "PUT".into() }
+        &WebhookErrorKind::MethodNotAllowed {
+            method: "PUT".into()
+        }
     );
 }
 
@@ -190,7 +233,13 @@ fn both_query_casings_are_read() {
 #[test]
 fn duplicate_and_missing_commands_are_errors() {
     let config = WebhookConfig::new(APP);
-    let dup = parse("POST", &format!("{}&sdkappid=1", v4_query("")), V4_BODY, &config, 0);
+    let dup = parse(
+        "POST",
+        &format!("{}&sdkappid=1", v4_query("")),
+        V4_BODY,
+        &config,
+        0,
+    );
     assert!(matches!(
         dup.unwrap_err().kind(),
         WebhookErrorKind::DuplicateParameter { .. }
@@ -198,19 +247,37 @@ fn duplicate_and_missing_commands_are_errors() {
     let err = parse("POST", &format!("sdkappid={APP}"), b"{}", &config, 0).unwrap_err();
     assert_eq!(err.kind(), &WebhookErrorKind::UnknownGeneration);
     assert_eq!(err.generation(), None);
-    let err =
-        parse("POST", &format!("sdkappid={APP}&command=a&CallbackCommand=b"), b"{}", &config, 0)
-            .unwrap_err();
+    let err = parse(
+        "POST",
+        &format!("sdkappid={APP}&command=a&CallbackCommand=b"),
+        b"{}",
+        &config,
+        0,
+    )
+    .unwrap_err();
     assert_eq!(err.kind(), &WebhookErrorKind::AmbiguousGeneration);
-    let err = parse("POST", &format!("sdkappid={APP}&command="), b"{}", &config, 0).unwrap_err();
-    assert_eq!(err.kind(), &WebhookErrorKind::MissingParameter { name: "command" });
+    let err = parse(
+        "POST",
+        &format!("sdkappid={APP}&command="),
+        b"{}",
+        &config,
+        0,
+    )
+    .unwrap_err();
+    assert_eq!(
+        err.kind(),
+        &WebhookErrorKind::MissingParameter { name: "command" }
+    );
 }
 
 #[test]
 fn replies_have_each_generations_shape() {
     assert_eq!(ack(Generation::V1), (200, V1_ACK.to_vec()));
     assert_eq!(V1_ACK, br#"{"ErrorCode":0,"ErrorMessage":"Success"}"#);
-    assert_eq!(V4_ACK, br#"{"ActionStatus":"OK","ErrorInfo":"","ErrorCode":0}"#);
+    assert_eq!(
+        V4_ACK,
+        br#"{"ActionStatus":"OK","ErrorInfo":"","ErrorCode":0}"#
+    );
 
     let config = WebhookConfig::new(APP);
     let ok = parse("POST", &v4_query(""), V4_BODY, &config, 0);

@@ -2,8 +2,8 @@
 //! `parse` as received, and checked field by field against the values the docs show.
 
 use callkit_core::webhook::{
-    parse, ActionType, CallResult, CallType, Event, MediaType, OptPlatform, Payload, Role,
-    RoomIdType, UserStatus, V1Command, V1Kind, WebhookConfig, WebhookErrorKind,
+    ActionType, CallResult, CallType, Event, MediaType, OptPlatform, Payload, Role, RoomIdType,
+    UserStatus, V1Command, V1Kind, WebhookConfig, WebhookErrorKind, parse,
 };
 
 const V1_APP: u64 = 8888888;
@@ -14,13 +14,26 @@ fn v1(command: &str, body: &str) -> Result<Event, callkit_core::webhook::Webhook
     let query = format!(
         "sdkappid=8888888&command={command}&contenttype=json&clientip=127.0.0.1&optplatform=iOS"
     );
-    parse("POST", &query, body.as_bytes(), &WebhookConfig::new(V1_APP), 0)
+    parse(
+        "POST",
+        &query,
+        body.as_bytes(),
+        &WebhookConfig::new(V1_APP),
+        0,
+    )
 }
 
 fn v4(command: &str, body: &str) -> Result<Event, callkit_core::webhook::WebhookError> {
-    let query =
-        format!("{V4_QUERY_PREFIX}{command}&contenttype=json&ClientIP=10.0.0.1&OptPlatform=Android");
-    parse("POST", &query, body.as_bytes(), &WebhookConfig::new(V4_APP), 0)
+    let query = format!(
+        "{V4_QUERY_PREFIX}{command}&contenttype=json&ClientIP=10.0.0.1&OptPlatform=Android"
+    );
+    parse(
+        "POST",
+        &query,
+        body.as_bytes(),
+        &WebhookConfig::new(V4_APP),
+        0,
+    )
 }
 
 // §6.1, verbatim (line break as printed).
@@ -54,7 +67,9 @@ const MEMBER_EXAMPLE_AS_PUBLISHED: &str = r#"{"CallbackCommand":"Call.CallbackAf
 
 /// The published example with the one missing comma put back (before the last line).
 fn corrected(published: &str) -> String {
-    let at = published.rfind("\n \"EventTime\"").expect("example has an EventTime line");
+    let at = published
+        .rfind("\n \"EventTime\"")
+        .expect("example has an EventTime line");
     format!("{},{}", &published[..at], &published[at..])
 }
 
@@ -113,7 +128,8 @@ fn v1_call_event_example() {
 
 #[test]
 fn v1_table_spellings_read_like_the_example_spellings() {
-    let body = r#"{"MediaType":"Video","CallType":"Group","Role":"Callee","CallResult":"Not_answer"}"#;
+    let body =
+        r#"{"MediaType":"Video","CallType":"Group","Role":"Callee","CallResult":"Not_answer"}"#;
     let Payload::V1(cb) = v1("not_answer", body).unwrap().payload else {
         panic!()
     };
@@ -137,7 +153,11 @@ fn v4_start_call_example() {
     };
     let info = &start.call_info;
     assert_eq!(info.call_id, "055662e1-bc8a-469c-a334-1126c8c17d58");
-    assert_eq!(info.media_type, Some(MediaType::Audio), "from CallMediaType");
+    assert_eq!(
+        info.media_type,
+        Some(MediaType::Audio),
+        "from CallMediaType"
+    );
     assert_eq!(info.chat_group_id, "");
     assert_eq!(info.room_id, "");
     assert_eq!(info.room_id_type, Some(RoomIdType::Numeric));
@@ -158,7 +178,9 @@ fn v4_start_call_example() {
 
 #[test]
 fn v4_start_call_with_the_tables_media_type_key() {
-    let body = START_EXAMPLE.replace("CallMediaType", "MediaType").replace("Audio", "Video");
+    let body = START_EXAMPLE
+        .replace("CallMediaType", "MediaType")
+        .replace("Audio", "Video");
     let Payload::StartCall(start) = v4("Call.CallbackAfterStartCall", &body).unwrap().payload
     else {
         panic!()
@@ -170,7 +192,12 @@ fn v4_start_call_with_the_tables_media_type_key() {
 fn published_end_call_example_is_rejected_naming_the_spot() {
     let err = v4("Call.CallbackAfterEndCall", END_EXAMPLE_AS_PUBLISHED).unwrap_err();
     assert_eq!(err.status(), 400);
-    let WebhookErrorKind::InvalidJson { line, column, message } = err.kind() else {
+    let WebhookErrorKind::InvalidJson {
+        line,
+        column,
+        message,
+    } = err.kind()
+    else {
         panic!("{err:?}")
     };
     // The missing comma: serde_json stops at the `"` that opens "EventTime" on line 5.
@@ -183,7 +210,11 @@ fn published_end_call_example_is_rejected_naming_the_spot() {
 
 #[test]
 fn corrected_end_call_example_parses_to_the_documented_values() {
-    let event = v4("Call.CallbackAfterEndCall", &corrected(END_EXAMPLE_AS_PUBLISHED)).unwrap();
+    let event = v4(
+        "Call.CallbackAfterEndCall",
+        &corrected(END_EXAMPLE_AS_PUBLISHED),
+    )
+    .unwrap();
     let Payload::EndCall(end) = &event.payload else {
         panic!("{event:?}")
     };
@@ -213,7 +244,11 @@ fn end_call_offline_result() {
 
 #[test]
 fn published_member_changed_example_is_rejected_naming_the_spot() {
-    let err = v4("Call.CallbackAfterMemberChanged", MEMBER_EXAMPLE_AS_PUBLISHED).unwrap_err();
+    let err = v4(
+        "Call.CallbackAfterMemberChanged",
+        MEMBER_EXAMPLE_AS_PUBLISHED,
+    )
+    .unwrap_err();
     let WebhookErrorKind::InvalidJson { line, column, .. } = err.kind() else {
         panic!("{err:?}")
     };
@@ -229,7 +264,9 @@ fn published_member_changed_example_is_rejected_naming_the_spot() {
 #[test]
 fn corrected_member_changed_example_parses_to_the_documented_values() {
     let body = corrected(MEMBER_EXAMPLE_AS_PUBLISHED);
-    let Payload::MemberChanged(m) = v4("Call.CallbackAfterMemberChanged", &body).unwrap().payload
+    let Payload::MemberChanged(m) = v4("Call.CallbackAfterMemberChanged", &body)
+        .unwrap()
+        .payload
     else {
         panic!()
     };
@@ -239,7 +276,11 @@ fn corrected_member_changed_example_parses_to_the_documented_values() {
     assert_eq!(m.users[1].status, Some(UserStatus::Calling));
     assert_eq!(m.changed.len(), 1);
     assert_eq!(m.changed[0].user_id, "user2");
-    assert_eq!(m.changed[0].action, Some(ActionType::Accept), "Answer = Accept");
+    assert_eq!(
+        m.changed[0].action,
+        Some(ActionType::Accept),
+        "Answer = Accept"
+    );
     assert_eq!(m.event_time.unwrap().as_millis(), 1_740_464_128_807);
 }
 
@@ -265,8 +306,9 @@ fn member_changed_every_documented_action_spelling() {
         let body = format!(
             r#"{{"CallId":"c","ChangedUserList":[{{"User_Account":"u","ActionType":"{spelling}"}}]}}"#
         );
-        let Payload::MemberChanged(m) =
-            v4("Call.CallbackAfterMemberChanged", &body).unwrap().payload
+        let Payload::MemberChanged(m) = v4("Call.CallbackAfterMemberChanged", &body)
+            .unwrap()
+            .payload
         else {
             panic!()
         };
@@ -285,8 +327,9 @@ fn user_account_as_any_json_number_is_kept_as_text() {
     ];
     for (json, want) in cases {
         let body = format!(r#"{{"UserList":[{{"User_Account":{json}}}]}}"#);
-        let Payload::MemberChanged(m) =
-            v4("Call.CallbackAfterMemberChanged", &body).unwrap().payload
+        let Payload::MemberChanged(m) = v4("Call.CallbackAfterMemberChanged", &body)
+            .unwrap()
+            .payload
         else {
             panic!()
         };
@@ -310,7 +353,10 @@ fn an_unknown_v4_command_is_kept_with_its_body() {
 #[test]
 fn a_body_command_that_differs_from_the_query_is_rejected() {
     let err = v4("Call.CallbackAfterEndCall", START_EXAMPLE).unwrap_err();
-    assert!(matches!(err.kind(), WebhookErrorKind::CommandMismatch { .. }), "{err:?}");
+    assert!(
+        matches!(err.kind(), WebhookErrorKind::CommandMismatch { .. }),
+        "{err:?}"
+    );
     assert_eq!(err.status(), 400);
 }
 

@@ -14,7 +14,7 @@
 //! a token is configured, `Sign`/`RequestTime` (401/403), then the body (400). The body
 //! is parsed only after the request is authenticated.
 //!
-//! Reading is lenient where the docs disagree (see [`values`](self#types) and the field
+//! Reading is lenient where the docs disagree (see [the types](self#types) and the field
 //! docs): enum spellings, ids as strings or numbers, `MediaType`/`CallMediaType`, missing
 //! fields. Invalid JSON is never repaired: the published §6.5 and §6.6 examples, which
 //! lack a comma, are rejected with [`WebhookErrorKind::InvalidJson`] naming the line and
