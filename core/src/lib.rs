@@ -17,3 +17,4 @@ extern crate alloc;
 
 pub mod secret;
 pub mod usersig;
+pub mod webhook;

@@ -1,0 +1,262 @@
+//! The callbacks (webhooks) CallKit POSTs to the app, of both generations, as typed
+//! events: parsing and checking a received request ([`parse`]), the reply to send
+//! ([`reply_for`], [`WebhookError::response`]) and, for the emulator, writing a callback
+//! the way CallKit sends it ([`build`]). No I/O: the request arrives as method, raw query
+//! and body bytes, and `now` is an argument.
+//!
+//! | generation | query | commands |
+//! |---|---|---|
+//! | v1 (spec §6.1, §6.2) | `sdkappid, command, contenttype, clientip, optplatform` | the 25 [`V1Command`]s |
+//! | v4 (spec §6.3–6.6) | `SdkAppid, CallbackCommand, contenttype, ClientIP, OptPlatform` | `Call.CallbackAfter{StartCall,EndCall,MemberChanged}`; others kept as [`Payload::OtherV4`] |
+//!
+//! The generation is told by which command parameter the query has. Checks, in order:
+//! method `POST` (405), body size (413), query well-formed (400), SDKAppID (403), then, if
+//! a token is configured, `Sign`/`RequestTime` (401/403), then the body (400). The body
+//! is parsed only after the request is authenticated.
+//!
+//! Reading is lenient where the docs disagree (see [the types](self#types) and the field
+//! docs): enum spellings, ids as strings or numbers, `MediaType`/`CallMediaType`, missing
+//! fields. Invalid JSON is never repaired: the published §6.5 and §6.6 examples, which
+//! lack a comma, are rejected with [`WebhookErrorKind::InvalidJson`] naming the line and
+//! column. All times are [`Timestamp`]s in milliseconds.
+//!
+//! With the `std` feature, [`handle`] and [`http_reply_for`] work on `http` crate types.
+//!
+//! # Types
+//! Enums: [`V1Command`], [`MediaType`], [`CallType`], [`Role`], [`CallResult`],
+//! [`UserStatus`], [`ActionType`], [`OptPlatform`], [`RoomIdType`].
+
+mod auth;
+mod build;
+mod error;
+mod event;
+#[cfg(feature = "std")]
+mod http;
+mod lenient;
+mod query;
+mod reply;
+mod v1;
+mod v4;
+mod values;
+
+use alloc::string::String;
+use core::fmt;
+
+pub use auth::{CallbackToken, MAX_CLOCK_SKEW_SECS, sign};
+pub use build::{BuildError, OutgoingWebhook, build};
+pub use error::{WebhookError, WebhookErrorKind};
+pub use event::{Event, Payload};
+#[cfg(feature = "std")]
+pub use http::{ack_response, handle, handle_and_reply, http_reply_for};
+pub use reply::{V1_ACK, V4_ACK, ack, reply_for};
+pub use v1::{V1Callback, V1Command, V1Kind};
+pub use v4::{
+    CallInfo, CallMember, CallRecord, END_CALL, EndCall, MEMBER_CHANGED, MemberAction,
+    MemberChanged, START_CALL, StartCall,
+};
+pub use values::{
+    ActionType, CallResult, CallType, MediaType, OptPlatform, Role, RoomIdType, Timestamp,
+    UserStatus,
+};
+
+use error::clip;
+use query::Query;
+
+/// The two callback generations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[non_exhaustive]
+pub enum Generation {
+    /// The legacy callbacks (lower-case query, snake_case commands, seconds).
+    V1,
+    /// The Chat-style `Call.*` callbacks.
+    V4,
+}
+
+impl fmt::Display for Generation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Generation::V1 => "v1",
+            Generation::V4 => "v4",
+        })
+    }
+}
+
+/// What the receiving app knows about itself.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct WebhookConfig {
+    /// This app's SDKAppID; a callback naming another is refused.
+    pub sdkappid: u64,
+    /// The callback token, if one is configured; then `Sign` and `RequestTime` are
+    /// required and checked. Without one they are ignored (CallKit documents none).
+    pub token: Option<CallbackToken>,
+    /// The largest body accepted, in bytes.
+    pub max_body_bytes: usize,
+}
+
+impl WebhookConfig {
+    /// The default body cap: 64 KiB, far above any documented callback.
+    pub const DEFAULT_MAX_BODY_BYTES: usize = 64 * 1024;
+
+    /// A configuration for `sdkappid`, with no token and the default body cap.
+    pub fn new(sdkappid: u64) -> Self {
+        Self {
+            sdkappid,
+            token: None,
+            max_body_bytes: Self::DEFAULT_MAX_BODY_BYTES,
+        }
+    }
+
+    /// Requires and checks `Sign`/`RequestTime` with this token.
+    pub fn with_token(mut self, token: CallbackToken) -> Self {
+        self.token = Some(token);
+        self
+    }
+
+    /// Sets the body cap.
+    pub fn with_max_body_bytes(mut self, max: usize) -> Self {
+        self.max_body_bytes = max;
+        self
+    }
+}
+
+/// Reads and checks one callback request: `method`, the raw (still percent-encoded)
+/// `query` without `?`, the `body`, and `now` in Unix seconds (used only for the
+/// `RequestTime` check).
+///
+/// ```
+/// use callkit_core::webhook::{parse, Payload, ActionType, WebhookConfig};
+///
+/// let config = WebhookConfig::new(1400000000);
+/// let query = "SdkAppid=1400000000&CallbackCommand=Call.CallbackAfterMemberChanged\
+///              &contenttype=json&ClientIP=127.0.0.1&OptPlatform=iOS";
+/// let body = br#"{"CallbackCommand":"Call.CallbackAfterMemberChanged","CallId":"c1",
+///   "UserList":[{"User_Account":"user2","Status":"Calling"}],
+///   "ChangedUserList":[{"User_Account":"user2","ActionType":"Accept"}],
+///   "EventTime":1740464128807}"#;
+///
+/// let event = parse("POST", query, body, &config, 1_740_464_129).unwrap();
+/// let Payload::MemberChanged(changed) = &event.payload else { panic!() };
+/// assert_eq!(changed.changed[0].action, Some(ActionType::Accept));
+/// assert_eq!(changed.event_time.unwrap().as_secs(), 1_740_464_128);
+///
+/// // A request for another app is refused, with a reply in the sender's shape.
+/// let err = parse("POST", &query.replace("1400000000", "1"), body, &config, 0).unwrap_err();
+/// assert_eq!(err.status(), 403);
+/// ```
+pub fn parse(
+    method: &str,
+    query: &str,
+    body: &[u8],
+    config: &WebhookConfig,
+    now: u64,
+) -> Result<Event, WebhookError> {
+    let generation = query::sniff_generation(query);
+    let fail = |kind| WebhookError::new(generation, kind);
+
+    if method != "POST" {
+        return Err(fail(WebhookErrorKind::MethodNotAllowed {
+            method: clip(method, 32),
+        }));
+    }
+    if body.len() > config.max_body_bytes {
+        return Err(fail(WebhookErrorKind::BodyTooLarge {
+            len: body.len(),
+            max: config.max_body_bytes,
+        }));
+    }
+    let q = Query::parse(query).map_err(fail)?;
+    let generation = q.generation().map_err(fail)?;
+    let fail = |kind| WebhookError::new(Some(generation), kind);
+
+    let sdkappid = match q.sdkappid.as_deref() {
+        None | Some("") => {
+            return Err(fail(WebhookErrorKind::MissingParameter {
+                name: "sdkappid",
+            }));
+        }
+        Some(s) => s.parse::<u64>().map_err(|_| {
+            fail(WebhookErrorKind::InvalidParameter {
+                name: "sdkappid",
+                reason: "not a decimal number",
+            })
+        })?,
+    };
+    if sdkappid != config.sdkappid {
+        return Err(fail(WebhookErrorKind::SdkAppIdMismatch {
+            expected: config.sdkappid,
+            received: sdkappid,
+        }));
+    }
+    if let Some(token) = &config.token {
+        auth::verify(token, q.sign.as_deref(), q.request_time.as_deref(), now).map_err(fail)?;
+    }
+
+    let payload = match generation {
+        Generation::V1 => parse_v1(q.command.as_deref().unwrap_or(""), body),
+        Generation::V4 => parse_v4(q.callback_command.as_deref().unwrap_or(""), body),
+    }
+    .map_err(fail)?;
+
+    Ok(Event {
+        sdkappid,
+        client_ip: q.client_ip.filter(|s| !s.is_empty()),
+        platform: q
+            .platform
+            .filter(|s| !s.is_empty())
+            .map(|p| OptPlatform::from_wire(&p)),
+        payload,
+    })
+}
+
+fn json<'a, T: serde::Deserialize<'a>>(body: &'a [u8]) -> Result<T, WebhookErrorKind> {
+    serde_json::from_slice(body).map_err(|e| WebhookErrorKind::from_json(&e))
+}
+
+fn parse_v1(command: &str, body: &[u8]) -> Result<Payload, WebhookErrorKind> {
+    if command.is_empty() {
+        return Err(WebhookErrorKind::MissingParameter { name: "command" });
+    }
+    let wire: v1::Wire = json(body)?;
+    Ok(Payload::V1(V1Callback::from_wire(
+        V1Command::from_wire(command),
+        wire,
+    )))
+}
+
+fn parse_v4(command: &str, body: &[u8]) -> Result<Payload, WebhookErrorKind> {
+    if command.is_empty() {
+        return Err(WebhookErrorKind::MissingParameter {
+            name: "CallbackCommand",
+        });
+    }
+    // The body repeats the command; a different one means a confused or forged sender.
+    let check = |in_body: Option<&str>| match in_body {
+        Some(b) if !b.eq_ignore_ascii_case(command) => Err(WebhookErrorKind::CommandMismatch {
+            query: clip(command, 64),
+            body: clip(b, 64),
+        }),
+        _ => Ok(()),
+    };
+    let is = |known: &str| command.eq_ignore_ascii_case(known);
+    if is(START_CALL) {
+        let wire: v4::StartCallWire = json(body)?;
+        check(wire.command.as_deref())?;
+        Ok(Payload::StartCall(StartCall::from_wire(wire)))
+    } else if is(END_CALL) {
+        let wire: v4::EndCallWire = json(body)?;
+        check(wire.command.as_deref())?;
+        Ok(Payload::EndCall(EndCall::from_wire(wire)))
+    } else if is(MEMBER_CHANGED) {
+        let wire: v4::MemberChangedWire = json(body)?;
+        check(wire.command.as_deref())?;
+        Ok(Payload::MemberChanged(MemberChanged::from_wire(wire)))
+    } else {
+        let value: serde_json::Value = json(body)?;
+        check(value.get("CallbackCommand").and_then(|c| c.as_str()))?;
+        Ok(Payload::OtherV4 {
+            command: String::from(command),
+            body: value,
+        })
+    }
+}
