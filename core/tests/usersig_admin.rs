@@ -35,8 +35,16 @@ fn reuses_until_expire_minus_margin_then_renews() {
     let renew_at = T0 + usersig::DEFAULT_EXPIRE - usersig::DEFAULT_REFRESH_MARGIN;
     assert_eq!(issued_at(&mut a, T0), T0);
     assert_eq!(issued_at(&mut a, T0 + 1), T0, "reused a second later");
-    assert_eq!(issued_at(&mut a, renew_at - 1), T0, "reused up to the margin");
-    assert_eq!(issued_at(&mut a, renew_at), renew_at, "renewed at the margin");
+    assert_eq!(
+        issued_at(&mut a, renew_at - 1),
+        T0,
+        "reused up to the margin"
+    );
+    assert_eq!(
+        issued_at(&mut a, renew_at),
+        renew_at,
+        "renewed at the margin"
+    );
     assert_eq!(a.issued_at(), Some(renew_at));
 }
 

@@ -137,7 +137,10 @@ fn verify_never_panics_on_json_shaped_garbage() {
             .replace('+', "*")
             .replace('/', "-")
             .replace('=', "_");
-        assert!(usersig::verify_user_sig(0, &key, "", &text, u64::MAX).is_err(), "{doc}");
+        assert!(
+            usersig::verify_user_sig(0, &key, "", &text, u64::MAX).is_err(),
+            "{doc}"
+        );
         assert!(
             usersig::verify_private_map_key(0, &key, "", Room::Numeric(0), &text, 0).is_err(),
             "{doc}"

@@ -42,7 +42,8 @@ impl Case {
         let room = if let Some(id) = i.get("roomid") {
             Some(OwnedRoom::Numeric(id.as_u64().unwrap().try_into().unwrap()))
         } else {
-            i.get("room_str").map(|s| OwnedRoom::Named(s.as_str().unwrap().to_owned()))
+            i.get("room_str")
+                .map(|s| OwnedRoom::Named(s.as_str().unwrap().to_owned()))
         };
         Case {
             id: entry["id"].as_str().unwrap().to_owned(),
@@ -96,8 +97,9 @@ impl Case {
         now: u64,
     ) -> Result<u64, VerifyError> {
         match self.room() {
-            None => usersig::verify_user_sig(sdkappid, key, identifier, text, now)
-                .map(|v| v.expires_at),
+            None => {
+                usersig::verify_user_sig(sdkappid, key, identifier, text, now).map(|v| v.expires_at)
+            }
             Some(room) => {
                 usersig::verify_private_map_key(sdkappid, key, identifier, room, text, now)
                     .map(|v| v.verified.expires_at)
@@ -132,14 +134,20 @@ fn portable_cases() -> Vec<(Value, Case)> {
             (e, case)
         })
         .collect();
-    assert!(cases.len() >= 14, "expected the portable vectors, got {}", cases.len());
+    assert!(
+        cases.len() >= 14,
+        "expected the portable vectors, got {}",
+        cases.len()
+    );
     cases
 }
 
 #[test]
 fn our_output_decodes_to_the_canonical_fields_of_every_portable_vector() {
     for (entry, case) in portable_cases() {
-        let sig = case.generate().unwrap_or_else(|e| panic!("{}: {e}", case.id));
+        let sig = case
+            .generate()
+            .unwrap_or_else(|e| panic!("{}: {e}", case.id));
         let decoded = decode_independently(sig.as_str());
         assert_eq!(decoded, entry["canonical"]["decoded"], "{}", case.id);
         if let Some(hex) = entry["canonical"].get("userbuf_hex") {
@@ -151,9 +159,19 @@ fn our_output_decodes_to_the_canonical_fields_of_every_portable_vector() {
         }
         // Our profile: stored zlib (78 01) and no escaping beyond what JSON requires.
         let raw = STANDARD
-            .decode(sig.as_str().replace('*', "+").replace('-', "/").replace('_', "="))
+            .decode(
+                sig.as_str()
+                    .replace('*', "+")
+                    .replace('-', "/")
+                    .replace('_', "="),
+            )
             .unwrap();
-        assert_eq!(&raw[..3], &[0x78, 0x01, 0x01], "{}: one final stored block", case.id);
+        assert_eq!(
+            &raw[..3],
+            &[0x78, 0x01, 0x01],
+            "{}: one final stored block",
+            case.id
+        );
     }
 }
 
@@ -215,7 +233,8 @@ fn expiry_is_inclusive_of_the_last_second() {
             let text = entry["outputs"][imp]["usersig"].as_str().unwrap();
             let what = format!("{} {imp}", case.id);
             assert!(
-                case.verify(text, case.sdkappid, &case.key, &case.identifier, last).is_ok(),
+                case.verify(text, case.sdkappid, &case.key, &case.identifier, last)
+                    .is_ok(),
                 "{what}"
             );
             assert_eq!(
@@ -315,7 +334,11 @@ fn every_flipped_byte_of_every_official_output_is_refused() {
                     if got.is_ok() {
                         assert_ne!(original, ours.as_str(), "{} ours, byte {i}", case.id);
                         let same = decode_independently(&flipped) == decode_independently(original);
-                        assert!(same, "{} {imp} byte {i}: altered document accepted", case.id);
+                        assert!(
+                            same,
+                            "{} {imp} byte {i}: altered document accepted",
+                            case.id
+                        );
                     }
                 }
             }
@@ -383,14 +406,22 @@ fn omitted_empty_identifier_and_zero_expire_read_as_empty_and_zero() {
     assert!(usersig::verify_user_sig(1_400_000_000, &key, "a", &text, 1_700_000_000).is_ok());
     assert_eq!(
         usersig::verify_user_sig(1_400_000_000, &key, "a", &text, 1_700_000_001),
-        Err(VerifyError::Expired { expires_at: 1_700_000_000 })
+        Err(VerifyError::Expired {
+            expires_at: 1_700_000_000
+        })
     );
     // No TLS.sig at all.
     let zlib = miniz_oxide::deflate::compress_to_vec_zlib(br#"{"TLS.identifier":"a"}"#, 6);
-    let text = STANDARD.encode(zlib).replace('/', "-").replace('+', "*").replace('=', "_");
+    let text = STANDARD
+        .encode(zlib)
+        .replace('/', "-")
+        .replace('+', "*")
+        .replace('=', "_");
     assert_eq!(
         usersig::verify_user_sig(0, &key, "a", &text, 0),
-        Err(VerifyError::Undecodable(DecodeError::MissingField("TLS.sig")))
+        Err(VerifyError::Undecodable(DecodeError::MissingField(
+            "TLS.sig"
+        )))
     );
 }
 
@@ -399,14 +430,23 @@ fn undecodable_input_names_the_stage() {
     let key = SecretKey::new("k").unwrap();
     let verify = |text: &str| usersig::verify_user_sig(1, &key, "a", text, 0).unwrap_err();
     assert_eq!(verify(""), VerifyError::Undecodable(DecodeError::Base64));
-    assert_eq!(verify("eJ+r"), VerifyError::Undecodable(DecodeError::Base64));
+    assert_eq!(
+        verify("eJ+r"),
+        VerifyError::Undecodable(DecodeError::Base64)
+    );
     assert_eq!(verify("AAAA"), VerifyError::Undecodable(DecodeError::Zlib));
     let json_not_object = STANDARD
         .encode(miniz_oxide::deflate::compress_to_vec_zlib(b"[]", 6))
         .replace('=', "_");
-    assert_eq!(verify(&json_not_object), VerifyError::Undecodable(DecodeError::Json));
+    assert_eq!(
+        verify(&json_not_object),
+        VerifyError::Undecodable(DecodeError::Json)
+    );
     let bad_type = STANDARD
-        .encode(miniz_oxide::deflate::compress_to_vec_zlib(br#"{"TLS.time":"1"}"#, 6))
+        .encode(miniz_oxide::deflate::compress_to_vec_zlib(
+            br#"{"TLS.time":"1"}"#,
+            6,
+        ))
         .replace('=', "_")
         .replace('+', "*")
         .replace('/', "-");
@@ -455,7 +495,9 @@ fn generation_refuses_what_cannot_be_signed_safely() {
     let long = "a".repeat(usersig::MAX_IDENTIFIER_LEN + 1);
     assert_eq!(
         user(1, &long),
-        GenerateError::IdentifierTooLong { max: usersig::MAX_IDENTIFIER_LEN }
+        GenerateError::IdentifierTooLong {
+            max: usersig::MAX_IDENTIFIER_LEN
+        }
     );
     let pmk = |id: &str, room| {
         usersig::generate_private_map_key(1, &key, id, room, Privileges::ALL, 60, 0).unwrap_err()
@@ -463,7 +505,9 @@ fn generation_refuses_what_cannot_be_signed_safely() {
     let long_room = "r".repeat(usersig::MAX_ROOM_NAME_LEN + 1);
     assert_eq!(
         pmk("a", Room::Named(&long_room)),
-        GenerateError::RoomNameTooLong { max: usersig::MAX_ROOM_NAME_LEN }
+        GenerateError::RoomNameTooLong {
+            max: usersig::MAX_ROOM_NAME_LEN
+        }
     );
     assert_eq!(pmk("é", Room::Numeric(1)), GenerateError::NonAsciiAccount);
     assert_eq!(pmk("a", Room::Named("")), GenerateError::EmptyRoomName);

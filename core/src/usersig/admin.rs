@@ -4,10 +4,10 @@
 use alloc::string::String;
 use core::fmt;
 
+use super::DEFAULT_EXPIRE;
 use super::error::GenerateError;
 use super::signer::{Signer, check_identifier};
 use super::types::UserSig;
-use super::DEFAULT_EXPIRE;
 use crate::secret::SecretKey;
 
 /// Default refresh margin: a new UserSig is made one day before the cached one expires.
@@ -58,7 +58,11 @@ impl fmt::Debug for AdminSigner {
 impl AdminSigner {
     /// A signer for the admin account `identifier`, with the default lifetime
     /// ([`DEFAULT_EXPIRE`], 180 days) and margin ([`DEFAULT_REFRESH_MARGIN`], 1 day).
-    pub fn new(sdkappid: u64, key: &SecretKey, identifier: impl Into<String>) -> Result<Self, GenerateError> {
+    pub fn new(
+        sdkappid: u64,
+        key: &SecretKey,
+        identifier: impl Into<String>,
+    ) -> Result<Self, GenerateError> {
         let identifier = identifier.into();
         check_identifier(&identifier)?;
         Ok(Self {
@@ -87,7 +91,10 @@ impl AdminSigner {
     pub fn usersig(&mut self, now: u64) -> Result<&UserSig, GenerateError> {
         let entry = match self.cached.take() {
             Some((sig, issued)) if !self.due(issued, now) => (sig, issued),
-            _ => (self.signer.user_sig(&self.identifier, self.expire, now)?, now),
+            _ => (
+                self.signer.user_sig(&self.identifier, self.expire, now)?,
+                now,
+            ),
         };
         Ok(&self.cached.insert(entry).0)
     }

@@ -38,7 +38,9 @@ impl<'a> Document<'a> {
             .and_then(|doc| de.end().map(|()| doc))
             .map_err(|e| match (e.classify(), reading.get()) {
                 // A type error while a known field was being read: say which field.
-                (serde_json::error::Category::Data, Some(field)) => DecodeError::BadFieldType(field),
+                (serde_json::error::Category::Data, Some(field)) => {
+                    DecodeError::BadFieldType(field)
+                }
                 _ => DecodeError::Json,
             })?;
         Ok(doc)
@@ -136,8 +138,14 @@ mod tests {
         let cases: [(&[u8], DecodeError); 8] = [
             (br#"{"TLS.time":"5"}"#, DecodeError::BadFieldType(TIME)),
             (br#"{"TLS.expire":-1}"#, DecodeError::BadFieldType(EXPIRE)),
-            (br#"{"TLS.sdkappid":1.5}"#, DecodeError::BadFieldType(SDKAPPID)),
-            (br#"{"TLS.identifier":7}"#, DecodeError::BadFieldType(IDENTIFIER)),
+            (
+                br#"{"TLS.sdkappid":1.5}"#,
+                DecodeError::BadFieldType(SDKAPPID),
+            ),
+            (
+                br#"{"TLS.identifier":7}"#,
+                DecodeError::BadFieldType(IDENTIFIER),
+            ),
             (br#"{"TLS.sig":null}"#, DecodeError::BadFieldType(SIG)),
             (br#"{"TLS.time":1,"TLS.time":1}"#, DecodeError::Json),
             (br#"[1]"#, DecodeError::Json),

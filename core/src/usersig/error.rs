@@ -24,7 +24,9 @@ pub enum GenerateError {
     },
     /// A PrivateMapKey's account (the identifier) is not ASCII: the official implementations
     /// write such an account into the userbuf in incompatible ways.
-    #[error("a PrivateMapKey needs an ASCII identifier (implementations disagree on anything else)")]
+    #[error(
+        "a PrivateMapKey needs an ASCII identifier (implementations disagree on anything else)"
+    )]
     NonAsciiAccount,
     /// A string room id is empty: the official implementations disagree on its layout.
     #[error("the string room id is empty")]

@@ -12,7 +12,10 @@ use subtle::ConstantTimeEq;
 use super::document::Document;
 use super::error::{DecodeError, GenerateError, UserbufField, VerifyError};
 use super::types::{Privileges, Room, UserSig, Verified, VerifiedPrivateMapKey};
-use super::wire::{StoredZlib, base64_std, base64_tencent, inflate_zlib, push_json_str, unbase64_std, unbase64_tencent};
+use super::wire::{
+    StoredZlib, base64_std, base64_tencent, inflate_zlib, push_json_str, unbase64_std,
+    unbase64_tencent,
+};
 use super::{MAX_IDENTIFIER_LEN, userbuf};
 use crate::secret::SecretKey;
 
@@ -79,7 +82,9 @@ pub(crate) fn check_identifier(identifier: &str) -> Result<(), GenerateError> {
         return Err(GenerateError::EmptyIdentifier);
     }
     if identifier.len() > MAX_IDENTIFIER_LEN {
-        return Err(GenerateError::IdentifierTooLong { max: MAX_IDENTIFIER_LEN });
+        return Err(GenerateError::IdentifierTooLong {
+            max: MAX_IDENTIFIER_LEN,
+        });
     }
     Ok(())
 }
@@ -100,7 +105,12 @@ impl Signer {
 
     /// Generates a UserSig for `identifier`, issued at `now` (Unix seconds) and valid for
     /// `expire` seconds.
-    pub fn user_sig(&self, identifier: &str, expire: u64, now: u64) -> Result<UserSig, GenerateError> {
+    pub fn user_sig(
+        &self,
+        identifier: &str,
+        expire: u64,
+        now: u64,
+    ) -> Result<UserSig, GenerateError> {
         check_identifier(identifier)?;
         Ok(self.sign(identifier, expire, now, None))
     }
@@ -135,7 +145,14 @@ impl Signer {
         let mut time_text = itoa::Buffer::new();
         let time_text = time_text.format(now).as_bytes();
 
-        let tag = hmac_tag(&self.mac, identifier, sdkappid_text, time_text, expire_text, userbuf);
+        let tag = hmac_tag(
+            &self.mac,
+            identifier,
+            sdkappid_text,
+            time_text,
+            expire_text,
+            userbuf,
+        );
         let mut sig = [0u8; 44];
         let sig_len = STANDARD.encode_slice(tag, &mut sig).unwrap_or(0);
         let sig = sig.get(..sig_len).unwrap_or_default();
@@ -165,9 +182,21 @@ impl Signer {
     /// Verifies a plain UserSig: it must be for this SDKAppID and `identifier`, not expired
     /// at `now` (valid up to and including `time + expire`), carry no userbuf, and be signed
     /// with this key.
-    pub fn verify_user_sig(&self, identifier: &str, usersig: &str, now: u64) -> Result<Verified, VerifyError> {
-        verify_document(&self.mac, u64::from(self.sdkappid), identifier, usersig, now, false)
-            .map(|(verified, _)| verified)
+    pub fn verify_user_sig(
+        &self,
+        identifier: &str,
+        usersig: &str,
+        now: u64,
+    ) -> Result<Verified, VerifyError> {
+        verify_document(
+            &self.mac,
+            u64::from(self.sdkappid),
+            identifier,
+            usersig,
+            now,
+            false,
+        )
+        .map(|(verified, _)| verified)
     }
 
     /// Verifies a PrivateMapKey as [`verify_user_sig`](Self::verify_user_sig) does, and also
@@ -180,7 +209,14 @@ impl Signer {
         key: &str,
         now: u64,
     ) -> Result<VerifiedPrivateMapKey, VerifyError> {
-        verify_pmk(&self.mac, u64::from(self.sdkappid), identifier, room, key, now)
+        verify_pmk(
+            &self.mac,
+            u64::from(self.sdkappid),
+            identifier,
+            room,
+            key,
+            now,
+        )
     }
 }
 
@@ -239,7 +275,10 @@ fn verify_document(
         (Some(_), false) => return Err(VerifyError::UserbufUnexpected),
         _ => {}
     }
-    let sig_text = doc.sig.as_deref().ok_or(DecodeError::MissingField(super::document::SIG))?;
+    let sig_text = doc
+        .sig
+        .as_deref()
+        .ok_or(DecodeError::MissingField(super::document::SIG))?;
     let claimed = unbase64_std(sig_text).ok_or(VerifyError::SignatureMismatch)?;
 
     let mut sdkappid_text = itoa::Buffer::new();

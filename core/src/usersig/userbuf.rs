@@ -46,8 +46,10 @@ pub(crate) fn build(
 ) -> Result<Vec<u8>, GenerateError> {
     check_account(account)?;
     check_room(room)?;
-    let account_len = len16(account.len(), MAX_IDENTIFIER_LEN)
-        .ok_or(GenerateError::IdentifierTooLong { max: MAX_IDENTIFIER_LEN })?;
+    let account_len =
+        len16(account.len(), MAX_IDENTIFIER_LEN).ok_or(GenerateError::IdentifierTooLong {
+            max: MAX_IDENTIFIER_LEN,
+        })?;
     let (version, room_id, name) = match room {
         Room::Numeric(id) => (0u8, id, None),
         Room::Named(name) => (1u8, 0u32, Some(name)),
@@ -62,8 +64,10 @@ pub(crate) fn build(
     buf.extend_from_slice(&privileges.bits().to_be_bytes());
     buf.extend_from_slice(&0u32.to_be_bytes());
     if let Some(name) = name {
-        let name_len = len16(name.len(), MAX_ROOM_NAME_LEN)
-            .ok_or(GenerateError::RoomNameTooLong { max: MAX_ROOM_NAME_LEN })?;
+        let name_len =
+            len16(name.len(), MAX_ROOM_NAME_LEN).ok_or(GenerateError::RoomNameTooLong {
+                max: MAX_ROOM_NAME_LEN,
+            })?;
         buf.extend_from_slice(&name_len.to_be_bytes());
         buf.extend_from_slice(name.as_bytes());
     }

@@ -5,8 +5,8 @@ use alloc::boxed::Box;
 use alloc::string::String;
 use alloc::vec::Vec;
 use base64::Engine as _;
-use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig, STANDARD};
 use base64::engine::DecodePaddingMode;
+use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig, STANDARD};
 
 use super::error::DecodeError;
 
@@ -65,7 +65,9 @@ pub(crate) fn unbase64_tencent(text: &str) -> Result<Vec<u8>, DecodeError> {
     if mapped.is_empty() {
         return Err(DecodeError::Base64);
     }
-    LENIENT_PADDING.decode(&mapped).map_err(|_| DecodeError::Base64)
+    LENIENT_PADDING
+        .decode(&mapped)
+        .map_err(|_| DecodeError::Base64)
 }
 
 /// Decodes standard base64 (padding optional), as used inside the document.
@@ -186,7 +188,10 @@ fn inflate_stored(input: &[u8]) -> Option<Result<Vec<u8>, DecodeError>> {
 
 /// zlib header check: deflate, window ≤ 32 KiB, no preset dictionary, valid check bits.
 fn zlib_header_ok(cmf: u8, flg: u8) -> bool {
-    cmf & 0x0F == 8 && cmf >> 4 <= 7 && flg & 0x20 == 0 && (u16::from(cmf) << 8 | u16::from(flg)) % 31 == 0
+    cmf & 0x0F == 8
+        && cmf >> 4 <= 7
+        && flg & 0x20 == 0
+        && (u16::from(cmf) << 8 | u16::from(flg)) % 31 == 0
 }
 
 /// Any zlib stream, through miniz_oxide, growing the output up to the cap.
@@ -310,7 +315,11 @@ mod tests {
         let text = base64_tencent(&data);
         assert_eq!(text, "*-*-AA__");
         assert_eq!(unbase64_tencent(&text).unwrap(), data);
-        assert_eq!(unbase64_tencent("*-*-AA").unwrap(), data, "padding may be missing");
+        assert_eq!(
+            unbase64_tencent("*-*-AA").unwrap(),
+            data,
+            "padding may be missing"
+        );
         assert_eq!(unbase64_tencent("+/+/AA=="), Err(DecodeError::Base64));
         assert_eq!(unbase64_tencent(""), Err(DecodeError::Base64));
     }
