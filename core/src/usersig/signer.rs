@@ -14,7 +14,7 @@ use super::error::{DecodeError, GenerateError, UserbufField, VerifyError};
 use super::types::{Privileges, Room, UserSig, Verified, VerifiedPrivateMapKey};
 use super::wire::{
     StoredZlib, base64_std, base64_tencent, inflate_zlib, push_json_str, unbase64_std,
-    unbase64_tencent,
+    unbase64_std_into, unbase64_tencent,
 };
 use super::{MAX_IDENTIFIER_LEN, userbuf};
 use crate::secret::SecretKey;
@@ -279,7 +279,10 @@ fn verify_document(
         .sig
         .as_deref()
         .ok_or(DecodeError::MissingField(super::document::SIG))?;
-    let claimed = unbase64_std(sig_text).ok_or(VerifyError::SignatureMismatch)?;
+    let mut claimed = [0u8; 48];
+    let claimed_len =
+        unbase64_std_into(sig_text, &mut claimed).ok_or(VerifyError::SignatureMismatch)?;
+    let claimed = claimed.get(..claimed_len).unwrap_or_default();
 
     let mut sdkappid_text = itoa::Buffer::new();
     let mut time_text = itoa::Buffer::new();
@@ -293,7 +296,7 @@ fn verify_document(
         doc.userbuf.as_deref(),
     );
     // Constant time: a timing difference must not reveal how much of a forgery was right.
-    if !bool::from(expected.as_slice().ct_eq(claimed.as_slice())) {
+    if !bool::from(expected.as_slice().ct_eq(claimed)) {
         return Err(VerifyError::SignatureMismatch);
     }
 

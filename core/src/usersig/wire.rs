@@ -5,6 +5,7 @@ use alloc::boxed::Box;
 use alloc::string::String;
 use alloc::vec::Vec;
 use base64::Engine as _;
+use base64::alphabet::Alphabet;
 use base64::engine::DecodePaddingMode;
 use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig, STANDARD};
 
@@ -15,6 +16,22 @@ use super::error::DecodeError;
 const LENIENT_PADDING: GeneralPurpose = GeneralPurpose::new(
     &base64::alphabet::STANDARD,
     GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
+);
+
+/// Tencent's alphabet: the standard one with `*` and `-` for `+` and `/`. Its padding
+/// symbol `_` is handled around the engine (the crate's padding is always `=`).
+const TENCENT_ALPHABET: Alphabet =
+    match Alphabet::new("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789*-") {
+        Ok(alphabet) => alphabet,
+        Err(_) => panic!("the Tencent alphabet is 64 distinct ASCII symbols"), // compile time
+    };
+
+/// Unpadded engine over Tencent's alphabet; `_` padding is added and checked by hand.
+const TENCENT: GeneralPurpose = GeneralPurpose::new(
+    &TENCENT_ALPHABET,
+    GeneralPurposeConfig::new()
+        .with_encode_padding(false)
+        .with_decode_padding_mode(DecodePaddingMode::RequireNone),
 );
 
 /// The largest inflated document accepted. Our generator's limits keep every document it
@@ -32,42 +49,33 @@ pub(crate) fn base64_std(input: &[u8]) -> String {
     STANDARD.encode(input)
 }
 
-/// Tencent's variant of `input`: standard base64 with `+`, `/`, `=` replaced by `*`, `-`, `_`.
+/// Tencent's variant of `input`: standard base64 with `+`, `/`, `=` written as `*`, `-`, `_`.
 pub(crate) fn base64_tencent(input: &[u8]) -> String {
-    let mut out = alloc::vec![0u8; base64::encoded_len(input.len(), true).unwrap_or(0)];
-    let written = STANDARD.encode_slice(input, &mut out).unwrap_or(0);
-    out.truncate(written);
-    for b in &mut out {
-        *b = match *b {
-            b'+' => b'*',
-            b'/' => b'-',
-            b'=' => b'_',
-            other => other,
-        };
+    let mut out = String::with_capacity(input.len().div_ceil(3) * 4);
+    TENCENT.encode_string(input, &mut out);
+    for _ in 0..(3 - input.len() % 3) % 3 {
+        out.push('_');
     }
-    // Base64 output is ASCII, so this never fails; the fallback keeps the function total.
-    String::from_utf8(out).unwrap_or_default()
+    out
 }
 
 /// Undoes Tencent's variant. The standard symbols `+`, `/`, `=` are refused, so that every
-/// byte of a signature string has exactly one meaning.
+/// byte of a signature string has exactly one meaning; missing padding is tolerated, wrong
+/// padding is not.
 pub(crate) fn unbase64_tencent(text: &str) -> Result<Vec<u8>, DecodeError> {
-    let mut mapped = Vec::with_capacity(text.len());
-    for &b in text.as_bytes() {
-        mapped.push(match b {
-            b'*' => b'+',
-            b'-' => b'/',
-            b'_' => b'=',
-            b'+' | b'/' | b'=' => return Err(DecodeError::Base64),
-            other => other,
-        });
-    }
-    if mapped.is_empty() {
+    let body = text.trim_end_matches('_');
+    let padding = text.len() - body.len();
+    let padding_ok = padding == 0 || (padding <= 2 && (body.len() + padding) % 4 == 0);
+    if body.is_empty() || !padding_ok {
         return Err(DecodeError::Base64);
     }
-    LENIENT_PADDING
-        .decode(&mapped)
-        .map_err(|_| DecodeError::Base64)
+    TENCENT.decode(body).map_err(|_| DecodeError::Base64)
+}
+
+/// Decodes standard base64 (padding optional) into `out`, returning the length; `None` if
+/// it is not base64 or does not fit.
+pub(crate) fn unbase64_std_into(text: &str, out: &mut [u8]) -> Option<usize> {
+    LENIENT_PADDING.decode_slice(text, out).ok()
 }
 
 /// Decodes standard base64 (padding optional), as used inside the document.
@@ -322,6 +330,13 @@ mod tests {
         );
         assert_eq!(unbase64_tencent("+/+/AA=="), Err(DecodeError::Base64));
         assert_eq!(unbase64_tencent(""), Err(DecodeError::Base64));
+        for wrong_padding in ["*-*-AA_", "*-*-AA___", "*-*-_AA_", "*-*-A_A_", "____"] {
+            assert_eq!(
+                unbase64_tencent(wrong_padding),
+                Err(DecodeError::Base64),
+                "{wrong_padding}"
+            );
+        }
     }
 
     #[test]
