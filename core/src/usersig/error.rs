@@ -83,6 +83,12 @@ pub enum UserbufField {
 }
 
 /// Why a UserSig or PrivateMapKey is refused. Match on it to map reasons to error codes.
+///
+/// Checks run in the order of the official Go verifier: decoding, SDKAppID, identifier,
+/// expiry, userbuf presence, then the signature, then (PrivateMapKey) the userbuf's
+/// contents. So only [`SignatureMismatch`](Self::SignatureMismatch) and
+/// [`UserbufMismatch`](Self::UserbufMismatch) speak about a document known to be genuinely
+/// signed; the earlier reasons describe what the string claims.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum VerifyError {
