@@ -59,6 +59,34 @@ proptest! {
     }
 
     #[test]
+    fn output_decodes_independently_with_a_correct_hmac(
+        sdkappid in 1u64..=u64::from(u32::MAX),
+        id in identifier(),
+        expire in seconds(),
+        now in seconds(),
+    ) {
+        use base64::Engine as _;
+        use hmac::Mac as _;
+        let sig = usersig::generate_user_sig(sdkappid, &key(), &id, expire, now).unwrap();
+        let std_b64 = sig.as_str().replace('*', "+").replace('-', "/").replace('_', "=");
+        let zlib = base64::engine::general_purpose::STANDARD.decode(std_b64).unwrap();
+        let json = miniz_oxide::inflate::decompress_to_vec_zlib(&zlib).unwrap();
+        let doc: serde_json::Value = serde_json::from_slice(&json).unwrap();
+        prop_assert_eq!(doc["TLS.ver"].as_str(), Some("2.0"));
+        prop_assert_eq!(doc["TLS.identifier"].as_str(), Some(id.as_str()));
+        prop_assert_eq!(doc["TLS.sdkappid"].as_u64(), Some(sdkappid));
+        prop_assert_eq!(doc["TLS.expire"].as_u64(), Some(expire));
+        prop_assert_eq!(doc["TLS.time"].as_u64(), Some(now));
+        let content = format!(
+            "TLS.identifier:{id}\nTLS.sdkappid:{sdkappid}\nTLS.time:{now}\nTLS.expire:{expire}\n"
+        );
+        let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(key().expose_bytes()).unwrap();
+        mac.update(content.as_bytes());
+        let want = base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes());
+        prop_assert_eq!(doc["TLS.sig"].as_str(), Some(want.as_str()));
+    }
+
+    #[test]
     fn private_map_key_round_trips(
         sdkappid in 1u64..=u64::from(u32::MAX),
         id in "[ -~]{1,64}",
