@@ -1,0 +1,146 @@
+//! UserSig generation and verification speed (single thread).
+//!
+//! Run with `cargo bench --bench usersig`. Inputs match the official-library benchmarks in
+//! the project's shared bench scripts: SDKAppID 1400000000, the README sample key,
+//! identifier "xiaojun", 180 days.
+
+use callkit_core::secret::SecretKey;
+use callkit_core::usersig::{self, Privileges, Room, Signer};
+use divan::black_box;
+
+const SDKAPPID: u64 = 1_400_000_000;
+const KEY: &str = "5bd2850fff3ecb11d7c805251c51ee463a25727bddc2385f3fa8bfee1bb93b5e";
+const USER: &str = "xiaojun";
+const EXPIRE: u64 = 86_400 * 180;
+const NOW: u64 = 1_700_000_000;
+
+fn main() {
+    divan::main();
+}
+
+fn key() -> SecretKey {
+    SecretKey::new(KEY).unwrap()
+}
+
+/// UserSig with a reusable signer (key schedule computed once).
+#[divan::bench]
+fn gen_user_sig_signer(bencher: divan::Bencher) {
+    let signer = Signer::new(SDKAPPID, &key()).unwrap();
+    bencher.bench_local(|| {
+        signer
+            .user_sig(black_box(USER), black_box(EXPIRE), black_box(NOW))
+            .unwrap()
+    });
+}
+
+/// UserSig with the one-shot function (sets the HMAC key up on every call).
+#[divan::bench]
+fn gen_user_sig_oneshot(bencher: divan::Bencher) {
+    let key = key();
+    bencher.bench_local(|| {
+        usersig::generate_user_sig(
+            black_box(SDKAPPID),
+            &key,
+            black_box(USER),
+            black_box(EXPIRE),
+            black_box(NOW),
+        )
+        .unwrap()
+    });
+}
+
+/// PrivateMapKey for a numeric room, reusable signer.
+#[divan::bench]
+fn gen_private_map_key_signer(bencher: divan::Bencher) {
+    let signer = Signer::new(SDKAPPID, &key()).unwrap();
+    bencher.bench_local(|| {
+        signer
+            .private_map_key(
+                black_box(USER),
+                Room::Numeric(black_box(10_000)),
+                Privileges::ALL,
+                black_box(EXPIRE),
+                black_box(NOW),
+            )
+            .unwrap()
+    });
+}
+
+/// PrivateMapKey for a string room, one-shot.
+#[divan::bench]
+fn gen_private_map_key_oneshot(bencher: divan::Bencher) {
+    let key = key();
+    bencher.bench_local(|| {
+        usersig::generate_private_map_key(
+            black_box(SDKAPPID),
+            &key,
+            black_box(USER),
+            Room::Named(black_box("adbjkl")),
+            Privileges::ALL,
+            black_box(EXPIRE),
+            black_box(NOW),
+        )
+        .unwrap()
+    });
+}
+
+/// Verifying our own (stored-zlib) UserSig with a reusable signer.
+#[divan::bench]
+fn verify_user_sig_signer(bencher: divan::Bencher) {
+    let signer = Signer::new(SDKAPPID, &key()).unwrap();
+    let sig = signer.user_sig(USER, EXPIRE, NOW).unwrap();
+    bencher.bench_local(|| {
+        signer
+            .verify_user_sig(black_box(USER), black_box(sig.as_str()), black_box(NOW))
+            .unwrap()
+    });
+}
+
+/// Verifying our own UserSig with the one-shot function.
+#[divan::bench]
+fn verify_user_sig_oneshot(bencher: divan::Bencher) {
+    let key = key();
+    let sig = usersig::generate_user_sig(SDKAPPID, &key, USER, EXPIRE, NOW).unwrap();
+    bencher.bench_local(|| {
+        usersig::verify_user_sig(
+            black_box(SDKAPPID),
+            &key,
+            black_box(USER),
+            black_box(sig.as_str()),
+            black_box(NOW),
+        )
+        .unwrap()
+    });
+}
+
+/// Verifying Python's output for the same inputs (deflate level 6: the miniz path).
+#[divan::bench]
+fn verify_user_sig_python_output(bencher: divan::Bencher) {
+    // Official Python tls-sig-api-v2 output for U01 of the shared vectors (expire 180 days).
+    const PYTHON_U01: &str = "eJyrVgrxCdYrSy1SslJQMtIzUNJRAItkpqTmlWSmZUIkKjIT87NK82CSxSnZiQUFmSlAKUMTAyiAyqVWFGQWpYJkTE1NjRDiJZm5YFFzNPXFmekgG3zKHM1T9D3LzdODi-OKs8vCqpxcAvydnV2SSv2cy03cPcpDnA2SMgu0nUxslWoBHdYzUg__";
+    let signer = Signer::new(SDKAPPID, &key()).unwrap();
+    bencher.bench_local(|| {
+        signer
+            .verify_user_sig(black_box(USER), black_box(PYTHON_U01), black_box(NOW))
+            .unwrap()
+    });
+}
+
+/// Verifying a PrivateMapKey (numeric room) with a reusable signer.
+#[divan::bench]
+fn verify_private_map_key_signer(bencher: divan::Bencher) {
+    let signer = Signer::new(SDKAPPID, &key()).unwrap();
+    let pmk = signer
+        .private_map_key(USER, Room::Numeric(10_000), Privileges::ALL, EXPIRE, NOW)
+        .unwrap();
+    bencher.bench_local(|| {
+        signer
+            .verify_private_map_key(
+                black_box(USER),
+                Room::Numeric(black_box(10_000)),
+                black_box(pmk.as_str()),
+                black_box(NOW),
+            )
+            .unwrap()
+    });
+}

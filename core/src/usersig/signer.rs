@@ -1,0 +1,358 @@
+//! [`Signer`]: the HMAC key set up once, then any number of signatures made or checked.
+
+use alloc::vec::Vec;
+use core::fmt;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+use subtle::ConstantTimeEq;
+
+use super::document::Document;
+use super::error::{DecodeError, GenerateError, UserbufField, VerifyError};
+use super::types::{Privileges, Room, UserSig, Verified, VerifiedPrivateMapKey};
+use super::wire::{
+    StoredZlib, base64_std, base64_tencent, inflate_zlib, push_json_str, unbase64_std,
+    unbase64_std_into, unbase64_tencent,
+};
+use super::{MAX_IDENTIFIER_LEN, userbuf};
+use crate::secret::SecretKey;
+
+type HmacSha256 = Hmac<Sha256>;
+
+/// Keys the HMAC: the secret-key string's bytes, used as text.
+fn keyed(key: &SecretKey) -> HmacSha256 {
+    // HMAC accepts keys of any length (longer ones are hashed), so this cannot fail.
+    match HmacSha256::new_from_slice(key.expose_bytes()) {
+        Ok(mac) => mac,
+        // Unreachable for HMAC; stay total with a zero key rather than panic.
+        Err(_) => <HmacSha256 as hmac::digest::KeyInit>::new(&Default::default()),
+    }
+}
+
+/// A reusable signer and verifier for one SDKAppID and secret key.
+///
+/// The HMAC key schedule is computed once in [`Signer::new`] and cloned for each
+/// signature, which is most of what makes repeated generation cheap. `Debug` is redacted.
+///
+/// ```
+/// use callkit_core::secret::SecretKey;
+/// use callkit_core::usersig::{Signer, VerifyError};
+///
+/// let key = SecretKey::new("5bd2850fff3ecb11d7c805251c51ee463a25727bddc2385f3fa8bfee1bb93b5e")?;
+/// let signer = Signer::new(1_400_000_000, &key)?;
+/// let now = 1_700_000_000;
+/// let sig = signer.user_sig("xiaojun", 86_400, now)?;
+/// let checked = signer.verify_user_sig("xiaojun", sig.as_str(), now + 60)?;
+/// assert_eq!(checked.expires_at, now + 86_400);
+/// assert_eq!(
+///     signer.verify_user_sig("xiaojun", sig.as_str(), now + 86_401),
+///     Err(VerifyError::Expired { expires_at: now + 86_400 })
+/// );
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone)]
+pub struct Signer {
+    sdkappid: u32,
+    mac: HmacSha256,
+}
+
+impl fmt::Debug for Signer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Signer")
+            .field("sdkappid", &self.sdkappid)
+            .field("key", &"<redacted>")
+            .finish()
+    }
+}
+
+/// The SDKAppID must be a non-zero 32-bit number (the userbuf field and the C++ API are 32-bit).
+pub(crate) fn check_sdkappid(sdkappid: u64) -> Result<u32, GenerateError> {
+    match u32::try_from(sdkappid) {
+        Ok(0) => Err(GenerateError::SdkAppIdZero),
+        Ok(id) => Ok(id),
+        Err(_) => Err(GenerateError::SdkAppIdTooLarge),
+    }
+}
+
+/// An identifier we are willing to sign for.
+pub(crate) fn check_identifier(identifier: &str) -> Result<(), GenerateError> {
+    if identifier.is_empty() {
+        return Err(GenerateError::EmptyIdentifier);
+    }
+    if identifier.len() > MAX_IDENTIFIER_LEN {
+        return Err(GenerateError::IdentifierTooLong {
+            max: MAX_IDENTIFIER_LEN,
+        });
+    }
+    Ok(())
+}
+
+impl Signer {
+    /// Sets up the HMAC key for `sdkappid` (1 ..= 4294967295).
+    pub fn new(sdkappid: u64, key: &SecretKey) -> Result<Self, GenerateError> {
+        Ok(Self {
+            sdkappid: check_sdkappid(sdkappid)?,
+            mac: keyed(key),
+        })
+    }
+
+    /// The SDKAppID this signer signs for.
+    pub fn sdkappid(&self) -> u32 {
+        self.sdkappid
+    }
+
+    /// Generates a UserSig for `identifier`, issued at `now` (Unix seconds) and valid for
+    /// `expire` seconds.
+    pub fn user_sig(
+        &self,
+        identifier: &str,
+        expire: u64,
+        now: u64,
+    ) -> Result<UserSig, GenerateError> {
+        check_identifier(identifier)?;
+        Ok(self.sign(identifier, expire, now, None))
+    }
+
+    /// Generates a PrivateMapKey granting `identifier` the `privileges` in `room`, issued at
+    /// `now` and valid for `expire` seconds.
+    ///
+    /// The identifier must be ASCII and a string room non-empty ASCII: the official
+    /// implementations encode anything else differently, so no server can be relied on to
+    /// read it as meant.
+    pub fn private_map_key(
+        &self,
+        identifier: &str,
+        room: Room<'_>,
+        privileges: Privileges,
+        expire: u64,
+        now: u64,
+    ) -> Result<UserSig, GenerateError> {
+        check_identifier(identifier)?;
+        // The userbuf's expiry is absolute and 32-bit; all implementations keep the low bits.
+        let expires_at = now.wrapping_add(expire) as u32;
+        let buf = userbuf::build(identifier, self.sdkappid, room, expires_at, privileges)?;
+        Ok(self.sign(identifier, expire, now, Some(&base64_std(&buf))))
+    }
+
+    /// The pipeline: HMAC over the fields, JSON document, stored zlib, Tencent base64.
+    fn sign(&self, identifier: &str, expire: u64, now: u64, userbuf: Option<&str>) -> UserSig {
+        let mut sdkappid_text = itoa::Buffer::new();
+        let sdkappid_text = sdkappid_text.format(self.sdkappid).as_bytes();
+        let mut expire_text = itoa::Buffer::new();
+        let expire_text = expire_text.format(expire).as_bytes();
+        let mut time_text = itoa::Buffer::new();
+        let time_text = time_text.format(now).as_bytes();
+
+        let tag = hmac_tag(
+            &self.mac,
+            identifier,
+            sdkappid_text,
+            time_text,
+            expire_text,
+            userbuf,
+        );
+        let mut sig = [0u8; 44];
+        let sig_len = STANDARD.encode_slice(tag, &mut sig).unwrap_or(0);
+        let sig = sig.get(..sig_len).unwrap_or_default();
+
+        let payload_hint = 128 + identifier.len() + userbuf.map_or(0, |u| u.len() + 16);
+        let mut zlib = StoredZlib::with_capacity(payload_hint);
+        let json = zlib.payload();
+        json.extend_from_slice(br#"{"TLS.ver":"2.0","TLS.identifier":""#);
+        push_json_str(json, identifier);
+        json.extend_from_slice(br#"","TLS.sdkappid":"#);
+        json.extend_from_slice(sdkappid_text);
+        json.extend_from_slice(br#","TLS.expire":"#);
+        json.extend_from_slice(expire_text);
+        json.extend_from_slice(br#","TLS.time":"#);
+        json.extend_from_slice(time_text);
+        if let Some(userbuf) = userbuf {
+            json.extend_from_slice(br#","TLS.userbuf":""#);
+            json.extend_from_slice(userbuf.as_bytes()); // base64: nothing to escape
+            json.push(b'"');
+        }
+        json.extend_from_slice(br#","TLS.sig":""#);
+        json.extend_from_slice(sig);
+        json.extend_from_slice(br#""}"#);
+        UserSig::from_string(base64_tencent(&zlib.finish()))
+    }
+
+    /// Verifies a plain UserSig: it must be for this SDKAppID and `identifier`, not expired
+    /// at `now` (valid up to and including `time + expire`), carry no userbuf, and be signed
+    /// with this key.
+    pub fn verify_user_sig(
+        &self,
+        identifier: &str,
+        usersig: &str,
+        now: u64,
+    ) -> Result<Verified, VerifyError> {
+        verify_document(
+            &self.mac,
+            u64::from(self.sdkappid),
+            identifier,
+            usersig,
+            now,
+            false,
+        )
+        .map(|(verified, _)| verified)
+    }
+
+    /// Verifies a PrivateMapKey as [`verify_user_sig`](Self::verify_user_sig) does, and also
+    /// that its userbuf is for `identifier`, this SDKAppID and `room`. Returns the grant, whose
+    /// privileges the caller checks.
+    pub fn verify_private_map_key(
+        &self,
+        identifier: &str,
+        room: Room<'_>,
+        key: &str,
+        now: u64,
+    ) -> Result<VerifiedPrivateMapKey, VerifyError> {
+        verify_pmk(
+            &self.mac,
+            u64::from(self.sdkappid),
+            identifier,
+            room,
+            key,
+            now,
+        )
+    }
+}
+
+/// HMAC-SHA256 over the signed text, fed piecewise (no buffer):
+/// `TLS.identifier:..\nTLS.sdkappid:..\nTLS.time:..\nTLS.expire:..\n[TLS.userbuf:..\n]`.
+fn hmac_tag(
+    mac: &HmacSha256,
+    identifier: &str,
+    sdkappid: &[u8],
+    time: &[u8],
+    expire: &[u8],
+    userbuf: Option<&str>,
+) -> [u8; 32] {
+    let mut mac = mac.clone();
+    mac.update(b"TLS.identifier:");
+    mac.update(identifier.as_bytes());
+    mac.update(b"\nTLS.sdkappid:");
+    mac.update(sdkappid);
+    mac.update(b"\nTLS.time:");
+    mac.update(time);
+    mac.update(b"\nTLS.expire:");
+    mac.update(expire);
+    mac.update(b"\n");
+    if let Some(userbuf) = userbuf {
+        mac.update(b"TLS.userbuf:");
+        mac.update(userbuf.as_bytes());
+        mac.update(b"\n");
+    }
+    mac.finalize().into_bytes().into()
+}
+
+/// Everything but the userbuf's contents. Returns the decoded userbuf bytes when present.
+fn verify_document(
+    mac: &HmacSha256,
+    sdkappid: u64,
+    identifier: &str,
+    text: &str,
+    now: u64,
+    want_userbuf: bool,
+) -> Result<(Verified, Option<Vec<u8>>), VerifyError> {
+    let zlib = unbase64_tencent(text)?;
+    let json = inflate_zlib(&zlib)?;
+    let doc = Document::parse(&json)?;
+    if doc.sdkappid != sdkappid {
+        return Err(VerifyError::SdkAppIdMismatch);
+    }
+    if doc.identifier != identifier {
+        return Err(VerifyError::IdentifierMismatch);
+    }
+    let expires_at = doc.time.saturating_add(doc.expire);
+    if now > expires_at {
+        return Err(VerifyError::Expired { expires_at });
+    }
+    match (&doc.userbuf, want_userbuf) {
+        (None, true) => return Err(VerifyError::UserbufMissing),
+        (Some(_), false) => return Err(VerifyError::UserbufUnexpected),
+        _ => {}
+    }
+    let sig_text = doc
+        .sig
+        .as_deref()
+        .ok_or(DecodeError::MissingField(super::document::SIG))?;
+    let mut claimed = [0u8; 48];
+    let claimed_len =
+        unbase64_std_into(sig_text, &mut claimed).ok_or(VerifyError::SignatureMismatch)?;
+    let claimed = claimed.get(..claimed_len).unwrap_or_default();
+
+    let mut sdkappid_text = itoa::Buffer::new();
+    let mut time_text = itoa::Buffer::new();
+    let mut expire_text = itoa::Buffer::new();
+    let expected = hmac_tag(
+        mac,
+        &doc.identifier,
+        sdkappid_text.format(doc.sdkappid).as_bytes(),
+        time_text.format(doc.time).as_bytes(),
+        expire_text.format(doc.expire).as_bytes(),
+        doc.userbuf.as_deref(),
+    );
+    // Constant time: a timing difference must not reveal how much of a forgery was right.
+    if !bool::from(expected.as_slice().ct_eq(claimed)) {
+        return Err(VerifyError::SignatureMismatch);
+    }
+
+    let userbuf = match &doc.userbuf {
+        Some(text) => Some(unbase64_std(text).ok_or(DecodeError::Userbuf)?),
+        None => None,
+    };
+    let verified = Verified {
+        time: doc.time,
+        expire: doc.expire,
+        expires_at,
+    };
+    Ok((verified, userbuf))
+}
+
+fn verify_pmk(
+    mac: &HmacSha256,
+    sdkappid: u64,
+    identifier: &str,
+    room: Room<'_>,
+    text: &str,
+    now: u64,
+) -> Result<VerifiedPrivateMapKey, VerifyError> {
+    let (verified, buf) = verify_document(mac, sdkappid, identifier, text, now, true)?;
+    let grant = userbuf::parse(&buf.unwrap_or_default())?;
+    if grant.account != identifier {
+        return Err(VerifyError::UserbufMismatch(UserbufField::Account));
+    }
+    if u64::from(grant.sdkappid) != sdkappid {
+        return Err(VerifyError::UserbufMismatch(UserbufField::SdkAppId));
+    }
+    if grant.room.as_room() != room {
+        return Err(VerifyError::UserbufMismatch(UserbufField::Room));
+    }
+    Ok(VerifiedPrivateMapKey { verified, grant })
+}
+
+/// One-shot verification of a UserSig with a key (see [`Signer::verify_user_sig`]).
+pub(crate) fn verify_user_sig_with_key(
+    sdkappid: u64,
+    key: &SecretKey,
+    identifier: &str,
+    usersig: &str,
+    now: u64,
+) -> Result<Verified, VerifyError> {
+    verify_document(&keyed(key), sdkappid, identifier, usersig, now, false).map(|(v, _)| v)
+}
+
+/// One-shot verification of a PrivateMapKey with a key (see [`Signer::verify_private_map_key`]).
+pub(crate) fn verify_private_map_key_with_key(
+    sdkappid: u64,
+    key: &SecretKey,
+    identifier: &str,
+    room: Room<'_>,
+    text: &str,
+    now: u64,
+) -> Result<VerifiedPrivateMapKey, VerifyError> {
+    verify_pmk(&keyed(key), sdkappid, identifier, room, text, now)
+}

@@ -1,0 +1,351 @@
+//! The byte-level layers around the JSON document: Tencent's base64 variant, stored zlib
+//! framing, JSON string escaping, and inflating what other implementations compressed.
+
+use alloc::boxed::Box;
+use alloc::string::String;
+use alloc::vec::Vec;
+use base64::Engine as _;
+use base64::alphabet::Alphabet;
+use base64::engine::DecodePaddingMode;
+use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig, STANDARD};
+
+use super::error::DecodeError;
+
+/// Standard alphabet; padding optional on input (Tencent's strings keep it, but some
+/// transports strip it). Trailing bits must be zero, so every symbol matters.
+const LENIENT_PADDING: GeneralPurpose = GeneralPurpose::new(
+    &base64::alphabet::STANDARD,
+    GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
+);
+
+/// Tencent's alphabet: the standard one with `*` and `-` for `+` and `/`. Its padding
+/// symbol `_` is handled around the engine (the crate's padding is always `=`).
+const TENCENT_ALPHABET: Alphabet =
+    match Alphabet::new("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789*-") {
+        Ok(alphabet) => alphabet,
+        Err(_) => panic!("the Tencent alphabet is 64 distinct ASCII symbols"), // compile time
+    };
+
+/// Unpadded engine over Tencent's alphabet; `_` padding is added and checked by hand.
+const TENCENT: GeneralPurpose = GeneralPurpose::new(
+    &TENCENT_ALPHABET,
+    GeneralPurposeConfig::new()
+        .with_encode_padding(false)
+        .with_decode_padding_mode(DecodePaddingMode::RequireNone),
+);
+
+/// The largest inflated document accepted. Our generator's limits keep every document it
+/// makes far below this (about 10 KiB at worst); the cap stops a zlib bomb.
+pub(crate) const MAX_DOCUMENT_LEN: usize = 16 * 1024;
+
+/// zlib header for deflate with a 32 KiB window and the "fastest" level hint (`78 01`),
+/// the same as Go v1.4 and C++ emit.
+const ZLIB_HEADER: [u8; 2] = [0x78, 0x01];
+/// A stored block holds at most this many bytes.
+const STORED_BLOCK_MAX: usize = 0xFFFF;
+
+/// Standard base64 of `input`, with `=` padding (as `TLS.sig` and `TLS.userbuf` use).
+pub(crate) fn base64_std(input: &[u8]) -> String {
+    STANDARD.encode(input)
+}
+
+/// Tencent's variant of `input`: standard base64 with `+`, `/`, `=` written as `*`, `-`, `_`.
+pub(crate) fn base64_tencent(input: &[u8]) -> String {
+    let mut out = String::with_capacity(input.len().div_ceil(3) * 4);
+    TENCENT.encode_string(input, &mut out);
+    for _ in 0..(3 - input.len() % 3) % 3 {
+        out.push('_');
+    }
+    out
+}
+
+/// Undoes Tencent's variant. The standard symbols `+`, `/`, `=` are refused, so that every
+/// byte of a signature string has exactly one meaning; missing padding is tolerated, wrong
+/// padding is not.
+pub(crate) fn unbase64_tencent(text: &str) -> Result<Vec<u8>, DecodeError> {
+    let body = text.trim_end_matches('_');
+    let padding = text.len() - body.len();
+    let padding_ok = padding == 0 || (padding <= 2 && (body.len() + padding) % 4 == 0);
+    if body.is_empty() || !padding_ok {
+        return Err(DecodeError::Base64);
+    }
+    TENCENT.decode(body).map_err(|_| DecodeError::Base64)
+}
+
+/// Decodes standard base64 (padding optional) into `out`, returning the length; `None` if
+/// it is not base64 or does not fit.
+pub(crate) fn unbase64_std_into(text: &str, out: &mut [u8]) -> Option<usize> {
+    LENIENT_PADDING.decode_slice(text, out).ok()
+}
+
+/// Decodes standard base64 (padding optional), as used inside the document.
+pub(crate) fn unbase64_std(text: &str) -> Option<Vec<u8>> {
+    LENIENT_PADDING.decode(text).ok()
+}
+
+/// A zlib stream being written with stored (uncompressed) deflate blocks: the document is
+/// tiny and mostly base64, so compressing it gains little and costs most of the time.
+///
+/// The JSON is written straight into the output after room for one block header; `finish`
+/// fills the header in, or re-frames into several blocks if the text exceeded one block.
+pub(crate) struct StoredZlib {
+    buf: Vec<u8>,
+}
+
+/// Header (2) + stored-block header (5).
+const PREFIX: usize = 7;
+
+impl StoredZlib {
+    /// Starts a stream whose payload is expected to be about `payload_hint` bytes.
+    pub(crate) fn with_capacity(payload_hint: usize) -> Self {
+        let mut buf = Vec::with_capacity(PREFIX + payload_hint + 4);
+        buf.extend_from_slice(&ZLIB_HEADER);
+        buf.extend_from_slice(&[0; 5]);
+        Self { buf }
+    }
+
+    /// The payload sink.
+    pub(crate) fn payload(&mut self) -> &mut Vec<u8> {
+        &mut self.buf
+    }
+
+    /// Completes the framing and returns the zlib bytes.
+    pub(crate) fn finish(mut self) -> Vec<u8> {
+        let payload_len = self.buf.len() - PREFIX;
+        let adler = adler2::adler32_slice(self.buf.get(PREFIX..).unwrap_or_default());
+        if payload_len <= STORED_BLOCK_MAX {
+            let len = payload_len as u16; // checked just above
+            let header = stored_block_header(true, len);
+            if let Some(slot) = self.buf.get_mut(2..PREFIX) {
+                slot.copy_from_slice(&header);
+            }
+            self.buf.extend_from_slice(&adler.to_be_bytes());
+            return self.buf;
+        }
+        // Rare: more than 64 KiB of text. Re-frame into several blocks.
+        let payload = self.buf.get(PREFIX..).unwrap_or_default();
+        let blocks = payload.len().div_ceil(STORED_BLOCK_MAX);
+        let mut out = Vec::with_capacity(2 + payload.len() + 5 * blocks + 4);
+        out.extend_from_slice(&ZLIB_HEADER);
+        let mut chunks = payload.chunks(STORED_BLOCK_MAX).peekable();
+        while let Some(chunk) = chunks.next() {
+            let last = chunks.peek().is_none();
+            out.extend_from_slice(&stored_block_header(last, chunk.len() as u16));
+            out.extend_from_slice(chunk);
+        }
+        out.extend_from_slice(&adler.to_be_bytes());
+        out
+    }
+}
+
+/// BFINAL/BTYPE=00 byte (padding bits zero), then LEN and its one's complement, little-endian.
+fn stored_block_header(last: bool, len: u16) -> [u8; 5] {
+    let [l0, l1] = len.to_le_bytes();
+    let [n0, n1] = (!len).to_le_bytes();
+    [u8::from(last), l0, l1, n0, n1]
+}
+
+/// Inflates a zlib stream of at most [`MAX_DOCUMENT_LEN`] bytes, insisting that the whole
+/// input is one stream (no trailing bytes).
+pub(crate) fn inflate_zlib(input: &[u8]) -> Result<Vec<u8>, DecodeError> {
+    match inflate_stored(input) {
+        Some(result) => result,
+        None => inflate_general(input),
+    }
+}
+
+/// Fast path for streams made only of stored blocks (ours, Go v1.4's): no decompressor
+/// state to set up. Returns `None` if a compressed block shows up, leaving it to miniz.
+/// Stricter than RFC 1951 on purpose: the unused bits of a stored block header must be zero.
+fn inflate_stored(input: &[u8]) -> Option<Result<Vec<u8>, DecodeError>> {
+    let (&[cmf, flg], mut rest) = input.split_first_chunk::<2>()?;
+    if !zlib_header_ok(cmf, flg) {
+        return Some(Err(DecodeError::Zlib));
+    }
+    let mut out = Vec::with_capacity(rest.len());
+    loop {
+        let (&[head, l0, l1, n0, n1], after) = rest.split_first_chunk::<5>()?;
+        if head & 0b110 != 0 {
+            return None; // a compressed block: take the general path
+        }
+        if head & !1 != 0 {
+            return Some(Err(DecodeError::Zlib));
+        }
+        let len = u16::from_le_bytes([l0, l1]);
+        if !len != u16::from_le_bytes([n0, n1]) {
+            return Some(Err(DecodeError::Zlib));
+        }
+        let Some((data, after)) = after.split_at_checked(usize::from(len)) else {
+            return Some(Err(DecodeError::Zlib));
+        };
+        if out.len() + data.len() > MAX_DOCUMENT_LEN {
+            return Some(Err(DecodeError::Zlib));
+        }
+        out.extend_from_slice(data);
+        rest = after;
+        if head & 1 == 1 {
+            break;
+        }
+    }
+    let ok = match rest {
+        [a, b, c, d] => u32::from_be_bytes([*a, *b, *c, *d]) == adler2::adler32_slice(&out),
+        _ => false,
+    };
+    Some(if ok { Ok(out) } else { Err(DecodeError::Zlib) })
+}
+
+/// zlib header check: deflate, window ≤ 32 KiB, no preset dictionary, valid check bits.
+fn zlib_header_ok(cmf: u8, flg: u8) -> bool {
+    cmf & 0x0F == 8
+        && cmf >> 4 <= 7
+        && flg & 0x20 == 0
+        && (u16::from(cmf) << 8 | u16::from(flg)) % 31 == 0
+}
+
+/// Any zlib stream, through miniz_oxide, growing the output up to the cap.
+fn inflate_general(input: &[u8]) -> Result<Vec<u8>, DecodeError> {
+    use miniz_oxide::inflate::TINFLStatus;
+    use miniz_oxide::inflate::core::{DecompressorOxide, decompress, inflate_flags};
+
+    let flags = inflate_flags::TINFL_FLAG_PARSE_ZLIB_HEADER
+        | inflate_flags::TINFL_FLAG_COMPUTE_ADLER32
+        | inflate_flags::TINFL_FLAG_USING_NON_WRAPPING_OUTPUT_BUF;
+    let mut state = Box::<DecompressorOxide>::default();
+    let mut out = alloc::vec![0u8; input.len().saturating_mul(4).clamp(256, MAX_DOCUMENT_LEN)];
+    let (mut in_pos, mut out_pos) = (0usize, 0usize);
+    loop {
+        let (status, read, written) = decompress(
+            &mut state,
+            input.get(in_pos..).unwrap_or_default(),
+            &mut out,
+            out_pos,
+            flags,
+        );
+        in_pos += read;
+        out_pos += written;
+        match status {
+            TINFLStatus::Done if in_pos == input.len() => {
+                out.truncate(out_pos);
+                return Ok(out);
+            }
+            TINFLStatus::HasMoreOutput if out.len() < MAX_DOCUMENT_LEN => {
+                let grown = out.len().saturating_mul(2).min(MAX_DOCUMENT_LEN);
+                out.resize(grown, 0);
+            }
+            _ => return Err(DecodeError::Zlib),
+        }
+    }
+}
+
+/// Appends `s` as the inside of a JSON string: `"` and `\` and control characters are
+/// escaped, everything else (including non-ASCII) is written as raw UTF-8.
+pub(crate) fn push_json_str(out: &mut Vec<u8>, s: &str) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let bytes = s.as_bytes();
+    let mut start = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        let short = match b {
+            b'"' => b'"',
+            b'\\' => b'\\',
+            b'\n' => b'n',
+            b'\r' => b'r',
+            b'\t' => b't',
+            0x08 => b'b',
+            0x0C => b'f',
+            0x00..=0x1F => 0,
+            _ => continue,
+        };
+        out.extend_from_slice(bytes.get(start..i).unwrap_or_default());
+        if short == 0 {
+            out.extend_from_slice(&[
+                b'\\',
+                b'u',
+                b'0',
+                b'0',
+                HEX[usize::from(b >> 4)],
+                HEX[usize::from(b & 0xF)],
+            ]);
+        } else {
+            out.extend_from_slice(&[b'\\', short]);
+        }
+        start = i + 1;
+    }
+    out.extend_from_slice(bytes.get(start..).unwrap_or_default());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stored_zlib_round_trips_through_miniz() {
+        for len in [0usize, 1, 300, 70_000] {
+            let payload: Vec<u8> = (0..len).map(|i| (i % 251) as u8).collect();
+            let mut z = StoredZlib::with_capacity(len);
+            z.payload().extend_from_slice(&payload);
+            let bytes = z.finish();
+            let back = miniz_oxide::inflate::decompress_to_vec_zlib(&bytes).unwrap();
+            assert_eq!(back, payload, "len {len}");
+        }
+    }
+
+    #[test]
+    fn both_inflate_paths_refuse_trailing_bytes_and_bombs() {
+        let mut z = StoredZlib::with_capacity(3);
+        z.payload().extend_from_slice(b"abc");
+        let mut bytes = z.finish();
+        assert_eq!(inflate_zlib(&bytes).unwrap(), b"abc");
+        bytes.push(0);
+        assert_eq!(inflate_zlib(&bytes), Err(DecodeError::Zlib));
+
+        let big = alloc::vec![b'a'; MAX_DOCUMENT_LEN + 1];
+        let compressed = miniz_oxide::deflate::compress_to_vec_zlib(&big, 6);
+        assert_eq!(inflate_zlib(&compressed), Err(DecodeError::Zlib));
+        let fits = miniz_oxide::deflate::compress_to_vec_zlib(&big[1..], 6);
+        assert_eq!(inflate_zlib(&fits).unwrap().len(), MAX_DOCUMENT_LEN);
+        let mut trailing = fits.clone();
+        trailing.push(0);
+        assert_eq!(inflate_zlib(&trailing), Err(DecodeError::Zlib));
+    }
+
+    #[test]
+    fn stored_block_padding_bits_must_be_zero() {
+        let mut z = StoredZlib::with_capacity(3);
+        z.payload().extend_from_slice(b"abc");
+        let mut bytes = z.finish();
+        bytes[2] |= 0x08;
+        assert_eq!(inflate_zlib(&bytes), Err(DecodeError::Zlib));
+    }
+
+    #[test]
+    fn tencent_base64_maps_the_three_symbols_and_refuses_the_standard_ones() {
+        let data = [0xFBu8, 0xFF, 0xBF, 0x00];
+        let text = base64_tencent(&data);
+        assert_eq!(text, "*-*-AA__");
+        assert_eq!(unbase64_tencent(&text).unwrap(), data);
+        assert_eq!(
+            unbase64_tencent("*-*-AA").unwrap(),
+            data,
+            "padding may be missing"
+        );
+        assert_eq!(unbase64_tencent("+/+/AA=="), Err(DecodeError::Base64));
+        assert_eq!(unbase64_tencent(""), Err(DecodeError::Base64));
+        for wrong_padding in ["*-*-AA_", "*-*-AA___", "*-*-_AA_", "*-*-A_A_", "____"] {
+            assert_eq!(
+                unbase64_tencent(wrong_padding),
+                Err(DecodeError::Base64),
+                "{wrong_padding}"
+            );
+        }
+    }
+
+    #[test]
+    fn json_escaping_is_valid_json() {
+        let s = "a\"b\\c\n\u{1}\u{1f}é😀/";
+        let mut out = alloc::vec![b'"'];
+        push_json_str(&mut out, s);
+        out.push(b'"');
+        let back: String = serde_json::from_slice(&out).unwrap();
+        assert_eq!(back, s);
+    }
+}
