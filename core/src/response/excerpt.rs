@@ -113,9 +113,7 @@ pub(crate) fn redact_usersig(text: &mut String) {
         let start = from + found + KEY.len();
         let end = text
             .get(start..)
-            .and_then(|rest| {
-                rest.find(|c: char| matches!(c, '&' | '"' | '\'' | '<' | '>' | '\\' | ' '))
-            })
+            .and_then(|rest| rest.find(['&', '"', '\'', '<', '>', '\\', ' ']))
             .map_or(text.len(), |n| start + n);
         text.replace_range(start..end, "<redacted>");
         from = start + "<redacted>".len();
