@@ -38,8 +38,7 @@ pub(crate) struct V1Envelope<'a> {
 
 impl<'a> V1Envelope<'a> {
     pub(crate) fn parse(body: &'a [u8]) -> Result<Outcome<'a>, MalformedReason> {
-        let envelope: V1Envelope<'a> =
-            serde_json::from_slice(body).map_err(|_| MalformedReason::NotAnEnvelope)?;
+        let envelope: V1Envelope<'a> = from_object(body)?;
         match envelope.error_code {
             None => Err(MalformedReason::NoStatus),
             Some(Code(0)) => Ok(Outcome::Success(envelope.data)),
@@ -69,8 +68,7 @@ pub(crate) struct V4Envelope<'a> {
 
 impl<'a> V4Envelope<'a> {
     pub(crate) fn parse(body: &'a [u8]) -> Result<Outcome<'a>, MalformedReason> {
-        let envelope: V4Envelope<'a> =
-            serde_json::from_slice(body).map_err(|_| MalformedReason::NotAnEnvelope)?;
+        let envelope: V4Envelope<'a> = from_object(body)?;
         let status = envelope.action_status.as_ref().map(|s| s.0.as_ref());
         let code = envelope.error_code.map(|c| c.0);
         // Either signal of failure wins: a non-zero code, or ActionStatus "FAIL".
@@ -89,6 +87,16 @@ impl<'a> V4Envelope<'a> {
             Err(MalformedReason::NoStatus)
         }
     }
+}
+
+/// Reads an envelope, which must be a JSON object (serde would also read a struct from
+/// an array, by position).
+fn from_object<'a, T: Deserialize<'a>>(body: &'a [u8]) -> Result<T, MalformedReason> {
+    let first = body.iter().find(|b| !b.is_ascii_whitespace());
+    if first != Some(&b'{') {
+        return Err(MalformedReason::NotAnEnvelope);
+    }
+    serde_json::from_slice(body).map_err(|_| MalformedReason::NotAnEnvelope)
 }
 
 /// An error code: a JSON integer, an integral float, or a string holding an integer
