@@ -80,10 +80,7 @@ pub fn check_identifier(identifier: &str) -> Result<(), InvalidIdentifier> {
             len: identifier.len(),
         });
     }
-    if identifier
-        .chars()
-        .any(|c| c.is_whitespace() || c.is_control())
-    {
+    if has_space_or_control(identifier) {
         return Err(InvalidIdentifier::Whitespace);
     }
     Ok(())
@@ -102,17 +99,33 @@ pub fn check_callback_address(address: &str) -> Result<(), UrlError> {
     parse_http_url(address).map(|_| ())
 }
 
+/// Whether `s` holds white space or a control character (Unicode's definitions), with
+/// a fast path for ASCII, which is what every documented value is.
+fn has_space_or_control(s: &str) -> bool {
+    if s.is_ascii() {
+        s.bytes()
+            .fold(false, |bad, b| bad | (b <= b' ') | (b == 0x7f))
+    } else {
+        s.chars().any(|c| c.is_whitespace() || c.is_control())
+    }
+}
+
 /// Checks a list of subscriptions: not empty, and no entry empty or holding white space.
-pub(crate) fn check_list<'a>(
+/// `unknown` gives the text of entries this SDK does not know (`Other`); the documented
+/// values are constants and need no check.
+pub(crate) fn check_list<T>(
     list: &'static str,
-    entries: impl ExactSizeIterator<Item = &'a str>,
+    entries: &[T],
+    unknown: impl Fn(&T) -> Option<&str>,
 ) -> Result<(), InvalidBody> {
-    if entries.len() == 0 {
+    if entries.is_empty() {
         return Err(InvalidBody::EmptyList { list });
     }
-    for (index, entry) in entries.enumerate() {
-        if entry.is_empty() || entry.chars().any(|c| c.is_whitespace() || c.is_control()) {
-            return Err(InvalidBody::BadListEntry { list, index });
+    for (index, entry) in entries.iter().enumerate() {
+        if let Some(text) = unknown(entry) {
+            if text.is_empty() || has_space_or_control(text) {
+                return Err(InvalidBody::BadListEntry { list, index });
+            }
         }
     }
     Ok(())
@@ -147,24 +160,29 @@ mod tests {
 
     #[test]
     fn lists() {
+        fn unknown<'x>(s: &'x &str) -> Option<&'x str> {
+            Some(s)
+        }
         assert_eq!(
-            check_list("actions", [].into_iter()),
+            check_list("actions", &[] as &[&str], unknown),
             Err(InvalidBody::EmptyList { list: "actions" })
         );
         assert_eq!(
-            check_list("actions", ["a", ""].into_iter()),
+            check_list("actions", &["a", ""], unknown),
             Err(InvalidBody::BadListEntry {
                 list: "actions",
                 index: 1
             })
         );
         assert_eq!(
-            check_list("actions", ["a b"].into_iter()),
+            check_list("actions", &["a b"], unknown),
             Err(InvalidBody::BadListEntry {
                 list: "actions",
                 index: 0
             })
         );
-        assert!(check_list("actions", ["a", "b"].into_iter()).is_ok());
+        assert!(check_list("actions", &["a", "b"], unknown).is_ok());
+        // Known entries are not looked at.
+        assert!(check_list("actions", &[""], |_| None).is_ok());
     }
 }

@@ -86,7 +86,10 @@ pub struct V1CallbackConfig {
 impl Validate for V1CallbackConfig {
     fn validate(&self) -> Result<(), InvalidBody> {
         check_callback_address(&self.address)?;
-        check_list("actions", self.actions.iter().map(V1Action::as_str))
+        check_list("actions", &self.actions, |entry| match entry {
+            V1Action::Other(text) => Some(text.as_str()),
+            _ => None,
+        })
     }
 }
 

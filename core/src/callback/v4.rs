@@ -39,10 +39,10 @@ pub struct V4CallbackConfig {
 impl Validate for V4CallbackConfig {
     fn validate(&self) -> Result<(), InvalidBody> {
         check_callback_address(&self.url)?;
-        check_list(
-            "CallbackCommandList",
-            self.commands.iter().map(V4Command::as_str),
-        )
+        check_list("CallbackCommandList", &self.commands, |entry| match entry {
+            V4Command::Other(text) => Some(text.as_str()),
+            _ => None,
+        })
     }
 }
 
