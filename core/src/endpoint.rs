@@ -9,8 +9,8 @@
 
 use core::fmt;
 
-use serde::Serialize;
 use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 
 use crate::validate::Validate;
 
@@ -81,8 +81,8 @@ impl RateLimit {
 }
 
 /// A request body with no fields; it serializes as `{}`, which the APIs require
-/// instead of an empty body.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+/// instead of an empty body (and reads any JSON object, ignoring its fields).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Empty {}
 
 /// The declaration of one REST endpoint.

@@ -3,7 +3,7 @@
 //!
 //! * [`parse_response`]: the one entry point, generic over the [`Endpoint`].
 //! * [`ApiError`] / [`ApiErrorKind`]: the service answered with a non-zero code; the code
-//!   is classified per generation (see `codes.rs`).
+//!   is classified per generation ([`codes`]).
 //! * [`ResponseError`]: an API error, a non-200 status, or a body that is not the
 //!   documented envelope; the latter two carry a [`BodyExcerpt`].
 //!
@@ -12,7 +12,7 @@
 //! only decoded once the envelope says the call succeeded (an error reply with an odd
 //! `data` still yields the API error, not a parse error).
 
-mod codes;
+pub mod codes;
 mod envelope;
 mod excerpt;
 
