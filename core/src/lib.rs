@@ -7,7 +7,8 @@
 //!   ([`endpoint::Endpoint`]); requests are built as values ([`request::build_request`],
 //!   [`request::HttpRequest`]) for a [`region::Server`], and responses parsed from
 //!   `(status, body bytes)` ([`response::parse_response`]). [`validate`] holds the checks
-//!   run before sending, [`ratelimit`] the client-side limiter.
+//!   run before sending, [`ratelimit`] the client-side limiter, [`query`] the server's
+//!   reading of the signed query.
 //! * [`webhook`]: the callbacks CallKit sends to the app, parsed into typed events.
 //!
 //! Time (`now`) and the request's `random` are always arguments.
@@ -19,6 +20,7 @@ extern crate alloc;
 
 pub mod callback;
 pub mod endpoint;
+pub mod query;
 pub mod ratelimit;
 pub mod region;
 pub mod request;

@@ -229,3 +229,27 @@ fn an_invalid_added_header_is_an_error_not_a_panic() {
     let error = request.into_http().unwrap_err();
     assert!(!error.to_string().contains("usersig"), "{error}");
 }
+
+#[test]
+fn a_server_reads_back_what_was_built() {
+    use callkit_core::query::SignedQuery;
+    let identifier = "ops&admin=1#é+%";
+    let request = build_request::<V4SetCallback>(
+        &Region::ChatFrankfurt.into(),
+        1400000000,
+        identifier,
+        USERSIG,
+        123,
+        &V4CallbackConfig {
+            url: "https://e.com/cb".into(),
+            commands: vec![V4Command::AfterEndCall],
+        },
+    )
+    .unwrap();
+    let (_, query) = request.url().split_once('?').unwrap();
+    let read = SignedQuery::parse(query).unwrap();
+    assert_eq!(read.sdkappid, 1400000000);
+    assert_eq!(read.identifier, identifier);
+    assert_eq!(read.usersig(), USERSIG);
+    assert_eq!(read.random, 123);
+}
