@@ -9,7 +9,8 @@ use core::fmt;
 use core::str::FromStr;
 
 use crate::endpoint::Generation;
-use crate::url_check::{UrlError, parse_http_url};
+use crate::url_check::parse_http_url;
+use crate::validate::UrlError;
 
 macro_rules! regions {
     ($( $(#[$doc:meta])* $variant:ident = $name:literal, $generation:ident,

@@ -6,7 +6,8 @@
 //! what is wrong, locally.
 
 use crate::endpoint::Empty;
-use crate::url_check::{UrlError, parse_http_url};
+pub use crate::url_check::UrlError;
+use crate::url_check::parse_http_url;
 
 /// The longest UserID Tencent accepts, in bytes.
 pub const MAX_IDENTIFIER_LEN: usize = 32;

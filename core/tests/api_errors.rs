@@ -52,6 +52,13 @@ fn v1_codes() {
             Some(format!("r-{code}").as_str())
         );
         assert_eq!(error.random, 99);
+        assert_eq!(
+            error.to_string(),
+            format!(
+                "v1 /v1/callback/update failed with code {code} ({}): \"msg {code}\", request id r-{code}, random 99",
+                kind.describe()
+            )
+        );
     }
 }
 

@@ -68,10 +68,6 @@ impl ApiErrorKind {
 ///
 /// Carries what is needed to act on it and to open a ticket with Tencent.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error(
-    "{generation} {path} failed: code {code} ({kind}): {message:?}, request id {request_id:?}, random {random}",
-    kind = kind.describe()
-)]
 #[non_exhaustive]
 pub struct ApiError {
     /// The API generation that answered (the code's meaning depends on it).
@@ -90,6 +86,25 @@ pub struct ApiError {
     pub kind: ApiErrorKind,
     /// Whether the endpoint is safe to retry ([`Endpoint::RETRY_SAFE`]).
     pub retry_safe: bool,
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} {} failed with code {} ({}): {:?}",
+            self.generation,
+            self.path,
+            self.code,
+            self.kind.describe(),
+            self.message
+        )?;
+        match &self.request_id {
+            Some(id) => write!(f, ", request id {id}")?,
+            None => f.write_str(", no request id")?,
+        }
+        write!(f, ", random {}", self.random)
+    }
 }
 
 impl ApiError {
