@@ -7,12 +7,12 @@
 //!
 //! Run: `cargo bench --bench request --no-default-features`.
 
-use callkit::core::callback::{
+use callkit_core::callback::{
     V1Action, V1CallbackConfig, V1GetCallback, V1SetCallback, V4GetCallback,
 };
-use callkit::core::region::{Region, Server};
-use callkit::core::request::build_request;
-use callkit::core::response::parse_response;
+use callkit_core::region::{Region, Server};
+use callkit_core::request::build_request;
+use callkit_core::response::parse_response;
 use divan::{Bencher, black_box};
 
 fn main() {
