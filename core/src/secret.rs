@@ -61,14 +61,8 @@ mod tests {
     #[test]
     fn refuses_keys_that_cannot_be_right() {
         assert_eq!(SecretKey::new("").unwrap_err(), SecretKeyError::Empty);
-        assert_eq!(
-            SecretKey::new(" abc").unwrap_err(),
-            SecretKeyError::Whitespace
-        );
-        assert_eq!(
-            SecretKey::new("abc\n").unwrap_err(),
-            SecretKeyError::Whitespace
-        );
+        assert_eq!(SecretKey::new(" abc").unwrap_err(), SecretKeyError::Whitespace);
+        assert_eq!(SecretKey::new("abc\n").unwrap_err(), SecretKeyError::Whitespace);
         assert_eq!(SecretKey::new("abc").unwrap().expose_bytes(), b"abc");
     }
 
