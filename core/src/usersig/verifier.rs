@@ -102,3 +102,46 @@ impl Verifier {
         )
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Python's U01 output (zlib level 6), 180 days from 1700000000.
+    const PYTHON_U01: &str = "eJyrVgrxCdYrSy1SslJQMtIzUNJRAItkpqTmlWSmZUIkKjIT87NK82CSxSnZiQUFmSlAKUMTAyiAyqVWFGQWpYJkTE1NjRDiJZm5YFFzNPXFmekgG3zKHM1T9D3LzdODi-OKs8vCqpxcAvydnV2SSv2cy03cPcpDnA2SMgu0nUxslWoBHdYzUg__";
+    const NOW: u64 = 1_700_000_000;
+
+    #[test]
+    fn a_remembered_signature_is_still_checked_in_full_every_time() {
+        let key =
+            SecretKey::new("5bd2850fff3ecb11d7c805251c51ee463a25727bddc2385f3fa8bfee1bb93b5e")
+                .unwrap();
+        let mut verifier = Verifier::new(1_400_000_000, &key).unwrap();
+        let expires_at = NOW + 180 * 86_400;
+        for _ in 0..2 {
+            assert_eq!(
+                verifier
+                    .verify_user_sig("xiaojun", PYTHON_U01, NOW)
+                    .unwrap()
+                    .expires_at,
+                expires_at
+            );
+            assert_eq!(
+                verifier.verify_user_sig("xiaojun", PYTHON_U01, expires_at + 1),
+                Err(VerifyError::Expired { expires_at })
+            );
+            assert_eq!(
+                verifier.verify_user_sig("xiaojuN", PYTHON_U01, NOW),
+                Err(VerifyError::IdentifierMismatch)
+            );
+        }
+        let other_key = SecretKey::new("another-key").unwrap();
+        let mut other = Verifier::new(1_400_000_000, &other_key).unwrap();
+        for _ in 0..2 {
+            assert_eq!(
+                other.verify_user_sig("xiaojun", PYTHON_U01, NOW),
+                Err(VerifyError::SignatureMismatch)
+            );
+        }
+    }
+}

@@ -151,10 +151,17 @@ fn stored_block_header(last: bool, len: u16) -> [u8; 5] {
 /// It keeps miniz_oxide's decompressor state (about 11 KiB) and the output buffer between
 /// calls: allocating and zeroing them is a large share of inflating a 130-byte stream, so a
 /// long-lived verifier reuses one `Inflater` (the decompressor is reset for every stream).
+///
+/// It also remembers the last compressed stream it inflated: a client presents the same
+/// UserSig again and again, and building the Huffman tables is most of the remaining cost.
+/// The remembered stream is compared in constant time, so timing does not reveal how much
+/// of a guess matches a signature someone else presented.
 #[derive(Clone)]
 pub(crate) struct Inflater {
     state: Option<Box<miniz_oxide::inflate::core::DecompressorOxide>>,
     out: Vec<u8>,
+    /// The compressed input whose inflated bytes are `out[..len]`, if any.
+    last: Option<(Vec<u8>, usize)>,
 }
 
 impl Inflater {
@@ -163,15 +170,30 @@ impl Inflater {
         Self {
             state: None,
             out: Vec::new(),
+            last: None,
         }
     }
 
     /// The inflated bytes of `input`, valid until the next call.
     pub(crate) fn inflate(&mut self, input: &[u8]) -> Result<&[u8], DecodeError> {
+        use subtle::ConstantTimeEq as _;
+        if let Some((last, len)) = &self.last {
+            if last.len() == input.len() && bool::from(last.as_slice().ct_eq(input)) {
+                return Ok(self.out.get(..*len).unwrap_or_default());
+            }
+        }
+        // Whatever happens next overwrites `out`.
+        let mut last = self.last.take().map(|(bytes, _)| bytes).unwrap_or_default();
         match inflate_stored(input, &mut self.out) {
             Some(Ok(())) => Ok(&self.out),
             Some(Err(e)) => Err(e),
-            None => self.inflate_general(input),
+            None => {
+                let len = self.inflate_general(input)?.len();
+                last.clear();
+                last.extend_from_slice(input);
+                self.last = Some((last, len));
+                Ok(self.out.get(..len).unwrap_or_default())
+            }
         }
     }
 
@@ -343,6 +365,43 @@ mod tests {
         let mut trailing = fits.clone();
         trailing.push(0);
         assert_eq!(inflate_zlib(&trailing), Err(DecodeError::Zlib));
+    }
+
+    #[test]
+    fn a_reused_inflater_gives_each_stream_its_own_bytes() {
+        let texts: [&[u8]; 3] = [
+            b"first document, first",
+            b"second",
+            b"a third, longer document",
+        ];
+        let compressed: Vec<Vec<u8>> = texts
+            .iter()
+            .map(|t| miniz_oxide::deflate::compress_to_vec_zlib(t, 6))
+            .collect();
+        let mut stored = StoredZlib::with_capacity(6);
+        stored.payload().extend_from_slice(b"stored");
+        let stored = stored.finish();
+        let mut corrupt = compressed[2].clone();
+        let last = corrupt.len() - 1;
+        corrupt[last] ^= 1; // Adler-32 off by one bit
+
+        let mut inflater = Inflater::new();
+        // Repeats (the remembered stream), switches, the stored path in between, and a
+        // failure in between must never return another stream's bytes.
+        let order = [0, 0, 1, 0, 3, 0, 4, 2, 2, 4, 2, 1];
+        for (step, &i) in order.iter().enumerate() {
+            let got = match i {
+                3 => inflater.inflate(&stored).map(<[u8]>::to_vec),
+                4 => inflater.inflate(&corrupt).map(<[u8]>::to_vec),
+                _ => inflater.inflate(&compressed[i]).map(<[u8]>::to_vec),
+            };
+            let want = match i {
+                3 => Ok(b"stored".to_vec()),
+                4 => Err(DecodeError::Zlib),
+                _ => Ok(texts[i].to_vec()),
+            };
+            assert_eq!(got, want, "step {step}, stream {i}");
+        }
     }
 
     #[test]
