@@ -1,1 +1,66 @@
-fn main() {}
+//! `callkit`: the command-line tool.
+//!
+//! This file holds only what every command family shares: the top-level parser, the exit
+//! codes and how errors are printed. Each family (`usersig`, and later others) lives in its
+//! own module and returns `Result<(), Failure>`.
+//!
+//! Exit codes: 0 success; 1 the command ran but the answer is "no" (for example a signature
+//! that does not verify) or output could not be written; 2 bad arguments (clap's own usage
+//! errors exit 2 as well).
+#![forbid(unsafe_code)]
+
+mod usersig;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Tencent RTC CallKit server tools.
+#[derive(Debug, Parser)]
+#[command(name = "callkit", version, about, propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Generate and verify UserSigs and PrivateMapKeys (TLSSigAPIv2).
+    #[command(subcommand)]
+    Usersig(usersig::UsersigCommand),
+}
+
+/// Why a command did not succeed, which decides the exit code.
+#[derive(Debug)]
+pub(crate) enum Failure {
+    /// An argument's value is unusable (exit 2), like clap's own usage errors.
+    Usage(String),
+    /// The command ran and the answer is negative, or output failed (exit 1).
+    Rejected(String),
+}
+
+impl Failure {
+    fn exit_code(&self) -> u8 {
+        match self {
+            Failure::Usage(_) => 2,
+            Failure::Rejected(_) => 1,
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse(); // exits 2 on usage errors, 0 for --help/--version
+    let result = match cli.command {
+        Command::Usersig(command) => usersig::run(command),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(failure) => {
+            match &failure {
+                Failure::Usage(message) => eprintln!("callkit: error: {message}"),
+                Failure::Rejected(message) => eprintln!("callkit: {message}"),
+            }
+            ExitCode::from(failure.exit_code())
+        }
+    }
+}

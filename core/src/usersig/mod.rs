@@ -65,12 +65,14 @@ mod error;
 mod signer;
 mod types;
 mod userbuf;
+mod verifier;
 mod wire;
 
 pub use admin::{AdminSigner, DEFAULT_REFRESH_MARGIN};
 pub use error::{DecodeError, GenerateError, UserbufField, VerifyError};
 pub use signer::Signer;
 pub use types::{PrivateMap, Privileges, Room, RoomId, UserSig, Verified, VerifiedPrivateMapKey};
+pub use verifier::Verifier;
 
 use crate::secret::SecretKey;
 

@@ -13,13 +13,13 @@ use super::document::Document;
 use super::error::{DecodeError, GenerateError, UserbufField, VerifyError};
 use super::types::{Privileges, Room, UserSig, Verified, VerifiedPrivateMapKey};
 use super::wire::{
-    StoredZlib, base64_std, base64_tencent, inflate_zlib, push_json_str, unbase64_std,
+    Inflater, StoredZlib, base64_std, base64_tencent, push_json_str, unbase64_std,
     unbase64_std_into, unbase64_tencent,
 };
 use super::{MAX_IDENTIFIER_LEN, userbuf};
 use crate::secret::SecretKey;
 
-type HmacSha256 = Hmac<Sha256>;
+pub(crate) type HmacSha256 = Hmac<Sha256>;
 
 /// Keys the HMAC: the secret-key string's bytes, used as text.
 fn keyed(key: &SecretKey) -> HmacSha256 {
@@ -90,6 +90,11 @@ pub(crate) fn check_identifier(identifier: &str) -> Result<(), GenerateError> {
 }
 
 impl Signer {
+    /// The keyed HMAC, for the verifier that wraps a signer.
+    pub(crate) fn mac(&self) -> &HmacSha256 {
+        &self.mac
+    }
+
     /// Sets up the HMAC key for `sdkappid` (1 ..= 4294967295).
     pub fn new(sdkappid: u64, key: &SecretKey) -> Result<Self, GenerateError> {
         Ok(Self {
@@ -189,6 +194,7 @@ impl Signer {
         now: u64,
     ) -> Result<Verified, VerifyError> {
         verify_document(
+            &mut Inflater::new(),
             &self.mac,
             u64::from(self.sdkappid),
             identifier,
@@ -210,6 +216,7 @@ impl Signer {
         now: u64,
     ) -> Result<VerifiedPrivateMapKey, VerifyError> {
         verify_pmk(
+            &mut Inflater::new(),
             &self.mac,
             u64::from(self.sdkappid),
             identifier,
@@ -249,7 +256,8 @@ fn hmac_tag(
 }
 
 /// Everything but the userbuf's contents. Returns the decoded userbuf bytes when present.
-fn verify_document(
+pub(crate) fn verify_document(
+    inflater: &mut Inflater,
     mac: &HmacSha256,
     sdkappid: u64,
     identifier: &str,
@@ -258,8 +266,8 @@ fn verify_document(
     want_userbuf: bool,
 ) -> Result<(Verified, Option<Vec<u8>>), VerifyError> {
     let zlib = unbase64_tencent(text)?;
-    let json = inflate_zlib(&zlib)?;
-    let doc = Document::parse(&json)?;
+    let json = inflater.inflate(&zlib)?;
+    let doc = Document::parse(json)?;
     if doc.sdkappid != sdkappid {
         return Err(VerifyError::SdkAppIdMismatch);
     }
@@ -312,7 +320,8 @@ fn verify_document(
     Ok((verified, userbuf))
 }
 
-fn verify_pmk(
+pub(crate) fn verify_pmk(
+    inflater: &mut Inflater,
     mac: &HmacSha256,
     sdkappid: u64,
     identifier: &str,
@@ -320,7 +329,7 @@ fn verify_pmk(
     text: &str,
     now: u64,
 ) -> Result<VerifiedPrivateMapKey, VerifyError> {
-    let (verified, buf) = verify_document(mac, sdkappid, identifier, text, now, true)?;
+    let (verified, buf) = verify_document(inflater, mac, sdkappid, identifier, text, now, true)?;
     let grant = userbuf::parse(&buf.unwrap_or_default())?;
     if grant.account != identifier {
         return Err(VerifyError::UserbufMismatch(UserbufField::Account));
@@ -342,7 +351,16 @@ pub(crate) fn verify_user_sig_with_key(
     usersig: &str,
     now: u64,
 ) -> Result<Verified, VerifyError> {
-    verify_document(&keyed(key), sdkappid, identifier, usersig, now, false).map(|(v, _)| v)
+    verify_document(
+        &mut Inflater::new(),
+        &keyed(key),
+        sdkappid,
+        identifier,
+        usersig,
+        now,
+        false,
+    )
+    .map(|(v, _)| v)
 }
 
 /// One-shot verification of a PrivateMapKey with a key (see [`Signer::verify_private_map_key`]).
@@ -354,5 +372,13 @@ pub(crate) fn verify_private_map_key_with_key(
     text: &str,
     now: u64,
 ) -> Result<VerifiedPrivateMapKey, VerifyError> {
-    verify_pmk(&keyed(key), sdkappid, identifier, room, text, now)
+    verify_pmk(
+        &mut Inflater::new(),
+        &keyed(key),
+        sdkappid,
+        identifier,
+        room,
+        text,
+        now,
+    )
 }

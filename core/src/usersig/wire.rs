@@ -145,24 +145,118 @@ fn stored_block_header(last: bool, len: u16) -> [u8; 5] {
     [u8::from(last), l0, l1, n0, n1]
 }
 
-/// Inflates a zlib stream of at most [`MAX_DOCUMENT_LEN`] bytes, insisting that the whole
+/// Inflates zlib streams of at most [`MAX_DOCUMENT_LEN`] bytes, insisting that the whole
 /// input is one stream (no trailing bytes).
-pub(crate) fn inflate_zlib(input: &[u8]) -> Result<Vec<u8>, DecodeError> {
-    match inflate_stored(input) {
-        Some(result) => result,
-        None => inflate_general(input),
+///
+/// It keeps miniz_oxide's decompressor state (about 11 KiB) and the output buffer between
+/// calls: allocating and zeroing them is a large share of inflating a 130-byte stream, so a
+/// long-lived verifier reuses one `Inflater` (the decompressor is reset for every stream).
+///
+/// It also remembers the last compressed stream it inflated: a client presents the same
+/// UserSig again and again, and building the Huffman tables is most of the remaining cost.
+/// The remembered stream is compared in constant time, so timing does not reveal how much
+/// of a guess matches a signature someone else presented.
+#[derive(Clone)]
+pub(crate) struct Inflater {
+    state: Option<Box<miniz_oxide::inflate::core::DecompressorOxide>>,
+    out: Vec<u8>,
+    /// The compressed input whose inflated bytes are `out[..len]`, if any.
+    last: Option<(Vec<u8>, usize)>,
+}
+
+impl Inflater {
+    /// An inflater that allocates nothing until the first compressed stream.
+    pub(crate) const fn new() -> Self {
+        Self {
+            state: None,
+            out: Vec::new(),
+            last: None,
+        }
     }
+
+    /// The inflated bytes of `input`, valid until the next call.
+    pub(crate) fn inflate(&mut self, input: &[u8]) -> Result<&[u8], DecodeError> {
+        use subtle::ConstantTimeEq as _;
+        if let Some((last, len)) = &self.last {
+            if last.len() == input.len() && bool::from(last.as_slice().ct_eq(input)) {
+                return Ok(self.out.get(..*len).unwrap_or_default());
+            }
+        }
+        // Whatever happens next overwrites `out`.
+        let mut last = self.last.take().map(|(bytes, _)| bytes).unwrap_or_default();
+        match inflate_stored(input, &mut self.out) {
+            Some(Ok(())) => Ok(&self.out),
+            Some(Err(e)) => Err(e),
+            None => {
+                let len = self.inflate_general(input)?.len();
+                last.clear();
+                last.extend_from_slice(input);
+                self.last = Some((last, len));
+                Ok(self.out.get(..len).unwrap_or_default())
+            }
+        }
+    }
+
+    /// Any zlib stream, through miniz_oxide, growing the output up to the cap.
+    fn inflate_general(&mut self, input: &[u8]) -> Result<&[u8], DecodeError> {
+        use miniz_oxide::inflate::TINFLStatus;
+        use miniz_oxide::inflate::core::{decompress, inflate_flags};
+
+        let flags = inflate_flags::TINFL_FLAG_PARSE_ZLIB_HEADER
+            | inflate_flags::TINFL_FLAG_COMPUTE_ADLER32
+            | inflate_flags::TINFL_FLAG_USING_NON_WRAPPING_OUTPUT_BUF;
+        let state = self.state.get_or_insert_with(Box::default);
+        state.init();
+        // The buffer keeps its length from earlier calls, so only growth zeroes memory. The
+        // stale bytes are never read: with a non-wrapping buffer, miniz refuses any
+        // back-reference before the start of this stream's output.
+        let wanted = input.len().saturating_mul(4).clamp(256, MAX_DOCUMENT_LEN);
+        let out = &mut self.out;
+        if out.len() < wanted {
+            out.resize(wanted, 0);
+        }
+        let (mut in_pos, mut out_pos) = (0usize, 0usize);
+        loop {
+            let (status, read, written) = decompress(
+                state,
+                input.get(in_pos..).unwrap_or_default(),
+                out,
+                out_pos,
+                flags,
+            );
+            in_pos += read;
+            out_pos += written;
+            match status {
+                TINFLStatus::Done if in_pos == input.len() => {
+                    return Ok(out.get(..out_pos).unwrap_or_default());
+                }
+                TINFLStatus::HasMoreOutput if out.len() < MAX_DOCUMENT_LEN => {
+                    let grown = out.len().saturating_mul(2).min(MAX_DOCUMENT_LEN);
+                    out.resize(grown, 0);
+                }
+                _ => return Err(DecodeError::Zlib),
+            }
+        }
+    }
+}
+
+/// Inflates a zlib stream of at most [`MAX_DOCUMENT_LEN`] bytes in one call (see [`Inflater`]).
+#[cfg(test)]
+pub(crate) fn inflate_zlib(input: &[u8]) -> Result<Vec<u8>, DecodeError> {
+    Inflater::new().inflate(input).map(<[u8]>::to_vec)
 }
 
 /// Fast path for streams made only of stored blocks (ours, Go v1.4's): no decompressor
 /// state to set up. Returns `None` if a compressed block shows up, leaving it to miniz.
 /// Stricter than RFC 1951 on purpose: the unused bits of a stored block header must be zero.
-fn inflate_stored(input: &[u8]) -> Option<Result<Vec<u8>, DecodeError>> {
+/// `out` is cleared first.
+fn inflate_stored(input: &[u8], out: &mut Vec<u8>) -> Option<Result<(), DecodeError>> {
+    out.clear();
     let (&[cmf, flg], mut rest) = input.split_first_chunk::<2>()?;
     if !zlib_header_ok(cmf, flg) {
         return Some(Err(DecodeError::Zlib));
     }
-    let mut out = Vec::with_capacity(rest.len());
+    out.reserve(rest.len());
     loop {
         let (&[head, l0, l1, n0, n1], after) = rest.split_first_chunk::<5>()?;
         if head & 0b110 != 0 {
@@ -188,10 +282,10 @@ fn inflate_stored(input: &[u8]) -> Option<Result<Vec<u8>, DecodeError>> {
         }
     }
     let ok = match rest {
-        [a, b, c, d] => u32::from_be_bytes([*a, *b, *c, *d]) == adler2::adler32_slice(&out),
+        [a, b, c, d] => u32::from_be_bytes([*a, *b, *c, *d]) == adler2::adler32_slice(out),
         _ => false,
     };
-    Some(if ok { Ok(out) } else { Err(DecodeError::Zlib) })
+    Some(if ok { Ok(()) } else { Err(DecodeError::Zlib) })
 }
 
 /// zlib header check: deflate, window ≤ 32 KiB, no preset dictionary, valid check bits.
@@ -200,41 +294,6 @@ fn zlib_header_ok(cmf: u8, flg: u8) -> bool {
         && cmf >> 4 <= 7
         && flg & 0x20 == 0
         && (u16::from(cmf) << 8 | u16::from(flg)) % 31 == 0
-}
-
-/// Any zlib stream, through miniz_oxide, growing the output up to the cap.
-fn inflate_general(input: &[u8]) -> Result<Vec<u8>, DecodeError> {
-    use miniz_oxide::inflate::TINFLStatus;
-    use miniz_oxide::inflate::core::{DecompressorOxide, decompress, inflate_flags};
-
-    let flags = inflate_flags::TINFL_FLAG_PARSE_ZLIB_HEADER
-        | inflate_flags::TINFL_FLAG_COMPUTE_ADLER32
-        | inflate_flags::TINFL_FLAG_USING_NON_WRAPPING_OUTPUT_BUF;
-    let mut state = Box::<DecompressorOxide>::default();
-    let mut out = alloc::vec![0u8; input.len().saturating_mul(4).clamp(256, MAX_DOCUMENT_LEN)];
-    let (mut in_pos, mut out_pos) = (0usize, 0usize);
-    loop {
-        let (status, read, written) = decompress(
-            &mut state,
-            input.get(in_pos..).unwrap_or_default(),
-            &mut out,
-            out_pos,
-            flags,
-        );
-        in_pos += read;
-        out_pos += written;
-        match status {
-            TINFLStatus::Done if in_pos == input.len() => {
-                out.truncate(out_pos);
-                return Ok(out);
-            }
-            TINFLStatus::HasMoreOutput if out.len() < MAX_DOCUMENT_LEN => {
-                let grown = out.len().saturating_mul(2).min(MAX_DOCUMENT_LEN);
-                out.resize(grown, 0);
-            }
-            _ => return Err(DecodeError::Zlib),
-        }
-    }
 }
 
 /// Appends `s` as the inside of a JSON string: `"` and `\` and control characters are
@@ -306,6 +365,43 @@ mod tests {
         let mut trailing = fits.clone();
         trailing.push(0);
         assert_eq!(inflate_zlib(&trailing), Err(DecodeError::Zlib));
+    }
+
+    #[test]
+    fn a_reused_inflater_gives_each_stream_its_own_bytes() {
+        let texts: [&[u8]; 3] = [
+            b"first document, first",
+            b"second",
+            b"a third, longer document",
+        ];
+        let compressed: Vec<Vec<u8>> = texts
+            .iter()
+            .map(|t| miniz_oxide::deflate::compress_to_vec_zlib(t, 6))
+            .collect();
+        let mut stored = StoredZlib::with_capacity(6);
+        stored.payload().extend_from_slice(b"stored");
+        let stored = stored.finish();
+        let mut corrupt = compressed[2].clone();
+        let last = corrupt.len() - 1;
+        corrupt[last] ^= 1; // Adler-32 off by one bit
+
+        let mut inflater = Inflater::new();
+        // Repeats (the remembered stream), switches, the stored path in between, and a
+        // failure in between must never return another stream's bytes.
+        let order = [0, 0, 1, 0, 3, 0, 4, 2, 2, 4, 2, 1];
+        for (step, &i) in order.iter().enumerate() {
+            let got = match i {
+                3 => inflater.inflate(&stored).map(<[u8]>::to_vec),
+                4 => inflater.inflate(&corrupt).map(<[u8]>::to_vec),
+                _ => inflater.inflate(&compressed[i]).map(<[u8]>::to_vec),
+            };
+            let want = match i {
+                3 => Ok(b"stored".to_vec()),
+                4 => Err(DecodeError::Zlib),
+                _ => Ok(texts[i].to_vec()),
+            };
+            assert_eq!(got, want, "step {step}, stream {i}");
+        }
     }
 
     #[test]

@@ -1,0 +1,237 @@
+//! `callkit usersig gen | verify`: UserSigs and PrivateMapKeys from the command line.
+//!
+//! `gen` prints the signature and a newline, nothing else, so that `$(callkit usersig gen ..)`
+//! captures exactly the credential. `verify` prints what the signature says as one JSON
+//! object, or the reason it is refused on stderr (exit 1). Neither ever prints the key, and
+//! no error message contains the signature text.
+
+use std::io::Write as _;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use callkit_core::secret::SecretKey;
+use callkit_core::usersig::{
+    DEFAULT_EXPIRE, Privileges, Room, RoomId, Signer, Verified, VerifiedPrivateMapKey,
+};
+use clap::{Args, Subcommand};
+use serde_json::{Map, Value, json};
+
+use crate::Failure;
+
+/// The environment variable the key is read from when `--key` is absent.
+const KEY_ENV: &str = "CALLKIT_SECRET_KEY";
+
+/// The `usersig` command family.
+#[derive(Debug, Subcommand)]
+pub(crate) enum UsersigCommand {
+    /// Print a UserSig, or a PrivateMapKey when a room is given, followed by a newline.
+    Gen(GenArgs),
+    /// Check a UserSig (or a PrivateMapKey, when a room is given) and print its fields as JSON.
+    ///
+    /// Exit status: 0 valid (JSON on stdout), 1 not valid (reason on stderr), 2 bad arguments.
+    Verify(VerifyArgs),
+}
+
+/// What both commands need: whose signature, which key, and what time it is.
+#[derive(Debug, Args)]
+struct Common {
+    /// The application's SDKAppID (1 ..= 4294967295).
+    #[arg(long, value_name = "N")]
+    sdkappid: u64,
+
+    /// The user id the signature is for.
+    #[arg(long, value_name = "ID")]
+    identifier: String,
+
+    /// The SDKAppID's secret key. Prefer the CALLKIT_SECRET_KEY environment variable: a key
+    /// given on the command line is visible to other users in `ps` and lands in shell history.
+    #[arg(long, value_name = "KEY", env = KEY_ENV, hide_env_values = true)]
+    key: Option<String>,
+
+    /// The current time as Unix seconds [default: the system clock].
+    #[arg(long, value_name = "UNIX")]
+    now: Option<u64>,
+}
+
+/// The room of a PrivateMapKey: a number or a string, never both.
+#[derive(Debug, Args)]
+#[group(id = "room", multiple = false)]
+struct RoomArgs {
+    /// A numeric room id: makes it a PrivateMapKey for that room.
+    #[arg(long, value_name = "N")]
+    room_id: Option<u32>,
+
+    /// A string room id: makes it a PrivateMapKey for that room.
+    #[arg(long, value_name = "S")]
+    room_str: Option<String>,
+}
+
+impl RoomArgs {
+    fn room(&self) -> Option<Room<'_>> {
+        match (self.room_id, self.room_str.as_deref()) {
+            (Some(id), _) => Some(Room::Numeric(id)),
+            (None, Some(name)) => Some(Room::Named(name)),
+            (None, None) => None,
+        }
+    }
+}
+
+/// Arguments of `usersig gen`.
+#[derive(Debug, Args)]
+pub(crate) struct GenArgs {
+    #[command(flatten)]
+    common: Common,
+
+    /// Lifetime in seconds (15552000 is 180 days).
+    #[arg(long, value_name = "SECS", default_value_t = DEFAULT_EXPIRE)]
+    expire: u64,
+
+    #[command(flatten)]
+    room: RoomArgs,
+
+    /// PrivateMapKey privilege bits, decimal or 0x hex [default: 255, all]. Needs a room.
+    #[arg(long, value_name = "MASK", requires = "room", value_parser = parse_mask)]
+    privileges: Option<u32>,
+}
+
+/// Arguments of `usersig verify`.
+#[derive(Debug, Args)]
+pub(crate) struct VerifyArgs {
+    #[command(flatten)]
+    common: Common,
+
+    /// The UserSig (or PrivateMapKey) to check.
+    #[arg(long, value_name = "SIG")]
+    usersig: String,
+
+    #[command(flatten)]
+    room: RoomArgs,
+}
+
+/// Runs one `usersig` command.
+pub(crate) fn run(command: UsersigCommand) -> Result<(), Failure> {
+    match command {
+        UsersigCommand::Gen(args) => generate(&args),
+        UsersigCommand::Verify(args) => verify(&args),
+    }
+}
+
+fn generate(args: &GenArgs) -> Result<(), Failure> {
+    let (signer, now) = setup(&args.common)?;
+    let identifier = args.common.identifier.as_str();
+    let sig = match args.room.room() {
+        None => signer.user_sig(identifier, args.expire, now),
+        Some(room) => {
+            let privileges = Privileges::from_bits(args.privileges.unwrap_or(0xFF));
+            signer.private_map_key(identifier, room, privileges, args.expire, now)
+        }
+    }
+    .map_err(|e| Failure::Usage(format!("cannot generate: {e}")))?;
+    print_line(sig.as_str())
+}
+
+fn verify(args: &VerifyArgs) -> Result<(), Failure> {
+    let (signer, now) = setup(&args.common)?;
+    let identifier = args.common.identifier.as_str();
+    let report = match args.room.room() {
+        None => signer
+            .verify_user_sig(identifier, &args.usersig, now)
+            .map(|verified| user_sig_report(&signer, identifier, &verified)),
+        Some(room) => signer
+            .verify_private_map_key(identifier, room, &args.usersig, now)
+            .map(|verified| private_map_key_report(&signer, identifier, &verified)),
+    };
+    let what = if args.room.room().is_some() {
+        "PrivateMapKey"
+    } else {
+        "UserSig"
+    };
+    let report = report.map_err(|e| Failure::Rejected(format!("invalid {what}: {e}")))?;
+    print_line(&Value::Object(report).to_string())
+}
+
+/// The key (flag, else environment), the signer and the time, or a usage failure.
+fn setup(common: &Common) -> Result<(Signer, u64), Failure> {
+    let Some(key) = common.key.as_deref() else {
+        return Err(Failure::Usage(format!(
+            "no secret key: set {KEY_ENV} (preferred) or pass --key"
+        )));
+    };
+    let key = SecretKey::new(key).map_err(|e| Failure::Usage(format!("bad secret key: {e}")))?;
+    let signer = Signer::new(common.sdkappid, &key)
+        .map_err(|e| Failure::Usage(format!("bad --sdkappid: {e}")))?;
+    let now = match common.now {
+        Some(now) => now,
+        None => system_now()?,
+    };
+    Ok((signer, now))
+}
+
+fn system_now() -> Result<u64, Failure> {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .map_err(|_| Failure::Usage("the system clock is before 1970; pass --now".into()))
+}
+
+fn user_sig_report(signer: &Signer, identifier: &str, verified: &Verified) -> Map<String, Value> {
+    let mut report = Map::new();
+    report.insert("kind".into(), json!("usersig"));
+    report.insert("sdkappid".into(), json!(signer.sdkappid()));
+    report.insert("identifier".into(), json!(identifier));
+    report.insert("time".into(), json!(verified.time));
+    report.insert("expire".into(), json!(verified.expire));
+    report.insert("expires_at".into(), json!(verified.expires_at));
+    report
+}
+
+fn private_map_key_report(
+    signer: &Signer,
+    identifier: &str,
+    verified: &VerifiedPrivateMapKey,
+) -> Map<String, Value> {
+    let mut report = user_sig_report(signer, identifier, &verified.verified);
+    report.insert("kind".into(), json!("private_map_key"));
+    let grant = &verified.grant;
+    report.insert("account".into(), json!(grant.account));
+    match &grant.room {
+        RoomId::Numeric(id) => report.insert("room_id".into(), json!(id)),
+        RoomId::Named(name) => report.insert("room_str".into(), json!(name)),
+    };
+    report.insert("privileges".into(), json!(grant.privileges.bits()));
+    // The userbuf carries its own absolute expiry (32-bit); shown as is.
+    report.insert("grant_expires_at".into(), json!(grant.expires_at));
+    report
+}
+
+/// Writes `text` and a newline to stdout; a closed pipe is a failure, not a panic.
+fn print_line(text: &str) -> Result<(), Failure> {
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{text}")
+        .and_then(|()| out.flush())
+        .map_err(|e| Failure::Rejected(format!("cannot write to stdout: {e}")))
+}
+
+/// A 32-bit mask in decimal or `0x` hexadecimal.
+fn parse_mask(text: &str) -> Result<u32, String> {
+    let parsed = match text.strip_prefix("0x").or_else(|| text.strip_prefix("0X")) {
+        Some(hex) => u32::from_str_radix(hex, 16),
+        None => text.parse::<u32>(),
+    };
+    parsed.map_err(|_| "expected a 32-bit number, decimal or 0x hex".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_mask;
+
+    #[test]
+    fn masks_parse_in_decimal_and_hex() {
+        assert_eq!(parse_mask("255"), Ok(255));
+        assert_eq!(parse_mask("0x2A"), Ok(42));
+        assert_eq!(parse_mask("0XfF"), Ok(255));
+        assert_eq!(parse_mask("0xFFFFFFFF"), Ok(u32::MAX));
+        for bad in ["", "0x", "-1", "0x1_0", "4294967296", "+0x1", "ff"] {
+            assert!(parse_mask(bad).is_err(), "{bad}");
+        }
+    }
+}
