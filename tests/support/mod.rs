@@ -122,16 +122,25 @@ pub async fn slow_response_times_out<T: Transport<Error = TransportError>>(trans
 /// only discovered while streaming; the transport keeps working afterwards.
 pub async fn oversized_body_is_refused<T: Transport<Error = TransportError>>(transport: &T, server: &LoopbackServer) {
     for framing in [BodyFraming::ContentLength, BodyFraming::Chunked] {
-        server.control().oversize_next(1, OVERSIZED, framing);
-        let error = transport.send(post(&server.url("/big"), "{}")).await.expect_err("must refuse the body");
-        match &error {
-            TransportError::BodyTooLarge { limit, .. } => assert_eq!(*limit, SMALL_CAP),
-            other => panic!("{framing:?}: expected BodyTooLarge, got {other:?}"),
-        }
-        assert!(error.to_string().contains(&format!("cap of {SMALL_CAP} bytes")), "{error}");
+        refuse_oversized(transport, server, framing).await;
     }
     let after = transport.send(post(&server.url("/small"), "{}")).await.expect("a normal body still passes");
     assert_eq!(after.body(), b"{}");
+}
+
+/// One oversized response, framed as `framing`, fails with `BodyTooLarge`.
+pub async fn refuse_oversized<T: Transport<Error = TransportError>>(
+    transport: &T,
+    server: &LoopbackServer,
+    framing: BodyFraming,
+) {
+    server.control().oversize_next(1, OVERSIZED, framing);
+    let error = transport.send(post(&server.url("/big"), "{}")).await.expect_err("must refuse the body");
+    match &error {
+        TransportError::BodyTooLarge { limit, .. } => assert_eq!(*limit, SMALL_CAP),
+        other => panic!("{framing:?}: expected BodyTooLarge, got {other:?}"),
+    }
+    assert!(error.to_string().contains(&format!("cap of {SMALL_CAP} bytes")), "{error}");
 }
 
 /// The server closes the kept-alive connection while it is idle; the next call opens a
