@@ -2,6 +2,8 @@
 //! async transport must show, written once against the `Transport` trait.
 #![allow(dead_code)] // each test binary uses a different subset
 
+pub mod ureq_closure;
+
 use std::time::{Duration, Instant};
 
 use callkit::server::{BodyFraming, LoopbackServer};
