@@ -29,4 +29,9 @@ impl Runtime for AsyncStd {
     }
 }
 
-runtime_transport!(AsyncStdTransport, AsyncStdTransportBuilder, AsyncStd, "async-std (discontinued upstream)");
+runtime_transport!(
+    AsyncStdTransport,
+    AsyncStdTransportBuilder,
+    AsyncStd,
+    "async-std (discontinued upstream)"
+);

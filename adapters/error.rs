@@ -129,7 +129,10 @@ mod tests {
 
     #[test]
     fn redaction_drops_query_and_fragment() {
-        assert_eq!(redact_url("http://h:1/p?usersig=abc#f"), "http://h:1/p?<redacted>");
+        assert_eq!(
+            redact_url("http://h:1/p?usersig=abc#f"),
+            "http://h:1/p?<redacted>"
+        );
         assert_eq!(redact_url("http://h:1/p#f"), "http://h:1/p");
         assert_eq!(redact_url("http://h:1/p"), "http://h:1/p");
         assert!(!redact_url("https://h/p?usersig=SECRET").contains("SECRET"));

@@ -64,25 +64,40 @@ impl SurfTransport {
 
     /// Starts configuring a transport around `client`.
     pub fn builder(client: surf::Client) -> SurfTransportBuilder {
-        SurfTransportBuilder { transport: SurfTransport::new(client) }
+        SurfTransportBuilder {
+            transport: SurfTransport::new(client),
+        }
     }
 
-    async fn exchange(&self, request: HttpRequest, target: &str) -> Result<HttpResponse, TransportError> {
+    async fn exchange(
+        &self,
+        request: HttpRequest,
+        target: &str,
+    ) -> Result<HttpResponse, TransportError> {
         let invalid = |reason: String| TransportError::InvalidRequest { reason };
         match request.uri().scheme_str() {
             Some("https") => {}
             Some("http") if self.allow_http => {}
-            Some("http") => return Err(TransportError::InsecureScheme { target: target.to_owned() }),
+            Some("http") => {
+                return Err(TransportError::InsecureScheme {
+                    target: target.to_owned(),
+                });
+            }
             _ => return Err(invalid(format!("{target} is not an absolute http(s) URL"))),
         }
         let full_url = request.uri().to_string();
         let url = surf::Url::parse(&full_url).map_err(|e| invalid(format!("{target}: {e}")))?;
-        let method: surf::http::Method =
-            request.method().as_str().parse().map_err(|_| invalid(format!("unsupported method {}", request.method())))?;
+        let method: surf::http::Method = request
+            .method()
+            .as_str()
+            .parse()
+            .map_err(|_| invalid(format!("unsupported method {}", request.method())))?;
         let (parts, body) = request.into_parts();
         let mut outgoing = surf::Request::new(method, url);
         for (name, value) in &parts.headers {
-            let value = value.to_str().map_err(|_| invalid(format!("header {name} is not ASCII")))?;
+            let value = value
+                .to_str()
+                .map_err(|_| invalid(format!("header {name} is not ASCII")))?;
             outgoing.append_header(name.as_str(), value);
         }
         outgoing.set_body(surf::Body::from_bytes(body));
@@ -93,7 +108,10 @@ impl SurfTransport {
         };
         let mut response = self.client.send(outgoing).await.map_err(surf_error)?;
         let limit = self.max_body_bytes;
-        let too_large = || TransportError::BodyTooLarge { target: target.to_owned(), limit };
+        let too_large = || TransportError::BodyTooLarge {
+            target: target.to_owned(),
+            limit,
+        };
         if response.len().is_some_and(|len| len > limit) {
             return Err(too_large());
         }
@@ -104,7 +122,10 @@ impl SurfTransport {
             .take(limit as u64 + 1)
             .read_to_end(&mut bytes)
             .await
-            .map_err(|e| TransportError::Http { target: target.to_owned(), source: scrub(&e.to_string(), &full_url).into() })?;
+            .map_err(|e| TransportError::Http {
+                target: target.to_owned(),
+                source: scrub(&e.to_string(), &full_url).into(),
+            })?;
         if bytes.len() > limit {
             return Err(too_large());
         }
@@ -114,7 +135,10 @@ impl SurfTransport {
                 builder = builder.header(name.as_str(), value.as_str());
             }
         }
-        builder.body(bytes).map_err(|e| TransportError::Http { target: target.to_owned(), source: Box::new(e) })
+        builder.body(bytes).map_err(|e| TransportError::Http {
+            target: target.to_owned(),
+            source: Box::new(e),
+        })
     }
 }
 
@@ -134,7 +158,11 @@ impl Transport for SurfTransport {
         let after = self.request_timeout;
         let deadline = async {
             async_io::Timer::after(after).await;
-            Err(TransportError::Timeout { what: TimeoutKind::Request, target: target.clone(), after })
+            Err(TransportError::Timeout {
+                what: TimeoutKind::Request,
+                target: target.clone(),
+                after,
+            })
         };
         futures_lite::future::or(self.exchange(request, &target), deadline).await
     }

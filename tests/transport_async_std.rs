@@ -7,7 +7,9 @@ use callkit::AsyncStdTransport;
 use support::*;
 
 fn trusting(server: &callkit::server::LoopbackServer) -> callkit::AsyncStdTransportBuilder {
-    AsyncStdTransport::builder().webpki_roots(false).add_root_certificate_pem(cert_pem(server))
+    AsyncStdTransport::builder()
+        .webpki_roots(false)
+        .add_root_certificate_pem(cert_pem(server))
 }
 
 #[test]
@@ -34,7 +36,10 @@ fn fifty_concurrent_calls() {
 #[test]
 fn request_timeout() {
     let server = https_server();
-    let transport = trusting(&server).request_timeout(SHORT_TIMEOUT).build().unwrap();
+    let transport = trusting(&server)
+        .request_timeout(SHORT_TIMEOUT)
+        .build()
+        .unwrap();
     async_std::task::block_on(slow_response_times_out(&transport, &server));
 }
 
@@ -55,7 +60,10 @@ fn idle_connection_closed_by_server_is_replaced() {
 #[test]
 fn idle_connection_closed_by_server_is_replaced_over_http() {
     let server = http_server();
-    let transport = AsyncStdTransport::builder().allow_http(true).build().unwrap();
+    let transport = AsyncStdTransport::builder()
+        .allow_http(true)
+        .build()
+        .unwrap();
     async_std::task::block_on(idle_closed_connection_is_replaced(&transport, &server));
 }
 
@@ -69,24 +77,53 @@ fn untrusted_certificate() {
 #[test]
 fn http_only_when_allowed() {
     let server = http_server();
-    async_std::task::block_on(plain_http_refused(&AsyncStdTransport::new().unwrap(), &server));
-    let allowed = AsyncStdTransport::builder().allow_http(true).build().unwrap();
+    async_std::task::block_on(plain_http_refused(
+        &AsyncStdTransport::new().unwrap(),
+        &server,
+    ));
+    let allowed = AsyncStdTransport::builder()
+        .allow_http(true)
+        .build()
+        .unwrap();
     async_std::task::block_on(round_trip(&allowed, &server));
 }
 
 #[test]
 fn unreadable_root_certificate_is_a_build_error() {
-    let error = AsyncStdTransport::builder().add_root_certificate_pem("not a certificate").build().unwrap_err();
-    assert!(matches!(error, callkit::TransportError::Config { .. }), "{error:?}");
+    let error = AsyncStdTransport::builder()
+        .add_root_certificate_pem("not a certificate")
+        .build()
+        .unwrap_err();
+    assert!(
+        matches!(error, callkit::TransportError::Config { .. }),
+        "{error:?}"
+    );
 }
 
 #[test]
 fn connect_error_names_no_query() {
     // Bind then drop a listener: nothing listens on that port any more.
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let transport = AsyncStdTransport::builder().allow_http(true).build().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let transport = AsyncStdTransport::builder()
+        .allow_http(true)
+        .build()
+        .unwrap();
     let url = format!("http://127.0.0.1:{port}/v4/x?usersig=SECRET");
-    let error = async_std::task::block_on(callkit::transport::Transport::send(&transport, post(&url, "{}"))).unwrap_err();
-    assert!(matches!(error, callkit::TransportError::Connect { .. }), "{error:?}");
-    assert!(!format!("{error} {error:?}").contains("SECRET"), "{error:?}");
+    let error = async_std::task::block_on(callkit::transport::Transport::send(
+        &transport,
+        post(&url, "{}"),
+    ))
+    .unwrap_err();
+    assert!(
+        matches!(error, callkit::TransportError::Connect { .. }),
+        "{error:?}"
+    );
+    assert!(
+        !format!("{error} {error:?}").contains("SECRET"),
+        "{error:?}"
+    );
 }

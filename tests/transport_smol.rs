@@ -7,7 +7,9 @@ use callkit::SmolTransport;
 use support::*;
 
 fn trusting(server: &callkit::server::LoopbackServer) -> callkit::SmolTransportBuilder {
-    SmolTransport::builder().webpki_roots(false).add_root_certificate_pem(cert_pem(server))
+    SmolTransport::builder()
+        .webpki_roots(false)
+        .add_root_certificate_pem(cert_pem(server))
 }
 
 #[test]
@@ -34,7 +36,10 @@ fn fifty_concurrent_calls() {
 #[test]
 fn request_timeout() {
     let server = https_server();
-    let transport = trusting(&server).request_timeout(SHORT_TIMEOUT).build().unwrap();
+    let transport = trusting(&server)
+        .request_timeout(SHORT_TIMEOUT)
+        .build()
+        .unwrap();
     smol::block_on(slow_response_times_out(&transport, &server));
 }
 
@@ -76,17 +81,37 @@ fn http_only_when_allowed() {
 
 #[test]
 fn unreadable_root_certificate_is_a_build_error() {
-    let error = SmolTransport::builder().add_root_certificate_pem("not a certificate").build().unwrap_err();
-    assert!(matches!(error, callkit::TransportError::Config { .. }), "{error:?}");
+    let error = SmolTransport::builder()
+        .add_root_certificate_pem("not a certificate")
+        .build()
+        .unwrap_err();
+    assert!(
+        matches!(error, callkit::TransportError::Config { .. }),
+        "{error:?}"
+    );
 }
 
 #[test]
 fn connect_error_names_no_query() {
     // Bind then drop a listener: nothing listens on that port any more.
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let transport = SmolTransport::builder().allow_http(true).build().unwrap();
     let url = format!("http://127.0.0.1:{port}/v4/x?usersig=SECRET");
-    let error = smol::block_on(callkit::transport::Transport::send(&transport, post(&url, "{}"))).unwrap_err();
-    assert!(matches!(error, callkit::TransportError::Connect { .. }), "{error:?}");
-    assert!(!format!("{error} {error:?}").contains("SECRET"), "{error:?}");
+    let error = smol::block_on(callkit::transport::Transport::send(
+        &transport,
+        post(&url, "{}"),
+    ))
+    .unwrap_err();
+    assert!(
+        matches!(error, callkit::TransportError::Connect { .. }),
+        "{error:?}"
+    );
+    assert!(
+        !format!("{error} {error:?}").contains("SECRET"),
+        "{error:?}"
+    );
 }

@@ -14,7 +14,9 @@ use callkit::server::BodyFraming;
 use support::*;
 
 fn surf_client() -> surf::Client {
-    surf::Config::new().try_into().expect("surf client from the default config")
+    surf::Config::new()
+        .try_into()
+        .expect("surf client from the default config")
 }
 
 fn transport() -> callkit::SurfTransportBuilder {
@@ -30,7 +32,10 @@ fn round_trip_over_http() {
 #[test]
 fn sequential_calls_reuse_one_connection() {
     let server = http_server();
-    async_std::task::block_on(sequential_calls_share_one_connection(&transport().build(), &server));
+    async_std::task::block_on(sequential_calls_share_one_connection(
+        &transport().build(),
+        &server,
+    ));
 }
 
 #[test]
@@ -63,11 +68,17 @@ fn body_cap() {
 #[test]
 fn idle_connection_closed_by_server_is_replaced() {
     let server = http_server();
-    async_std::task::block_on(idle_closed_connection_is_replaced(&transport().build(), &server));
+    async_std::task::block_on(idle_closed_connection_is_replaced(
+        &transport().build(),
+        &server,
+    ));
 }
 
 #[test]
 fn http_only_when_allowed() {
     let server = http_server();
-    async_std::task::block_on(plain_http_refused(&SurfTransport::new(surf_client()), &server));
+    async_std::task::block_on(plain_http_refused(
+        &SurfTransport::new(surf_client()),
+        &server,
+    ));
 }

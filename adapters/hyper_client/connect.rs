@@ -52,13 +52,21 @@ impl SharedTcp {
 }
 
 impl AsyncRead for SharedTcp {
-    fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<io::Result<usize>> {
         Pin::new(&mut &*self.0).poll_read(cx, buf)
     }
 }
 
 impl AsyncWrite for SharedTcp {
-    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
         Pin::new(&mut &*self.0).poll_write(cx, buf)
     }
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
@@ -76,7 +84,11 @@ pub(crate) enum Stream {
 }
 
 impl AsyncRead for Stream {
-    fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<io::Result<usize>> {
         match self.get_mut() {
             Stream::Plain(s) => Pin::new(s).poll_read(cx, buf),
             Stream::Tls(s) => Pin::new(s.as_mut()).poll_read(cx, buf),
@@ -85,7 +97,11 @@ impl AsyncRead for Stream {
 }
 
 impl AsyncWrite for Stream {
-    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
         match self.get_mut() {
             Stream::Plain(s) => Pin::new(s).poll_write(cx, buf),
             Stream::Tls(s) => Pin::new(s.as_mut()).poll_write(cx, buf),
@@ -111,12 +127,20 @@ pub(crate) async fn open<R: Runtime>(
     endpoint: &Endpoint,
     tls: &TlsConnector,
 ) -> Result<(Stream, SharedTcp), TransportError> {
-    let connect_error = |source| TransportError::Connect { target: endpoint.authority(), source };
+    let connect_error = |source| TransportError::Connect {
+        target: endpoint.authority(),
+        source,
+    };
     let addrs: Vec<SocketAddr> = match endpoint.host.parse::<IpAddr>() {
         Ok(ip) => vec![SocketAddr::new(ip, endpoint.port)],
-        Err(_) => R::resolve(endpoint.host.clone(), endpoint.port).await.map_err(connect_error)?,
+        Err(_) => R::resolve(endpoint.host.clone(), endpoint.port)
+            .await
+            .map_err(connect_error)?,
     };
-    let mut last_error = io::Error::new(io::ErrorKind::NotFound, "the host name resolved to no address");
+    let mut last_error = io::Error::new(
+        io::ErrorKind::NotFound,
+        "the host name resolved to no address",
+    );
     let mut connected = None;
     for addr in addrs {
         match Async::<TcpStream>::connect(addr).await {
@@ -134,12 +158,17 @@ pub(crate) async fn open<R: Runtime>(
     if !endpoint.tls {
         return Ok((Stream::Plain(tcp.clone()), tcp));
     }
-    let name = ServerName::try_from(endpoint.host.clone()).map_err(|e| TransportError::InvalidRequest {
-        reason: format!("{:?} is not a valid TLS server name: {e}", endpoint.host),
+    let name = ServerName::try_from(endpoint.host.clone()).map_err(|e| {
+        TransportError::InvalidRequest {
+            reason: format!("{:?} is not a valid TLS server name: {e}", endpoint.host),
+        }
     })?;
     let stream = tls
         .connect(name, tcp.clone())
         .await
-        .map_err(|source| TransportError::Tls { target: endpoint.authority(), source })?;
+        .map_err(|source| TransportError::Tls {
+            target: endpoint.authority(),
+            source,
+        })?;
     Ok((Stream::Tls(Box::new(stream)), tcp))
 }

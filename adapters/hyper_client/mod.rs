@@ -8,9 +8,9 @@
 //! live one until the connection task has run.
 
 pub(crate) mod connect;
+pub(crate) mod facade;
 pub(crate) mod pool;
 pub(crate) mod runtime;
-pub(crate) mod facade;
 mod tls;
 
 use std::marker::PhantomData;
@@ -95,7 +95,10 @@ pub(crate) struct HyperTransport<R> {
 
 impl<R> Clone for HyperTransport<R> {
     fn clone(&self) -> Self {
-        HyperTransport { inner: Arc::clone(&self.inner), runtime: PhantomData }
+        HyperTransport {
+            inner: Arc::clone(&self.inner),
+            runtime: PhantomData,
+        }
     }
 }
 
@@ -115,11 +118,20 @@ impl<R> std::fmt::Debug for HyperTransport<R> {
 impl<R: Runtime> HyperTransport<R> {
     pub(crate) fn new(settings: Settings) -> Result<Self, TransportError> {
         if let Some(reason) = &settings.pem_error {
-            return Err(TransportError::Config { reason: reason.clone() });
+            return Err(TransportError::Config {
+                reason: reason.clone(),
+            });
         }
         let tls = tls::connector(&settings)?;
         let pool = Pool::new(settings.max_idle_per_host, settings.idle_timeout);
-        Ok(HyperTransport { inner: Arc::new(Inner { settings, tls, pool }), runtime: PhantomData })
+        Ok(HyperTransport {
+            inner: Arc::new(Inner {
+                settings,
+                tls,
+                pool,
+            }),
+            runtime: PhantomData,
+        })
     }
 
     /// Sends one request under the request timeout.
@@ -129,15 +141,26 @@ impl<R: Runtime> HyperTransport<R> {
         let timeout_target = target.clone();
         let deadline = async move {
             R::sleep(after).await;
-            Err(TransportError::Timeout { what: TimeoutKind::Request, target: timeout_target, after })
+            Err(TransportError::Timeout {
+                what: TimeoutKind::Request,
+                target: timeout_target,
+                after,
+            })
         };
         futures_lite::future::or(self.exchange(request, &target), deadline).await
     }
 
-    async fn exchange(&self, request: HttpRequest, target: &str) -> Result<HttpResponse, TransportError> {
+    async fn exchange(
+        &self,
+        request: HttpRequest,
+        target: &str,
+    ) -> Result<HttpResponse, TransportError> {
         let endpoint = self.endpoint_of(request.uri(), target)?;
         let mut request = into_hyper_request(request, &endpoint)?;
-        let http_error = |source: hyper::Error| TransportError::Http { target: target.to_owned(), source: Box::new(source) };
+        let http_error = |source: hyper::Error| TransportError::Http {
+            target: target.to_owned(),
+            source: Box::new(source),
+        };
         loop {
             let mut conn = match self.inner.pool.take(&endpoint) {
                 Some(conn) => conn,
@@ -174,7 +197,10 @@ impl<R: Runtime> HyperTransport<R> {
         target: &str,
     ) -> Result<HttpResponse, TransportError> {
         let limit = self.inner.settings.max_body_bytes;
-        let too_large = || TransportError::BodyTooLarge { target: target.to_owned(), limit };
+        let too_large = || TransportError::BodyTooLarge {
+            target: target.to_owned(),
+            limit,
+        };
         let declared = response
             .headers()
             .get(CONTENT_LENGTH)
@@ -188,44 +214,72 @@ impl<R: Runtime> HyperTransport<R> {
             if e.is::<LengthLimitError>() {
                 too_large()
             } else {
-                TransportError::Http { target: target.to_owned(), source: e }
+                TransportError::Http {
+                    target: target.to_owned(),
+                    source: e,
+                }
             }
         })?;
         self.inner.pool.put(endpoint, conn);
-        Ok(http::Response::from_parts(parts, collected.to_bytes().to_vec()))
+        Ok(http::Response::from_parts(
+            parts,
+            collected.to_bytes().to_vec(),
+        ))
     }
 
     async fn connect(&self, endpoint: &Endpoint, target: &str) -> Result<Conn, TransportError> {
         let after = self.inner.settings.connect_timeout;
         let deadline = async {
             R::sleep(after).await;
-            Err(TransportError::Timeout { what: TimeoutKind::Connect, target: target.to_owned(), after })
+            Err(TransportError::Timeout {
+                what: TimeoutKind::Connect,
+                target: target.to_owned(),
+                after,
+            })
         };
-        let (stream, tcp) = futures_lite::future::or(connect::open::<R>(endpoint, &self.inner.tls), deadline).await?;
+        let (stream, tcp) =
+            futures_lite::future::or(connect::open::<R>(endpoint, &self.inner.tls), deadline)
+                .await?;
         let (sender, connection) = hyper::client::conn::http1::handshake(FuturesIo::new(stream))
             .await
-            .map_err(|e| TransportError::Http { target: target.to_owned(), source: Box::new(e) })?;
+            .map_err(|e| TransportError::Http {
+                target: target.to_owned(),
+                source: Box::new(e),
+            })?;
         // The connection task owns the socket; it ends when the sender is dropped or the
         // server closes, and its error (if any) reaches the caller through the sender.
         R::spawn(Box::pin(async move {
             let _ = connection.await;
         }));
-        Ok(Conn { sender, tcp, reused: false })
+        Ok(Conn {
+            sender,
+            tcp,
+            reused: false,
+        })
     }
 
     fn endpoint_of(&self, uri: &http::Uri, target: &str) -> Result<Endpoint, TransportError> {
         let tls = match uri.scheme_str() {
             Some("https") => true,
             Some("http") if self.inner.settings.allow_http => false,
-            Some("http") => return Err(TransportError::InsecureScheme { target: target.to_owned() }),
+            Some("http") => {
+                return Err(TransportError::InsecureScheme {
+                    target: target.to_owned(),
+                });
+            }
             _ => {
                 return Err(TransportError::InvalidRequest {
                     reason: format!("{target} is not an absolute http(s) URL"),
                 });
             }
         };
-        let host = uri.host().ok_or_else(|| TransportError::InvalidRequest { reason: format!("{target} has no host") })?;
-        let host = host.trim_start_matches('[').trim_end_matches(']').to_owned();
+        let host = uri.host().ok_or_else(|| TransportError::InvalidRequest {
+            reason: format!("{target} has no host"),
+        })?;
+        let host = host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .to_owned();
         let port = uri.port_u16().unwrap_or(if tls { 443 } else { 80 });
         Ok(Endpoint { tls, host, port })
     }
@@ -248,11 +302,16 @@ fn into_hyper_request(
         } else {
             format!("{}:{}", parts.uri.host().unwrap_or_default(), endpoint.port)
         };
-        let value = http::HeaderValue::from_str(&host)
-            .map_err(|e| TransportError::InvalidRequest { reason: format!("bad Host header: {e}") })?;
+        let value =
+            http::HeaderValue::from_str(&host).map_err(|e| TransportError::InvalidRequest {
+                reason: format!("bad Host header: {e}"),
+            })?;
         parts.headers.insert(HOST, value);
     }
     parts.uri = origin;
     parts.version = http::Version::HTTP_11;
-    Ok(http::Request::from_parts(parts, Full::new(Bytes::from(body))))
+    Ok(http::Request::from_parts(
+        parts,
+        Full::new(Bytes::from(body)),
+    ))
 }

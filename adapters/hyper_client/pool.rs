@@ -37,12 +37,19 @@ pub(crate) struct Pool {
 
 impl Pool {
     pub(crate) fn new(max_idle_per_endpoint: usize, idle_timeout: Duration) -> Self {
-        Pool { idle: Mutex::new(HashMap::new()), max_idle_per_endpoint, idle_timeout }
+        Pool {
+            idle: Mutex::new(HashMap::new()),
+            max_idle_per_endpoint,
+            idle_timeout,
+        }
     }
 
     /// The most recently used idle connection to `endpoint` that still looks usable.
     pub(crate) fn take(&self, endpoint: &Endpoint) -> Option<Conn> {
-        let mut idle = self.idle.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut idle = self
+            .idle
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         let list = idle.get_mut(endpoint)?;
         while let Some(entry) = list.pop() {
             let usable = entry.since.elapsed() < self.idle_timeout
@@ -63,10 +70,16 @@ impl Pool {
         if conn.sender.is_closed() {
             return;
         }
-        let mut idle = self.idle.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut idle = self
+            .idle
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         let list = idle.entry(endpoint.clone()).or_default();
         if list.len() < self.max_idle_per_endpoint {
-            list.push(Idle { conn, since: Instant::now() });
+            list.push(Idle {
+                conn,
+                since: Instant::now(),
+            });
         }
     }
 }

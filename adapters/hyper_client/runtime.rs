@@ -21,7 +21,8 @@ pub(crate) trait Runtime: Send + Sync + 'static {
     fn sleep(duration: Duration) -> impl Future<Output = ()> + Send;
 
     /// Resolves `host` (a DNS name) off the async threads.
-    fn resolve(host: String, port: u16) -> impl Future<Output = io::Result<Vec<SocketAddr>>> + Send;
+    fn resolve(host: String, port: u16)
+    -> impl Future<Output = io::Result<Vec<SocketAddr>>> + Send;
 }
 
 /// Blocking DNS resolution; runtimes call it on their blocking pool.

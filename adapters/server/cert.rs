@@ -20,7 +20,9 @@ pub struct SelfSignedCertificate {
 
 impl std::fmt::Debug for SelfSignedCertificate {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SelfSignedCertificate").field("der_len", &self.der.len()).finish()
+        f.debug_struct("SelfSignedCertificate")
+            .field("der_len", &self.der.len())
+            .finish()
     }
 }
 
@@ -42,18 +44,28 @@ impl SelfSignedCertificate {
 }
 
 /// Makes a fresh certificate and the TLS configuration that serves it.
-pub(crate) fn self_signed() -> Result<(SelfSignedCertificate, Arc<rustls::ServerConfig>), ServerError> {
+pub(crate) fn self_signed()
+-> Result<(SelfSignedCertificate, Arc<rustls::ServerConfig>), ServerError> {
     let names = vec!["localhost".to_owned(), "127.0.0.1".to_owned()];
     let certified = rcgen::generate_simple_self_signed(names)
         .map_err(|e| ServerError::Certificate(e.to_string()))?;
     let der = certified.cert.der().to_vec();
-    let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(certified.signing_key.serialize_der()));
+    let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(
+        certified.signing_key.serialize_der(),
+    ));
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let mut config = rustls::ServerConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
-        .and_then(|builder| builder.with_no_client_auth().with_single_cert(vec![CertificateDer::from(der.clone())], key))
+        .and_then(|builder| {
+            builder
+                .with_no_client_auth()
+                .with_single_cert(vec![CertificateDer::from(der.clone())], key)
+        })
         .map_err(|e| ServerError::Certificate(e.to_string()))?;
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
-    let certificate = SelfSignedCertificate { pem: certified.cert.pem(), der };
+    let certificate = SelfSignedCertificate {
+        pem: certified.cert.pem(),
+        der,
+    };
     Ok((certificate, Arc::new(config)))
 }

@@ -17,8 +17,8 @@ use smol::channel::{Receiver, Sender};
 use smol::net::TcpStream;
 use smol_hyper::rt::FuturesIo;
 
-use super::control::{BodyFraming, ServerControl};
 use super::Handler;
+use super::control::{BodyFraming, ServerControl};
 use crate::transport::HttpRequest;
 
 /// How long a client may take for its TLS handshake.
@@ -45,7 +45,11 @@ enum Stream {
 }
 
 impl AsyncRead for Stream {
-    fn poll_read(self: Pin<&mut Self>, cx: &mut TaskContext<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut TaskContext<'_>,
+        buf: &mut [u8],
+    ) -> Poll<io::Result<usize>> {
         match self.get_mut() {
             Stream::Plain(s) => Pin::new(s).poll_read(cx, buf),
             Stream::Tls(s) => Pin::new(s.as_mut()).poll_read(cx, buf),
@@ -54,7 +58,11 @@ impl AsyncRead for Stream {
 }
 
 impl AsyncWrite for Stream {
-    fn poll_write(self: Pin<&mut Self>, cx: &mut TaskContext<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut TaskContext<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
         match self.get_mut() {
             Stream::Plain(s) => Pin::new(s).poll_write(cx, buf),
             Stream::Tls(s) => Pin::new(s.as_mut()).poll_write(cx, buf),
@@ -122,7 +130,12 @@ pub(crate) async fn serve(tcp: TcpStream, context: Arc<Context>) {
         let context = Arc::clone(&context);
         let served_count = Arc::clone(&served_count);
         hyper::service::service_fn(move |request: http::Request<Incoming>| {
-            respond(Arc::clone(&context), request, Arc::clone(&served_count), served_tx.clone())
+            respond(
+                Arc::clone(&context),
+                request,
+                Arc::clone(&served_count),
+                served_tx.clone(),
+            )
         })
     };
     let connection = hyper::server::conn::http1::Builder::new()
@@ -156,14 +169,22 @@ pub(crate) async fn serve(tcp: TcpStream, context: Arc<Context>) {
             let _ = context.shutdown.recv().await;
             Event::Shutdown
         };
-        let event = smol::future::or(finished, smol::future::or(served, smol::future::or(idle, shutdown))).await;
+        let event = smol::future::or(
+            finished,
+            smol::future::or(served, smol::future::or(idle, shutdown)),
+        )
+        .await;
         match event {
             Event::Finished => return,
             Event::Served(n) => {
-                idle_deadline = context.control.idle_close().map(|after| (n, Instant::now() + after));
+                idle_deadline = context
+                    .control
+                    .idle_close()
+                    .map(|after| (n, Instant::now() + after));
             }
             Event::IdleDeadline => {
-                let still_idle = idle_deadline.is_some_and(|(n, _)| served_count.load(Ordering::SeqCst) == n);
+                let still_idle =
+                    idle_deadline.is_some_and(|(n, _)| served_count.load(Ordering::SeqCst) == n);
                 idle_deadline = None;
                 if still_idle {
                     break;
@@ -192,12 +213,21 @@ async fn respond(
     Ok(response)
 }
 
-async fn produce(context: &Context, request: http::Request<Incoming>) -> http::Response<ResponseBody> {
+async fn produce(
+    context: &Context,
+    request: http::Request<Incoming>,
+) -> http::Response<ResponseBody> {
     let (parts, body) = request.into_parts();
-    let body = match Limited::new(body, context.max_request_body_bytes).collect().await {
+    let body = match Limited::new(body, context.max_request_body_bytes)
+        .collect()
+        .await
+    {
         Ok(collected) => collected.to_bytes().to_vec(),
         Err(_) => {
-            let message = format!("request body exceeds {} bytes", context.max_request_body_bytes);
+            let message = format!(
+                "request body exceeds {} bytes",
+                context.max_request_body_bytes
+            );
             return plain(http::StatusCode::PAYLOAD_TOO_LARGE, message);
         }
     };
@@ -223,7 +253,10 @@ async fn produce(context: &Context, request: http::Request<Incoming>) -> http::R
     // A panicking handler costs its request a 500, not the server its thread.
     match std::panic::catch_unwind(AssertUnwindSafe(|| (context.handler)(request))) {
         Ok(response) => response.map(|body| Either::Left(Full::new(Bytes::from(body)))),
-        Err(_) => plain(http::StatusCode::INTERNAL_SERVER_ERROR, "handler panicked".to_owned()),
+        Err(_) => plain(
+            http::StatusCode::INTERNAL_SERVER_ERROR,
+            "handler panicked".to_owned(),
+        ),
     }
 }
 
@@ -235,7 +268,9 @@ fn plain(status: http::StatusCode, message: String) -> http::Response<ResponseBo
 
 fn oversized(bytes: usize, framing: BodyFraming) -> http::Response<ResponseBody> {
     match framing {
-        BodyFraming::ContentLength => http::Response::new(Either::Left(Full::new(Bytes::from(vec![b'x'; bytes])))),
+        BodyFraming::ContentLength => {
+            http::Response::new(Either::Left(Full::new(Bytes::from(vec![b'x'; bytes]))))
+        }
         _ => {
             let mut frames = Vec::with_capacity(bytes / CHUNK + 1);
             let mut left = bytes;
@@ -244,7 +279,9 @@ fn oversized(bytes: usize, framing: BodyFraming) -> http::Response<ResponseBody>
                 frames.push(Ok(Frame::data(Bytes::from(vec![b'x'; size]))));
                 left -= size;
             }
-            http::Response::new(Either::Right(StreamBody::new(futures_lite::stream::iter(frames))))
+            http::Response::new(Either::Right(StreamBody::new(futures_lite::stream::iter(
+                frames,
+            ))))
         }
     }
 }

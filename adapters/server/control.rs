@@ -44,12 +44,16 @@ pub struct ServerControl {
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     // A panicking test thread must not wedge the server: the data stays consistent.
-    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 impl ServerControl {
     pub(crate) fn new() -> Self {
-        ServerControl { shared: Arc::new(Shared::default()) }
+        ServerControl {
+            shared: Arc::new(Shared::default()),
+        }
     }
 
     /// TCP connections accepted so far.
@@ -130,7 +134,12 @@ impl ServerControl {
             return None;
         }
         faults.oversize_remaining -= 1;
-        Some((faults.oversize_bytes, faults.oversize_framing.unwrap_or(BodyFraming::ContentLength)))
+        Some((
+            faults.oversize_bytes,
+            faults
+                .oversize_framing
+                .unwrap_or(BodyFraming::ContentLength),
+        ))
     }
 
     pub(crate) fn idle_close(&self) -> Option<Duration> {

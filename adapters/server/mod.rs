@@ -97,14 +97,27 @@ impl ServerBuilder {
     where
         H: Fn(HttpRequest) -> HttpResponse + Send + Sync + 'static,
     {
-        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, self.port))
-            .map_err(|source| ServerError::Bind { port: self.port, source })?;
-        let local_addr = listener.local_addr().map_err(|source| ServerError::Bind { port: self.port, source })?;
-        let listener = smol::net::TcpListener::try_from(listener)
-            .map_err(|source| ServerError::Bind { port: self.port, source })?;
+        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, self.port)).map_err(|source| {
+            ServerError::Bind {
+                port: self.port,
+                source,
+            }
+        })?;
+        let local_addr = listener.local_addr().map_err(|source| ServerError::Bind {
+            port: self.port,
+            source,
+        })?;
+        let listener =
+            smol::net::TcpListener::try_from(listener).map_err(|source| ServerError::Bind {
+                port: self.port,
+                source,
+            })?;
         let (certificate, tls) = if self.https {
             let (certificate, config) = cert::self_signed()?;
-            (Some(certificate), Some(futures_rustls::TlsAcceptor::from(config)))
+            (
+                Some(certificate),
+                Some(futures_rustls::TlsAcceptor::from(config)),
+            )
         } else {
             (None, None)
         };
@@ -149,7 +162,11 @@ pub struct LoopbackServer {
 impl LoopbackServer {
     /// Starts configuring a server: plain HTTP on a free port, 1 MiB request body cap.
     pub fn builder() -> ServerBuilder {
-        ServerBuilder { port: 0, https: false, max_request_body_bytes: DEFAULT_MAX_REQUEST_BODY_BYTES }
+        ServerBuilder {
+            port: 0,
+            https: false,
+            max_request_body_bytes: DEFAULT_MAX_REQUEST_BODY_BYTES,
+        }
     }
 
     /// `http://127.0.0.1:PORT` or `https://127.0.0.1:PORT`, no trailing slash.
@@ -194,7 +211,11 @@ impl Drop for LoopbackServer {
 }
 
 /// The server thread: accepts until shutdown, then waits (bounded) for connections.
-fn accept_loop(listener: smol::net::TcpListener, context: Arc<connection::Context>, shutdown: Receiver<()>) {
+fn accept_loop(
+    listener: smol::net::TcpListener,
+    context: Arc<connection::Context>,
+    shutdown: Receiver<()>,
+) {
     let executor = smol::Executor::new();
     smol::block_on(executor.run(async {
         let mut connections: Vec<smol::Task<()>> = Vec::new();
@@ -209,7 +230,8 @@ fn accept_loop(listener: smol::net::TcpListener, context: Arc<connection::Contex
                 Some(Ok((stream, _peer))) => {
                     context.control.connection_accepted();
                     connections.retain(|task| !task.is_finished());
-                    connections.push(executor.spawn(connection::serve(stream, Arc::clone(&context))));
+                    connections
+                        .push(executor.spawn(connection::serve(stream, Arc::clone(&context))));
                 }
                 // A failed accept (e.g. the client reset during the backlog) only
                 // concerns that connection.

@@ -17,7 +17,12 @@ pub struct UreqSettings {
 
 impl Default for UreqSettings {
     fn default() -> Self {
-        UreqSettings { root_der: None, timeout: Duration::from_secs(10), max_body: 1024 * 1024, https_only: true }
+        UreqSettings {
+            root_der: None,
+            timeout: Duration::from_secs(10),
+            max_body: 1024 * 1024,
+            https_only: true,
+        }
     }
 }
 
@@ -41,8 +46,13 @@ pub fn ureq_transport(
     let (timeout, max_body) = (settings.timeout, settings.max_body);
     move |request: HttpRequest| {
         let target = redact_url(&request.uri().to_string());
-        let authority = request.uri().authority().map_or_else(String::new, |a| a.to_string());
-        let response = agent.run(request).map_err(|e| map_error(e, &target, &authority, timeout, max_body))?;
+        let authority = request
+            .uri()
+            .authority()
+            .map_or_else(String::new, |a| a.to_string());
+        let response = agent
+            .run(request)
+            .map_err(|e| map_error(e, &target, &authority, timeout, max_body))?;
         let (parts, mut body) = response.into_parts();
         let bytes = body
             .with_config()
@@ -53,18 +63,43 @@ pub fn ureq_transport(
     }
 }
 
-fn map_error(error: ureq::Error, target: &str, authority: &str, timeout: Duration, max_body: usize) -> TransportError {
+fn map_error(
+    error: ureq::Error,
+    target: &str,
+    authority: &str,
+    timeout: Duration,
+    max_body: usize,
+) -> TransportError {
     let is_tls = |e: &std::io::Error| e.get_ref().is_some_and(|inner| inner.is::<rustls::Error>());
     match error {
-        ureq::Error::Timeout(_) => {
-            TransportError::Timeout { what: TimeoutKind::Request, target: target.to_owned(), after: timeout }
-        }
-        ureq::Error::BodyExceedsLimit(_) => TransportError::BodyTooLarge { target: target.to_owned(), limit: max_body },
-        ureq::Error::RequireHttpsOnly(_) => TransportError::InsecureScheme { target: target.to_owned() },
-        ureq::Error::Rustls(e) => TransportError::Tls { target: authority.to_owned(), source: std::io::Error::other(e) },
-        ureq::Error::Io(e) if is_tls(&e) => TransportError::Tls { target: authority.to_owned(), source: e },
-        ureq::Error::Io(e) => TransportError::Connect { target: authority.to_owned(), source: e },
-        other => TransportError::Http { target: target.to_owned(), source: redact_message(&other.to_string()).into() },
+        ureq::Error::Timeout(_) => TransportError::Timeout {
+            what: TimeoutKind::Request,
+            target: target.to_owned(),
+            after: timeout,
+        },
+        ureq::Error::BodyExceedsLimit(_) => TransportError::BodyTooLarge {
+            target: target.to_owned(),
+            limit: max_body,
+        },
+        ureq::Error::RequireHttpsOnly(_) => TransportError::InsecureScheme {
+            target: target.to_owned(),
+        },
+        ureq::Error::Rustls(e) => TransportError::Tls {
+            target: authority.to_owned(),
+            source: std::io::Error::other(e),
+        },
+        ureq::Error::Io(e) if is_tls(&e) => TransportError::Tls {
+            target: authority.to_owned(),
+            source: e,
+        },
+        ureq::Error::Io(e) => TransportError::Connect {
+            target: authority.to_owned(),
+            source: e,
+        },
+        other => TransportError::Http {
+            target: target.to_owned(),
+            source: redact_message(&other.to_string()).into(),
+        },
     }
 }
 
