@@ -172,3 +172,42 @@ pub(crate) async fn open<R: Runtime>(
         })?;
     Ok((Stream::Tls(Box::new(stream)), tcp))
 }
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+    use std::net::TcpListener;
+
+    use super::*;
+
+    /// A connected pair: our side wrapped like a pooled connection, and the peer.
+    fn pair() -> (SharedTcp, std::net::TcpStream) {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let ours = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+        let (peer, _) = listener.accept().unwrap();
+        (SharedTcp(Arc::new(Async::new(ours).unwrap())), peer)
+    }
+
+    #[test]
+    fn an_idle_open_connection_looks_alive() {
+        let (ours, _peer) = pair();
+        assert!(ours.looks_alive());
+    }
+
+    #[test]
+    fn a_connection_the_peer_closed_is_not_reused() {
+        let (ours, peer) = pair();
+        drop(peer);
+        // Wait for the FIN to arrive (a readiness event, not a clock).
+        futures_lite::future::block_on(ours.0.readable()).unwrap();
+        assert!(!ours.looks_alive());
+    }
+
+    #[test]
+    fn stray_bytes_on_an_idle_connection_mean_do_not_reuse() {
+        let (ours, mut peer) = pair();
+        peer.write_all(b"\x15\x03\x03").unwrap(); // the start of a TLS alert record
+        futures_lite::future::block_on(ours.0.readable()).unwrap();
+        assert!(!ours.looks_alive());
+    }
+}
