@@ -30,8 +30,13 @@ impl Runtime for AsyncStd {
 }
 
 runtime_transport!(
+    ///
+    /// async-std is discontinued upstream (its authors recommend smol); this transport is
+    /// for services that still run on it. New code should prefer
+    /// [`SmolTransport`](crate::SmolTransport): the two share all their code except the
+    /// executor, timer and DNS thread pool.
     AsyncStdTransport,
     AsyncStdTransportBuilder,
     AsyncStd,
-    "async-std (discontinued upstream)"
+    "async-std"
 );

@@ -127,3 +127,12 @@ fn connect_error_names_no_query() {
         "{error:?}"
     );
 }
+
+#[test]
+fn connect_timeout() {
+    let transport = AsyncStdTransport::builder()
+        .connect_timeout(SHORT_TIMEOUT)
+        .build()
+        .unwrap();
+    async_std::task::block_on(stalled_handshake_hits_connect_timeout(&transport));
+}

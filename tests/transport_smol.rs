@@ -115,3 +115,12 @@ fn connect_error_names_no_query() {
         "{error:?}"
     );
 }
+
+#[test]
+fn connect_timeout() {
+    let transport = SmolTransport::builder()
+        .connect_timeout(SHORT_TIMEOUT)
+        .build()
+        .unwrap();
+    smol::block_on(stalled_handshake_hits_connect_timeout(&transport));
+}

@@ -3,7 +3,7 @@
 
 /// Declares `$transport` and `$builder` over `HyperTransport<$runtime>`.
 macro_rules! runtime_transport {
-    ($transport:ident, $builder:ident, $runtime:ty, $runtime_name:literal) => {
+    ($(#[$attr:meta])* $transport:ident, $builder:ident, $runtime:ty, $runtime_name:literal) => {
         #[doc = concat!("An HTTPS client on ", $runtime_name, ": hyper 1.x, rustls (ring), webpki-roots, keep-alive.")]
         ///
         /// Cheap to clone: clones share one connection pool. Every HTTP status is an `Ok`
@@ -12,6 +12,7 @@ macro_rules! runtime_transport {
         ///
         /// Defaults: connect timeout 5 s (TCP + TLS), request timeout 10 s (the whole
         /// exchange), response body cap 1 MiB, `https://` only, webpki roots trusted.
+        $(#[$attr])*
         #[derive(Clone, Debug)]
         pub struct $transport {
             inner: $crate::hyper_client::HyperTransport<$runtime>,

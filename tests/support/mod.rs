@@ -265,3 +265,33 @@ pub async fn plain_http_refused<T: Transport<Error = TransportError>>(
     assert!(!error.to_string().contains("SECRET"), "{error}");
     assert_eq!(server.control().connections_accepted(), 0);
 }
+
+/// A listener that completes TCP handshakes (the kernel's backlog) but never answers the
+/// TLS ClientHello: opening a connection stalls, and the connect timeout must fire.
+pub async fn stalled_handshake_hits_connect_timeout<T: Transport<Error = TransportError>>(
+    transport: &T,
+) {
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").expect("bind a silent listener");
+    let url = format!(
+        "https://127.0.0.1:{}/v4/x?usersig=SECRET",
+        silent.local_addr().unwrap().port()
+    );
+    let started = Instant::now();
+    let error = transport
+        .send(post(&url, "{}"))
+        .await
+        .expect_err("the handshake never completes");
+    let elapsed = started.elapsed();
+    match &error {
+        TransportError::Timeout { what, after, .. } => {
+            assert_eq!(*what, TimeoutKind::Connect);
+            assert_eq!(*after, SHORT_TIMEOUT);
+        }
+        other => panic!("expected a connect timeout, got {other:?}"),
+    }
+    assert!(
+        elapsed < SHORT_TIMEOUT + TIMEOUT_MARGIN,
+        "noticed late: {elapsed:?}"
+    );
+    assert!(!error.to_string().contains("SECRET"), "{error}");
+}
