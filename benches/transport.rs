@@ -91,7 +91,10 @@ fn smol_http(bencher: divan::Bencher) {
 
 #[divan::bench(sample_count = 500)]
 fn surf_h1_http(bencher: divan::Bencher) {
-    let client: surf::Client = surf::Config::new().set_tcp_no_delay(true).try_into().unwrap();
+    let client: surf::Client = surf::Config::new()
+        .set_tcp_no_delay(true)
+        .try_into()
+        .unwrap();
     let transport = callkit::SurfTransport::builder(client)
         .allow_http(true)
         .build();

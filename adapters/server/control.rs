@@ -29,7 +29,8 @@ struct Faults {
 #[derive(Debug, Default)]
 pub(crate) struct Shared {
     accepted: AtomicU64,
-    requests: AtomicU64,
+    requests: Mutex<u64>,
+    requests_changed: Condvar,
     closed: Mutex<u64>,
     closed_changed: Condvar,
     faults: Mutex<Faults>,
@@ -68,7 +69,20 @@ impl ServerControl {
 
     /// Requests received (including ones refused for their body size).
     pub fn requests_received(&self) -> u64 {
-        self.shared.requests.load(Ordering::SeqCst)
+        *lock(&self.shared.requests)
+    }
+
+    /// Blocks until at least `count` requests have been received, or `max_wait` passed.
+    /// Returns whether the count was reached (a webhook receiver's test waits for the
+    /// delivery this way, without polling a clock).
+    pub fn wait_for_requests(&self, count: u64, max_wait: Duration) -> bool {
+        let requests = lock(&self.shared.requests);
+        let (requests, _) = self
+            .shared
+            .requests_changed
+            .wait_timeout_while(requests, max_wait, |requests| *requests < count)
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        *requests >= count
     }
 
     /// Blocks until at least `count` connections have ended, or `max_wait` passed.
@@ -116,7 +130,8 @@ impl ServerControl {
     }
 
     pub(crate) fn request_received(&self) {
-        self.shared.requests.fetch_add(1, Ordering::SeqCst);
+        *lock(&self.shared.requests) += 1;
+        self.shared.requests_changed.notify_all();
     }
 
     pub(crate) fn take_delay(&self) -> Option<Duration> {
