@@ -5,7 +5,10 @@
 //! body as bytes, so any HTTP client can be plugged in, and a test can plug in a closure.
 //!
 //! The bundled transports (`SmolTransport`, `AsyncStdTransport`, `SurfTransport`) are cheap
-//! to clone (an `Arc` inside), so a client holding one stays `Clone + Send + Sync`.
+//! to clone (an `Arc` inside), so a client holding one stays `Clone + Send + Sync`. A
+//! caller's transport that is not `Clone` can be held as `Arc<T>` and called through the
+//! `Arc` (there is no blanket `impl Transport for Arc<T>`: it would overlap with the one
+//! for closures, since the standard library may one day make `Arc` callable).
 
 use std::future::Future;
 
