@@ -136,3 +136,10 @@ fn connect_timeout() {
         .unwrap();
     async_std::task::block_on(stalled_handshake_hits_connect_timeout(&transport));
 }
+
+#[test]
+fn localhost_by_name() {
+    let server = https_server();
+    let transport = trusting(&server).build().unwrap();
+    async_std::task::block_on(host_name_is_resolved(&transport, &server));
+}

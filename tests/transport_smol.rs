@@ -124,3 +124,10 @@ fn connect_timeout() {
         .unwrap();
     smol::block_on(stalled_handshake_hits_connect_timeout(&transport));
 }
+
+#[test]
+fn localhost_by_name() {
+    let server = https_server();
+    let transport = trusting(&server).build().unwrap();
+    smol::block_on(host_name_is_resolved(&transport, &server));
+}

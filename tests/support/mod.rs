@@ -295,3 +295,14 @@ pub async fn stalled_handshake_hits_connect_timeout<T: Transport<Error = Transpo
     );
     assert!(!error.to_string().contains("SECRET"), "{error}");
 }
+
+/// `localhost` goes through the runtime's DNS resolution (and past `::1` if it resolves
+/// there first: the server listens on 127.0.0.1 only); the certificate names it.
+pub async fn host_name_is_resolved<T: Transport>(transport: &T, server: &LoopbackServer) {
+    let url = format!("https://localhost:{}/named", server.local_addr().port());
+    let response = transport
+        .send(post(&url, "by name"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(response.body(), b"by name");
+}
