@@ -143,3 +143,10 @@ fn localhost_by_name() {
     let transport = trusting(&server).build().unwrap();
     async_std::task::block_on(host_name_is_resolved(&transport, &server));
 }
+
+#[test]
+fn fifty_calls_from_fifty_threads() {
+    let server = https_server();
+    let transport = trusting(&server).build().unwrap();
+    calls_from_many_threads(&transport, &server, |call| async_std::task::block_on(call));
+}

@@ -131,3 +131,10 @@ fn localhost_by_name() {
     let transport = trusting(&server).build().unwrap();
     smol::block_on(host_name_is_resolved(&transport, &server));
 }
+
+#[test]
+fn fifty_calls_from_fifty_threads() {
+    let server = https_server();
+    let transport = trusting(&server).build().unwrap();
+    calls_from_many_threads(&transport, &server, |call| smol::block_on(call));
+}

@@ -306,3 +306,26 @@ pub async fn host_name_is_resolved<T: Transport>(transport: &T, server: &Loopbac
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(response.body(), b"by name");
 }
+
+/// 50 calls from 50 threads at once on one shared transport (pool under contention).
+pub fn calls_from_many_threads<T: Transport + Sync>(
+    transport: &T,
+    server: &LoopbackServer,
+    block_on: fn(std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send + '_>>),
+) {
+    std::thread::scope(|scope| {
+        for i in 0..50 {
+            let url = server.url(&format!("/thread/{i}"));
+            scope.spawn(move || {
+                block_on(Box::pin(async move {
+                    let response = transport
+                        .send(post(&url, &i.to_string()))
+                        .await
+                        .unwrap_or_else(|e| panic!("{i}: {e}"));
+                    assert_eq!(response.body(), i.to_string().as_bytes());
+                }))
+            });
+        }
+    });
+    assert_eq!(server.control().requests_received(), 50);
+}
