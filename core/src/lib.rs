@@ -3,9 +3,11 @@
 //!
 //! * [`usersig`]: TLSSigAPIv2 UserSig and PrivateMapKey generation and verification, and
 //!   an admin signer that reuses its UserSig until shortly before it expires.
-//! * [`callback`]: the seven callback-configuration endpoints (v1 and v4) as declarations;
-//!   requests are built as values ([`request::HttpRequest`]) and responses parsed from
-//!   `(status, body bytes)`.
+//! * [`callback`]: the seven callback-configuration endpoints (v1 and v4) as declarations
+//!   ([`endpoint::Endpoint`]); requests are built as values ([`request::build_request`],
+//!   [`request::HttpRequest`]) for a [`region::Server`], and responses parsed from
+//!   `(status, body bytes)` ([`response::parse_response`]). [`validate`] holds the checks
+//!   run before sending, [`ratelimit`] the client-side limiter.
 //! * [`webhook`]: the callbacks CallKit sends to the app, parsed into typed events.
 //!
 //! Time (`now`) and the request's `random` are always arguments.
@@ -15,6 +17,14 @@
 
 extern crate alloc;
 
+pub mod callback;
+pub mod endpoint;
+pub mod ratelimit;
+pub mod region;
+pub mod request;
+pub mod response;
 pub mod secret;
+mod url_check;
 pub mod usersig;
+pub mod validate;
 pub mod webhook;

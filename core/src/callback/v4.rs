@@ -1,0 +1,90 @@
+//! The v4 (current) callback configuration endpoints on the Chat gateways (spec §4.1-4.3).
+//!
+//! Envelope `{ActionStatus, ErrorInfo, ErrorCode, RequestId, Response}`; 200 requests per
+//! second; `set_callback` overwrites and there is no `update_callback`.
+
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use serde::de::IgnoredAny;
+use serde::{Deserialize, Serialize};
+
+use crate::endpoint::{Empty, Endpoint, Generation, RateLimit};
+use crate::validate::{InvalidBody, Validate, check_callback_address, check_list};
+
+string_enum! {
+    /// A v4 callback command (spec §5.2).
+    V4Command {
+        /// `Call.CallbackAfterStartCall`: after a call starts.
+        AfterStartCall = "Call.CallbackAfterStartCall",
+        /// `Call.CallbackAfterEndCall`: after a call ends.
+        AfterEndCall = "Call.CallbackAfterEndCall",
+        /// `Call.CallbackAfterMemberChanged`: after a member's status changes.
+        AfterMemberChanged = "Call.CallbackAfterMemberChanged",
+    }
+}
+
+/// The v4 callback configuration: the body of `set_callback` and the `Response` of
+/// `get_callback`. Missing fields read as empty.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct V4CallbackConfig {
+    /// `Url`: the callback URL (`http` or `https`; https recommended).
+    #[serde(rename = "Url", default)]
+    pub url: String,
+    /// `CallbackCommandList`: the commands to receive.
+    #[serde(rename = "CallbackCommandList", default)]
+    pub commands: Vec<V4Command>,
+}
+
+impl Validate for V4CallbackConfig {
+    fn validate(&self) -> Result<(), InvalidBody> {
+        check_callback_address(&self.url)?;
+        check_list(
+            "CallbackCommandList",
+            self.commands.iter().map(V4Command::as_str),
+        )
+    }
+}
+
+macro_rules! v4_endpoint {
+    ($(#[$doc:meta])* $name:ident, $path:literal, $request:ty, $data:ty, $response:ty,
+     |$d:ident| $convert:expr) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub struct $name;
+
+        impl Endpoint for $name {
+            const PATH: &'static str = $path;
+            const GENERATION: Generation = Generation::V4;
+            const RATE: RateLimit = RateLimit::V4;
+            // See the module docs of `callback`: all three leave the same state when repeated.
+            const RETRY_SAFE: bool = true;
+            type Request = $request;
+            type Data = $data;
+            type Response = $response;
+            fn response($d: Option<Self::Data>) -> Option<Self::Response> {
+                $convert
+            }
+        }
+    };
+}
+
+v4_endpoint! {
+    /// `POST /v4/call_config/set_callback`: set the configuration, overwriting any.
+    /// The reply is the envelope only.
+    V4SetCallback, "/v4/call_config/set_callback", V4CallbackConfig, IgnoredAny, (),
+    |_data| Some(())
+}
+
+v4_endpoint! {
+    /// `POST /v4/call_config/get_callback`: read the configuration (body `{}`); code
+    /// 100301 ([`crate::response::ApiErrorKind::NoConfiguration`]) when there is none.
+    V4GetCallback, "/v4/call_config/get_callback", Empty, V4CallbackConfig, V4CallbackConfig,
+    |data| data
+}
+
+v4_endpoint! {
+    /// `POST /v4/call_config/delete_callback`: remove the configuration (body `{}`).
+    /// The reply is the envelope only.
+    V4DeleteCallback, "/v4/call_config/delete_callback", Empty, IgnoredAny, (), |_data| Some(())
+}

@@ -1,0 +1,118 @@
+//! What an endpoint is: a declaration, not a code path.
+//!
+//! Every REST endpoint is a zero-sized type implementing [`Endpoint`]: its path, the API
+//! generation (which decides the host family and the response envelope), its rate-limit
+//! class, whether it is safe to retry, its request body type and its response type.
+//! [`crate::request::build_request`] and [`crate::response::parse_response`] do the rest,
+//! so adding an endpoint is a few lines (see [`crate::callback`] for the seven callback
+//! configuration endpoints).
+
+use core::fmt;
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::validate::Validate;
+
+/// The two published generations of the CallKit server API.
+///
+/// They differ in host, path style, response envelope and, importantly, in what their
+/// error codes mean (70001 is "invalid parameter" in v1 but "UserSig expired" in v4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Generation {
+    /// The legacy API on `callkit[-intl].trtc.tencent-cloud.com`: `/v1/...` paths and a
+    /// camelCase `{errorCode, errorMessage, requestId, data}` envelope.
+    V1,
+    /// The current API on the Tencent Chat REST gateway: `/v4/...` paths and a PascalCase
+    /// `{ActionStatus, ErrorInfo, ErrorCode, RequestId, Response}` envelope.
+    V4,
+}
+
+impl Generation {
+    /// `"v1"` or `"v4"`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Generation::V1 => "v1",
+            Generation::V4 => "v4",
+        }
+    }
+}
+
+impl fmt::Display for Generation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A group of endpoints that share one documented request budget.
+///
+/// The docs give a per-second limit on each endpoint's page without saying whether
+/// endpoints share it; the SDK assumes the cautious reading and lets the endpoints of a
+/// class share one limiter ([`crate::ratelimit::RateLimiters`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum RateClass {
+    /// v1 `/v1/callback/{set,get,update,delete}`: 10 requests per second.
+    V1CallbackConfig,
+    /// Every v4 endpoint: 200 requests per second.
+    V4,
+}
+
+/// A per-second request budget, as an endpoint declares it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct RateLimit {
+    /// Which budget the endpoint draws from.
+    pub class: RateClass,
+    /// How many requests may start in any one-second window.
+    pub per_second: u32,
+}
+
+impl RateLimit {
+    /// The v1 callback configuration endpoints: 10 per second (spec §3.1-3.4).
+    pub const V1_CALLBACK_CONFIG: RateLimit = RateLimit {
+        class: RateClass::V1CallbackConfig,
+        per_second: 10,
+    };
+    /// Every v4 endpoint: 200 per second (spec §4).
+    pub const V4: RateLimit = RateLimit {
+        class: RateClass::V4,
+        per_second: 200,
+    };
+}
+
+/// A request body with no fields; it serializes as `{}`, which the APIs require
+/// instead of an empty body.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Empty {}
+
+/// The declaration of one REST endpoint.
+///
+/// ```
+/// use callkit_core::endpoint::{Endpoint, Generation};
+/// use callkit_core::callback::V1GetCallback;
+/// assert_eq!(V1GetCallback::PATH, "/v1/callback/get");
+/// assert_eq!(V1GetCallback::GENERATION, Generation::V1);
+/// assert_eq!(V1GetCallback::RATE.per_second, 10);
+/// ```
+pub trait Endpoint {
+    /// The URL path, starting with `/` (e.g. `/v1/callback/set`).
+    const PATH: &'static str;
+    /// The API generation: decides which hosts serve it and how the response is enveloped.
+    const GENERATION: Generation;
+    /// The request budget this endpoint draws from.
+    const RATE: RateLimit;
+    /// Whether sending the same request twice leaves the service as sending it once,
+    /// so the client may retry after a lost response, a rate limit or an expired UserSig.
+    const RETRY_SAFE: bool;
+
+    /// The JSON body sent (checked with [`Validate`] before anything is sent).
+    type Request: Serialize + Validate;
+    /// The payload as it travels: v1 `data`, or v4 `Response`.
+    type Data: DeserializeOwned;
+    /// What a successful call returns to the caller.
+    type Response;
+
+    /// Turns the payload of a successful response into the caller's value.
+    /// `None` means the response lacked a payload this endpoint needs.
+    fn response(data: Option<Self::Data>) -> Option<Self::Response>;
+}

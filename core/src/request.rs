@@ -1,0 +1,297 @@
+//! Building a signed request as a value: [`build_request`] produces an [`HttpRequest`]
+//! (method, full URL, headers, body) that any HTTP stack can send; under the `std`
+//! feature it converts into an `http::Request<Vec<u8>>`.
+//!
+//! The URL carries the admin's UserSig in its query, so [`HttpRequest`]'s `Debug`
+//! redacts it; [`HttpRequest::redacted_url`] is the form to log.
+
+use alloc::borrow::Cow;
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::fmt;
+use core::ops::Range;
+
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+
+use crate::endpoint::{Endpoint, Generation};
+use crate::region::Server;
+use crate::validate::{InvalidBody, InvalidIdentifier, Validate, check_identifier};
+
+/// What a query value may hold unescaped: RFC 3986 unreserved characters, plus `*`,
+/// which Tencent's base64 variant puts in UserSigs and a query may hold literally (so
+/// the signature goes out exactly as the official tools send it).
+const QUERY_VALUE: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~')
+    .remove(b'*');
+
+/// The HTTP method. Every CallKit REST endpoint is `POST`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Method {
+    /// `POST`.
+    Post,
+}
+
+impl Method {
+    /// The method's name, e.g. `"POST"`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Method::Post => "POST",
+        }
+    }
+}
+
+/// A header name and value.
+pub type Header = (Cow<'static, str>, Cow<'static, str>);
+
+/// A complete request, ready to send: method, absolute URL (with the signed query),
+/// headers and body.
+///
+/// `Debug` shows the URL with the `usersig` value replaced by `<redacted>`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct HttpRequest {
+    method: Method,
+    url: String,
+    usersig: Range<usize>,
+    headers: Vec<Header>,
+    body: Vec<u8>,
+    random: u32,
+}
+
+impl HttpRequest {
+    /// The method (always [`Method::Post`] for CallKit).
+    pub fn method(&self) -> Method {
+        self.method
+    }
+
+    /// The full URL, including the UserSig: send it, never log it
+    /// (see [`HttpRequest::redacted_url`]).
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// The URL with the `usersig` value replaced by `<redacted>`, for logs and errors.
+    pub fn redacted_url(&self) -> String {
+        let (before, after) = match (
+            self.url.get(..self.usersig.start),
+            self.url.get(self.usersig.end..),
+        ) {
+            (Some(before), Some(after)) => (before, after),
+            _ => return String::from("<redacted>"),
+        };
+        let mut out = String::with_capacity(before.len() + 10 + after.len());
+        out.push_str(before);
+        out.push_str("<redacted>");
+        out.push_str(after);
+        out
+    }
+
+    /// The headers (`Content-Type: application/json`, plus any added).
+    pub fn headers(&self) -> &[Header] {
+        &self.headers
+    }
+
+    /// Adds a header (e.g. a `User-Agent`).
+    pub fn push_header(
+        &mut self,
+        name: impl Into<Cow<'static, str>>,
+        value: impl Into<Cow<'static, str>>,
+    ) {
+        self.headers.push((name.into(), value.into()));
+    }
+
+    /// The JSON body.
+    pub fn body(&self) -> &[u8] {
+        &self.body
+    }
+
+    /// Takes the body out, leaving the request without one.
+    pub fn into_body(self) -> Vec<u8> {
+        self.body
+    }
+
+    /// The `random` query parameter; pass it to [`crate::response::parse_response`].
+    pub fn random(&self) -> u32 {
+        self.random
+    }
+}
+
+impl fmt::Debug for HttpRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HttpRequest")
+            .field("method", &self.method)
+            .field("url", &self.redacted_url())
+            .field("headers", &self.headers)
+            .field("body", &String::from_utf8_lossy(&self.body))
+            .finish()
+    }
+}
+
+/// Why a request could not be built. Nothing was sent.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum BuildError {
+    /// The endpoint belongs to the other API generation than the server's region
+    /// (v1 endpoints live on the CallKit hosts, v4 on the Chat gateways).
+    #[error("{path} is a {endpoint} endpoint but the server serves only {server}")]
+    WrongGeneration {
+        /// The endpoint's path.
+        path: &'static str,
+        /// The endpoint's generation.
+        endpoint: Generation,
+        /// The generation the server serves.
+        server: Generation,
+    },
+    /// The SDKAppID is 0.
+    #[error("the SDKAppID is 0")]
+    ZeroSdkAppId,
+    /// The admin identifier cannot be right.
+    #[error("invalid admin identifier: {0}")]
+    Identifier(#[from] InvalidIdentifier),
+    /// The UserSig is empty or holds white space or control characters.
+    #[error("the UserSig is empty or contains white space or control characters")]
+    MalformedUserSig,
+    /// The body failed its checks.
+    #[error("invalid request body: {0}")]
+    Body(#[from] InvalidBody),
+    /// The body could not be serialized to JSON.
+    #[error("the request body could not be serialized to JSON")]
+    Serialize,
+}
+
+/// Builds the signed request for endpoint `E`:
+/// `POST {base}{path}?sdkappid=..&identifier=..&usersig=..&random=..&contenttype=json`
+/// with the JSON body and `Content-Type: application/json`.
+///
+/// `usersig` is the admin's UserSig as text (e.g. `signer.usersig(now)?.as_str()`);
+/// `random` a fresh random `u32` per request. Everything is checked first.
+///
+/// ```
+/// use callkit_core::callback::{V1Action, V1CallbackConfig, V1SetCallback};
+/// use callkit_core::region::Region;
+/// use callkit_core::request::build_request;
+/// let body = V1CallbackConfig {
+///     address: "https://www.example.com/callback".into(),
+///     actions: vec![V1Action::NormalEnd],
+/// };
+/// let request = build_request::<V1SetCallback>(
+///     &Region::CallkitIntl.into(), 1400000000, "administrator", "eJw1jc*sig", 42, &body,
+/// ).unwrap();
+/// assert_eq!(
+///     request.url(),
+///     "https://callkit-intl.trtc.tencent-cloud.com/v1/callback/set?sdkappid=1400000000\
+///      &identifier=administrator&usersig=eJw1jc*sig&random=42&contenttype=json"
+/// );
+/// assert!(!format!("{request:?}").contains("eJw1jc"));
+/// ```
+pub fn build_request<E: Endpoint>(
+    server: &Server,
+    sdkappid: u32,
+    identifier: &str,
+    usersig: &str,
+    random: u32,
+    body: &E::Request,
+) -> Result<HttpRequest, BuildError> {
+    if let Some(generation) = server.generation() {
+        if generation != E::GENERATION {
+            return Err(BuildError::WrongGeneration {
+                path: E::PATH,
+                endpoint: E::GENERATION,
+                server: generation,
+            });
+        }
+    }
+    if sdkappid == 0 {
+        return Err(BuildError::ZeroSdkAppId);
+    }
+    check_identifier(identifier)?;
+    if usersig.is_empty() || usersig.bytes().any(|b| b <= b' ' || b == 0x7f) {
+        return Err(BuildError::MalformedUserSig);
+    }
+    body.validate()?;
+    let body = serde_json::to_vec(body).map_err(|_| BuildError::Serialize)?;
+
+    let base = server.base_url();
+    // Sized for the worst case of the escaped identifier and a mostly-literal UserSig,
+    // so the URL is written with at most one allocation in practice.
+    let capacity = base.len()
+        + E::PATH.len()
+        + "?sdkappid=&identifier=&usersig=&random=&contenttype=json".len()
+        + 10
+        + identifier.len() * 3
+        + usersig.len()
+        + 16
+        + 10;
+    let mut url = String::with_capacity(capacity);
+    let mut digits = itoa::Buffer::new();
+    url.push_str(base);
+    url.push_str(E::PATH);
+    url.push_str("?sdkappid=");
+    url.push_str(digits.format(sdkappid));
+    url.push_str("&identifier=");
+    push_encoded(&mut url, identifier);
+    url.push_str("&usersig=");
+    let usersig_start = url.len();
+    push_encoded(&mut url, usersig);
+    let usersig_end = url.len();
+    url.push_str("&random=");
+    url.push_str(digits.format(random));
+    url.push_str("&contenttype=json");
+
+    let mut headers = Vec::with_capacity(2);
+    headers.push((
+        Cow::Borrowed("content-type"),
+        Cow::Borrowed("application/json"),
+    ));
+    Ok(HttpRequest {
+        method: Method::Post,
+        url,
+        usersig: usersig_start..usersig_end,
+        headers,
+        body,
+        random,
+    })
+}
+
+fn push_encoded(url: &mut String, value: &str) {
+    for piece in utf8_percent_encode(value, QUERY_VALUE) {
+        url.push_str(piece);
+    }
+}
+
+/// Why an [`HttpRequest`] could not become an `http::Request` (an invalid header, most
+/// likely one added with [`HttpRequest::push_header`]). The URL is not shown.
+#[cfg(feature = "std")]
+#[derive(Debug, thiserror::Error)]
+#[error("the request cannot be expressed as an http::Request: {0}")]
+pub struct IntoHttpError(#[source] http::Error);
+
+#[cfg(feature = "std")]
+impl TryFrom<HttpRequest> for http::Request<Vec<u8>> {
+    type Error = IntoHttpError;
+
+    fn try_from(request: HttpRequest) -> Result<Self, Self::Error> {
+        let method = match request.method {
+            Method::Post => http::Method::POST,
+        };
+        let mut builder = http::Request::builder()
+            .method(method)
+            .uri(request.url.as_str());
+        for (name, value) in &request.headers {
+            builder = builder.header(name.as_ref(), value.as_ref());
+        }
+        builder.body(request.body).map_err(IntoHttpError)
+    }
+}
+
+#[cfg(feature = "std")]
+impl HttpRequest {
+    /// Converts into an `http::Request<Vec<u8>>` (same as `TryFrom`). Beware: the
+    /// `http` type's `Debug` shows the URL, UserSig included.
+    pub fn into_http(self) -> Result<http::Request<Vec<u8>>, IntoHttpError> {
+        self.try_into()
+    }
+}

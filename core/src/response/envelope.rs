@@ -1,0 +1,190 @@
+//! The two response envelopes, read leniently, with the payload left as raw JSON until
+//! the envelope says the call succeeded.
+
+use alloc::borrow::Cow;
+use alloc::string::{String, ToString};
+use core::fmt;
+
+use serde::Deserialize;
+use serde::de::{self, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde_json::value::RawValue;
+
+use super::MalformedReason;
+
+/// What an envelope says.
+pub(crate) enum Outcome<'a> {
+    /// Success, with the raw payload if there was a non-null one.
+    Success(Option<&'a RawValue>),
+    /// The service reported an error.
+    Failure {
+        code: i64,
+        message: String,
+        request_id: Option<String>,
+    },
+}
+
+/// v1: `{"errorCode", "errorMessage", "requestId", "data"}`.
+#[derive(Deserialize)]
+pub(crate) struct V1Envelope<'a> {
+    #[serde(rename = "errorCode", default)]
+    error_code: Option<Code>,
+    #[serde(rename = "errorMessage", default, borrow)]
+    error_message: Option<Text<'a>>,
+    #[serde(rename = "requestId", default, borrow)]
+    request_id: Option<Text<'a>>,
+    #[serde(default, borrow)]
+    data: Option<&'a RawValue>,
+}
+
+impl<'a> V1Envelope<'a> {
+    pub(crate) fn parse(body: &'a [u8]) -> Result<Outcome<'a>, MalformedReason> {
+        let envelope: V1Envelope<'a> = from_object(body)?;
+        match envelope.error_code {
+            None => Err(MalformedReason::NoStatus),
+            Some(Code(0)) => Ok(Outcome::Success(envelope.data)),
+            Some(Code(code)) => Ok(Outcome::Failure {
+                code,
+                message: Text::into_string(envelope.error_message),
+                request_id: envelope.request_id.map(|id| id.0.into_owned()),
+            }),
+        }
+    }
+}
+
+/// v4 (Chat): `{"ActionStatus", "ErrorInfo", "ErrorCode", "RequestId", "Response"}`.
+#[derive(Deserialize)]
+pub(crate) struct V4Envelope<'a> {
+    #[serde(rename = "ActionStatus", default, borrow)]
+    action_status: Option<Text<'a>>,
+    #[serde(rename = "ErrorInfo", default, borrow)]
+    error_info: Option<Text<'a>>,
+    #[serde(rename = "ErrorCode", default)]
+    error_code: Option<Code>,
+    #[serde(rename = "RequestId", default, borrow)]
+    request_id: Option<Text<'a>>,
+    #[serde(rename = "Response", default, borrow)]
+    response: Option<&'a RawValue>,
+}
+
+impl<'a> V4Envelope<'a> {
+    pub(crate) fn parse(body: &'a [u8]) -> Result<Outcome<'a>, MalformedReason> {
+        let envelope: V4Envelope<'a> = from_object(body)?;
+        let status = envelope.action_status.as_ref().map(|s| s.0.as_ref());
+        let code = envelope.error_code.map(|c| c.0);
+        // Either signal of failure wins: a non-zero code, or ActionStatus "FAIL".
+        let failed =
+            code.is_some_and(|c| c != 0) || status.is_some_and(|s| s.eq_ignore_ascii_case("FAIL"));
+        if failed {
+            return Ok(Outcome::Failure {
+                code: code.unwrap_or(0),
+                message: Text::into_string(envelope.error_info),
+                request_id: envelope.request_id.map(|id| id.0.into_owned()),
+            });
+        }
+        if code == Some(0) || status.is_some_and(|s| s.eq_ignore_ascii_case("OK")) {
+            Ok(Outcome::Success(envelope.response))
+        } else {
+            Err(MalformedReason::NoStatus)
+        }
+    }
+}
+
+/// Reads an envelope, which must be a JSON object (serde would also read a struct from
+/// an array, by position).
+fn from_object<'a, T: Deserialize<'a>>(body: &'a [u8]) -> Result<T, MalformedReason> {
+    let first = body.iter().find(|b| !b.is_ascii_whitespace());
+    if first != Some(&b'{') {
+        return Err(MalformedReason::NotAnEnvelope);
+    }
+    serde_json::from_slice(body).map_err(|_| MalformedReason::NotAnEnvelope)
+}
+
+/// An error code: a JSON integer, an integral float, or a string holding an integer
+/// (the v1 intro page types `errorCode` as String; every example sends a number).
+struct Code(i64);
+
+impl<'de> Deserialize<'de> for Code {
+    fn deserialize<D: de::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct CodeVisitor;
+        impl Visitor<'_> for CodeVisitor {
+            type Value = Code;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an integer error code, as a number or a string")
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Code, E> {
+                Ok(Code(v))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Code, E> {
+                i64::try_from(v)
+                    .map(Code)
+                    .map_err(|_| E::custom("error code out of range"))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Code, E> {
+                // An integral value within i64's range: the round trip through `as` is
+                // exact then (`f64::fract` needs std).
+                let truncated = v as i64;
+                if v >= i64::MIN as f64 && v < i64::MAX as f64 && truncated as f64 == v {
+                    Ok(Code(truncated))
+                } else {
+                    Err(E::custom("error code is not an integer"))
+                }
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Code, E> {
+                v.trim()
+                    .parse()
+                    .map(Code)
+                    .map_err(|_| E::custom("error code string is not an integer"))
+            }
+        }
+        deserializer.deserialize_any(CodeVisitor)
+    }
+}
+
+/// A text field read leniently: a string (borrowed when it has no escapes), a number
+/// or a bool as its text, and an array or object as the empty string.
+struct Text<'a>(Cow<'a, str>);
+
+impl Text<'_> {
+    fn into_string(text: Option<Self>) -> String {
+        text.map(|t| t.0.into_owned()).unwrap_or_default()
+    }
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for Text<'a> {
+    fn deserialize<D: de::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct TextVisitor;
+        impl<'de> Visitor<'de> for TextVisitor {
+            type Value = Text<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string or a number")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Text<'de>, E> {
+                Ok(Text(Cow::Borrowed(v)))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Text<'de>, E> {
+                Ok(Text(Cow::Owned(v.to_string())))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Text<'de>, E> {
+                Ok(Text(Cow::Owned(itoa::Buffer::new().format(v).to_string())))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Text<'de>, E> {
+                Ok(Text(Cow::Owned(itoa::Buffer::new().format(v).to_string())))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Text<'de>, E> {
+                Ok(Text(Cow::Owned(v.to_string())))
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<Text<'de>, E> {
+                Ok(Text(Cow::Borrowed(if v { "true" } else { "false" })))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Text<'de>, A::Error> {
+                while seq.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(Text(Cow::Borrowed("")))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Text<'de>, A::Error> {
+                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                Ok(Text(Cow::Borrowed("")))
+            }
+        }
+        deserializer.deserialize_any(TextVisitor)
+    }
+}

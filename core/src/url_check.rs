@@ -1,0 +1,240 @@
+//! A small, strict checker for absolute `http`/`https` URLs.
+//!
+//! The core needs to check two kinds of URL: the base URL of a custom server
+//! ([`crate::region::BaseUrl`]) and the callback address an app registers with CallKit.
+//! Neither needs a full URL library (and the `url` crate needs std): this module splits
+//! `scheme://[userinfo@]host[:port][/path][?query][#fragment]` and refuses anything that is
+//! not a valid RFC 3986 URI character, so what we send is what the service will see.
+
+/// Why a string is not an absolute `http`/`https` URL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum UrlError {
+    /// The string is empty.
+    #[error("the URL is empty")]
+    Empty,
+    /// The URL holds white space or a control character (often a copy-paste accident).
+    #[error("the URL contains white space or a control character at byte {position}")]
+    WhitespaceOrControl {
+        /// Byte offset of the first offending character.
+        position: usize,
+    },
+    /// The URL holds a character that is not allowed in a URI (non-ASCII text must be
+    /// percent-encoded, host names punycode-encoded).
+    #[error("the URL contains a character not allowed in a URI at byte {position}")]
+    InvalidCharacter {
+        /// Byte offset of the first offending character.
+        position: usize,
+    },
+    /// A `%` is not followed by two hexadecimal digits.
+    #[error("the URL has a malformed percent-escape at byte {position}")]
+    BadPercentEscape {
+        /// Byte offset of the `%`.
+        position: usize,
+    },
+    /// The URL does not start with `http://` or `https://`.
+    #[error("the URL must start with http:// or https://")]
+    NotHttp,
+    /// The URL has no host after the scheme.
+    #[error("the URL has no host")]
+    MissingHost,
+    /// The host holds characters a host name or IP literal cannot hold.
+    #[error("the URL's host is not a valid host name or IP literal")]
+    InvalidHost,
+    /// The port is empty, not a number, or above 65535.
+    #[error("the URL's port is not a number from 0 to 65535")]
+    InvalidPort,
+}
+
+/// The parts of a checked URL, borrowed from the input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct HttpUrl<'a> {
+    /// `true` for `https`, `false` for `http` (the scheme is matched case-insensitively).
+    pub https: bool,
+    /// Whether a `userinfo@` part was present.
+    pub has_userinfo: bool,
+    /// The host as written (an IPv6 literal keeps its brackets).
+    pub host: &'a str,
+    /// The port, if one was written.
+    pub port: Option<u16>,
+    /// The path, possibly empty, starting with `/` otherwise.
+    pub path: &'a str,
+    /// The query without its `?`, if a `?` was present.
+    pub query: Option<&'a str>,
+    /// The fragment without its `#`, if a `#` was present.
+    pub fragment: Option<&'a str>,
+}
+
+/// Characters RFC 3986 allows somewhere in a URI (unreserved, reserved and `%`).
+fn is_uri_char(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b"-._~:/?#[]@!$&'()*+,;=%".contains(&b)
+}
+
+/// Checks `s` and splits it into its parts.
+pub(crate) fn parse_http_url(s: &str) -> Result<HttpUrl<'_>, UrlError> {
+    if s.is_empty() {
+        return Err(UrlError::Empty);
+    }
+    let bytes = s.as_bytes();
+    for (position, &b) in bytes.iter().enumerate() {
+        if b <= b' ' || b == 0x7f {
+            return Err(UrlError::WhitespaceOrControl { position });
+        }
+        if !is_uri_char(b) {
+            return Err(UrlError::InvalidCharacter { position });
+        }
+        if b == b'%' {
+            let hex = |i: usize| bytes.get(i).is_some_and(u8::is_ascii_hexdigit);
+            if !(hex(position + 1) && hex(position + 2)) {
+                return Err(UrlError::BadPercentEscape { position });
+            }
+        }
+    }
+
+    let (scheme, rest) = s.split_once("://").ok_or(UrlError::NotHttp)?;
+    let https = if scheme.eq_ignore_ascii_case("https") {
+        true
+    } else if scheme.eq_ignore_ascii_case("http") {
+        false
+    } else {
+        return Err(UrlError::NotHttp);
+    };
+
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(authority_end);
+    let (has_userinfo, host_port) = match authority.rsplit_once('@') {
+        Some((_, host_port)) => (true, host_port),
+        None => (false, authority),
+    };
+    let (host, port) = split_host_port(host_port)?;
+
+    let (before_fragment, fragment) = match tail.split_once('#') {
+        Some((before, fragment)) => (before, Some(fragment)),
+        None => (tail, None),
+    };
+    let (path, query) = match before_fragment.split_once('?') {
+        Some((path, query)) => (path, Some(query)),
+        None => (before_fragment, None),
+    };
+
+    Ok(HttpUrl {
+        https,
+        has_userinfo,
+        host,
+        port,
+        path,
+        query,
+        fragment,
+    })
+}
+
+/// Splits `host[:port]` or `[ipv6][:port]`, checking both halves.
+fn split_host_port(host_port: &str) -> Result<(&str, Option<u16>), UrlError> {
+    let (host, port) = if let Some(inner) = host_port.strip_prefix('[') {
+        let (literal, after) = inner.split_once(']').ok_or(UrlError::InvalidHost)?;
+        let ok = !literal.is_empty()
+            && literal
+                .bytes()
+                .all(|b| b.is_ascii_hexdigit() || b == b':' || b == b'.');
+        if !ok {
+            return Err(UrlError::InvalidHost);
+        }
+        let host_len = literal.len() + 2;
+        let host = host_port.get(..host_len).ok_or(UrlError::InvalidHost)?;
+        let port = match after {
+            "" => None,
+            _ => Some(after.strip_prefix(':').ok_or(UrlError::InvalidHost)?),
+        };
+        (host, port)
+    } else {
+        match host_port.rsplit_once(':') {
+            Some((host, port)) => (host, Some(port)),
+            None => (host_port, None),
+        }
+    };
+    if host.is_empty() {
+        return Err(UrlError::MissingHost);
+    }
+    if !host.starts_with('[')
+        && !host
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.' || b == b'_')
+    {
+        return Err(UrlError::InvalidHost);
+    }
+    let port = match port {
+        None => None,
+        Some(digits) => Some(parse_port(digits)?),
+    };
+    Ok((host, port))
+}
+
+fn parse_port(digits: &str) -> Result<u16, UrlError> {
+    if digits.is_empty() || digits.len() > 5 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(UrlError::InvalidPort);
+    }
+    digits.parse().map_err(|_| UrlError::InvalidPort)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_a_full_url() {
+        let url = parse_http_url("HTTPS://user:pw@Example.com:8443/a/b?x=1&y=2#frag").unwrap();
+        assert!(url.https);
+        assert!(url.has_userinfo);
+        assert_eq!(url.host, "Example.com");
+        assert_eq!(url.port, Some(8443));
+        assert_eq!(url.path, "/a/b");
+        assert_eq!(url.query, Some("x=1&y=2"));
+        assert_eq!(url.fragment, Some("frag"));
+    }
+
+    #[test]
+    fn accepts_ipv6_literals_and_bare_hosts() {
+        let url = parse_http_url("http://[::1]:8080").unwrap();
+        assert_eq!((url.host, url.port, url.path), ("[::1]", Some(8080), ""));
+        let url = parse_http_url("http://127.0.0.1?q").unwrap();
+        assert_eq!(
+            (url.host, url.port, url.query),
+            ("127.0.0.1", None, Some("q"))
+        );
+    }
+
+    #[test]
+    fn refuses_what_is_not_an_http_url() {
+        use UrlError::*;
+        let cases: &[(&str, UrlError)] = &[
+            ("", Empty),
+            ("ftp://example.com", NotHttp),
+            ("www.example.com/callback", NotHttp),
+            ("http:/example.com", NotHttp),
+            ("https://", MissingHost),
+            ("https:///path", MissingHost),
+            ("https://:80/", MissingHost),
+            ("https://exa mple.com", WhitespaceOrControl { position: 11 }),
+            (
+                "https://example.com/\n",
+                WhitespaceOrControl { position: 20 },
+            ),
+            ("https://example.com/ü", InvalidCharacter { position: 20 }),
+            (
+                "https://example.com/\"x\"",
+                InvalidCharacter { position: 20 },
+            ),
+            ("https://example.com/%zz", BadPercentEscape { position: 20 }),
+            ("https://example.com/%2", BadPercentEscape { position: 20 }),
+            ("https://exa!mple.com", InvalidHost),
+            ("https://[zz]/", InvalidHost),
+            ("https://[::1]x/", InvalidHost),
+            ("https://example.com:/", InvalidPort),
+            ("https://example.com:99999/", InvalidPort),
+            ("https://example.com:8a/", InvalidPort),
+        ];
+        for (input, expected) in cases {
+            assert_eq!(parse_http_url(input), Err(*expected), "{input:?}");
+        }
+    }
+}

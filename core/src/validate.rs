@@ -1,0 +1,170 @@
+//! Checks run before anything is sent: request bodies ([`Validate`]), the admin
+//! identifier and callback addresses.
+//!
+//! The service's own error for a bad address (v1 70001, v4 100002) arrives only after a
+//! round trip and a spent rate-limit slot, and says little; these checks say exactly
+//! what is wrong, locally.
+
+use crate::endpoint::Empty;
+use crate::url_check::{UrlError, parse_http_url};
+
+/// The longest UserID Tencent accepts, in bytes.
+pub const MAX_IDENTIFIER_LEN: usize = 32;
+
+/// Why a request body cannot be sent.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum InvalidBody {
+    /// The callback address is not an absolute http(s) URL with a host.
+    #[error("invalid callback address: {0}")]
+    CallbackAddress(#[from] UrlError),
+    /// The list of v1 actions or v4 callback commands is empty.
+    #[error("the {list} list is empty; subscribe to at least one")]
+    EmptyList {
+        /// The field's name as sent (`actions` or `CallbackCommandList`).
+        list: &'static str,
+    },
+    /// An entry of the list is empty or has white space or control characters.
+    #[error("entry {index} of the {list} list is empty or contains white space")]
+    BadListEntry {
+        /// The field's name as sent.
+        list: &'static str,
+        /// The entry's position in the list, from 0.
+        index: usize,
+    },
+}
+
+/// Why a string cannot be the admin identifier (UserID).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum InvalidIdentifier {
+    /// The identifier is empty.
+    #[error("the identifier is empty")]
+    Empty,
+    /// The identifier is longer than [`MAX_IDENTIFIER_LEN`] bytes.
+    #[error("the identifier is {len} bytes long; Tencent user ids are at most 32 bytes")]
+    TooLong {
+        /// Its length in bytes.
+        len: usize,
+    },
+    /// The identifier contains white space or control characters.
+    #[error("the identifier contains white space or control characters")]
+    Whitespace,
+}
+
+/// A request body that can check itself before it is sent.
+pub trait Validate {
+    /// `Ok` if the body may be sent as it is.
+    fn validate(&self) -> Result<(), InvalidBody>;
+}
+
+impl Validate for Empty {
+    fn validate(&self) -> Result<(), InvalidBody> {
+        Ok(())
+    }
+}
+
+/// Checks an admin identifier: 1 to 32 bytes, no white space or control characters.
+///
+/// ```
+/// use callkit_core::validate::{check_identifier, InvalidIdentifier};
+/// assert!(check_identifier("administrator").is_ok());
+/// assert_eq!(check_identifier(" admin"), Err(InvalidIdentifier::Whitespace));
+/// ```
+pub fn check_identifier(identifier: &str) -> Result<(), InvalidIdentifier> {
+    if identifier.is_empty() {
+        return Err(InvalidIdentifier::Empty);
+    }
+    if identifier.len() > MAX_IDENTIFIER_LEN {
+        return Err(InvalidIdentifier::TooLong {
+            len: identifier.len(),
+        });
+    }
+    if identifier
+        .chars()
+        .any(|c| c.is_whitespace() || c.is_control())
+    {
+        return Err(InvalidIdentifier::Whitespace);
+    }
+    Ok(())
+}
+
+/// Checks a callback address: an absolute `http`/`https` URL with a host, made only of
+/// characters a URI may hold (no white space, no control characters, non-ASCII
+/// percent-encoded). Query strings are allowed (an app may put a token there).
+///
+/// ```
+/// use callkit_core::validate::check_callback_address;
+/// assert!(check_callback_address("https://www.example.com/callback?token=t").is_ok());
+/// assert!(check_callback_address("www.example.com/callback").is_err());
+/// ```
+pub fn check_callback_address(address: &str) -> Result<(), UrlError> {
+    parse_http_url(address).map(|_| ())
+}
+
+/// Checks a list of subscriptions: not empty, and no entry empty or holding white space.
+pub(crate) fn check_list<'a>(
+    list: &'static str,
+    entries: impl ExactSizeIterator<Item = &'a str>,
+) -> Result<(), InvalidBody> {
+    if entries.len() == 0 {
+        return Err(InvalidBody::EmptyList { list });
+    }
+    for (index, entry) in entries.enumerate() {
+        if entry.is_empty() || entry.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return Err(InvalidBody::BadListEntry { list, index });
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn identifiers() {
+        assert_eq!(check_identifier(""), Err(InvalidIdentifier::Empty));
+        assert_eq!(
+            check_identifier("a".repeat(33).as_str()),
+            Err(InvalidIdentifier::TooLong { len: 33 })
+        );
+        assert!(check_identifier("a".repeat(32).as_str()).is_ok());
+        assert_eq!(
+            check_identifier("ad min"),
+            Err(InvalidIdentifier::Whitespace)
+        );
+        assert_eq!(
+            check_identifier("admin\u{7}"),
+            Err(InvalidIdentifier::Whitespace)
+        );
+        assert_eq!(
+            check_identifier("admin\u{3000}"),
+            Err(InvalidIdentifier::Whitespace)
+        );
+        assert!(check_identifier("admin@corp#1").is_ok());
+    }
+
+    #[test]
+    fn lists() {
+        assert_eq!(
+            check_list("actions", [].into_iter()),
+            Err(InvalidBody::EmptyList { list: "actions" })
+        );
+        assert_eq!(
+            check_list("actions", ["a", ""].into_iter()),
+            Err(InvalidBody::BadListEntry {
+                list: "actions",
+                index: 1
+            })
+        );
+        assert_eq!(
+            check_list("actions", ["a b"].into_iter()),
+            Err(InvalidBody::BadListEntry {
+                list: "actions",
+                index: 0
+            })
+        );
+        assert!(check_list("actions", ["a", "b"].into_iter()).is_ok());
+    }
+}
