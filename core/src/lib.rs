@@ -9,6 +9,8 @@
 //!   `(status, body bytes)` ([`response::parse_response`]). [`validate`] holds the checks
 //!   run before sending, [`ratelimit`] the client-side limiter.
 //! * [`webhook`]: the callbacks CallKit sends to the app, parsed into typed events.
+//! * `emulator` (feature `emulator`): the CallKit REST service as a pure handler, for
+//!   tests and local development.
 //!
 //! Time (`now`) and the request's `random` are always arguments.
 #![cfg_attr(not(feature = "std"), no_std)]
@@ -18,6 +20,8 @@
 extern crate alloc;
 
 pub mod callback;
+#[cfg(feature = "emulator")]
+pub mod emulator;
 pub mod endpoint;
 pub mod ratelimit;
 pub mod region;
