@@ -383,6 +383,9 @@ fn usersig_errors_per_generation() {
     assert!(call_as::<V1DeleteCallback>(&mut e, "ops", &Empty {}, now).is_ok());
 }
 
+/// An expected error code and its classification.
+type Expected = (i64, ApiErrorKind);
+
 /// Sends a hand-written query to `path` and returns (code, classification).
 fn query<E: Endpoint>(e: &mut Emulator, method: &str, query: &str) -> (u16, i64, ApiErrorKind) {
     let target = format!("{}?{query}", E::PATH);
@@ -411,7 +414,8 @@ fn query_errors_per_generation() {
         query::<V4GetCallback>(&mut e, "POST", &ok),
         (200, 100301, NoConfiguration)
     );
-    let cases: Vec<(String, (i64, ApiErrorKind), (i64, ApiErrorKind))> = vec![
+    // (query, v1 answer, v4 answer)
+    let cases: Vec<(String, Expected, Expected)> = vec![
         (
             ok.replace("sdkappid=1400000000&", ""),
             (70001, InvalidParameter),
