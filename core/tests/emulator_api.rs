@@ -647,3 +647,13 @@ fn http_conversion() {
     parse_response::<V4SetCallback>(200, response.body(), 3).unwrap();
     assert_eq!(e.v4_config(APP), Some(&v4_config("https://x.example/cb")));
 }
+
+#[test]
+fn the_emulator_can_be_shared_behind_a_mutex() {
+    fn assert_send_sync<T: Send + Sync + 'static>() {}
+    assert_send_sync::<Emulator>();
+    assert_send_sync::<callkit_core::emulator::Delivery>();
+    // Debug output never shows the app's key.
+    let e = emulator();
+    assert!(!format!("{e:?}").contains(KEY));
+}

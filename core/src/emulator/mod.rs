@@ -41,8 +41,10 @@
 //! * Unknown paths under `/v1/`: HTTP 404 with a v1 envelope, code 70001. Any other
 //!   unknown path: HTTP 200, v4 60009 (the Chat gateway's answer). The record, call-info,
 //!   robot and end-call endpoints are not emulated and answer as unknown paths.
-//! * Order of checks: route, method, query, SDKAppID, UserSig, admin, rate limit, body.
-//!   Requests rejected before the rate limit do not spend a slot.
+//! * Order of checks: path, method, `sdkappid` (present, a non-zero u32, a known app),
+//!   `identifier` present, `random`, `contenttype`, `usersig` present, UserSig valid,
+//!   identifier an admin, rate limit, body. Requests rejected before the rate limit do
+//!   not spend a slot; the UserSig is checked at `now` truncated to whole seconds.
 //! * Body: empty or not JSON -> v1 70009 / v4 60003; JSON that is not an object, or whose
 //!   fields have the wrong types -> v1 70001 / v4 100002. Unknown action names are kept.
 //! * v1 error envelopes carry `"data": ""`.
@@ -369,7 +371,7 @@ impl Emulator {
         }
 
         let mut response = match self.answer(route, generation, req, &query, now) {
-            Ok(body) => Response::json(200, wire::success_owned(generation, &request_id, body)),
+            Ok(body) => Response::json(200, wire::success(generation, &request_id, body)),
             Err(refusal) => Response::json(
                 refusal.status,
                 wire::failure(generation, &request_id, refusal.code, &refusal.message),

@@ -147,11 +147,7 @@ struct V4Envelope<'a> {
 }
 
 /// A success body in `generation`'s envelope.
-pub(crate) fn success_owned(
-    generation: Generation,
-    request_id: &str,
-    payload: OwnedPayload,
-) -> Vec<u8> {
+pub(crate) fn success(generation: Generation, request_id: &str, payload: OwnedPayload) -> Vec<u8> {
     match generation {
         Generation::V1 => {
             let data = match &payload {
