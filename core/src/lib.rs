@@ -10,6 +10,8 @@
 //!   run before sending, [`ratelimit`] the client-side limiter, [`query`] the server's
 //!   reading of the signed query.
 //! * [`webhook`]: the callbacks CallKit sends to the app, parsed into typed events.
+//! * `emulator` (feature `emulator`): the CallKit REST service as a pure handler, for
+//!   tests and local development.
 //!
 //! Time (`now`) and the request's `random` are always arguments.
 #![cfg_attr(not(feature = "std"), no_std)]
@@ -19,6 +21,8 @@
 extern crate alloc;
 
 pub mod callback;
+#[cfg(feature = "emulator")]
+pub mod emulator;
 pub mod endpoint;
 pub mod query;
 pub mod ratelimit;

@@ -1,0 +1,531 @@
+//! The callbacks the service sends to the app during a call, as outgoing requests
+//! (sans-IO: an adapter POSTs them), and how to tell whether the app acknowledged one.
+//!
+//! Order and content follow spec §6: v1 call-event callbacks for each user action, then
+//! one call-status callback with the result; v4 `StartCall`, `MemberChanged`(s),
+//! `EndCall`. Only the commands the app's configuration subscribes to are emitted, to
+//! that configuration's address; an app with both a v1 and a v4 configuration gets both
+//! series (v1 first).
+//!
+//! Timing (a documented choice, the spec gives none): the call starts at `now`; callees
+//! ring at once; an answer or rejection comes after [`CallScenario::ring`]; a caller
+//! cancels after `ring`; an unanswered call times out after [`CallScenario::timeout`];
+//! an answered call lasts `talk` and the caller hangs up.
+
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::time::Duration;
+
+use super::Emulator;
+use super::wire::{hex32, mix};
+use crate::callback::{V1Action, V1CallbackConfig, V4CallbackConfig, V4Command};
+use crate::webhook::{
+    self, ActionType, CallInfo, CallMember, CallRecord, CallResult, CallType, EndCall, Event,
+    MediaType, MemberAction, MemberChanged, OptPlatform, Payload, Role, RoomIdType, StartCall,
+    Timestamp, UserStatus, V1Callback, V1Command,
+};
+
+/// Delays before each retry of a v1 callback the app did not acknowledge (spec §6.1:
+/// "0s, 1s, 1s, 2s, 3s, 5s", then the callback is dropped): up to six retries.
+pub const V1_RETRY_SCHEDULE: [Duration; 6] = [
+    Duration::from_secs(0),
+    Duration::from_secs(1),
+    Duration::from_secs(1),
+    Duration::from_secs(2),
+    Duration::from_secs(3),
+    Duration::from_secs(5),
+];
+
+/// v4 `Call.*` callbacks: no retry is documented for them, so each is delivered once.
+pub const V4_RETRY_SCHEDULE: [Duration; 0] = [];
+
+/// How a simulated call goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum CallOutcome {
+    /// Every callee answers; after `talk` the caller hangs up.
+    Answered {
+        /// How long the call lasts once answered.
+        talk: Duration,
+    },
+    /// The callees decline.
+    Rejected,
+    /// Nobody answers before the timeout.
+    NotAnswered,
+    /// The caller cancels before anyone answers.
+    Cancelled,
+    /// The callee's line is busy.
+    Busy,
+}
+
+/// A call to simulate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallScenario {
+    /// The caller's UserID.
+    pub caller: String,
+    /// The callees' UserIDs (more than one makes a group call).
+    pub callees: Vec<String>,
+    /// Audio or video.
+    pub media: MediaType,
+    /// What happens.
+    pub outcome: CallOutcome,
+    /// The call id; `None` derives a UUID-shaped one from a counter.
+    pub call_id: Option<String>,
+    /// The room id (a string room, `RoomIdType` 2).
+    pub room_id: String,
+    /// How long callees ring before answering or rejecting (and before a cancel).
+    pub ring: Duration,
+    /// How long an unanswered call rings before it times out.
+    pub timeout: Duration,
+}
+
+impl CallScenario {
+    /// A call from `caller` to `callees` with `outcome`: audio, room `room-1`, ringing
+    /// 2 s before an answer, timing out after 30 s.
+    pub fn new(
+        caller: impl Into<String>,
+        callees: impl IntoIterator<Item = impl Into<String>>,
+        outcome: CallOutcome,
+    ) -> Self {
+        CallScenario {
+            caller: caller.into(),
+            callees: callees.into_iter().map(Into::into).collect(),
+            media: MediaType::Audio,
+            outcome,
+            call_id: None,
+            room_id: String::from("room-1"),
+            ring: Duration::from_secs(2),
+            timeout: Duration::from_secs(30),
+        }
+    }
+
+    fn call_type(&self) -> CallType {
+        if self.callees.len() > 1 {
+            CallType::Group
+        } else {
+            CallType::Single
+        }
+    }
+}
+
+/// One callback to POST to the app.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Delivery {
+    /// Which generation's configuration and wire format.
+    pub generation: webhook::Generation,
+    /// The command word (`caller_start_call`, `Call.CallbackAfterEndCall`, ...).
+    pub command: String,
+    /// The full URL: the configured address plus the callback query.
+    pub url: String,
+    /// The method: always `POST`.
+    pub method: &'static str,
+    /// The `Content-Type`: `application/json`.
+    pub content_type: &'static str,
+    /// The JSON body.
+    pub body: Vec<u8>,
+    /// When the service sends it (time since the Unix epoch).
+    pub at: Duration,
+    /// Delays before each retry while the app does not acknowledge ([`is_ack`]):
+    /// [`V1_RETRY_SCHEDULE`] or [`V4_RETRY_SCHEDULE`].
+    pub retry_schedule: &'static [Duration],
+}
+
+/// Whether the app's reply (`status`, `body`) acknowledges a callback of `generation`:
+/// HTTP 200 and a JSON object with `ErrorCode` 0 (v1, spec §6.1); for v4 also
+/// `ActionStatus` `OK` when present (spec §6.3).
+///
+/// ```
+/// use callkit_core::emulator::is_ack;
+/// use callkit_core::webhook::Generation;
+/// assert!(is_ack(Generation::V1, 200, br#"{"ErrorCode":0,"ErrorMessage":"Success"}"#));
+/// assert!(!is_ack(Generation::V1, 200, br#"{"ErrorCode":1}"#));
+/// assert!(!is_ack(Generation::V4, 500, br#"{"ActionStatus":"OK","ErrorCode":0}"#));
+/// ```
+pub fn is_ack(generation: webhook::Generation, status: u16, body: &[u8]) -> bool {
+    if status != 200 {
+        return false;
+    }
+    let Ok(serde_json::Value::Object(map)) = serde_json::from_slice(body) else {
+        return false;
+    };
+    let code_ok = map.get("ErrorCode").and_then(serde_json::Value::as_i64) == Some(0);
+    match generation {
+        webhook::Generation::V4 => {
+            code_ok
+                && map
+                    .get("ActionStatus")
+                    .is_none_or(|s| s.as_str().is_some_and(|s| s.eq_ignore_ascii_case("OK")))
+        }
+        _ => code_ok,
+    }
+}
+
+/// The moments of a call, from `now`.
+struct Timeline {
+    start: Duration,
+    /// When the callees answered, if they did.
+    accept: Option<Duration>,
+    /// When the ringing stopped without an answer (reject, cancel, timeout, busy).
+    decided: Duration,
+    end: Duration,
+}
+
+impl Timeline {
+    fn of(scenario: &CallScenario, now: Duration) -> Timeline {
+        let after = |d: Duration| now.saturating_add(d);
+        match scenario.outcome {
+            CallOutcome::Answered { talk } => {
+                let accept = after(scenario.ring);
+                Timeline {
+                    start: now,
+                    accept: Some(accept),
+                    decided: accept,
+                    end: accept.saturating_add(talk),
+                }
+            }
+            CallOutcome::Rejected | CallOutcome::Cancelled => Timeline {
+                start: now,
+                accept: None,
+                decided: after(scenario.ring),
+                end: after(scenario.ring),
+            },
+            CallOutcome::NotAnswered => Timeline {
+                start: now,
+                accept: None,
+                decided: after(scenario.timeout),
+                end: after(scenario.timeout),
+            },
+            CallOutcome::Busy => Timeline {
+                start: now,
+                accept: None,
+                decided: now,
+                end: now,
+            },
+        }
+    }
+}
+
+fn secs(t: Duration) -> Option<Timestamp> {
+    Timestamp::from_secs(t.as_secs())
+}
+
+fn millis(t: Duration) -> Option<Timestamp> {
+    Some(Timestamp::from_millis(
+        u64::try_from(t.as_millis()).unwrap_or(u64::MAX),
+    ))
+}
+
+/// Common fields of one scenario's v1 callbacks.
+struct V1Ctx<'a> {
+    scenario: &'a CallScenario,
+    call_id: &'a str,
+    time: &'a Timeline,
+}
+
+impl V1Ctx<'_> {
+    /// A call-event callback for `action` by `user` on `role`'s side at `at`.
+    fn event(&self, action: V1Command, user: &str, role: Role, at: Duration) -> V1Callback {
+        let mut cb = self.base(action.clone(), user, role, at);
+        let word = action.as_str();
+        let event = word
+            .strip_prefix("caller_")
+            .or_else(|| word.strip_prefix("callee_"))
+            .unwrap_or(word);
+        cb.event = Some(String::from(event));
+        if matches!(action, V1Command::CallerCallEnd | V1Command::CalleeCallEnd) {
+            cb.call_result = Some(CallResult::NormalEnd);
+        }
+        cb
+    }
+
+    fn base(&self, command: V1Command, user: &str, role: Role, at: Duration) -> V1Callback {
+        let mut cb = V1Callback::new(command);
+        cb.user_id = String::from(user);
+        cb.room_id = self.scenario.room_id.clone();
+        cb.total_num = u32::try_from(self.scenario.callees.len() + 1).ok();
+        cb.media_type = Some(self.scenario.media.clone());
+        cb.call_type = Some(self.scenario.call_type());
+        cb.call_id = String::from(self.call_id);
+        cb.role = Some(role);
+        cb.event_time = secs(at);
+        cb
+    }
+
+    /// The call-status callback with the call's result.
+    fn status(&self) -> V1Callback {
+        let s = self.scenario;
+        // Spec §6.1: group calls only ever report normal_end.
+        let (command, result) = match (s.call_type(), s.outcome) {
+            (CallType::Group, _) | (_, CallOutcome::Answered { .. }) => {
+                (V1Command::NormalEnd, CallResult::NormalEnd)
+            }
+            (_, CallOutcome::Rejected) => (V1Command::Reject, CallResult::Reject),
+            (_, CallOutcome::NotAnswered) => (V1Command::NotAnswer, CallResult::NotAnswer),
+            (_, CallOutcome::Cancelled) => (V1Command::Cancel, CallResult::Cancel),
+            (_, CallOutcome::Busy) => (V1Command::CallBusy, CallResult::CallBusy),
+        };
+        let mut cb = self.base(command, &s.caller, Role::Caller, self.time.end);
+        cb.call_result = Some(result.clone());
+        // "only returned on normal_end"
+        if result == CallResult::NormalEnd {
+            cb.start_call_ts = secs(self.time.start);
+            cb.accept_ts = self.time.accept.and_then(secs);
+            cb.end_ts = secs(self.time.end);
+        }
+        cb
+    }
+}
+
+/// The v1 callbacks of a call, in order, with their send times.
+fn v1_series(
+    scenario: &CallScenario,
+    call_id: &str,
+    time: &Timeline,
+) -> Vec<(V1Callback, Duration)> {
+    use V1Command as C;
+    let ctx = V1Ctx {
+        scenario,
+        call_id,
+        time,
+    };
+    let caller = scenario.caller.as_str();
+    let mut out = Vec::new();
+    let mut push = |cb: V1Callback| {
+        let at = cb
+            .event_time
+            .map_or(time.start, |t| Duration::from_millis(t.as_millis()));
+        out.push((cb, at));
+    };
+    push(ctx.event(C::CallerStartCall, caller, Role::Caller, time.start));
+    if scenario.outcome != CallOutcome::Busy {
+        for callee in &scenario.callees {
+            push(ctx.event(C::CalleeReceiveCall, callee, Role::Callee, time.start));
+        }
+    }
+    let (callee_action, caller_action) = match scenario.outcome {
+        CallOutcome::Answered { .. } => (Some(C::CalleeAcceptCall), C::CallerCallAccepted),
+        CallOutcome::Rejected => (Some(C::CalleeRejectCall), C::CallerCallRejected),
+        CallOutcome::NotAnswered => (Some(C::CalleeNotAnswerCall), C::CallerCallMissed),
+        CallOutcome::Cancelled => (None, C::CallerCancelCall),
+        CallOutcome::Busy => (None, C::CallerCallBusy),
+    };
+    if let Some(action) = callee_action {
+        for callee in &scenario.callees {
+            push(ctx.event(action.clone(), callee, Role::Callee, time.decided));
+        }
+    }
+    push(ctx.event(caller_action, caller, Role::Caller, time.decided));
+    match scenario.outcome {
+        CallOutcome::Cancelled => {
+            for callee in &scenario.callees {
+                push(ctx.event(C::CalleeCallCanceled, callee, Role::Callee, time.decided));
+            }
+        }
+        CallOutcome::Answered { .. } => {
+            push(ctx.event(C::CallerCallEnd, caller, Role::Caller, time.end));
+            for callee in &scenario.callees {
+                push(ctx.event(C::CalleeCallEnd, callee, Role::Callee, time.end));
+            }
+        }
+        _ => {}
+    }
+    push(ctx.status());
+    out
+}
+
+/// The v4 callbacks of a call, in order, with their send times.
+fn v4_series(scenario: &CallScenario, call_id: &str, time: &Timeline) -> Vec<(Payload, Duration)> {
+    let members = |callee_status: UserStatus| -> Vec<CallMember> {
+        let mut users = alloc::vec![CallMember::new(
+            scenario.caller.clone(),
+            Some(UserStatus::Calling)
+        )];
+        users.extend(
+            scenario
+                .callees
+                .iter()
+                .map(|c| CallMember::new(c.clone(), Some(callee_status.clone()))),
+        );
+        users
+    };
+    let changed = |action: ActionType, at: Duration, status: UserStatus| {
+        let change = MemberChanged {
+            call_id: String::from(call_id),
+            users: members(status),
+            changed: scenario
+                .callees
+                .iter()
+                .map(|c| MemberAction::new(c.clone(), Some(action.clone())))
+                .collect(),
+            event_time: millis(at),
+        };
+        (Payload::MemberChanged(change), at)
+    };
+    let mut out = Vec::new();
+    out.push((
+        Payload::StartCall(StartCall {
+            call_info: CallInfo {
+                call_id: String::from(call_id),
+                media_type: Some(scenario.media.clone()),
+                chat_group_id: String::new(),
+                room_id: scenario.room_id.clone(),
+                room_id_type: Some(RoomIdType::Text),
+            },
+            users: members(UserStatus::Waiting),
+            event_time: millis(time.start),
+        }),
+        time.start,
+    ));
+    let result = match scenario.outcome {
+        CallOutcome::Answered { .. } => {
+            out.push(changed(
+                ActionType::Accept,
+                time.decided,
+                UserStatus::Calling,
+            ));
+            out.push(changed(ActionType::HangUp, time.end, UserStatus::Calling));
+            CallResult::NormalEnd
+        }
+        CallOutcome::Rejected => {
+            out.push(changed(
+                ActionType::Reject,
+                time.decided,
+                UserStatus::Waiting,
+            ));
+            CallResult::Reject
+        }
+        CallOutcome::NotAnswered => {
+            out.push(changed(
+                ActionType::NotAnswer,
+                time.decided,
+                UserStatus::Waiting,
+            ));
+            CallResult::NotAnswer
+        }
+        CallOutcome::Cancelled => {
+            out.push(changed(
+                ActionType::CancelInvite,
+                time.decided,
+                UserStatus::Waiting,
+            ));
+            CallResult::Cancel
+        }
+        CallOutcome::Busy => CallResult::CallBusy,
+    };
+    let mut callees = alloc::vec![scenario.caller.clone()];
+    callees.extend(scenario.callees.iter().cloned());
+    out.push((
+        Payload::EndCall(EndCall {
+            record: CallRecord {
+                call_id: String::from(call_id),
+                caller: scenario.caller.clone(),
+                media_type: Some(scenario.media.clone()),
+                call_type: Some(scenario.call_type()),
+                start_time: secs(time.start),
+                end_time: secs(time.end),
+                accept_time: time.accept.and_then(secs),
+                call_result: Some(result),
+                callees,
+                room_id: scenario.room_id.clone(),
+                room_id_type: Some(RoomIdType::Text),
+            },
+            event_time: millis(time.end),
+        }),
+        time.end,
+    ));
+    out
+}
+
+fn v1_subscribed(config: &V1CallbackConfig, command: &V1Command) -> bool {
+    config
+        .actions
+        .iter()
+        .any(|a: &V1Action| a.as_str() == command.as_str())
+}
+
+fn v4_subscribed(config: &V4CallbackConfig, command: &str) -> bool {
+    config
+        .commands
+        .iter()
+        .any(|c: &V4Command| c.as_str() == command)
+}
+
+fn delivery(
+    event: &Event,
+    address: &str,
+    at: Duration,
+    retry_schedule: &'static [Duration],
+) -> Option<Delivery> {
+    let out = webhook::build(event, None).ok()?;
+    Some(Delivery {
+        generation: event.generation(),
+        command: String::from(event.command()),
+        url: out.url(address),
+        method: webhook::OutgoingWebhook::METHOD,
+        content_type: webhook::OutgoingWebhook::CONTENT_TYPE,
+        body: out.body,
+        at,
+        retry_schedule,
+    })
+}
+
+impl Emulator {
+    /// The callbacks the service would send to app `sdkappid` for `scenario`, starting
+    /// at `now` (time since the Unix epoch), in sending order: the v1 series to the v1
+    /// address, then the v4 series to the v4 URL, each filtered by the configuration's
+    /// subscriptions. Empty if the app is unknown or has no configuration.
+    pub fn simulate_call(
+        &mut self,
+        sdkappid: u32,
+        scenario: &CallScenario,
+        now: Duration,
+    ) -> Vec<Delivery> {
+        self.seq = self.seq.wrapping_add(1);
+        let seq = self.seq;
+        let Some(app) = self.apps.get(&sdkappid) else {
+            return Vec::new();
+        };
+        let call_id = scenario
+            .call_id
+            .clone()
+            .unwrap_or_else(|| uuid(sdkappid, seq));
+        let time = Timeline::of(scenario, now);
+        let origin = |payload: Payload| {
+            Event::new(u64::from(sdkappid), payload)
+                .with_origin(Some(String::from("127.0.0.1")), Some(OptPlatform::Ios))
+        };
+        let mut out = Vec::new();
+        if let Some(config) = &app.v1 {
+            for (cb, at) in v1_series(scenario, &call_id, &time) {
+                if v1_subscribed(config, &cb.command) {
+                    let event = origin(Payload::V1(cb));
+                    out.extend(delivery(&event, &config.address, at, &V1_RETRY_SCHEDULE));
+                }
+            }
+        }
+        if let Some(config) = &app.v4 {
+            for (payload, at) in v4_series(scenario, &call_id, &time) {
+                if v4_subscribed(config, payload.command()) {
+                    let event = origin(payload);
+                    out.extend(delivery(&event, &config.url, at, &V4_RETRY_SCHEDULE));
+                }
+            }
+        }
+        out
+    }
+}
+
+/// A UUID-shaped call id derived from the SDKAppID and a counter.
+fn uuid(sdkappid: u32, seq: u64) -> String {
+    let hex = hex32(sdkappid, mix(seq));
+    let part = |r: core::ops::Range<usize>| hex.get(r).unwrap_or("");
+    alloc::format!(
+        "{}-{}-{}-{}-{}",
+        part(0..8),
+        part(8..12),
+        part(12..16),
+        part(16..20),
+        part(20..32)
+    )
+}
