@@ -1,5 +1,48 @@
 //! callkit: Tencent RTC CallKit server REST APIs for Rust services that do not run tokio.
+//!
+//! # Transports
+//!
+//! Requests go through a [`transport::Transport`] (or its blocking twin): any closure, or
+//! one of the bundled transports behind features:
+//!
+//! | feature | transport | stack |
+//! | --- | --- | --- |
+//! | `smol` (default) | [`SmolTransport`] | hyper 1.x + rustls (ring) + webpki-roots on smol |
+//! | `async-std` | `AsyncStdTransport` | the same on async-std (discontinued upstream) |
+//! | `surf` | `SurfTransport` | a caller-built `surf::Client` (callkit enables no surf backend) |
+//!
+//! No tokio runtime is ever started or required: hyper depends on the `tokio` crate with
+//! only its `sync` feature (channels), which has no executor, reactor or timer.
+//!
+//! `server` (on by default through `emulator`) adds [`server::LoopbackServer`], a
+//! loopback HTTP/HTTPS server for tests, the emulator and webhook receivers.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 pub use callkit_core as core;
+
+mod error;
+pub mod transport;
+
+pub use error::{TimeoutKind, TransportError, redact_url};
+
+#[cfg(feature = "hyper-stack")]
+mod hyper_client;
+
+#[cfg(feature = "smol")]
+mod smol;
+#[cfg(feature = "smol")]
+pub use crate::smol::{SmolTransport, SmolTransportBuilder};
+
+#[cfg(feature = "async-std")]
+mod async_std;
+#[cfg(feature = "async-std")]
+pub use crate::async_std::{AsyncStdTransport, AsyncStdTransportBuilder};
+
+#[cfg(feature = "surf")]
+mod surf;
+#[cfg(feature = "surf")]
+pub use crate::surf::{SurfTransport, SurfTransportBuilder};
+
+#[cfg(feature = "server")]
+pub mod server;

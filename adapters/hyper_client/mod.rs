@@ -1,0 +1,317 @@
+//! The hyper 1.x client shared by the smol and async-std transports.
+//!
+//! hyper's low-level HTTP/1.1 connections (`hyper::client::conn::http1`) over async-io
+//! sockets and futures-rustls, with a small keep-alive [`pool`] of callkit's own. The
+//! runtime only spawns connection tasks, sleeps and resolves names ([`runtime::Runtime`]).
+//! hyper-util's pooled client is not used: it would pull tokio's `net` feature (mio) into
+//! every build, and its pool cannot tell a connection the server closed while idle from a
+//! live one until the connection task has run.
+
+pub(crate) mod connect;
+pub(crate) mod facade;
+pub(crate) mod pool;
+pub(crate) mod runtime;
+mod tls;
+
+use std::marker::PhantomData;
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use futures_rustls::TlsConnector;
+use http::header::{CONTENT_LENGTH, HOST};
+use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
+use smol_hyper::rt::FuturesIo;
+
+use self::connect::Endpoint;
+use self::pool::{Conn, Pool};
+use self::runtime::Runtime;
+use crate::error::{TimeoutKind, TransportError, redact_url};
+use crate::transport::{HttpRequest, HttpResponse};
+
+/// Defaults: Tencent answers within 3 s, so 10 s means something is wrong.
+pub(crate) const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
+/// Default for TCP connect plus TLS handshake.
+pub(crate) const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+/// CallKit responses are a few KiB at most.
+pub(crate) const DEFAULT_MAX_BODY_BYTES: usize = 1024 * 1024;
+const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(60);
+const DEFAULT_MAX_IDLE_PER_HOST: usize = 32;
+
+/// Everything a builder collects. Root certificate errors are kept until `build()`, so
+/// the builder methods can chain.
+#[derive(Debug, Clone)]
+pub(crate) struct Settings {
+    pub(crate) connect_timeout: Duration,
+    pub(crate) request_timeout: Duration,
+    pub(crate) max_body_bytes: usize,
+    pub(crate) allow_http: bool,
+    pub(crate) webpki_roots: bool,
+    pub(crate) extra_roots: Vec<Vec<u8>>,
+    pub(crate) pem_error: Option<String>,
+    pub(crate) max_idle_per_host: usize,
+    pub(crate) idle_timeout: Duration,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+            request_timeout: DEFAULT_REQUEST_TIMEOUT,
+            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            allow_http: false,
+            webpki_roots: true,
+            extra_roots: Vec::new(),
+            pem_error: None,
+            max_idle_per_host: DEFAULT_MAX_IDLE_PER_HOST,
+            idle_timeout: DEFAULT_IDLE_TIMEOUT,
+        }
+    }
+}
+
+impl Settings {
+    /// Adds every certificate of a PEM bundle; remembers the first error for `build()`.
+    pub(crate) fn add_root_pem(&mut self, pem: &[u8]) {
+        match tls::certificates_from_pem(pem) {
+            Ok(ders) => self.extra_roots.extend(ders),
+            Err(e) => {
+                self.pem_error.get_or_insert(e);
+            }
+        }
+    }
+}
+
+struct Inner {
+    settings: Settings,
+    tls: TlsConnector,
+    pool: Pool,
+}
+
+/// A keep-alive HTTPS client on runtime `R`. Cloning shares the pool.
+pub(crate) struct HyperTransport<R> {
+    inner: Arc<Inner>,
+    runtime: PhantomData<fn() -> R>,
+}
+
+impl<R> Clone for HyperTransport<R> {
+    fn clone(&self) -> Self {
+        HyperTransport {
+            inner: Arc::clone(&self.inner),
+            runtime: PhantomData,
+        }
+    }
+}
+
+impl<R> std::fmt::Debug for HyperTransport<R> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let s = &self.inner.settings;
+        f.debug_struct("HyperTransport")
+            .field("connect_timeout", &s.connect_timeout)
+            .field("request_timeout", &s.request_timeout)
+            .field("max_body_bytes", &s.max_body_bytes)
+            .field("allow_http", &s.allow_http)
+            .field("extra_roots", &s.extra_roots.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl<R: Runtime> HyperTransport<R> {
+    pub(crate) fn new(settings: Settings) -> Result<Self, TransportError> {
+        if let Some(reason) = &settings.pem_error {
+            return Err(TransportError::Config {
+                reason: reason.clone(),
+            });
+        }
+        let tls = tls::connector(&settings)?;
+        let pool = Pool::new(settings.max_idle_per_host, settings.idle_timeout);
+        Ok(HyperTransport {
+            inner: Arc::new(Inner {
+                settings,
+                tls,
+                pool,
+            }),
+            runtime: PhantomData,
+        })
+    }
+
+    /// Sends one request under the request timeout.
+    pub(crate) async fn send(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
+        let target = redact_url(&request.uri().to_string());
+        let after = self.inner.settings.request_timeout;
+        let timeout_target = target.clone();
+        let deadline = async move {
+            R::sleep(after).await;
+            Err(TransportError::Timeout {
+                what: TimeoutKind::Request,
+                target: timeout_target,
+                after,
+            })
+        };
+        futures_lite::future::or(self.exchange(request, &target), deadline).await
+    }
+
+    async fn exchange(
+        &self,
+        request: HttpRequest,
+        target: &str,
+    ) -> Result<HttpResponse, TransportError> {
+        let endpoint = self.endpoint_of(request.uri(), target)?;
+        let mut request = into_hyper_request(request, &endpoint)?;
+        let http_error = |source: hyper::Error| TransportError::Http {
+            target: target.to_owned(),
+            source: Box::new(source),
+        };
+        loop {
+            let mut conn = match self.inner.pool.take(&endpoint) {
+                Some(conn) => conn,
+                None => self.connect(&endpoint, target).await?,
+            };
+            // A pooled connection may still be finishing its previous exchange.
+            if let Err(e) = conn.sender.ready().await {
+                if conn.reused {
+                    continue;
+                }
+                return Err(http_error(e));
+            }
+            match conn.sender.try_send_request(request).await {
+                Ok(response) => return self.finish(&endpoint, conn, response, target).await,
+                Err(mut e) => match e.take_message() {
+                    // hyper never wrote it (the connection closed first): safe to resend on
+                    // another connection, whatever the method.
+                    Some(unsent) if conn.reused => request = unsent,
+                    _ => return Err(http_error(e.into_error())),
+                },
+            }
+            // Each retry consumes one pooled connection, and a fresh one never retries,
+            // so this loop ends.
+        }
+    }
+
+    /// Reads the body under the cap; the connection goes back to the pool only when the
+    /// exchange completed.
+    async fn finish(
+        &self,
+        endpoint: &Endpoint,
+        conn: Conn,
+        response: http::Response<hyper::body::Incoming>,
+        target: &str,
+    ) -> Result<HttpResponse, TransportError> {
+        let limit = self.inner.settings.max_body_bytes;
+        let too_large = || TransportError::BodyTooLarge {
+            target: target.to_owned(),
+            limit,
+        };
+        let declared = response
+            .headers()
+            .get(CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<u64>().ok());
+        if declared.is_some_and(|len| len > limit as u64) {
+            return Err(too_large());
+        }
+        let (parts, body) = response.into_parts();
+        let collected = Limited::new(body, limit).collect().await.map_err(|e| {
+            if e.is::<LengthLimitError>() {
+                too_large()
+            } else {
+                TransportError::Http {
+                    target: target.to_owned(),
+                    source: e,
+                }
+            }
+        })?;
+        self.inner.pool.put(endpoint, conn);
+        Ok(http::Response::from_parts(
+            parts,
+            collected.to_bytes().to_vec(),
+        ))
+    }
+
+    async fn connect(&self, endpoint: &Endpoint, target: &str) -> Result<Conn, TransportError> {
+        let after = self.inner.settings.connect_timeout;
+        let deadline = async {
+            R::sleep(after).await;
+            Err(TransportError::Timeout {
+                what: TimeoutKind::Connect,
+                target: target.to_owned(),
+                after,
+            })
+        };
+        let (stream, tcp) =
+            futures_lite::future::or(connect::open::<R>(endpoint, &self.inner.tls), deadline)
+                .await?;
+        let (sender, connection) = hyper::client::conn::http1::handshake(FuturesIo::new(stream))
+            .await
+            .map_err(|e| TransportError::Http {
+                target: target.to_owned(),
+                source: Box::new(e),
+            })?;
+        // The connection task owns the socket; it ends when the sender is dropped or the
+        // server closes, and its error (if any) reaches the caller through the sender.
+        R::spawn(Box::pin(async move {
+            let _ = connection.await;
+        }));
+        Ok(Conn {
+            sender,
+            tcp,
+            reused: false,
+        })
+    }
+
+    fn endpoint_of(&self, uri: &http::Uri, target: &str) -> Result<Endpoint, TransportError> {
+        let tls = match uri.scheme_str() {
+            Some("https") => true,
+            Some("http") if self.inner.settings.allow_http => false,
+            Some("http") => {
+                return Err(TransportError::InsecureScheme {
+                    target: target.to_owned(),
+                });
+            }
+            _ => {
+                return Err(TransportError::InvalidRequest {
+                    reason: format!("{target} is not an absolute http(s) URL"),
+                });
+            }
+        };
+        let host = uri.host().ok_or_else(|| TransportError::InvalidRequest {
+            reason: format!("{target} has no host"),
+        })?;
+        let host = host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .to_owned();
+        let port = uri.port_u16().unwrap_or(if tls { 443 } else { 80 });
+        Ok(Endpoint { tls, host, port })
+    }
+}
+
+/// hyper's connection API wants the origin form (`/path?query`) and an explicit Host.
+fn into_hyper_request(
+    request: HttpRequest,
+    endpoint: &Endpoint,
+) -> Result<http::Request<Full<Bytes>>, TransportError> {
+    let (mut parts, body) = request.into_parts();
+    let path = parts.uri.path_and_query().map_or("/", |pq| pq.as_str());
+    let origin: http::Uri = path.parse().map_err(|e| TransportError::InvalidRequest {
+        reason: format!("cannot form the request path: {e}"),
+    })?;
+    if !parts.headers.contains_key(HOST) {
+        let default_port = if endpoint.tls { 443 } else { 80 };
+        let host = if endpoint.port == default_port {
+            parts.uri.host().unwrap_or_default().to_owned()
+        } else {
+            format!("{}:{}", parts.uri.host().unwrap_or_default(), endpoint.port)
+        };
+        let value =
+            http::HeaderValue::from_str(&host).map_err(|e| TransportError::InvalidRequest {
+                reason: format!("bad Host header: {e}"),
+            })?;
+        parts.headers.insert(HOST, value);
+    }
+    parts.uri = origin;
+    parts.version = http::Version::HTTP_11;
+    Ok(http::Request::from_parts(
+        parts,
+        Full::new(Bytes::from(body)),
+    ))
+}

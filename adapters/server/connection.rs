@@ -1,0 +1,287 @@
+//! One accepted connection: optional TLS, hyper's HTTP/1.1 server, faults, idle close.
+
+use std::convert::Infallible;
+use std::io;
+use std::panic::AssertUnwindSafe;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::task::{Context as TaskContext, Poll};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use futures_lite::io::{AsyncRead, AsyncWrite};
+use http_body_util::{BodyExt, Either, Full, Limited, StreamBody};
+use hyper::body::{Frame, Incoming};
+use smol::channel::{Receiver, Sender};
+use smol::net::TcpStream;
+use smol_hyper::rt::FuturesIo;
+
+use super::Handler;
+use super::control::{BodyFraming, ServerControl};
+use crate::transport::HttpRequest;
+
+/// How long a client may take for its TLS handshake.
+const TLS_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+/// Oversized bodies are streamed in chunks of this size.
+const CHUNK: usize = 16 * 1024;
+
+/// What every connection of one server shares.
+pub(crate) struct Context {
+    pub(crate) handler: Box<Handler>,
+    pub(crate) control: ServerControl,
+    pub(crate) tls: Option<futures_rustls::TlsAcceptor>,
+    pub(crate) max_request_body_bytes: usize,
+    /// Closed (never sent on) when the server shuts down.
+    pub(crate) shutdown: Receiver<()>,
+}
+
+type ChunkStream = futures_lite::stream::Iter<std::vec::IntoIter<Result<Frame<Bytes>, Infallible>>>;
+type ResponseBody = Either<Full<Bytes>, StreamBody<ChunkStream>>;
+
+enum Stream {
+    Plain(TcpStream),
+    Tls(Box<futures_rustls::server::TlsStream<TcpStream>>),
+}
+
+impl AsyncRead for Stream {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut TaskContext<'_>,
+        buf: &mut [u8],
+    ) -> Poll<io::Result<usize>> {
+        match self.get_mut() {
+            Stream::Plain(s) => Pin::new(s).poll_read(cx, buf),
+            Stream::Tls(s) => Pin::new(s.as_mut()).poll_read(cx, buf),
+        }
+    }
+}
+
+impl AsyncWrite for Stream {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut TaskContext<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        match self.get_mut() {
+            Stream::Plain(s) => Pin::new(s).poll_write(cx, buf),
+            Stream::Tls(s) => Pin::new(s.as_mut()).poll_write(cx, buf),
+        }
+    }
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            Stream::Plain(s) => Pin::new(s).poll_flush(cx),
+            Stream::Tls(s) => Pin::new(s.as_mut()).poll_flush(cx),
+        }
+    }
+    fn poll_close(self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            Stream::Plain(s) => Pin::new(s).poll_close(cx),
+            Stream::Tls(s) => Pin::new(s.as_mut()).poll_close(cx),
+        }
+    }
+}
+
+/// Counts the connection as closed when dropped, i.e. after its socket is gone.
+struct ClosedOnDrop(ServerControl);
+
+impl Drop for ClosedOnDrop {
+    fn drop(&mut self) {
+        self.0.connection_closed();
+    }
+}
+
+/// What the connection loop is woken by.
+enum Event {
+    /// hyper finished the connection (client closed, error, or graceful shutdown done).
+    Finished,
+    /// A response was produced for the `n`th request of this connection.
+    Served(u64),
+    /// The idle-close deadline passed.
+    IdleDeadline,
+    /// The server is shutting down.
+    Shutdown,
+}
+
+/// Serves one connection to the end.
+pub(crate) async fn serve(tcp: TcpStream, context: Arc<Context>) {
+    // Declared first so it drops last, after the socket has been closed.
+    let _closed = ClosedOnDrop(context.control.clone());
+    let _ = tcp.set_nodelay(true);
+    let stream = match &context.tls {
+        None => Stream::Plain(tcp),
+        Some(acceptor) => {
+            let handshake = async { acceptor.accept(tcp).await.ok() };
+            let timeout = async {
+                smol::Timer::after(TLS_HANDSHAKE_TIMEOUT).await;
+                None
+            };
+            match smol::future::or(handshake, timeout).await {
+                Some(tls) => Stream::Tls(Box::new(tls)),
+                // An untrusting client aborts the handshake: nothing more to do.
+                None => return,
+            }
+        }
+    };
+
+    let served_count = Arc::new(AtomicU64::new(0));
+    let (served_tx, served_rx) = smol::channel::unbounded::<u64>();
+    let service = {
+        let context = Arc::clone(&context);
+        let served_count = Arc::clone(&served_count);
+        hyper::service::service_fn(move |request: http::Request<Incoming>| {
+            respond(
+                Arc::clone(&context),
+                request,
+                Arc::clone(&served_count),
+                served_tx.clone(),
+            )
+        })
+    };
+    let connection = hyper::server::conn::http1::Builder::new()
+        .keep_alive(true)
+        .serve_connection(FuturesIo::new(stream), service);
+    let mut connection = std::pin::pin!(connection);
+    let mut idle_deadline: Option<(u64, Instant)> = None;
+
+    loop {
+        let finished = async {
+            let _ = connection.as_mut().await;
+            Event::Finished
+        };
+        let served = async {
+            match served_rx.recv().await {
+                Ok(n) => Event::Served(n),
+                // Unreachable while the service (holding the sender) lives.
+                Err(_) => std::future::pending().await,
+            }
+        };
+        let idle = async {
+            match idle_deadline {
+                Some((_, at)) => {
+                    smol::Timer::at(at).await;
+                    Event::IdleDeadline
+                }
+                None => std::future::pending().await,
+            }
+        };
+        let shutdown = async {
+            let _ = context.shutdown.recv().await;
+            Event::Shutdown
+        };
+        let event = smol::future::or(
+            finished,
+            smol::future::or(served, smol::future::or(idle, shutdown)),
+        )
+        .await;
+        match event {
+            Event::Finished => return,
+            Event::Served(n) => {
+                idle_deadline = context
+                    .control
+                    .idle_close()
+                    .map(|after| (n, Instant::now() + after));
+            }
+            Event::IdleDeadline => {
+                let still_idle =
+                    idle_deadline.is_some_and(|(n, _)| served_count.load(Ordering::SeqCst) == n);
+                idle_deadline = None;
+                if still_idle {
+                    break;
+                }
+            }
+            Event::Shutdown => break,
+        }
+    }
+    // Close once the current exchange (if any) is done; immediately when idle.
+    connection.as_mut().graceful_shutdown();
+    let _ = connection.as_mut().await;
+}
+
+/// Produces the response to one request: body cap, faults, then the handler.
+async fn respond(
+    context: Arc<Context>,
+    request: http::Request<Incoming>,
+    served_count: Arc<AtomicU64>,
+    served_tx: Sender<u64>,
+) -> Result<http::Response<ResponseBody>, Infallible> {
+    context.control.request_received();
+    let n = served_count.fetch_add(1, Ordering::SeqCst) + 1;
+    let response = produce(&context, request).await;
+    // The connection loop arms the idle-close deadline from here.
+    let _ = served_tx.try_send(n);
+    Ok(response)
+}
+
+async fn produce(
+    context: &Context,
+    request: http::Request<Incoming>,
+) -> http::Response<ResponseBody> {
+    let (parts, body) = request.into_parts();
+    let body = match Limited::new(body, context.max_request_body_bytes)
+        .collect()
+        .await
+    {
+        Ok(collected) => collected.to_bytes().to_vec(),
+        Err(_) => {
+            let message = format!(
+                "request body exceeds {} bytes",
+                context.max_request_body_bytes
+            );
+            return plain(http::StatusCode::PAYLOAD_TOO_LARGE, message);
+        }
+    };
+
+    if let Some(delay) = context.control.take_delay() {
+        // Shutdown cuts a delay short, so dropping the server never waits for it.
+        smol::future::or(
+            async {
+                smol::Timer::after(delay).await;
+            },
+            async {
+                let _ = context.shutdown.recv().await;
+            },
+        )
+        .await;
+    }
+
+    if let Some((bytes, framing)) = context.control.take_oversize() {
+        return oversized(bytes, framing);
+    }
+
+    let request: HttpRequest = http::Request::from_parts(parts, body);
+    // A panicking handler costs its request a 500, not the server its thread.
+    match std::panic::catch_unwind(AssertUnwindSafe(|| (context.handler)(request))) {
+        Ok(response) => response.map(|body| Either::Left(Full::new(Bytes::from(body)))),
+        Err(_) => plain(
+            http::StatusCode::INTERNAL_SERVER_ERROR,
+            "handler panicked".to_owned(),
+        ),
+    }
+}
+
+fn plain(status: http::StatusCode, message: String) -> http::Response<ResponseBody> {
+    let mut response = http::Response::new(Either::Left(Full::new(Bytes::from(message))));
+    *response.status_mut() = status;
+    response
+}
+
+fn oversized(bytes: usize, framing: BodyFraming) -> http::Response<ResponseBody> {
+    match framing {
+        BodyFraming::ContentLength => {
+            http::Response::new(Either::Left(Full::new(Bytes::from(vec![b'x'; bytes]))))
+        }
+        _ => {
+            let mut frames = Vec::with_capacity(bytes / CHUNK + 1);
+            let mut left = bytes;
+            while left > 0 {
+                let size = left.min(CHUNK);
+                frames.push(Ok(Frame::data(Bytes::from(vec![b'x'; size]))));
+                left -= size;
+            }
+            http::Response::new(Either::Right(StreamBody::new(futures_lite::stream::iter(
+                frames,
+            ))))
+        }
+    }
+}

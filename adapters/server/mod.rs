@@ -1,0 +1,252 @@
+//! A loopback HTTP/HTTPS server for a pure handler, on its own background thread.
+//!
+//! The emulator, webhook receivers and the transport tests all need the same thing: serve
+//! `Fn(HttpRequest) -> HttpResponse` on 127.0.0.1, over plain HTTP or HTTPS with a fresh
+//! self-signed certificate, usable from sync code and from any async runtime. The server
+//! runs hyper 1.x on a smol executor in a thread of its own, counts connections and
+//! requests, and can inject faults (delays, oversized bodies, idle closes) through its
+//! [`ServerControl`].
+//!
+//! ```
+//! use callkit::server::LoopbackServer;
+//!
+//! let server = LoopbackServer::builder()
+//!     .https(true)
+//!     .serve(|request| http::Response::new(request.into_body()))?;
+//! assert!(server.base_url().starts_with("https://127.0.0.1:"));
+//! let pem = server.certificate().map(|c| c.pem().to_owned());
+//! assert!(pem.is_some_and(|pem| pem.starts_with("-----BEGIN CERTIFICATE-----")));
+//! # Ok::<(), callkit::server::ServerError>(())
+//! ```
+
+mod cert;
+mod connection;
+mod control;
+
+use std::net::{Ipv4Addr, SocketAddr, TcpListener};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use smol::channel::{Receiver, Sender};
+
+pub use self::cert::SelfSignedCertificate;
+pub use self::control::{BodyFraming, ServerControl};
+use crate::transport::{HttpRequest, HttpResponse};
+
+/// The handler a server serves: a pure function from request to response.
+pub type Handler = dyn Fn(HttpRequest) -> HttpResponse + Send + Sync + 'static;
+
+/// Default cap on request bodies (larger ones get 413).
+pub const DEFAULT_MAX_REQUEST_BODY_BYTES: usize = 1024 * 1024;
+
+/// How long shutdown waits for open connections to finish their current exchange.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(2);
+
+/// Why a server could not start.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ServerError {
+    /// The port could not be bound.
+    #[error("cannot listen on 127.0.0.1:{port}: {source}")]
+    Bind {
+        /// The requested port (0 = any).
+        port: u16,
+        /// The OS error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The self-signed certificate or the TLS configuration could not be made.
+    #[error("cannot set up the server certificate: {0}")]
+    Certificate(String),
+    /// The server thread could not be started.
+    #[error("cannot start the server thread: {0}")]
+    Thread(#[source] std::io::Error),
+}
+
+/// Configures a [`LoopbackServer`].
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct ServerBuilder {
+    port: u16,
+    https: bool,
+    max_request_body_bytes: usize,
+}
+
+impl ServerBuilder {
+    /// The port on 127.0.0.1 (default 0: any free port; see [`LoopbackServer::local_addr`]).
+    pub fn port(mut self, port: u16) -> Self {
+        self.port = port;
+        self
+    }
+
+    /// Serve HTTPS with a fresh self-signed certificate (default: plain HTTP).
+    pub fn https(mut self, enabled: bool) -> Self {
+        self.https = enabled;
+        self
+    }
+
+    /// Request bodies larger than this get `413 Payload Too Large` (default 1 MiB).
+    pub fn max_request_body_bytes(mut self, limit: usize) -> Self {
+        self.max_request_body_bytes = limit;
+        self
+    }
+
+    /// Binds the port and starts serving `handler` on a background thread.
+    pub fn serve<H>(self, handler: H) -> Result<LoopbackServer, ServerError>
+    where
+        H: Fn(HttpRequest) -> HttpResponse + Send + Sync + 'static,
+    {
+        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, self.port)).map_err(|source| {
+            ServerError::Bind {
+                port: self.port,
+                source,
+            }
+        })?;
+        let local_addr = listener.local_addr().map_err(|source| ServerError::Bind {
+            port: self.port,
+            source,
+        })?;
+        let listener =
+            smol::net::TcpListener::try_from(listener).map_err(|source| ServerError::Bind {
+                port: self.port,
+                source,
+            })?;
+        let (certificate, tls) = if self.https {
+            let (certificate, config) = cert::self_signed()?;
+            (
+                Some(certificate),
+                Some(futures_rustls::TlsAcceptor::from(config)),
+            )
+        } else {
+            (None, None)
+        };
+        let scheme = if self.https { "https" } else { "http" };
+        let control = ServerControl::new();
+        let (shutdown_tx, shutdown_rx) = smol::channel::bounded::<()>(1);
+        let context = Arc::new(connection::Context {
+            handler: Box::new(handler),
+            control: control.clone(),
+            tls,
+            max_request_body_bytes: self.max_request_body_bytes,
+            shutdown: shutdown_rx.clone(),
+        });
+        let thread = std::thread::Builder::new()
+            .name(format!("callkit-loopback-{}", local_addr.port()))
+            .spawn(move || accept_loop(listener, context, shutdown_rx))
+            .map_err(ServerError::Thread)?;
+        Ok(LoopbackServer {
+            base_url: format!("{scheme}://{local_addr}"),
+            local_addr,
+            certificate,
+            control,
+            shutdown: Some(shutdown_tx),
+            thread: Some(thread),
+        })
+    }
+}
+
+/// A running loopback server. Dropping it (or [`shutdown`](Self::shutdown)) stops
+/// accepting, lets open connections finish their exchange (up to 2 s), and joins the
+/// server thread.
+#[derive(Debug)]
+pub struct LoopbackServer {
+    base_url: String,
+    local_addr: SocketAddr,
+    certificate: Option<SelfSignedCertificate>,
+    control: ServerControl,
+    shutdown: Option<Sender<()>>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl LoopbackServer {
+    /// Starts configuring a server: plain HTTP on a free port, 1 MiB request body cap.
+    pub fn builder() -> ServerBuilder {
+        ServerBuilder {
+            port: 0,
+            https: false,
+            max_request_body_bytes: DEFAULT_MAX_REQUEST_BODY_BYTES,
+        }
+    }
+
+    /// `http://127.0.0.1:PORT` or `https://127.0.0.1:PORT`, no trailing slash.
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    /// The base URL followed by `path_and_query` (which should start with `/`).
+    pub fn url(&self, path_and_query: &str) -> String {
+        format!("{}{}", self.base_url, path_and_query)
+    }
+
+    /// The bound address.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    /// The self-signed certificate, when serving HTTPS.
+    pub fn certificate(&self) -> Option<&SelfSignedCertificate> {
+        self.certificate.as_ref()
+    }
+
+    /// Counters and fault injection.
+    pub fn control(&self) -> &ServerControl {
+        &self.control
+    }
+
+    /// Stops the server and waits for its thread (same as dropping it).
+    pub fn shutdown(self) {
+        drop(self);
+    }
+}
+
+impl Drop for LoopbackServer {
+    fn drop(&mut self) {
+        // Closing the channel is the shutdown signal every task listens for.
+        drop(self.shutdown.take());
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// The server thread: accepts until shutdown, then waits (bounded) for connections.
+fn accept_loop(
+    listener: smol::net::TcpListener,
+    context: Arc<connection::Context>,
+    shutdown: Receiver<()>,
+) {
+    let executor = smol::Executor::new();
+    smol::block_on(executor.run(async {
+        let mut connections: Vec<smol::Task<()>> = Vec::new();
+        loop {
+            let accepted = smol::future::or(async { Some(listener.accept().await) }, async {
+                let _ = shutdown.recv().await;
+                None
+            })
+            .await;
+            match accepted {
+                None => break,
+                Some(Ok((stream, _peer))) => {
+                    context.control.connection_accepted();
+                    connections.retain(|task| !task.is_finished());
+                    connections
+                        .push(executor.spawn(connection::serve(stream, Arc::clone(&context))));
+                }
+                // A failed accept (e.g. the client reset during the backlog) only
+                // concerns that connection.
+                Some(Err(_)) => continue,
+            }
+        }
+        drop(listener);
+        let all_done = async {
+            for task in connections {
+                task.await;
+            }
+        };
+        smol::future::or(all_done, async {
+            smol::Timer::after(SHUTDOWN_GRACE).await;
+        })
+        .await;
+    }));
+}

@@ -1,0 +1,267 @@
+//! Shared by the transport tests: the echo handler, servers, and the behaviours every
+//! async transport must show, written once against the `Transport` trait.
+#![allow(dead_code)] // each test binary uses a different subset
+
+pub mod ureq_closure;
+
+use std::time::{Duration, Instant};
+
+use callkit::server::{BodyFraming, LoopbackServer};
+use callkit::transport::{HttpRequest, HttpResponse, Transport};
+use callkit::{TimeoutKind, TransportError};
+
+/// How long a test waits for the server to report a closed connection before failing.
+pub const CLOSE_WAIT: Duration = Duration::from_secs(10);
+/// The short client timeout of the timeout tests, and the server delay that trips it.
+pub const SHORT_TIMEOUT: Duration = Duration::from_millis(300);
+pub const SERVER_DELAY: Duration = Duration::from_secs(3);
+/// Slack for scheduling on a loaded 2-core CI machine; still far below SERVER_DELAY.
+pub const TIMEOUT_MARGIN: Duration = Duration::from_millis(1500);
+/// The body cap of the body-cap tests, and the size the server sends past it.
+pub const SMALL_CAP: usize = 64 * 1024;
+pub const OVERSIZED: usize = 256 * 1024;
+
+/// Echoes the request body, and reports method and path in headers.
+pub fn echo(request: HttpRequest) -> HttpResponse {
+    let path = request
+        .uri()
+        .path_and_query()
+        .map_or("/", |pq| pq.as_str())
+        .to_owned();
+    let method = request.method().to_string();
+    http::Response::builder()
+        .header("content-type", "application/json")
+        .header("x-echo-path", path)
+        .header("x-echo-method", method)
+        .body(request.into_body())
+        .expect("static response parts are valid")
+}
+
+pub fn https_server() -> LoopbackServer {
+    LoopbackServer::builder()
+        .https(true)
+        .serve(echo)
+        .expect("loopback HTTPS server starts")
+}
+
+pub fn http_server() -> LoopbackServer {
+    LoopbackServer::builder()
+        .serve(echo)
+        .expect("loopback HTTP server starts")
+}
+
+pub fn cert_pem(server: &LoopbackServer) -> String {
+    server
+        .certificate()
+        .expect("HTTPS server has a certificate")
+        .pem()
+        .to_owned()
+}
+
+pub fn post(url: &str, body: &str) -> HttpRequest {
+    http::Request::post(url)
+        .header("content-type", "application/json")
+        .body(body.as_bytes().to_vec())
+        .expect("valid request")
+}
+
+/// A POST round trip: status, echoed body and path (with its query) arrive intact.
+pub async fn round_trip<T: Transport>(transport: &T, server: &LoopbackServer) {
+    let url = server.url("/v4/callkit/config?sdkappid=1400000000&random=42");
+    let response = transport
+        .send(post(
+            &url,
+            r#"{"CallbackUrl":"https://example.invalid/hook"}"#,
+        ))
+        .await
+        .unwrap_or_else(|e| panic!("round trip failed: {e}"));
+    assert_eq!(response.status(), 200);
+    assert_eq!(
+        response.body(),
+        br#"{"CallbackUrl":"https://example.invalid/hook"}"#
+    );
+    assert_eq!(
+        response.headers()["x-echo-path"],
+        "/v4/callkit/config?sdkappid=1400000000&random=42"
+    );
+    assert_eq!(response.headers()["x-echo-method"], "POST");
+    assert_eq!(server.control().requests_received(), 1);
+}
+
+/// 100 calls one after another travel over a single kept-alive connection.
+pub async fn sequential_calls_share_one_connection<T: Transport>(
+    transport: &T,
+    server: &LoopbackServer,
+) {
+    for i in 0..100 {
+        let body = format!("{{\"n\":{i}}}");
+        let response = transport
+            .send(post(&server.url("/seq"), &body))
+            .await
+            .unwrap_or_else(|e| panic!("call {i}: {e}"));
+        assert_eq!(response.body(), body.as_bytes());
+    }
+    assert_eq!(server.control().requests_received(), 100);
+    assert_eq!(server.control().connections_accepted(), 1);
+}
+
+/// 50 calls in flight at once all succeed, each with its own answer.
+pub async fn concurrent_calls_all_succeed<T: Transport + Sync>(
+    transport: &T,
+    server: &LoopbackServer,
+) {
+    let executor = smol::LocalExecutor::new();
+    let tasks: Vec<_> = (0..50)
+        .map(|i| {
+            let request = post(
+                &server.url(&format!("/concurrent/{i}")),
+                &format!("{{\"n\":{i}}}"),
+            );
+            executor.spawn(async move { (i, transport.send(request).await) })
+        })
+        .collect();
+    executor
+        .run(async {
+            for task in tasks {
+                let (i, result) = task.await;
+                let response = result.unwrap_or_else(|e| panic!("concurrent call {i}: {e}"));
+                assert_eq!(response.status(), 200);
+                assert_eq!(response.body(), format!("{{\"n\":{i}}}").as_bytes());
+            }
+        })
+        .await;
+    assert_eq!(server.control().requests_received(), 50);
+}
+
+/// A response delayed past the request timeout fails with the timeout error, soon after
+/// the timeout (the server would have answered only after SERVER_DELAY).
+pub async fn slow_response_times_out<T: Transport<Error = TransportError>>(
+    transport: &T,
+    server: &LoopbackServer,
+) {
+    server.control().delay_next(1, SERVER_DELAY);
+    let started = Instant::now();
+    let error = transport
+        .send(post(&server.url("/slow?usersig=SECRET"), "{}"))
+        .await
+        .expect_err("must time out");
+    let elapsed = started.elapsed();
+    match &error {
+        TransportError::Timeout { what, after, .. } => {
+            assert_eq!(*what, TimeoutKind::Request);
+            assert_eq!(*after, SHORT_TIMEOUT);
+        }
+        other => panic!("expected a timeout, got {other:?}"),
+    }
+    assert!(
+        elapsed >= SHORT_TIMEOUT,
+        "failed before the timeout: {elapsed:?}"
+    );
+    assert!(
+        elapsed < SHORT_TIMEOUT + TIMEOUT_MARGIN,
+        "timeout noticed late: {elapsed:?}"
+    );
+    let message = error.to_string();
+    assert!(message.contains("timed out after 300ms"), "{message}");
+    assert!(!message.contains("SECRET"), "the query leaked: {message}");
+}
+
+/// A body past the cap fails with the cap named, whether announced by Content-Length or
+/// only discovered while streaming; the transport keeps working afterwards.
+pub async fn oversized_body_is_refused<T: Transport<Error = TransportError>>(
+    transport: &T,
+    server: &LoopbackServer,
+) {
+    for framing in [BodyFraming::ContentLength, BodyFraming::Chunked] {
+        refuse_oversized(transport, server, framing).await;
+    }
+    let after = transport
+        .send(post(&server.url("/small"), "{}"))
+        .await
+        .expect("a normal body still passes");
+    assert_eq!(after.body(), b"{}");
+}
+
+/// One oversized response, framed as `framing`, fails with `BodyTooLarge`.
+pub async fn refuse_oversized<T: Transport<Error = TransportError>>(
+    transport: &T,
+    server: &LoopbackServer,
+    framing: BodyFraming,
+) {
+    server.control().oversize_next(1, OVERSIZED, framing);
+    let error = transport
+        .send(post(&server.url("/big"), "{}"))
+        .await
+        .expect_err("must refuse the body");
+    match &error {
+        TransportError::BodyTooLarge { limit, .. } => assert_eq!(*limit, SMALL_CAP),
+        other => panic!("{framing:?}: expected BodyTooLarge, got {other:?}"),
+    }
+    assert!(
+        error
+            .to_string()
+            .contains(&format!("cap of {SMALL_CAP} bytes")),
+        "{error}"
+    );
+}
+
+/// The server closes the kept-alive connection while it is idle; the next call opens a
+/// new one without the caller seeing an error.
+pub async fn idle_closed_connection_is_replaced<T: Transport>(
+    transport: &T,
+    server: &LoopbackServer,
+) {
+    server
+        .control()
+        .close_idle_after(Some(Duration::from_millis(50)));
+    let first = transport
+        .send(post(&server.url("/one"), "1"))
+        .await
+        .unwrap_or_else(|e| panic!("first call: {e}"));
+    assert_eq!(first.body(), b"1");
+    // Wait for the server's close event (not for a clock).
+    assert!(
+        server.control().wait_for_connections_closed(1, CLOSE_WAIT),
+        "server never closed the idle connection"
+    );
+    server.control().close_idle_after(None);
+    let second = transport
+        .send(post(&server.url("/two"), "2"))
+        .await
+        .unwrap_or_else(|e| panic!("second call: {e}"));
+    assert_eq!(second.body(), b"2");
+    assert_eq!(server.control().connections_accepted(), 2);
+}
+
+/// A server certificate nobody added as a root fails the handshake with a TLS error.
+pub async fn untrusted_certificate_fails<T: Transport<Error = TransportError>>(
+    transport: &T,
+    server: &LoopbackServer,
+) {
+    let error = transport
+        .send(post(&server.url("/x"), "{}"))
+        .await
+        .expect_err("must not trust the server");
+    assert!(
+        matches!(error, TransportError::Tls { .. }),
+        "expected a TLS error, got {error:?}"
+    );
+    assert_eq!(server.control().requests_received(), 0);
+}
+
+/// http:// is refused unless allowed; the refusal names no query.
+pub async fn plain_http_refused<T: Transport<Error = TransportError>>(
+    transport: &T,
+    server: &LoopbackServer,
+) {
+    let error = transport
+        .send(post(&server.url("/x?usersig=SECRET"), "{}"))
+        .await
+        .expect_err("http must be refused");
+    assert!(
+        matches!(error, TransportError::InsecureScheme { .. }),
+        "got {error:?}"
+    );
+    assert!(!error.to_string().contains("SECRET"), "{error}");
+    assert_eq!(server.control().connections_accepted(), 0);
+}
