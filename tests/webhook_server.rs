@@ -544,3 +544,30 @@ fn rejections_are_logged_as_warnings_without_the_token() {
             .all(|line| !line.contains(SECRET) && !line.contains(SIGN))
     );
 }
+
+/// `serve` listens on the address it is given, not always 127.0.0.1. (127.0.0.2 is a
+/// loopback address on Linux without any set-up; other systems may not route it.)
+#[cfg(target_os = "linux")]
+#[test]
+fn serve_listens_on_the_given_address() {
+    let ip = Ipv4Addr::new(127, 0, 0, 2);
+    let server = webhook::serve(
+        SocketAddr::from((ip, 0)),
+        false,
+        WebhookConfig::new(V1_APP),
+        |_| {},
+    )
+    .expect("server starts");
+    assert_eq!(server.local_addr().ip(), ip);
+    assert!(server.base_url().starts_with("http://127.0.0.2:"));
+
+    let client = SmolTransport::builder()
+        .allow_http(true)
+        .build()
+        .expect("client builds");
+    let request = http::Request::post(server.url(&format!("/?{V1_EVENT_QUERY}")))
+        .body(V1_EVENT_BODY.as_bytes().to_vec())
+        .expect("valid request");
+    let response = smol::block_on(client.send(request)).expect("the server answers");
+    assert_ack(&response, V1_ACK);
+}
