@@ -177,7 +177,8 @@ impl LoopbackServer {
         }
     }
 
-    /// `http://127.0.0.1:PORT` or `https://127.0.0.1:PORT`, no trailing slash.
+    /// `http://127.0.0.1:PORT` or `https://127.0.0.1:PORT` (the [`bind`](ServerBuilder::bind)
+    /// address if set), no trailing slash.
     pub fn base_url(&self) -> &str {
         &self.base_url
     }
