@@ -16,6 +16,9 @@
 //!
 //! `server` (on by default through `emulator`) adds [`server::LoopbackServer`], a
 //! loopback HTTP/HTTPS server for tests, the emulator and webhook receivers.
+//!
+//! [`webhook`] receives CallKit's callbacks: a ready `http` handler, and `webhook::serve`
+//! on that server.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
@@ -46,3 +49,5 @@ pub use crate::surf::{SurfTransport, SurfTransportBuilder};
 
 #[cfg(feature = "server")]
 pub mod server;
+
+pub mod webhook;

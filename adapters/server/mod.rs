@@ -23,7 +23,7 @@ mod cert;
 mod connection;
 mod control;
 
-use std::net::{Ipv4Addr, SocketAddr, TcpListener};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpListener};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::Duration;
@@ -48,7 +48,7 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(2);
 #[non_exhaustive]
 pub enum ServerError {
     /// The port could not be bound.
-    #[error("cannot listen on 127.0.0.1:{port}: {source}")]
+    #[error("cannot listen on port {port}: {source}")]
     Bind {
         /// The requested port (0 = any).
         port: u16,
@@ -71,6 +71,7 @@ pub struct ServerBuilder {
     port: u16,
     https: bool,
     max_request_body_bytes: usize,
+    ip: IpAddr,
 }
 
 impl ServerBuilder {
@@ -92,17 +93,23 @@ impl ServerBuilder {
         self
     }
 
+    /// Listen on `ip` instead of 127.0.0.1, e.g. `0.0.0.0` for a webhook receiver that
+    /// CallKit must reach. The HTTPS certificate still names only `localhost`/127.0.0.1.
+    pub fn bind(mut self, ip: IpAddr) -> Self {
+        self.ip = ip;
+        self
+    }
+
     /// Binds the port and starts serving `handler` on a background thread.
     pub fn serve<H>(self, handler: H) -> Result<LoopbackServer, ServerError>
     where
         H: Fn(HttpRequest) -> HttpResponse + Send + Sync + 'static,
     {
-        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, self.port)).map_err(|source| {
-            ServerError::Bind {
+        let listener =
+            TcpListener::bind((self.ip, self.port)).map_err(|source| ServerError::Bind {
                 port: self.port,
                 source,
-            }
-        })?;
+            })?;
         let local_addr = listener.local_addr().map_err(|source| ServerError::Bind {
             port: self.port,
             source,
@@ -166,10 +173,12 @@ impl LoopbackServer {
             port: 0,
             https: false,
             max_request_body_bytes: DEFAULT_MAX_REQUEST_BODY_BYTES,
+            ip: IpAddr::V4(Ipv4Addr::LOCALHOST),
         }
     }
 
-    /// `http://127.0.0.1:PORT` or `https://127.0.0.1:PORT`, no trailing slash.
+    /// `http://127.0.0.1:PORT` or `https://127.0.0.1:PORT` (the [`bind`](ServerBuilder::bind)
+    /// address if set), no trailing slash.
     pub fn base_url(&self) -> &str {
         &self.base_url
     }

@@ -1,0 +1,68 @@
+//! A CallKit webhook receiver: prints one JSON line per accepted callback on stdout,
+//! rejections on stderr, and answers each callback the way CallKit expects.
+//!
+//! ```text
+//! cargo run --example webhook_server -- --port 8080 --sdkappid 1400000000 --bind 0.0.0.0
+//! ```
+//!
+//! The default `--bind 127.0.0.1` is reachable from this machine only; use `0.0.0.0` so
+//! CallKit can reach it, normally behind a TLS terminator whose `https://` URL you
+//! register (`--https` serves a self-signed certificate, for local tests only). The token
+//! can also come from `CALLKIT_CALLBACK_TOKEN`, which keeps it out of `ps`.
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::process::ExitCode;
+
+use callkit::webhook::{CallbackToken, Event, WebhookConfig, WebhookHandler, write_json_line};
+use clap::Parser;
+
+/// Receive CallKit callbacks and print them as JSON lines.
+#[derive(Parser)]
+struct Args {
+    /// Port to listen on (0: any free port).
+    #[arg(long)]
+    port: u16,
+    /// Your SDKAppID; callbacks for another app are refused with 403.
+    #[arg(long)]
+    sdkappid: u64,
+    /// Callback token: require and check Sign/RequestTime (Chat-style; CallKit documents none).
+    #[arg(long, env = "CALLKIT_CALLBACK_TOKEN", hide_env_values = true)]
+    token: Option<String>,
+    /// Address to listen on (0.0.0.0: every interface).
+    #[arg(long, default_value_t = IpAddr::V4(Ipv4Addr::LOCALHOST))]
+    bind: IpAddr,
+    /// Serve HTTPS with a fresh self-signed certificate (local tests only).
+    #[arg(long)]
+    https: bool,
+}
+
+fn main() -> ExitCode {
+    // Bad arguments: usage on stderr, exit status 2.
+    let args = Args::parse();
+    let mut config = WebhookConfig::new(args.sdkappid);
+    if let Some(token) = args.token {
+        config = config.with_token(CallbackToken::new(token));
+    }
+    let server = WebhookHandler::new(config, print_event)
+        .on_rejected(|error| eprintln!("{error}"))
+        .serve(SocketAddr::new(args.bind, args.port), args.https);
+    match server {
+        Ok(server) => {
+            eprintln!("listening on {}", server.base_url());
+            // The server runs on its own thread until the process is stopped.
+            loop {
+                std::thread::park();
+            }
+        }
+        Err(error) => {
+            eprintln!("webhook_server: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn print_event(event: Event) {
+    if let Err(error) = write_json_line(&mut std::io::stdout().lock(), &event) {
+        eprintln!("webhook_server: cannot write to stdout: {error}");
+    }
+}
