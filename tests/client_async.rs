@@ -131,7 +131,11 @@ impl Service {
             .collect();
         let seen = Seen {
             method: request.method().to_string(),
-            scheme_host: format!("{}://{}", uri.scheme_str().unwrap(), uri.authority().unwrap()),
+            scheme_host: format!(
+                "{}://{}",
+                uri.scheme_str().unwrap(),
+                uri.authority().unwrap()
+            ),
             path: uri.path().to_owned(),
             query,
             content_type: request
@@ -174,11 +178,10 @@ impl Service {
 type Transport =
     Arc<dyn Fn(HttpRequest) -> Ready<Result<HttpResponse, TransportError>> + Send + Sync>;
 
-fn transport(service: &Arc<Service>) -> impl Fn(HttpRequest) -> Ready<Result<HttpResponse, TransportError>>
-+ Send
-+ Sync
-+ 'static
-+ use<> {
+fn transport(
+    service: &Arc<Service>,
+) -> impl Fn(HttpRequest) -> Ready<Result<HttpResponse, TransportError>> + Send + Sync + 'static + use<>
+{
     let service = Arc::clone(service);
     move |request| ready(service.handle(request))
 }
@@ -194,7 +197,10 @@ fn test_server() -> BaseUrl {
 }
 
 /// A client on the manual clock with counting randoms, talking to `service`.
-fn client(clock: &ManualClock, service: &Arc<Service>) -> Client<impl callkit::transport::Transport + use<>> {
+fn client(
+    clock: &ManualClock,
+    service: &Arc<Service>,
+) -> Client<impl callkit::transport::Transport + use<>> {
     Client::builder(SDKAPPID, key(), test_server())
         .clock(clock.clone())
         .sleep(clock.sleeper())
@@ -237,7 +243,10 @@ fn assert_common(seen: &Seen, path: &str, random: u32) {
     assert_eq!(seen.scheme_host, "https://callkit.test");
     assert_eq!(seen.path, path);
     let names: Vec<&str> = seen.query.iter().map(|(k, _)| k.as_str()).collect();
-    assert_eq!(names, ["sdkappid", "identifier", "usersig", "random", "contenttype"]);
+    assert_eq!(
+        names,
+        ["sdkappid", "identifier", "usersig", "random", "contenttype"]
+    );
     assert_eq!(seen.param("sdkappid"), "1400000000");
     assert_eq!(seen.param("identifier"), "administrator");
     assert_eq!(seen.usersig_time(START), START);
@@ -328,7 +337,10 @@ fn each_method_sends_the_documented_request_and_returns_the_typed_reply() {
         assert_eq!(seen.body, body, "{path}");
     }
     // One UserSig signed for all seven calls.
-    assert!(seen.iter().all(|s| s.param("usersig") == seen[0].param("usersig")));
+    assert!(
+        seen.iter()
+            .all(|s| s.param("usersig") == seen[0].param("usersig"))
+    );
 }
 
 #[test]
@@ -340,11 +352,17 @@ fn a_region_sends_to_its_documented_host() {
         .build(transport(&service))
         .unwrap();
     smol::block_on(client.v4_delete_callback()).unwrap();
-    assert_eq!(service.seen()[0].scheme_host, "https://adminapisgp.im.qcloud.com");
+    assert_eq!(
+        service.seen()[0].scheme_host,
+        "https://adminapisgp.im.qcloud.com"
+    );
     // A v1 endpoint cannot go to a v4 host: refused before anything is sent.
     let error = smol::block_on(client.v1_delete_callback()).unwrap_err();
     assert!(
-        matches!(error, Error::InvalidInput(BuildError::WrongGeneration { .. })),
+        matches!(
+            error,
+            Error::InvalidInput(BuildError::WrongGeneration { .. })
+        ),
         "{error:?}"
     );
     assert_eq!(service.seen().len(), 1);
@@ -366,7 +384,10 @@ fn api_errors_come_back_classified_and_are_not_retried() {
     assert_eq!(error.random(), Some(1000));
     assert_eq!(error.attempts(), None);
     let message = error.to_string();
-    assert!(message.contains("100301") && message.contains("set a callback configuration first"), "{message}");
+    assert!(
+        message.contains("100301") && message.contains("set a callback configuration first"),
+        "{message}"
+    );
     assert_eq!(service.seen().len(), 1);
     assert!(clock.sleeps().is_empty());
 }
@@ -391,10 +412,12 @@ fn an_expired_usersig_is_renewed_and_the_retry_succeeds() {
                 AttemptOutcome::Failure(error) => error.kind(),
                 _ => None,
             };
-            record
-                .lock()
-                .unwrap()
-                .push((attempt.number, attempt.random, failed_kind, attempt.retry_in));
+            record.lock().unwrap().push((
+                attempt.number,
+                attempt.random,
+                failed_kind,
+                attempt.retry_in,
+            ));
         })
         .build(transport(&service))
         .unwrap();
@@ -407,11 +430,19 @@ fn an_expired_usersig_is_renewed_and_the_retry_succeeds() {
     assert_eq!(seen[0].usersig_time(START + 10), START);
     assert_eq!(seen[1].usersig_time(START + 10), START + 2);
     assert_eq!((seen[0].random(), seen[1].random()), (1000, 1001));
-    assert!(clock.sleeps().is_empty(), "an expired UserSig is retried at once");
+    assert!(
+        clock.sleeps().is_empty(),
+        "an expired UserSig is retried at once"
+    );
     assert_eq!(
         *attempts.lock().unwrap(),
         [
-            (1, 1000, Some(ApiErrorKind::UserSigExpired), Some(Duration::ZERO)),
+            (
+                1,
+                1000,
+                Some(ApiErrorKind::UserSigExpired),
+                Some(Duration::ZERO)
+            ),
             (2, 1001, None, None),
         ]
     );
@@ -420,7 +451,10 @@ fn an_expired_usersig_is_renewed_and_the_retry_succeeds() {
 #[test]
 fn a_rate_limited_call_is_retried_after_a_recorded_wait() {
     let clock = manual_clock();
-    let service = Service::new(&clock, &[Reply::Json(V1_RATE_LIMITED), Reply::Json(V1_DELETE_OK)]);
+    let service = Service::new(
+        &clock,
+        &[Reply::Json(V1_RATE_LIMITED), Reply::Json(V1_DELETE_OK)],
+    );
     let client = client(&clock, &service);
     smol::block_on(client.v1_delete_callback()).unwrap();
     assert_eq!(clock.sleeps(), [Duration::from_secs(1)]);
@@ -452,8 +486,14 @@ fn max_attempts_is_respected() {
     assert_eq!(error.attempts(), Some(4));
     assert_eq!(error.kind(), Some(ApiErrorKind::ServerError));
     assert_eq!(error.random(), Some(1003));
-    assert!(matches!(error.last(), Error::Response(ResponseError::Api(_))));
-    assert!(error.to_string().starts_with("gave up after 4 attempts"), "{error}");
+    assert!(matches!(
+        error.last(),
+        Error::Response(ResponseError::Api(_))
+    ));
+    assert!(
+        error.to_string().starts_with("gave up after 4 attempts"),
+        "{error}"
+    );
     let ms = Duration::from_millis;
     assert_eq!(clock.sleeps(), [ms(200), ms(400), ms(800)]);
     let randoms: Vec<u32> = service.seen().iter().map(Seen::random).collect();
@@ -465,7 +505,10 @@ fn http_5xx_is_retried_and_a_success_ends_the_call() {
     let clock = manual_clock();
     let service = Service::new(
         &clock,
-        &[Reply::Status(502, "<html>Bad Gateway</html>"), Reply::Json(V1_GET_OK)],
+        &[
+            Reply::Status(502, "<html>Bad Gateway</html>"),
+            Reply::Json(V1_GET_OK),
+        ],
     );
     let client = client(&clock, &service);
     smol::block_on(client.v1_get_callback()).unwrap();
@@ -492,7 +535,10 @@ impl Endpoint for NotRetrySafe {
 #[test]
 fn a_non_retry_safe_endpoint_is_not_retried_after_an_answer() {
     let clock = manual_clock();
-    let service = Service::new(&clock, &[Reply::Json(V4_SERVER_ERROR), Reply::Json(V4_SET_OK)]);
+    let service = Service::new(
+        &clock,
+        &[Reply::Json(V4_SERVER_ERROR), Reply::Json(V4_SET_OK)],
+    );
     let client = client(&clock, &service);
     let error = smol::block_on(client.call::<NotRetrySafe>(&Empty {})).unwrap_err();
     assert_eq!(error.kind(), Some(ApiErrorKind::ServerError));
@@ -638,7 +684,10 @@ fn clones_share_one_usersig_under_concurrency() {
     // The clock moved on every call, yet the one UserSig was signed at the first read.
     assert!(ticking.reads.load(Ordering::SeqCst) >= 50);
     assert_eq!(seen[0].usersig_time(START + 100), START);
-    assert!(clock.sleeps().is_empty(), "v4's 200/s budget needs no waiting");
+    assert!(
+        clock.sleeps().is_empty(),
+        "v4's 200/s budget needs no waiting"
+    );
 }
 
 #[test]
@@ -667,11 +716,18 @@ fn debug_and_errors_never_show_the_key_or_the_usersig() {
         .clock(clock.clone())
         .sleep(clock.sleeper());
     let shown = format!("{builder:?}");
-    assert!(!shown.contains(KEY) && shown.contains("<redacted>"), "{shown}");
+    assert!(
+        !shown.contains(KEY) && shown.contains("<redacted>"),
+        "{shown}"
+    );
     let client = builder.build(transport(&service)).unwrap();
     let error = smol::block_on(client.v4_get_callback()).unwrap_err();
     let usersig = service.seen()[0].param("usersig").to_owned();
-    for shown in [format!("{client:?}"), format!("{error:?}"), error.to_string()] {
+    for shown in [
+        format!("{client:?}"),
+        format!("{error:?}"),
+        error.to_string(),
+    ] {
         assert!(!shown.contains(KEY), "{shown}");
         assert!(!shown.contains(&usersig), "{shown}");
         assert!(!shown.contains(&usersig[..20]), "{shown}");
@@ -684,20 +740,35 @@ fn build_checks_its_inputs() {
     let build = |sdkappid, admin: &str| {
         Client::builder(sdkappid, key(), test_server())
             .admin(admin)
-            .build(transport(&Service::new(&manual_clock(), &[Reply::Json(V4_SET_OK)])))
+            .build(transport(&Service::new(
+                &manual_clock(),
+                &[Reply::Json(V4_SET_OK)],
+            )))
     };
-    assert!(matches!(build(0, "administrator"), Err(Error::InvalidInput(BuildError::ZeroSdkAppId))));
+    assert!(matches!(
+        build(0, "administrator"),
+        Err(Error::InvalidInput(BuildError::ZeroSdkAppId))
+    ));
     for admin in ["", "ad min", "a-name-that-is-longer-than-32-bytes"] {
         assert!(
-            matches!(build(SDKAPPID, admin), Err(Error::InvalidInput(BuildError::Identifier(_)))),
+            matches!(
+                build(SDKAPPID, admin),
+                Err(Error::InvalidInput(BuildError::Identifier(_)))
+            ),
             "{admin:?}"
         );
     }
     assert!(build(SDKAPPID, "admin").is_ok());
     let lifetime = Client::builder(SDKAPPID, key(), test_server())
         .usersig_lifetime(Duration::from_secs(60), Duration::from_secs(60))
-        .build(transport(&Service::new(&manual_clock(), &[Reply::Json(V4_SET_OK)])));
-    assert!(matches!(lifetime, Err(Error::UserSig(GenerateError::MarginNotBelowExpire))));
+        .build(transport(&Service::new(
+            &manual_clock(),
+            &[Reply::Json(V4_SET_OK)],
+        )));
+    assert!(matches!(
+        lifetime,
+        Err(Error::UserSig(GenerateError::MarginNotBelowExpire))
+    ));
 }
 
 #[test]
@@ -710,7 +781,10 @@ fn an_invalid_body_is_refused_before_sending() {
         actions: vec![V1Action::NormalEnd],
     };
     let error = smol::block_on(client.v1_set_callback(&bad)).unwrap_err();
-    assert!(matches!(error, Error::InvalidInput(BuildError::Body(_))), "{error:?}");
+    assert!(
+        matches!(error, Error::InvalidInput(BuildError::Body(_))),
+        "{error:?}"
+    );
     assert!(error.to_string().contains("nothing was sent"));
     assert!(service.seen().is_empty());
 }

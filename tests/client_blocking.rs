@@ -25,13 +25,15 @@ fn service(
     log: &Log,
     fail_first: usize,
     failure: &'static str,
-) -> impl Fn(HttpRequest) -> Result<HttpResponse, TransportError> + Send + Sync + 'static + use<>
-{
+) -> impl Fn(HttpRequest) -> Result<HttpResponse, TransportError> + Send + Sync + 'static + use<> {
     let clock = clock.clone();
     let log = Arc::clone(log);
     move |request: HttpRequest| {
         assert_eq!(request.method(), http::Method::POST);
-        assert_eq!(request.headers()[http::header::CONTENT_TYPE], "application/json");
+        assert_eq!(
+            request.headers()[http::header::CONTENT_TYPE],
+            "application/json"
+        );
         let query = request.uri().query().unwrap();
         let random: u32 = query
             .split('&')
@@ -50,12 +52,24 @@ fn service(
             failure
         } else {
             match path.as_str() {
-                "/v1/callback/set" => r#"{"errorCode": 0, "errorMessage": "Success", "requestId": "a1d8", "data": "http://www.example.com/callback"}"#,
-                "/v1/callback/get" => r#"{"errorCode": 0, "errorMessage": "Success", "requestId": "355c", "data": {"actions": ["call_busy","normal_end"], "address": "http://www.example.com/callback"}}"#,
-                "/v1/callback/update" => r#"{"errorCode": 0, "errorMessage": "Success", "requestId": "5b0f", "data": "https://www.example2.com/callback"}"#,
-                "/v1/callback/delete" => r#"{"errorCode": 0, "errorMessage": "Success", "requestId": "5b0f", "data": ""}"#,
-                "/v4/call_config/get_callback" => r#"{"ErrorCode": 0, "ErrorInfo": "", "ActionStatus": "OK", "RequestId": "Id-1", "Response": {"Url": "http://www.example.com/callback", "CallbackCommandList": ["Call.CallbackAfterStartCall","Call.CallbackAfterEndCall"]}}"#,
-                _ => r#"{"ErrorCode": 0, "ErrorInfo": "", "ActionStatus": "OK", "RequestId": "Id-2"}"#,
+                "/v1/callback/set" => {
+                    r#"{"errorCode": 0, "errorMessage": "Success", "requestId": "a1d8", "data": "http://www.example.com/callback"}"#
+                }
+                "/v1/callback/get" => {
+                    r#"{"errorCode": 0, "errorMessage": "Success", "requestId": "355c", "data": {"actions": ["call_busy","normal_end"], "address": "http://www.example.com/callback"}}"#
+                }
+                "/v1/callback/update" => {
+                    r#"{"errorCode": 0, "errorMessage": "Success", "requestId": "5b0f", "data": "https://www.example2.com/callback"}"#
+                }
+                "/v1/callback/delete" => {
+                    r#"{"errorCode": 0, "errorMessage": "Success", "requestId": "5b0f", "data": ""}"#
+                }
+                "/v4/call_config/get_callback" => {
+                    r#"{"ErrorCode": 0, "ErrorInfo": "", "ActionStatus": "OK", "RequestId": "Id-1", "Response": {"Url": "http://www.example.com/callback", "CallbackCommandList": ["Call.CallbackAfterStartCall","Call.CallbackAfterEndCall"]}}"#
+                }
+                _ => {
+                    r#"{"ErrorCode": 0, "ErrorInfo": "", "ActionStatus": "OK", "RequestId": "Id-2"}"#
+                }
             }
         };
         Ok(HttpResponse::new(reply.as_bytes().to_vec()))
@@ -94,9 +108,15 @@ fn the_seven_methods_over_a_blocking_closure() {
         url: "http://www.example.com/callback".into(),
         commands: vec![V4Command::AfterStartCall, V4Command::AfterEndCall],
     };
-    assert_eq!(client.v1_set_callback(&v1).unwrap(), "http://www.example.com/callback");
+    assert_eq!(
+        client.v1_set_callback(&v1).unwrap(),
+        "http://www.example.com/callback"
+    );
     assert_eq!(client.v1_get_callback().unwrap(), v1);
-    assert_eq!(client.v1_update_callback(&v1).unwrap(), "https://www.example2.com/callback");
+    assert_eq!(
+        client.v1_update_callback(&v1).unwrap(),
+        "https://www.example2.com/callback"
+    );
     client.v1_delete_callback().unwrap();
     client.v4_set_callback(&v4).unwrap();
     assert_eq!(client.v4_get_callback().unwrap(), v4);
@@ -116,7 +136,10 @@ fn the_seven_methods_over_a_blocking_closure() {
             "/v4/call_config/delete_callback",
         ]
     );
-    assert_eq!(log[0].1, serde_json::json!({"address": "http://www.example.com/callback", "actions": ["call_busy", "normal_end"]}));
+    assert_eq!(
+        log[0].1,
+        serde_json::json!({"address": "http://www.example.com/callback", "actions": ["call_busy", "normal_end"]})
+    );
     assert_eq!(log[1].1, serde_json::json!({}));
     assert_eq!(
         log[4].1,
@@ -130,13 +153,21 @@ fn the_seven_methods_over_a_blocking_closure() {
 fn the_blocking_client_retries_with_recorded_sleeps() {
     let clock = ManualClock::new(Duration::from_secs(1_700_000_000));
     let log = Log::default();
-    let limited = r#"{"errorCode": 70005, "errorMessage": "rate limited", "requestId": "r", "data": ""}"#;
+    let limited =
+        r#"{"errorCode": 70005, "errorMessage": "rate limited", "requestId": "r", "data": ""}"#;
     let client = client(&clock, &log, 2, limited);
     client.v1_delete_callback().unwrap();
     assert_eq!(clock.sleeps(), [Duration::from_secs(1); 2]);
     let log = log.lock().unwrap();
     let at: Vec<Duration> = log.iter().map(|(.., at)| *at).collect();
-    assert_eq!(at, [Duration::ZERO, Duration::from_secs(1), Duration::from_secs(2)]);
+    assert_eq!(
+        at,
+        [
+            Duration::ZERO,
+            Duration::from_secs(1),
+            Duration::from_secs(2)
+        ]
+    );
     let randoms: Vec<u32> = log.iter().map(|(_, _, r, _)| *r).collect();
     assert_eq!(randoms, [7, 8, 9]);
 }
@@ -145,13 +176,17 @@ fn the_blocking_client_retries_with_recorded_sleeps() {
 fn the_blocking_client_gives_up_after_max_attempts() {
     let clock = ManualClock::new(Duration::from_secs(1_700_000_000));
     let log = Log::default();
-    let busy = r#"{"ActionStatus": "FAIL", "ErrorInfo": "retry", "ErrorCode": 100001, "RequestId": "b"}"#;
+    let busy =
+        r#"{"ActionStatus": "FAIL", "ErrorInfo": "retry", "ErrorCode": 100001, "RequestId": "b"}"#;
     let client = client(&clock, &log, usize::MAX, busy);
     let error = client.v4_get_callback().unwrap_err();
     assert_eq!(error.attempts(), Some(3));
     assert_eq!(error.kind(), Some(ApiErrorKind::ServerError));
     assert_eq!(log.lock().unwrap().len(), 3);
-    assert_eq!(clock.sleeps(), [Duration::from_millis(200), Duration::from_millis(400)]);
+    assert_eq!(
+        clock.sleeps(),
+        [Duration::from_millis(200), Duration::from_millis(400)]
+    );
 }
 
 #[test]

@@ -127,7 +127,11 @@ impl Error {
                 not_sent, source, ..
             } => format!(
                 "transport error ({}): {source}",
-                if *not_sent { "not sent" } else { "may have been sent" }
+                if *not_sent {
+                    "not sent"
+                } else {
+                    "may have been sent"
+                }
             ),
             other => other.to_string(),
         }

@@ -35,7 +35,11 @@ impl Limiters {
 
     /// Reserves a start for a request drawing from `rate`; returns how long to wait.
     pub(crate) fn reserve(&mut self, rate: RateLimit, now: Duration) -> Duration {
-        let index = match self.classes.iter().position(|(class, _)| *class == rate.class) {
+        let index = match self
+            .classes
+            .iter()
+            .position(|(class, _)| *class == rate.class)
+        {
             Some(index) => index,
             None => {
                 let max = NonZeroU32::new(rate.per_second).unwrap_or(NonZeroU32::MIN);

@@ -106,7 +106,7 @@ use callkit_core::region::Server;
 use callkit_core::secret::SecretKey;
 
 pub use builder::{
-    AsyncSleep, BlockingSleep, Clock, ClientBuilder, DEFAULT_ADMIN, DEFAULT_MAX_ATTEMPTS,
+    AsyncSleep, BlockingSleep, ClientBuilder, Clock, DEFAULT_ADMIN, DEFAULT_MAX_ATTEMPTS,
     SystemClock,
 };
 pub use error::Error;
