@@ -810,3 +810,74 @@ fn a_renewed_usersig_follows_the_configured_lifetime() {
         .collect();
     assert_eq!(times, [START, START, START + 3000]);
 }
+
+/// Runs 50 concurrent v1 calls against a service that refuses (70005) any request arriving
+/// while 10 others arrived in the second before it; each request's trip takes 40 ms for
+/// the first ten of each batch of twenty and 0 ms for the next ten (network jitter).
+/// Returns how many were refused.
+fn fifty_calls_against_a_strict_server(margin: Duration) -> usize {
+    let clock = manual_clock();
+    let arrivals = Arc::new(Mutex::new(Vec::<Duration>::new()));
+    let refused = Arc::new(AtomicU32::new(0));
+    let service = {
+        let clock = clock.clone();
+        let arrivals = Arc::clone(&arrivals);
+        let refused = Arc::clone(&refused);
+        move |_request: HttpRequest| {
+            let mut arrivals = arrivals.lock().unwrap();
+            let jitter = if (arrivals.len() / 10) % 2 == 0 {
+                Duration::from_millis(40)
+            } else {
+                Duration::ZERO
+            };
+            let arrival = clock.monotonic() + jitter;
+            let recent = arrivals
+                .iter()
+                .filter(|a| **a <= arrival && arrival - **a < Duration::from_secs(1))
+                .count();
+            arrivals.push(arrival);
+            let body = if recent >= 10 {
+                refused.fetch_add(1, Ordering::SeqCst);
+                V1_RATE_LIMITED
+            } else {
+                V1_GET_OK
+            };
+            ready(Ok::<_, TransportError>(HttpResponse::new(
+                body.as_bytes().to_vec(),
+            )))
+        }
+    };
+    let client = Client::builder(SDKAPPID, key(), test_server())
+        .clock(clock.clone())
+        .sleep(clock.sleeper())
+        .rate_limit_margin(margin)
+        .max_attempts(1)
+        .build(service)
+        .unwrap();
+    let executor = smol::LocalExecutor::new();
+    let tasks: Vec<_> = (0..50)
+        .map(|_| {
+            let client = client.clone();
+            executor.spawn(async move { client.v1_get_callback().await })
+        })
+        .collect();
+    let failed = smol::block_on(executor.run(async {
+        let mut failed = 0;
+        for task in tasks {
+            failed += usize::from(task.await.is_err());
+        }
+        failed
+    }));
+    assert_eq!(failed, refused.load(Ordering::SeqCst) as usize);
+    failed
+}
+
+#[test]
+fn fifty_concurrent_v1_calls_pass_a_strict_10_per_second_server() {
+    assert_eq!(
+        fifty_calls_against_a_strict_server(Duration::from_millis(50)),
+        0
+    );
+    // Without the margin, 40 ms of jitter is enough for the server to see 11 in a second.
+    assert!(fifty_calls_against_a_strict_server(Duration::ZERO) > 0);
+}

@@ -203,3 +203,70 @@ fn the_blocking_limiter_spaces_v1_calls() {
     assert_eq!(at, expected);
     assert_eq!(clock.sleeps(), [ms(1050), ms(1050)]);
 }
+
+/// Collects every log record of this test binary.
+struct Collect(Mutex<Vec<String>>);
+
+impl log::Log for Collect {
+    fn enabled(&self, _: &log::Metadata<'_>) -> bool {
+        true
+    }
+    fn log(&self, record: &log::Record<'_>) {
+        self.0
+            .lock()
+            .unwrap()
+            .push(format!("{} {}", record.level(), record.args()));
+    }
+    fn flush(&self) {}
+}
+
+static LOGS: Collect = Collect(Mutex::new(Vec::new()));
+
+#[test]
+fn every_attempt_is_logged_without_secrets() {
+    log::set_logger(&LOGS).unwrap();
+    log::set_max_level(log::LevelFilter::Debug);
+    let clock = ManualClock::new(Duration::from_secs(1_700_000_000));
+    let log = Log::default();
+    let expired = r#"{"ActionStatus": "FAIL", "ErrorInfo": "UserSig expired", "ErrorCode": 70001, "RequestId": "Id-x"}"#;
+    let client = client(&clock, &log, 1, expired);
+    client.v4_delete_callback().unwrap();
+    // The UserSig the client signed: deterministic for this key, admin and time.
+    let usersig = callkit::core::usersig::generate_user_sig(
+        u64::from(SDKAPPID),
+        &SecretKey::new(KEY).unwrap(),
+        "administrator",
+        callkit::core::usersig::DEFAULT_EXPIRE,
+        1_700_000_000,
+    )
+    .unwrap();
+    let records: Vec<String> = LOGS
+        .0
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|r| r.contains("/v4/call_config/delete_callback"))
+        .cloned()
+        .collect();
+    assert_eq!(records.len(), 2, "{records:?}");
+    assert!(
+        records[0].starts_with("INFO v4 /v4/call_config/delete_callback attempt 1/3 random 7"),
+        "{}",
+        records[0]
+    );
+    assert!(
+        records[0].contains("code 70001 (UserSig expired)")
+            && records[0].contains("retrying in 0ns"),
+        "{}",
+        records[0]
+    );
+    assert!(
+        records[1].starts_with("DEBUG v4 /v4/call_config/delete_callback attempt 2/3 random 8"),
+        "{}",
+        records[1]
+    );
+    for record in &records {
+        assert!(!record.contains(KEY), "{record}");
+        assert!(!record.contains(&usersig.as_str()[..16]), "{record}");
+    }
+}

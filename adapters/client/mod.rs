@@ -357,7 +357,7 @@ impl<T: Transport> Client<T> {
     /// Calls endpoint `E` with `body`: the one code path every method above takes.
     ///
     /// Use it for an endpoint declared outside this crate (see
-    /// [`Endpoint`](callkit_core::endpoint::Endpoint)).
+    /// [`Endpoint`]).
     pub async fn call<E: Endpoint>(&self, body: &E::Request) -> Result<E::Response, Error> {
         let inner = &*self.inner;
         let mut call = CallState::default();
