@@ -202,3 +202,12 @@ impl std::fmt::Display for Attempt<'_> {
         }
     }
 }
+
+impl std::fmt::Display for AttemptOutcome<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            AttemptOutcome::Success { status } => write!(f, "success, HTTP status {status}"),
+            AttemptOutcome::Failure(error) => f.write_str(&error.summary()),
+        }
+    }
+}

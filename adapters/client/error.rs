@@ -5,7 +5,6 @@
 //! `Result<_, callkit::Error>` without naming the transport, and `?` it into any error type.
 
 use std::error::Error as StdError;
-use std::fmt;
 
 use callkit_core::request::{BuildError, IntoHttpError};
 use callkit_core::response::{ApiError, ApiErrorKind, ResponseError};
@@ -164,14 +163,5 @@ fn hint(error: &ResponseError) -> &'static str {
             "check the server URL; a gateway or network failure returns non-200 statuses"
         }
         _ => "check the server URL: the reply is not the CallKit API's envelope",
-    }
-}
-
-impl fmt::Display for super::AttemptOutcome<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            super::AttemptOutcome::Success { status } => write!(f, "success, HTTP status {status}"),
-            super::AttemptOutcome::Failure(error) => f.write_str(&error.summary()),
-        }
     }
 }

@@ -85,6 +85,14 @@
 //! [`ClientBuilder::on_attempt`] observer and logged with the `log` crate (`debug` on
 //! success, `info` before a retry, `warn` on the final failure) with the path, attempt
 //! number, `random`, outcome and wait; never the key or the UserSig.
+//!
+//! # Errors
+//!
+//! Every method returns [`Error`], one type whatever the transport: the transport's own
+//! error is kept as the boxed source of [`Error::Transport`] (downcast it), so code that
+//! handles CallKit errors never names the transport type. [`Error::api`], [`Error::kind`]
+//! and [`Error::random`] reach the service's answer through
+//! [`Error::RetriesExhausted`].
 
 mod builder;
 mod engine;
