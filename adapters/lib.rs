@@ -24,9 +24,13 @@
 
 pub use callkit_core as core;
 
+pub mod client;
 mod error;
 pub mod transport;
 
+pub use callkit_core::region::{BaseUrl, Region, Server};
+pub use callkit_core::secret::SecretKey;
+pub use client::{BlockingClient, Client, ClientBuilder, Error};
 pub use error::{TimeoutKind, TransportError, redact_url};
 
 #[cfg(feature = "hyper-stack")]

@@ -1,0 +1,167 @@
+//! [`Error`]: everything a [`Client`](super::Client) call or build can fail with.
+//!
+//! One type, not generic over the transport: the transport's error is kept boxed as the
+//! source (downcast it to [`crate::TransportError`] or your own type), so callers can write
+//! `Result<_, callkit::Error>` without naming the transport, and `?` it into any error type.
+
+use std::error::Error as StdError;
+
+use callkit_core::request::{BuildError, IntoHttpError};
+use callkit_core::response::{ApiError, ApiErrorKind, ResponseError};
+use callkit_core::usersig::GenerateError;
+
+/// Why a call (or building a client) failed.
+///
+/// No variant carries the secret key or a UserSig. Display messages end with what to do.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The input cannot be sent: SDKAppID 0, a bad admin identifier, an invalid body
+    /// (e.g. a callback address that is not an http(s) URL), or an endpoint of the other
+    /// API generation than the server. Nothing was sent.
+    #[error("invalid input, nothing was sent: {0}; fix the value and call again")]
+    InvalidInput(#[from] BuildError),
+    /// The admin UserSig could not be signed (or its lifetime is inconsistent).
+    #[error(
+        "cannot sign the admin UserSig: {0}; check the SDKAppID, admin identifier and UserSig lifetime"
+    )]
+    UserSig(#[from] GenerateError),
+    /// The request could not be expressed as an `http::Request` (a bad header).
+    #[error("the request cannot be sent: {0}")]
+    InvalidRequest(#[from] IntoHttpError),
+    /// The transport got no complete response.
+    #[error(
+        "{path}: no response from the server ({}), random {random}: {source}; check the network, the server URL and the transport's timeouts",
+        if *not_sent { "request not sent" } else { "request may have been sent" }
+    )]
+    Transport {
+        /// The endpoint's path.
+        path: &'static str,
+        /// The `random` the request carried.
+        random: u32,
+        /// True when the request surely never left this machine (a connect error):
+        /// such errors are retried on every endpoint.
+        not_sent: bool,
+        /// The transport's error: downcast to [`crate::TransportError`] for the bundled
+        /// transports, or to your closure's error type.
+        #[source]
+        source: Box<dyn StdError + Send + Sync + 'static>,
+    },
+    /// The server answered, but not with success: an API error code (classified, with
+    /// message, request id and `random`), a non-200 status, or a malformed body.
+    #[error("{0}; {hint}", hint = hint(.0))]
+    Response(#[from] ResponseError),
+    /// A retryable failure happened on every one of `attempts` attempts; `last` is the
+    /// final one.
+    #[error("gave up after {attempts} attempts: {last}")]
+    RetriesExhausted {
+        /// How many attempts were made (the configured maximum).
+        attempts: u32,
+        /// The last attempt's error.
+        last: Box<Error>,
+    },
+}
+
+impl Error {
+    /// The error itself, or for [`Error::RetriesExhausted`] the last attempt's error.
+    pub fn last(&self) -> &Error {
+        match self {
+            Error::RetriesExhausted { last, .. } => last.last(),
+            other => other,
+        }
+    }
+
+    /// The API error, if the service answered with an error code (also through
+    /// [`Error::RetriesExhausted`]).
+    pub fn api(&self) -> Option<&ApiError> {
+        match self.last() {
+            Error::Response(response) => response.api(),
+            _ => None,
+        }
+    }
+
+    /// The classification of the API error, if the service answered with one.
+    pub fn kind(&self) -> Option<ApiErrorKind> {
+        self.api().map(|error| error.kind)
+    }
+
+    /// The `random` of the (last) request that reached the transport, if any: quote it,
+    /// with the request id, when opening a ticket.
+    pub fn random(&self) -> Option<u32> {
+        match self.last() {
+            Error::Transport { random, .. } => Some(*random),
+            Error::Response(ResponseError::Api(api)) => Some(api.random),
+            Error::Response(ResponseError::HttpStatus { random, .. }) => Some(*random),
+            Error::Response(ResponseError::Malformed { random, .. }) => Some(*random),
+            _ => None,
+        }
+    }
+
+    /// How many attempts were made when the client gave up retrying
+    /// ([`Error::RetriesExhausted`]); `None` for an error returned without retrying.
+    pub fn attempts(&self) -> Option<u32> {
+        match self {
+            Error::RetriesExhausted { attempts, .. } => Some(*attempts),
+            _ => None,
+        }
+    }
+
+    /// A one-line summary for logs: the outcome without advice.
+    pub(crate) fn summary(&self) -> String {
+        match self {
+            Error::Response(ResponseError::Api(api)) => format!(
+                "code {} ({}), message {:?}, request id {}",
+                api.code,
+                api.kind.describe(),
+                api.message,
+                api.request_id.as_deref().unwrap_or("none")
+            ),
+            Error::Response(ResponseError::HttpStatus { status, .. }) => {
+                format!("HTTP status {status}")
+            }
+            Error::Response(ResponseError::Malformed { status, reason, .. }) => {
+                format!("malformed response ({reason}), HTTP status {status}")
+            }
+            Error::Transport {
+                not_sent, source, ..
+            } => format!(
+                "transport error ({}): {source}",
+                if *not_sent {
+                    "not sent"
+                } else {
+                    "may have been sent"
+                }
+            ),
+            other => other.to_string(),
+        }
+    }
+}
+
+/// What to do about a response error, by classification.
+fn hint(error: &ResponseError) -> &'static str {
+    match error {
+        ResponseError::Api(api) => match api.kind {
+            ApiErrorKind::UserSigExpired => "the client signs a new UserSig on the next call",
+            ApiErrorKind::UserSigInvalid => {
+                "check the secret key, the SDKAppID and the admin identifier (and the region: keys live in one data centre)"
+            }
+            ApiErrorKind::NotAdmin => {
+                "use an app administrator account as the identifier (ClientBuilder::admin)"
+            }
+            ApiErrorKind::RateLimited => "slow down and retry later",
+            ApiErrorKind::PackageMissing => {
+                "buy or claim the CallKit package for this app in the console"
+            }
+            ApiErrorKind::NoConfiguration => "set a callback configuration first",
+            ApiErrorKind::InvalidParameter => "check the request body and the query parameters",
+            ApiErrorKind::ServerError => {
+                "retry later; open a ticket with the request id if it persists"
+            }
+            _ => "see the code's documentation; open a ticket with the request id and random",
+        },
+        ResponseError::HttpStatus { .. } => {
+            "check the server URL; a gateway or network failure returns non-200 statuses"
+        }
+        _ => "check the server URL: the reply is not the CallKit API's envelope",
+    }
+}

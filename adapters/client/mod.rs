@@ -1,0 +1,429 @@
+//! [`Client`] and [`BlockingClient`]: one method per CallKit endpoint, with the admin
+//! UserSig cached, the documented rate limits kept, and retryable failures retried.
+//!
+//! A call reads the clock, draws a fresh `random`, takes the cached UserSig (signing a
+//! new one when due), builds the request with the sans-IO core, waits for a rate-limit
+//! slot, sends it through the transport and parses the reply. Both clients run the same
+//! steps (the `engine` module); they differ only in how they wait and send.
+//!
+//! # Example: a closure plays the service
+//!
+//! Any closure is a transport, so a test (or this example) needs no server:
+//!
+//! ```
+//! use callkit::core::callback::V1Action;
+//! use callkit::transport::{HttpRequest, HttpResponse};
+//! use callkit::{Client, Region, SecretKey};
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! // Answers `/v1/callback/get` with the documented example reply.
+//! let service = |request: HttpRequest| async move {
+//!     assert_eq!(request.uri().path(), "/v1/callback/get");
+//!     let body = r#"{"errorCode": 0, "errorMessage": "Success",
+//!         "requestId": "355c3c394f0602ed81a13c34999abebb",
+//!         "data": {"actions": ["call_busy", "normal_end"],
+//!                  "address": "http://www.example.com/callback"}}"#;
+//!     Ok::<_, std::convert::Infallible>(HttpResponse::new(body.as_bytes().to_vec()))
+//! };
+//!
+//! let key = SecretKey::new("5bd2850fff3ecb11d7c805251c51ee463a25727bddc2385f3fa8bfee1bb93b5e")?;
+//! let client = Client::builder(1_400_000_000, key, Region::CallkitIntl).build(service)?;
+//! let config = futures_lite::future::block_on(client.v1_get_callback())?;
+//! assert_eq!(config.address, "http://www.example.com/callback");
+//! assert_eq!(config.actions, [V1Action::CallBusy, V1Action::NormalEnd]);
+//! # Ok(()) }
+//! ```
+//!
+//! # Example: over HTTPS with `SmolTransport`
+//!
+//! ```no_run
+//! # #[cfg(feature = "smol")]
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! use callkit::core::callback::{V4CallbackConfig, V4Command};
+//! use callkit::{Client, Region, SecretKey, SmolTransport};
+//!
+//! let key = SecretKey::new(std::env::var("CALLKIT_SECRET_KEY")?)?;
+//! let client = Client::builder(1_400_000_000, key, Region::ChatSingapore)
+//!     .build(SmolTransport::new()?)?;
+//! smol::block_on(async {
+//!     client
+//!         .v4_set_callback(&V4CallbackConfig {
+//!             url: "https://app.example.com/callkit".into(),
+//!             commands: vec![V4Command::AfterEndCall],
+//!         })
+//!         .await?;
+//!     println!("{:?}", client.v4_get_callback().await?);
+//!     Ok(())
+//! })
+//! # }
+//! # #[cfg(not(feature = "smol"))]
+//! # fn main() {}
+//! ```
+//!
+//! # Rate limits
+//!
+//! Every clone of a client shares one sliding-window limiter per rate class (v1 callback
+//! configuration: 10 per second; v4: 200 per second): a burst of calls goes out at the
+//! documented rate, the rest wait their turn. The window is one second plus a margin
+//! ([`ClientBuilder::rate_limit_margin`], 50 ms by default) so that network jitter does not
+//! make the service count one request too many.
+//!
+//! # Retries
+//!
+//! At most [`ClientBuilder::max_attempts`] attempts (default 3), each with a fresh
+//! `random`:
+//!
+//! * rate limited (v1 70005, v4 60007/60011/60018/60019, HTTP 429): after 1 s, then the
+//!   limiter's wait;
+//! * UserSig expired (v1 70003, v4 70001): at once, with a newly signed UserSig;
+//! * server error (v4 100001 and the like, HTTP 5xx): after 200 ms, doubling, at most 2 s;
+//!
+//! all three only on endpoints declared [`RETRY_SAFE`](callkit_core::endpoint::Endpoint::RETRY_SAFE)
+//! (all seven callback endpoints are). A connect failure (the request surely never left
+//! this machine) is retried on any endpoint, with the same backoff as a server error.
+//! Everything else is returned at once. Every attempt is reported to the
+//! [`ClientBuilder::on_attempt`] observer and logged with the `log` crate (`debug` on
+//! success, `info` before a retry, `warn` on the final failure) with the path, attempt
+//! number, `random`, outcome and wait; never the key or the UserSig.
+//!
+//! # Errors
+//!
+//! Every method returns [`Error`], one type whatever the transport: the transport's own
+//! error is kept as the boxed source of [`Error::Transport`] (downcast it), so code that
+//! handles CallKit errors never names the transport type. [`Error::api`], [`Error::kind`]
+//! and [`Error::random`] reach the service's answer through
+//! [`Error::RetriesExhausted`].
+
+mod builder;
+mod engine;
+mod error;
+mod limit;
+mod retry;
+pub mod testing;
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use callkit_core::callback::{
+    V1CallbackConfig, V1DeleteCallback, V1GetCallback, V1SetCallback, V1UpdateCallback,
+    V4CallbackConfig, V4DeleteCallback, V4GetCallback, V4SetCallback,
+};
+use callkit_core::endpoint::{Empty, Endpoint, Generation};
+use callkit_core::region::Server;
+use callkit_core::secret::SecretKey;
+
+pub use builder::{
+    AsyncSleep, BlockingSleep, ClientBuilder, Clock, DEFAULT_ADMIN, DEFAULT_MAX_ATTEMPTS,
+    SystemClock,
+};
+pub use error::Error;
+
+use crate::transport::{BlockingTransport, Transport};
+use engine::{CallState, Next, Shared};
+
+/// One attempt of a call, as the [`ClientBuilder::on_attempt`] observer sees it.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct Attempt<'a> {
+    /// The endpoint's path, e.g. `/v1/callback/get`.
+    pub path: &'static str,
+    /// The endpoint's API generation.
+    pub generation: Generation,
+    /// Which attempt this was, from 1.
+    pub number: u32,
+    /// The configured maximum number of attempts.
+    pub max_attempts: u32,
+    /// The `random` query parameter this attempt carried.
+    pub random: u32,
+    /// How long the rate limiter held this attempt before it was sent.
+    pub queued: Duration,
+    /// What came of it.
+    pub outcome: AttemptOutcome<'a>,
+    /// `Some(wait)` if another attempt follows after `wait` (before its own limiter wait).
+    pub retry_in: Option<Duration>,
+}
+
+/// What came of an [`Attempt`].
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum AttemptOutcome<'a> {
+    /// The reply parsed into the endpoint's result.
+    Success {
+        /// The HTTP status (200).
+        status: u16,
+    },
+    /// The attempt failed; if no retry follows, this is the error returned (for a
+    /// retryable one, inside [`Error::RetriesExhausted`]).
+    Failure(&'a Error),
+}
+
+/// State shared by the clones of a client: configuration, UserSig cache, rate limiters,
+/// the transport and the sleeper.
+struct Inner<T, S> {
+    shared: Shared,
+    transport: T,
+    sleep: S,
+}
+
+impl<T, S> fmt::Debug for Inner<T, S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let shared = &self.shared;
+        let issued_at = shared
+            .signer
+            .try_lock()
+            .ok()
+            .and_then(|signer| signer.issued_at());
+        f.debug_struct("Client")
+            .field("sdkappid", &shared.sdkappid)
+            .field("admin", &shared.admin)
+            .field("server", &shared.server.base_url())
+            .field("max_attempts", &shared.max_attempts)
+            .field("key", &"<redacted>")
+            .field("usersig_issued_at", &issued_at)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The async CallKit client: one method per endpoint, plus [`Client::call`] for any
+/// [`Endpoint`].
+///
+/// Cheap to clone (an `Arc`); clones share the UserSig cache and the rate limiters, and
+/// the client is `Send + Sync` when the transport is. `Debug` shows no key or UserSig.
+/// See the [module docs](self) for examples, rate limits and retries.
+pub struct Client<T> {
+    inner: Arc<Inner<T, AsyncSleep>>,
+}
+
+/// The blocking twin of [`Client`], over a [`BlockingTransport`]: the same methods,
+/// rate limiting and retries, waiting with `std::thread::sleep`.
+///
+/// ```
+/// use callkit::transport::{HttpRequest, HttpResponse};
+/// use callkit::{BlockingClient, Region, SecretKey};
+///
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// // Plays `/v4/call_config/delete_callback` with the documented reply.
+/// let service = |request: HttpRequest| {
+///     assert_eq!(request.uri().path(), "/v4/call_config/delete_callback");
+///     let body = r#"{"ErrorCode": 0, "ErrorInfo": "", "ActionStatus": "OK",
+///         "RequestId": "Id-1cc8828fd3d84795ac866ced43b15b5c-O-Seq-61309"}"#;
+///     Ok::<_, std::convert::Infallible>(HttpResponse::new(body.as_bytes().to_vec()))
+/// };
+/// let key = SecretKey::new("5bd2850fff3ecb11d7c805251c51ee463a25727bddc2385f3fa8bfee1bb93b5e")?;
+/// let client = BlockingClient::builder(1_400_000_000, key, Region::ChatChina).build(service)?;
+/// client.v4_delete_callback()?;
+/// # Ok(()) }
+/// ```
+pub struct BlockingClient<T> {
+    inner: Arc<Inner<T, BlockingSleep>>,
+}
+
+impl<T> Clone for Client<T> {
+    fn clone(&self) -> Self {
+        Client {
+            inner: Arc::clone(&self.inner),
+        }
+    }
+}
+
+impl<T> Clone for BlockingClient<T> {
+    fn clone(&self) -> Self {
+        BlockingClient {
+            inner: Arc::clone(&self.inner),
+        }
+    }
+}
+
+impl<T> fmt::Debug for Client<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.inner.fmt(f)
+    }
+}
+
+impl<T> fmt::Debug for BlockingClient<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.inner.fmt(f)
+    }
+}
+
+impl Client<()> {
+    /// Starts configuring a client for the app `sdkappid` with its secret key, sending to
+    /// `server` (a [`Region`](callkit_core::region::Region), a
+    /// [`BaseUrl`](callkit_core::region::BaseUrl) or a [`Server`]).
+    pub fn builder(
+        sdkappid: u32,
+        key: SecretKey,
+        server: impl Into<Server>,
+    ) -> ClientBuilder<AsyncSleep> {
+        ClientBuilder::new(sdkappid, key, server.into())
+    }
+}
+
+impl BlockingClient<()> {
+    /// Starts configuring a blocking client (see [`Client::builder`]).
+    pub fn builder(
+        sdkappid: u32,
+        key: SecretKey,
+        server: impl Into<Server>,
+    ) -> ClientBuilder<BlockingSleep> {
+        ClientBuilder::new(sdkappid, key, server.into())
+    }
+}
+
+/// The accessors both clients share.
+macro_rules! accessors {
+    () => {
+        /// The SDKAppID.
+        pub fn sdkappid(&self) -> u32 {
+            self.inner.shared.sdkappid
+        }
+
+        /// The admin identifier the calls are signed as.
+        pub fn admin(&self) -> &str {
+            &self.inner.shared.admin
+        }
+
+        /// The server the requests go to.
+        pub fn server(&self) -> &Server {
+            &self.inner.shared.server
+        }
+
+        /// The transport.
+        pub fn transport(&self) -> &T {
+            &self.inner.transport
+        }
+    };
+}
+
+/// The seven callback-configuration methods, written once for both clients
+/// (`$($kw)?` is `async` or nothing, `$($await)*` is `.await` or nothing).
+macro_rules! endpoint_methods {
+    ($($kw:ident)?; $($await:tt)*) => {
+        /// `POST /v1/callback/set`: creates the v1 callback configuration, replacing any
+        /// (10 per second). Returns the address the service stored.
+        pub $($kw)? fn v1_set_callback(&self, config: &V1CallbackConfig) -> Result<String, Error> {
+            self.call::<V1SetCallback>(config) $($await)*
+        }
+
+        /// `POST /v1/callback/get`: reads the v1 callback configuration (10 per second).
+        /// With none configured the service answers an error, probably code 999
+        /// ([`ApiErrorKind::NoConfiguration`](callkit_core::response::ApiErrorKind::NoConfiguration)).
+        pub $($kw)? fn v1_get_callback(&self) -> Result<V1CallbackConfig, Error> {
+            self.call::<V1GetCallback>(&Empty {}) $($await)*
+        }
+
+        /// `POST /v1/callback/update`: replaces the v1 callback configuration (10 per
+        /// second); fails with 999 (no configuration) if none was set. Returns the address
+        /// stored.
+        pub $($kw)? fn v1_update_callback(&self, config: &V1CallbackConfig) -> Result<String, Error> {
+            self.call::<V1UpdateCallback>(config) $($await)*
+        }
+
+        /// `POST /v1/callback/delete`: removes the v1 callback configuration (10 per second).
+        pub $($kw)? fn v1_delete_callback(&self) -> Result<(), Error> {
+            self.call::<V1DeleteCallback>(&Empty {}) $($await)*
+        }
+
+        /// `POST /v4/call_config/set_callback`: sets the v4 callback configuration,
+        /// replacing any (200 per second).
+        pub $($kw)? fn v4_set_callback(&self, config: &V4CallbackConfig) -> Result<(), Error> {
+            self.call::<V4SetCallback>(config) $($await)*
+        }
+
+        /// `POST /v4/call_config/get_callback`: reads the v4 callback configuration (200
+        /// per second); code 100301
+        /// ([`ApiErrorKind::NoConfiguration`](callkit_core::response::ApiErrorKind::NoConfiguration))
+        /// when there is none.
+        pub $($kw)? fn v4_get_callback(&self) -> Result<V4CallbackConfig, Error> {
+            self.call::<V4GetCallback>(&Empty {}) $($await)*
+        }
+
+        /// `POST /v4/call_config/delete_callback`: removes the v4 callback configuration
+        /// (200 per second).
+        pub $($kw)? fn v4_delete_callback(&self) -> Result<(), Error> {
+            self.call::<V4DeleteCallback>(&Empty {}) $($await)*
+        }
+    };
+}
+
+impl<T> Client<T> {
+    fn from_parts(shared: Shared, transport: T, sleep: AsyncSleep) -> Self {
+        Client {
+            inner: Arc::new(Inner {
+                shared,
+                transport,
+                sleep,
+            }),
+        }
+    }
+
+    accessors!();
+}
+
+impl<T: Transport> Client<T> {
+    /// Calls endpoint `E` with `body`: the one code path every method above takes.
+    ///
+    /// Use it for an endpoint declared outside this crate (see
+    /// [`Endpoint`]).
+    pub async fn call<E: Endpoint>(&self, body: &E::Request) -> Result<E::Response, Error> {
+        let inner = &*self.inner;
+        let mut call = CallState::default();
+        loop {
+            let (request, queued) = inner.shared.prepare::<E>(&mut call, body)?;
+            if !queued.is_zero() {
+                inner.sleep.sleep(queued).await;
+            }
+            let result = inner.transport.send(request).await;
+            match inner.shared.finish::<E, _>(&mut call, result) {
+                Next::Done(outcome) => return outcome,
+                Next::Retry(wait) => {
+                    if !wait.is_zero() {
+                        inner.sleep.sleep(wait).await;
+                    }
+                }
+            }
+        }
+    }
+
+    endpoint_methods!(async; .await);
+}
+
+impl<T> BlockingClient<T> {
+    fn from_parts(shared: Shared, transport: T, sleep: BlockingSleep) -> Self {
+        BlockingClient {
+            inner: Arc::new(Inner {
+                shared,
+                transport,
+                sleep,
+            }),
+        }
+    }
+
+    accessors!();
+}
+
+impl<T: BlockingTransport> BlockingClient<T> {
+    /// Calls endpoint `E` with `body`, blocking until done (see [`Client::call`]).
+    pub fn call<E: Endpoint>(&self, body: &E::Request) -> Result<E::Response, Error> {
+        let inner = &*self.inner;
+        let mut call = CallState::default();
+        loop {
+            let (request, queued) = inner.shared.prepare::<E>(&mut call, body)?;
+            if !queued.is_zero() {
+                inner.sleep.sleep(queued);
+            }
+            let result = inner.transport.send(request);
+            match inner.shared.finish::<E, _>(&mut call, result) {
+                Next::Done(outcome) => return outcome,
+                Next::Retry(wait) => {
+                    if !wait.is_zero() {
+                        inner.sleep.sleep(wait);
+                    }
+                }
+            }
+        }
+    }
+
+    endpoint_methods!(;);
+}
