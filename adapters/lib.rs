@@ -16,6 +16,9 @@
 //!
 //! `server` (on by default through `emulator`) adds [`server::LoopbackServer`], a
 //! loopback HTTP/HTTPS server for tests, the emulator and webhook receivers.
+//!
+//! `emulator` (default) adds [`emulator::EmulatorServer`]: the CallKit service emulator
+//! served over loopback, with simulated calls whose callbacks it delivers.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
@@ -46,3 +49,6 @@ pub use crate::surf::{SurfTransport, SurfTransportBuilder};
 
 #[cfg(feature = "server")]
 pub mod server;
+
+#[cfg(feature = "emulator")]
+pub mod emulator;
