@@ -181,10 +181,7 @@ async fn send<T: Transport>(transport: &T, delivery: &Delivery) -> Result<(u16, 
         .header(http::header::CONTENT_TYPE, delivery.content_type)
         .body(delivery.body.clone())
         .map_err(|e| format!("cannot build the callback request: {e}"))?;
-    let response = transport
-        .send(request)
-        .await
-        .map_err(|e| e.to_string())?;
+    let response = transport.send(request).await.map_err(|e| e.to_string())?;
     let status = response.status().as_u16();
     Ok((status, response.into_body()))
 }

@@ -95,9 +95,7 @@ impl ScenarioSpec {
     pub fn to_scenario(&self) -> CallScenario {
         let outcome = match self.outcome {
             OutcomeName::Answered => CallOutcome::Answered {
-                talk: self
-                    .talk_secs
-                    .map_or(DEFAULT_TALK, Duration::from_secs),
+                talk: self.talk_secs.map_or(DEFAULT_TALK, Duration::from_secs),
             },
             OutcomeName::Rejected => CallOutcome::Rejected,
             OutcomeName::NotAnswered => CallOutcome::NotAnswered,

@@ -17,8 +17,8 @@ use smol::channel::{Receiver, Sender};
 use smol::net::TcpStream;
 use smol_hyper::rt::FuturesIo;
 
-use super::{Handler, ReplyDelay};
 use super::control::{BodyFraming, ServerControl};
+use super::{Handler, ReplyDelay};
 use crate::transport::HttpRequest;
 
 /// How long a client may take for its TLS handshake.
