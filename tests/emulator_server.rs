@@ -9,7 +9,8 @@ use std::time::{Duration, Instant};
 
 use callkit::SmolTransport;
 use callkit::emulator::{
-    EmulatorServer, OutcomeName, SIMULATE_CALL_PATH, ScenarioSpec, SimulateError, Sleep, Sleeper,
+    EmulatorServer, OutcomeName, Pacing, SIMULATE_CALL_PATH, ScenarioSpec, SimulateError, Sleep,
+    Sleeper,
 };
 use callkit::server::LoopbackServer;
 use callkit::transport::{HttpRequest, HttpResponse, Transport};
@@ -397,6 +398,36 @@ fn v4_callbacks_are_sent_once_in_order() {
     assert_eq!(report.deliveries.len(), 1);
 }
 
+#[test]
+fn scheduled_pacing_waits_for_each_callbacks_offset() {
+    let receiver = receiver(1, V1_ACK);
+    let (sleeper, sleeps) = recording_sleeper();
+    let emulator = EmulatorServer::builder()
+        .app(SDKAPPID, key())
+        .clock(|| Duration::from_secs(START_SECS))
+        .sleeper(sleeper)
+        .pacing(Pacing::Scheduled)
+        .callback_root_certificate_pem(receiver.server.certificate().unwrap().pem())
+        .start()
+        .unwrap();
+    emulator.with_emulator(|e| {
+        e.set_v1_config(
+            SDKAPPID,
+            Some(V1CallbackConfig {
+                address: receiver.server.url("/hook"),
+                actions: vec![V1Action::CallerStartCall, V1Action::NormalEnd],
+            }),
+        )
+    });
+    // Rings 2 s (the default), talks 5 s: the status callback comes 7 s after the start.
+    let report = emulator
+        .simulate_call_blocking(SDKAPPID, &answered())
+        .unwrap();
+    assert!(report.all_acked());
+    assert_eq!(report.deliveries.len(), 2);
+    assert_eq!(*sleeps.lock().unwrap(), vec![Duration::from_secs(7)]);
+}
+
 fn receiver_acking_v4() -> Receiver {
     receiver(1, V4_ACK)
 }
@@ -622,6 +653,81 @@ mod cli {
         assert_eq!(report["deliveries"][0]["command"], "not_answer");
         assert_eq!(report["deliveries"][0]["acked"], true);
         assert_eq!(receiver.server.control().requests_received(), 1);
+    }
+
+    #[test]
+    fn callkit_emulator_without_a_key_prints_the_generated_one() {
+        let mut child = Command::new(BIN)
+            .args(["emulator", "--sdkappid", &SDKAPPID.to_string()])
+            .env_remove("CALLKIT_SECRET_KEY")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let stderr = child.stderr.take().unwrap();
+        let _child = Killed(child);
+        let mut url = String::new();
+        BufReader::new(stdout).read_line(&mut url).unwrap();
+        let mut note = String::new();
+        BufReader::new(stderr).read_line(&mut note).unwrap();
+        let generated = note.trim_end().rsplit(' ').next().unwrap().to_owned();
+        assert_eq!(generated.len(), 32, "{note}");
+        let server = Server::custom(BaseUrl::parse_allow_http(url.trim_end()).unwrap());
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs();
+        let key = SecretKey::new(generated).unwrap();
+        let sig = callkit_core::usersig::generate_user_sig(
+            u64::from(SDKAPPID),
+            &key,
+            "administrator",
+            86_400,
+            now,
+        )
+        .unwrap();
+        let request = build_request::<V4GetCallback>(
+            &server,
+            SDKAPPID,
+            "administrator",
+            sig.as_str(),
+            1,
+            &Empty {},
+        )
+        .unwrap()
+        .into_http()
+        .unwrap();
+        let transport = SmolTransport::builder().allow_http(true).build().unwrap();
+        let response = block_on(transport.send(request)).unwrap();
+        let answer: serde_json::Value = serde_json::from_slice(response.body()).unwrap();
+        assert_eq!(answer["ErrorCode"], 100301, "{answer}");
+    }
+
+    #[test]
+    fn callkit_emulator_stops_at_stdin_end_of_file() {
+        let mut child = Command::new(BIN)
+            .args([
+                "emulator",
+                "--sdkappid",
+                &SDKAPPID.to_string(),
+                "--key",
+                KEY,
+            ])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut url = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut url)
+            .unwrap();
+        assert!(url.starts_with("http://127.0.0.1:"));
+        drop(child.stdin.take()); // end of file
+        let status = child.wait().unwrap();
+        assert!(status.success(), "{status:?}");
     }
 
     #[test]
