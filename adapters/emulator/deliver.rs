@@ -100,6 +100,45 @@ fn endpoint_generation(delivery: &Delivery) -> Generation {
 /// POSTs `deliveries` in order with `transport`, each retried after the delays of its
 /// [`Delivery::retry_schedule`] until acknowledged (v1: 0, 1, 1, 2, 3, 5 s; v4: never),
 /// waiting with `sleeper`.
+///
+/// Any [`Transport`] works; here a closure that refuses everything, and a sleeper that
+/// records the waits instead of spending them:
+///
+/// ```
+/// use std::sync::{Arc, Mutex};
+/// use std::time::Duration;
+/// use callkit::emulator::{Pacing, Sleep, Sleeper, deliver};
+/// use callkit::transport::{HttpRequest, HttpResponse};
+/// use callkit_core::callback::{V1Action, V1CallbackConfig};
+/// use callkit_core::emulator::{App, CallOutcome, CallScenario, Emulator, V1_RETRY_SCHEDULE};
+/// use callkit_core::secret::SecretKey;
+///
+/// let mut emulator = Emulator::new();
+/// emulator.add_app(App::new(1400000000, SecretKey::new("k").unwrap())).unwrap();
+/// let config = V1CallbackConfig {
+///     address: "http://127.0.0.1:9/hook".into(),
+///     actions: vec![V1Action::Reject],
+/// };
+/// emulator.set_v1_config(1400000000, Some(config));
+/// let scenario = CallScenario::new("alice", ["bob"], CallOutcome::Rejected);
+/// let deliveries = emulator.simulate_call(1400000000, &scenario, Duration::from_secs(1_700_000_000));
+///
+/// let busy = |_: HttpRequest| async {
+///     let mut response = HttpResponse::new(b"busy".to_vec());
+///     *response.status_mut() = http::StatusCode::SERVICE_UNAVAILABLE;
+///     Ok::<_, std::convert::Infallible>(response)
+/// };
+/// let waits = Arc::new(Mutex::new(Vec::new()));
+/// let log = Arc::clone(&waits);
+/// let sleeper: Sleeper = Arc::new(move |d: Duration| -> Sleep {
+///     log.lock().unwrap().push(d);
+///     Box::pin(async {})
+/// });
+/// let report = futures_lite::future::block_on(deliver(&busy, &deliveries, &sleeper, Pacing::Immediate));
+/// assert_eq!(report.deliveries[0].attempts, 7);
+/// assert!(report.deliveries[0].dropped);
+/// assert_eq!(*waits.lock().unwrap(), V1_RETRY_SCHEDULE.to_vec());
+/// ```
 pub async fn deliver<T: Transport>(
     transport: &T,
     deliveries: &[Delivery],
