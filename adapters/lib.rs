@@ -19,6 +19,9 @@
 //!
 //! [`webhook`] receives CallKit's callbacks: a ready `http` handler, and `webhook::serve`
 //! on that server.
+//!
+//! `emulator` (default) adds [`emulator::EmulatorServer`]: the CallKit service emulator
+//! served over loopback, with simulated calls whose callbacks it delivers.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
@@ -54,4 +57,6 @@ pub use crate::surf::{SurfTransport, SurfTransportBuilder};
 #[cfg(feature = "server")]
 pub mod server;
 
+#[cfg(feature = "emulator")]
+pub mod emulator;
 pub mod webhook;

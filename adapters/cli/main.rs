@@ -9,6 +9,7 @@
 //! errors exit 2 as well).
 #![forbid(unsafe_code)]
 
+mod emulator;
 mod usersig;
 
 use std::process::ExitCode;
@@ -28,6 +29,8 @@ enum Command {
     /// Generate and verify UserSigs and PrivateMapKeys (TLSSigAPIv2).
     #[command(subcommand)]
     Usersig(usersig::UsersigCommand),
+    /// Run the CallKit service emulator on loopback, or ask a running one to simulate a call.
+    Emulator(emulator::EmulatorArgs),
 }
 
 /// Why a command did not succeed, which decides the exit code.
@@ -52,6 +55,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse(); // exits 2 on usage errors, 0 for --help/--version
     let result = match cli.command {
         Command::Usersig(command) => usersig::run(command),
+        Command::Emulator(args) => emulator::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

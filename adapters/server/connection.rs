@@ -17,8 +17,8 @@ use smol::channel::{Receiver, Sender};
 use smol::net::TcpStream;
 use smol_hyper::rt::FuturesIo;
 
-use super::Handler;
 use super::control::{BodyFraming, ServerControl};
+use super::{Handler, ReplyDelay};
 use crate::transport::HttpRequest;
 
 /// How long a client may take for its TLS handshake.
@@ -233,16 +233,7 @@ async fn produce(
     };
 
     if let Some(delay) = context.control.take_delay() {
-        // Shutdown cuts a delay short, so dropping the server never waits for it.
-        smol::future::or(
-            async {
-                smol::Timer::after(delay).await;
-            },
-            async {
-                let _ = context.shutdown.recv().await;
-            },
-        )
-        .await;
+        wait_unless_shutdown(context, delay).await;
     }
 
     if let Some((bytes, framing)) = context.control.take_oversize() {
@@ -252,12 +243,30 @@ async fn produce(
     let request: HttpRequest = http::Request::from_parts(parts, body);
     // A panicking handler costs its request a 500, not the server its thread.
     match std::panic::catch_unwind(AssertUnwindSafe(|| (context.handler)(request))) {
-        Ok(response) => response.map(|body| Either::Left(Full::new(Bytes::from(body)))),
+        Ok(response) => {
+            if let Some(ReplyDelay(delay)) = response.extensions().get::<ReplyDelay>().copied() {
+                wait_unless_shutdown(context, delay).await;
+            }
+            response.map(|body| Either::Left(Full::new(Bytes::from(body))))
+        }
         Err(_) => plain(
             http::StatusCode::INTERNAL_SERVER_ERROR,
             "handler panicked".to_owned(),
         ),
     }
+}
+
+/// Sleeps `delay`; shutdown cuts it short, so dropping the server never waits for it.
+async fn wait_unless_shutdown(context: &Context, delay: Duration) {
+    smol::future::or(
+        async {
+            smol::Timer::after(delay).await;
+        },
+        async {
+            let _ = context.shutdown.recv().await;
+        },
+    )
+    .await;
 }
 
 fn plain(status: http::StatusCode, message: String) -> http::Response<ResponseBody> {

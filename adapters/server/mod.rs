@@ -37,6 +37,12 @@ use crate::transport::{HttpRequest, HttpResponse};
 /// The handler a server serves: a pure function from request to response.
 pub type Handler = dyn Fn(HttpRequest) -> HttpResponse + Send + Sync + 'static;
 
+/// Put in a handler's response extensions, asks the server to wait this long before
+/// sending that response. The wait happens on the connection's task, after the handler
+/// returned (so a handler never sleeps while holding a lock), and shutdown cuts it short.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReplyDelay(pub Duration);
+
 /// Default cap on request bodies (larger ones get 413).
 pub const DEFAULT_MAX_REQUEST_BODY_BYTES: usize = 1024 * 1024;
 

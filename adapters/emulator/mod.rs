@@ -1,0 +1,391 @@
+//! The CallKit service emulator served over loopback HTTP or HTTPS (feature `emulator`).
+//!
+//! [`EmulatorServer`] puts a sans-IO [`callkit_core::emulator::Emulator`] behind a mutex
+//! and serves it with a [`LoopbackServer`]: each request is answered by
+//! [`Emulator::handle_http`] at the server's clock (the wall clock unless injected). A
+//! [`Fault::Delay`](callkit_core::emulator::Fault::Delay) is honoured after the lock is
+//! released: the handler hands the delay to the server as a [`ReplyDelay`] and the
+//! connection's task waits, so other requests keep being answered meanwhile.
+//!
+//! The callbacks of a simulated call ([`EmulatorServer::simulate_call`]) are POSTed to
+//! the app's configured addresses with a [`SmolTransport`] (plain `http` allowed, extra
+//! root certificates configurable), v1 ones retried on the documented schedule.
+//!
+//! # Control path
+//!
+//! Besides the Tencent paths, the server answers `POST /emulator/simulate_call?sdkappid=N`
+//! ([`SIMULATE_CALL_PATH`]) with a [`ScenarioSpec`] as the JSON body: it simulates the
+//! call, delivers its callbacks and answers `200` with the [`SimulationReport`] as JSON
+//! (`400` for a bad query or body, `404` for an unknown app, `405` for another method).
+//! It has no authentication (a local test server). While it runs, the server's thread is
+//! busy delivering: other requests to this emulator wait until the report is sent, so the
+//! webhook receiver must not be this emulator.
+//!
+//! ```no_run
+//! use callkit::emulator::EmulatorServer;
+//! use callkit_core::secret::SecretKey;
+//!
+//! let server = EmulatorServer::builder()
+//!     .app(1400000000, SecretKey::new("local-test-key").unwrap())
+//!     .admin("administrator")
+//!     .https(true)
+//!     .start()?;
+//! println!("{}", server.base_url());
+//! server.write_certificate("/tmp/emulator.pem")?;
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+mod deliver;
+mod scenario;
+
+use std::path::Path;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use callkit_core::emulator::{App, CallScenario, Emulator, ResponseDelay};
+use callkit_core::secret::SecretKey;
+
+pub use self::deliver::{
+    DeliveryReport, Pacing, SimulationReport, Sleep, Sleeper, deliver, timer_sleeper,
+};
+pub use self::scenario::{MediaName, OutcomeName, SIMULATE_CALL_PATH, ScenarioSpec};
+use crate::SmolTransport;
+use crate::server::{LoopbackServer, ReplyDelay, ServerControl, ServerError};
+use crate::transport::{HttpRequest, HttpResponse};
+
+/// The emulator's clock: time since the Unix epoch.
+pub type Clock = Arc<dyn Fn() -> Duration + Send + Sync + 'static>;
+
+/// The wall clock (a clock before 1970 reads as the epoch).
+pub fn system_clock() -> Clock {
+    Arc::new(|| {
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or_default()
+    })
+}
+
+/// Why an emulator server could not start.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum EmulatorError {
+    /// No app was configured.
+    #[error("the emulator needs at least one app")]
+    NoApp,
+    /// An app's SDKAppID is 0.
+    #[error("the SDKAppID is 0")]
+    ZeroSdkAppId,
+    /// The loopback server could not start.
+    #[error(transparent)]
+    Server(#[from] ServerError),
+    /// The transport that delivers callbacks could not be built.
+    #[error("cannot build the callback transport: {0}")]
+    Transport(#[from] crate::TransportError),
+}
+
+/// Why a call could not be simulated.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum SimulateError {
+    /// The emulator serves no app with this SDKAppID.
+    #[error("unknown SDKAppID {0}")]
+    UnknownApp(u32),
+}
+
+/// Configures an [`EmulatorServer`].
+#[must_use]
+pub struct EmulatorServerBuilder {
+    apps: Vec<(u32, SecretKey)>,
+    admins: Vec<String>,
+    https: bool,
+    port: u16,
+    clock: Clock,
+    sleeper: Sleeper,
+    pacing: Pacing,
+    callback_roots: Vec<Vec<u8>>,
+}
+
+impl std::fmt::Debug for EmulatorServerBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let apps: Vec<u32> = self.apps.iter().map(|(id, _)| *id).collect();
+        f.debug_struct("EmulatorServerBuilder")
+            .field("apps", &apps)
+            .field("admins", &self.admins)
+            .field("https", &self.https)
+            .field("port", &self.port)
+            .field("pacing", &self.pacing)
+            .finish_non_exhaustive()
+    }
+}
+
+impl EmulatorServerBuilder {
+    /// Serves an app (call again for more apps; the same SDKAppID again replaces it).
+    pub fn app(mut self, sdkappid: u32, key: SecretKey) -> Self {
+        self.apps.retain(|(id, _)| *id != sdkappid);
+        self.apps.push((sdkappid, key));
+        self
+    }
+
+    /// Adds an admin identifier accepted for every app. Without any, each app has the one
+    /// default admin, `administrator`.
+    pub fn admin(mut self, identifier: impl Into<String>) -> Self {
+        self.admins.push(identifier.into());
+        self
+    }
+
+    /// Serve HTTPS with a fresh self-signed certificate (default: plain HTTP).
+    pub fn https(mut self, enabled: bool) -> Self {
+        self.https = enabled;
+        self
+    }
+
+    /// The port on 127.0.0.1 (default 0: any free port).
+    pub fn port(mut self, port: u16) -> Self {
+        self.port = port;
+        self
+    }
+
+    /// The clock the emulator answers at (default: [`system_clock`]).
+    pub fn clock(mut self, clock: impl Fn() -> Duration + Send + Sync + 'static) -> Self {
+        self.clock = Arc::new(clock);
+        self
+    }
+
+    /// How callback delivery waits (default: [`timer_sleeper`]).
+    pub fn sleeper(mut self, sleeper: Sleeper) -> Self {
+        self.sleeper = sleeper;
+        self
+    }
+
+    /// When the callbacks of a simulated call are sent (default [`Pacing::Immediate`]).
+    pub fn pacing(mut self, pacing: Pacing) -> Self {
+        self.pacing = pacing;
+        self
+    }
+
+    /// Trusts this PEM certificate (besides the webpki roots) when delivering callbacks to
+    /// an `https` webhook receiver, e.g. another loopback server's self-signed one.
+    pub fn callback_root_certificate_pem(mut self, pem: impl AsRef<[u8]>) -> Self {
+        self.callback_roots.push(pem.as_ref().to_vec());
+        self
+    }
+
+    /// Builds the emulator and starts serving it on a background thread.
+    pub fn start(self) -> Result<EmulatorServer, EmulatorError> {
+        if self.apps.is_empty() {
+            return Err(EmulatorError::NoApp);
+        }
+        let mut emulator = Emulator::new();
+        for (sdkappid, key) in self.apps {
+            let mut app = App::new(sdkappid, key);
+            if !self.admins.is_empty() {
+                app.admins.clone_from(&self.admins);
+            }
+            emulator
+                .add_app(app)
+                .map_err(|_| EmulatorError::ZeroSdkAppId)?;
+        }
+        let mut transport = SmolTransport::builder().allow_http(true);
+        for pem in &self.callback_roots {
+            transport = transport.add_root_certificate_pem(pem);
+        }
+        let shared = Arc::new(Shared {
+            emulator: Mutex::new(emulator),
+            clock: self.clock,
+            sleeper: self.sleeper,
+            pacing: self.pacing,
+            transport: transport.build()?,
+        });
+        let handler_shared = Arc::clone(&shared);
+        let server = LoopbackServer::builder()
+            .https(self.https)
+            .port(self.port)
+            .serve(move |request| handler_shared.answer(request))?;
+        Ok(EmulatorServer { server, shared })
+    }
+}
+
+/// What the server's handler and the [`EmulatorServer`] handle share.
+struct Shared {
+    emulator: Mutex<Emulator>,
+    clock: Clock,
+    sleeper: Sleeper,
+    pacing: Pacing,
+    transport: SmolTransport,
+}
+
+impl Shared {
+    fn lock(&self) -> MutexGuard<'_, Emulator> {
+        // A panic in a caller's `with_emulator` closure must not wedge the server.
+        self.emulator
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// The server's handler: the control path, or the emulator.
+    fn answer(&self, request: HttpRequest) -> HttpResponse {
+        if request.uri().path() == SIMULATE_CALL_PATH {
+            return futures_lite::future::block_on(self.control(&request));
+        }
+        let now = (self.clock)();
+        // The lock is released at the end of this statement, before any delay.
+        let mut response = self.lock().handle_http(&request, now);
+        if let Some(ResponseDelay(delay)) = response.extensions_mut().remove::<ResponseDelay>() {
+            response.extensions_mut().insert(ReplyDelay(delay));
+        }
+        response
+    }
+
+    async fn simulate(
+        &self,
+        sdkappid: u32,
+        scenario: &CallScenario,
+    ) -> Result<SimulationReport, SimulateError> {
+        let deliveries = {
+            let mut emulator = self.lock();
+            if !emulator.has_app(sdkappid) {
+                return Err(SimulateError::UnknownApp(sdkappid));
+            }
+            emulator.simulate_call(sdkappid, scenario, (self.clock)())
+        };
+        Ok(deliver(&self.transport, &deliveries, &self.sleeper, self.pacing).await)
+    }
+
+    /// `POST /emulator/simulate_call?sdkappid=N` with a [`ScenarioSpec`] body.
+    async fn control(&self, request: &HttpRequest) -> HttpResponse {
+        if request.method() != http::Method::POST {
+            return json_error(405, "use POST");
+        }
+        let query = request.uri().query().unwrap_or("");
+        let sdkappid = form_urlencoded_sdkappid(query);
+        let Some(sdkappid) = sdkappid else {
+            return json_error(400, "the query needs sdkappid=N (a non-zero u32)");
+        };
+        let spec: ScenarioSpec = match serde_json::from_slice(request.body()) {
+            Ok(spec) => spec,
+            Err(e) => return json_error(400, &format!("bad scenario: {e}")),
+        };
+        match self.simulate(sdkappid, &spec.to_scenario()).await {
+            Ok(report) => json(200, &report),
+            Err(e) => json_error(404, &e.to_string()),
+        }
+    }
+}
+
+fn form_urlencoded_sdkappid(query: &str) -> Option<u32> {
+    query
+        .split('&')
+        .filter_map(|pair| pair.split_once('='))
+        .find(|(name, _)| *name == "sdkappid")
+        .and_then(|(_, value)| value.parse::<u32>().ok())
+        .filter(|id| *id != 0)
+}
+
+fn json<T: serde::Serialize>(status: u16, value: &T) -> HttpResponse {
+    let body = serde_json::to_vec(value).unwrap_or_default();
+    let mut response = http::Response::new(body);
+    *response.status_mut() = http::StatusCode::from_u16(status).unwrap_or_default();
+    response.headers_mut().insert(
+        http::header::CONTENT_TYPE,
+        http::HeaderValue::from_static("application/json"),
+    );
+    response
+}
+
+fn json_error(status: u16, message: &str) -> HttpResponse {
+    json(status, &serde_json::json!({ "error": message }))
+}
+
+/// A running emulator. Dropping it (or [`shutdown`](Self::shutdown)) stops the server.
+pub struct EmulatorServer {
+    server: LoopbackServer,
+    shared: Arc<Shared>,
+}
+
+impl std::fmt::Debug for EmulatorServer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EmulatorServer")
+            .field("base_url", &self.server.base_url())
+            .finish_non_exhaustive()
+    }
+}
+
+impl EmulatorServer {
+    /// Starts configuring an emulator: plain HTTP on a free port, the wall clock, real
+    /// sleeps, immediate pacing, no app yet.
+    pub fn builder() -> EmulatorServerBuilder {
+        EmulatorServerBuilder {
+            apps: Vec::new(),
+            admins: Vec::new(),
+            https: false,
+            port: 0,
+            clock: system_clock(),
+            sleeper: timer_sleeper(),
+            pacing: Pacing::Immediate,
+            callback_roots: Vec::new(),
+        }
+    }
+
+    /// `http://127.0.0.1:PORT` or `https://127.0.0.1:PORT`, no trailing slash: the base URL
+    /// a client's custom server points at.
+    pub fn base_url(&self) -> &str {
+        self.server.base_url()
+    }
+
+    /// The self-signed certificate as PEM, when serving HTTPS.
+    pub fn certificate_pem(&self) -> Option<&str> {
+        self.server.certificate().map(|c| c.pem())
+    }
+
+    /// Writes the certificate's PEM to `path` (for `--cacert` and the like). Fails with
+    /// `NotFound` when the server is plain HTTP.
+    pub fn write_certificate(&self, path: impl AsRef<Path>) -> std::io::Result<()> {
+        match self.server.certificate() {
+            Some(certificate) => certificate.write_pem(path),
+            None => Err(std::io::Error::new(
+                std::io::ErrorKind::NotFound,
+                "the emulator serves plain HTTP: there is no certificate",
+            )),
+        }
+    }
+
+    /// The server's counters (connections, requests) and its own fault injection.
+    pub fn control(&self) -> &ServerControl {
+        self.server.control()
+    }
+
+    /// The underlying loopback server.
+    pub fn server(&self) -> &LoopbackServer {
+        &self.server
+    }
+
+    /// Runs `f` on the emulator under its lock: inject faults, set or read configurations,
+    /// read counters. Keep it short: requests wait for the lock meanwhile.
+    pub fn with_emulator<R>(&self, f: impl FnOnce(&mut Emulator) -> R) -> R {
+        f(&mut self.shared.lock())
+    }
+
+    /// Simulates a call for app `sdkappid` and delivers its callbacks (see
+    /// [`deliver`]): resolves once every callback is acknowledged or dropped.
+    pub async fn simulate_call(
+        &self,
+        sdkappid: u32,
+        scenario: &CallScenario,
+    ) -> Result<SimulationReport, SimulateError> {
+        self.shared.simulate(sdkappid, scenario).await
+    }
+
+    /// [`simulate_call`](Self::simulate_call), blocking the calling thread.
+    pub fn simulate_call_blocking(
+        &self,
+        sdkappid: u32,
+        scenario: &CallScenario,
+    ) -> Result<SimulationReport, SimulateError> {
+        futures_lite::future::block_on(self.simulate_call(sdkappid, scenario))
+    }
+
+    /// Stops the server and waits for its thread (same as dropping it).
+    pub fn shutdown(self) {
+        drop(self);
+    }
+}

@@ -1,0 +1,116 @@
+//! The JSON form of a call scenario, as the control path
+//! (`POST /emulator/simulate_call?sdkappid=N`) and the CLI send it.
+
+use std::time::Duration;
+
+use callkit_core::emulator::{CallOutcome, CallScenario};
+use callkit_core::webhook::MediaType;
+use serde::{Deserialize, Serialize};
+
+/// The path of the control endpoint that makes a running emulator simulate a call. Not a
+/// Tencent path: it exists only on the emulator.
+pub const SIMULATE_CALL_PATH: &str = "/emulator/simulate_call";
+
+/// A call to simulate, as JSON: `{"caller": "alice", "callees": ["bob"],
+/// "outcome": "answered", "media": "audio", "talk_secs": 10}`. Only `caller` and
+/// `callees` are required; `outcome` defaults to `answered`, `media` to `audio`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct ScenarioSpec {
+    /// The caller's UserID.
+    pub caller: String,
+    /// The callees' UserIDs (more than one makes a group call).
+    pub callees: Vec<String>,
+    /// `answered`, `rejected`, `not-answered`, `cancelled` or `busy`.
+    #[serde(default)]
+    pub outcome: OutcomeName,
+    /// `audio` or `video`.
+    #[serde(default)]
+    pub media: MediaName,
+    /// How long an answered call lasts, in seconds (default 10).
+    #[serde(default)]
+    pub talk_secs: Option<u64>,
+    /// How long callees ring before answering, rejecting or the caller cancelling, in
+    /// seconds (default 2).
+    #[serde(default)]
+    pub ring_secs: Option<u64>,
+    /// The call id (default: derived by the emulator).
+    #[serde(default)]
+    pub call_id: Option<String>,
+}
+
+/// How the call ends, by name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
+pub enum OutcomeName {
+    /// Every callee answers, then the caller hangs up.
+    #[default]
+    Answered,
+    /// The callees decline.
+    Rejected,
+    /// Nobody answers before the timeout.
+    NotAnswered,
+    /// The caller cancels first.
+    Cancelled,
+    /// The callee's line is busy.
+    Busy,
+}
+
+/// Audio or video, by name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+#[non_exhaustive]
+pub enum MediaName {
+    /// An audio call.
+    #[default]
+    Audio,
+    /// A video call.
+    Video,
+}
+
+/// Default talk time of an answered call.
+const DEFAULT_TALK: Duration = Duration::from_secs(10);
+
+impl ScenarioSpec {
+    /// A scenario from `caller` to `callees` ending with `outcome`, other fields default.
+    pub fn new(
+        caller: impl Into<String>,
+        callees: impl IntoIterator<Item = impl Into<String>>,
+        outcome: OutcomeName,
+    ) -> Self {
+        ScenarioSpec {
+            caller: caller.into(),
+            callees: callees.into_iter().map(Into::into).collect(),
+            outcome,
+            media: MediaName::Audio,
+            talk_secs: None,
+            ring_secs: None,
+            call_id: None,
+        }
+    }
+
+    /// The core's scenario.
+    pub fn to_scenario(&self) -> CallScenario {
+        let outcome = match self.outcome {
+            OutcomeName::Answered => CallOutcome::Answered {
+                talk: self.talk_secs.map_or(DEFAULT_TALK, Duration::from_secs),
+            },
+            OutcomeName::Rejected => CallOutcome::Rejected,
+            OutcomeName::NotAnswered => CallOutcome::NotAnswered,
+            OutcomeName::Cancelled => CallOutcome::Cancelled,
+            OutcomeName::Busy => CallOutcome::Busy,
+        };
+        let mut scenario = CallScenario::new(self.caller.clone(), self.callees.clone(), outcome);
+        scenario.media = match self.media {
+            MediaName::Audio => MediaType::Audio,
+            MediaName::Video => MediaType::Video,
+        };
+        if let Some(ring) = self.ring_secs {
+            scenario.ring = Duration::from_secs(ring);
+        }
+        scenario.call_id.clone_from(&self.call_id);
+        scenario
+    }
+}

@@ -1,0 +1,742 @@
+//! The emulator served over loopback: every endpoint through a real transport and TLS,
+//! delays, counters, simulated calls delivered to a loopback webhook receiver (with
+//! injected sleeps), the control path, and the `callkit emulator` command.
+#![cfg(feature = "emulator")]
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use callkit::SmolTransport;
+use callkit::emulator::{
+    EmulatorServer, OutcomeName, Pacing, SIMULATE_CALL_PATH, ScenarioSpec, SimulateError, Sleep,
+    Sleeper,
+};
+use callkit::server::LoopbackServer;
+use callkit::transport::{HttpRequest, HttpResponse, Transport};
+use callkit_core::callback::{
+    V1Action, V1CallbackConfig, V1DeleteCallback, V1GetCallback, V1SetCallback, V1UpdateCallback,
+    V4CallbackConfig, V4Command, V4DeleteCallback, V4GetCallback, V4SetCallback,
+};
+use callkit_core::emulator::{CallOutcome, CallScenario, Fault, V1_RETRY_SCHEDULE};
+use callkit_core::endpoint::{Empty, Endpoint, Generation};
+use callkit_core::region::{BaseUrl, Server};
+use callkit_core::request::build_request;
+use callkit_core::response::{ApiErrorKind, ResponseError, parse_response};
+use callkit_core::secret::SecretKey;
+use callkit_core::usersig::AdminSigner;
+use futures_lite::future::block_on;
+
+const SDKAPPID: u32 = 1_400_000_001;
+const KEY: &str = "emulator-test-key";
+const START_SECS: u64 = 1_700_000_000;
+
+/// A clock that moves 250 ms each time it is read, so the 10/s v1 limit never trips.
+fn stepping_clock() -> impl Fn() -> Duration + Send + Sync + 'static {
+    let millis = AtomicU64::new(START_SECS * 1000);
+    move || Duration::from_millis(millis.fetch_add(250, Ordering::SeqCst))
+}
+
+fn key() -> SecretKey {
+    SecretKey::new(KEY).expect("test key is valid")
+}
+
+/// A sleeper that records what it is asked to wait and returns at once.
+fn recording_sleeper() -> (Sleeper, Arc<Mutex<Vec<Duration>>>) {
+    let log = Arc::new(Mutex::new(Vec::new()));
+    let seen = Arc::clone(&log);
+    let sleeper: Sleeper = Arc::new(move |d: Duration| -> Sleep {
+        seen.lock().expect("sleep log").push(d);
+        Box::pin(async {})
+    });
+    (sleeper, log)
+}
+
+fn https_emulator() -> EmulatorServer {
+    EmulatorServer::builder()
+        .app(SDKAPPID, key())
+        .https(true)
+        .clock(stepping_clock())
+        .start()
+        .expect("emulator starts")
+}
+
+fn transport_for(server: &EmulatorServer) -> SmolTransport {
+    let mut builder = SmolTransport::builder().allow_http(true);
+    if let Some(pem) = server.certificate_pem() {
+        builder = builder.add_root_certificate_pem(pem);
+    }
+    builder.build().expect("transport builds")
+}
+
+/// Sends one request built by the core and parses the answer as the endpoint's type.
+struct Caller {
+    server: Server,
+    signer: AdminSigner,
+    transport: SmolTransport,
+    random: u32,
+}
+
+impl Caller {
+    fn new(emulator: &EmulatorServer) -> Caller {
+        Caller {
+            server: Server::custom(
+                BaseUrl::parse_allow_http(emulator.base_url()).expect("loopback base URL"),
+            ),
+            signer: AdminSigner::new(u64::from(SDKAPPID), &key(), "administrator")
+                .expect("admin signer"),
+            transport: transport_for(emulator),
+            random: 0,
+        }
+    }
+
+    fn call<E: Endpoint>(&mut self, body: &E::Request) -> Result<E::Response, ResponseError> {
+        self.random += 1;
+        let sig = self
+            .signer
+            .usersig(START_SECS)
+            .expect("usersig")
+            .as_str()
+            .to_owned();
+        let request = build_request::<E>(
+            &self.server,
+            SDKAPPID,
+            "administrator",
+            &sig,
+            self.random,
+            body,
+        )
+        .expect("request builds")
+        .into_http()
+        .expect("http request");
+        let response = block_on(self.transport.send(request)).expect("emulator answers");
+        parse_response::<E>(response.status().as_u16(), response.body(), self.random)
+    }
+}
+
+#[test]
+fn all_seven_endpoints_answer_over_https() {
+    let emulator = https_emulator();
+    assert!(emulator.base_url().starts_with("https://127.0.0.1:"));
+    let mut caller = Caller::new(&emulator);
+
+    let v1 = V1CallbackConfig {
+        address: "https://app.example.com/v1".into(),
+        actions: vec![V1Action::NormalEnd, V1Action::CallerStartCall],
+    };
+    let err = caller.call::<V1GetCallback>(&Empty {}).unwrap_err();
+    assert_eq!(err.kind(), Some(ApiErrorKind::NoConfiguration));
+    let err = caller.call::<V1UpdateCallback>(&v1).unwrap_err();
+    assert_eq!(err.kind(), Some(ApiErrorKind::NoConfiguration));
+    assert_eq!(caller.call::<V1SetCallback>(&v1).unwrap(), v1.address);
+    assert_eq!(caller.call::<V1GetCallback>(&Empty {}).unwrap(), v1);
+    let v1b = V1CallbackConfig {
+        address: "https://app.example.com/v1b".into(),
+        actions: vec![V1Action::Reject],
+    };
+    assert_eq!(caller.call::<V1UpdateCallback>(&v1b).unwrap(), v1b.address);
+    assert_eq!(caller.call::<V1GetCallback>(&Empty {}).unwrap(), v1b);
+    caller.call::<V1DeleteCallback>(&Empty {}).unwrap();
+    assert!(emulator.with_emulator(|e| e.v1_config(SDKAPPID).is_none()));
+
+    let v4 = V4CallbackConfig {
+        url: "https://app.example.com/v4".into(),
+        commands: vec![V4Command::AfterEndCall],
+    };
+    let err = caller.call::<V4GetCallback>(&Empty {}).unwrap_err();
+    assert_eq!(err.kind(), Some(ApiErrorKind::NoConfiguration));
+    caller.call::<V4SetCallback>(&v4).unwrap();
+    assert_eq!(caller.call::<V4GetCallback>(&Empty {}).unwrap(), v4);
+    assert_eq!(
+        emulator.with_emulator(|e| e.v4_config(SDKAPPID).cloned()),
+        Some(v4)
+    );
+    caller.call::<V4DeleteCallback>(&Empty {}).unwrap();
+    assert!(caller.call::<V4GetCallback>(&Empty {}).is_err());
+
+    assert_eq!(emulator.with_emulator(|e| e.requests_total()), 12);
+    assert_eq!(emulator.control().requests_received(), 12);
+    // One keep-alive connection carried them all.
+    assert_eq!(emulator.control().connections_accepted(), 1);
+}
+
+#[test]
+fn a_wrong_key_is_refused_with_the_generations_code() {
+    let emulator = https_emulator();
+    let mut caller = Caller::new(&emulator);
+    caller.signer = AdminSigner::new(
+        u64::from(SDKAPPID),
+        &SecretKey::new("another-key").unwrap(),
+        "administrator",
+    )
+    .unwrap();
+    let err = caller.call::<V4GetCallback>(&Empty {}).unwrap_err();
+    assert_eq!(err.api().map(|api| api.code), Some(70009));
+    let err = caller.call::<V1GetCallback>(&Empty {}).unwrap_err();
+    assert_eq!(err.api().map(|api| api.code), Some(70002));
+}
+
+#[test]
+fn an_injected_delay_delays_only_its_request_and_holds_no_lock() {
+    let emulator = https_emulator();
+    emulator.with_emulator(|e| e.inject(Fault::Delay(Duration::from_secs(30)), 1));
+    let impatient = SmolTransport::builder()
+        .add_root_certificate_pem(emulator.certificate_pem().unwrap())
+        .request_timeout(Duration::from_millis(300))
+        .build()
+        .unwrap();
+    let url = format!("{}{}", emulator.base_url(), V4GetCallback::PATH);
+    let delayed = std::thread::scope(|scope| {
+        let first = scope.spawn(|| {
+            let request = http::Request::post(url.as_str())
+                .body(b"{}".to_vec())
+                .unwrap();
+            block_on(impatient.send(request))
+        });
+        assert!(
+            emulator
+                .control()
+                .wait_for_requests(1, Duration::from_secs(10))
+        );
+        // While the first answer waits, the emulator answers another request at once.
+        let mut caller = Caller::new(&emulator);
+        let begun = Instant::now();
+        let err = caller.call::<V4GetCallback>(&Empty {}).unwrap_err();
+        assert_eq!(err.kind(), Some(ApiErrorKind::NoConfiguration));
+        assert!(begun.elapsed() < Duration::from_secs(5));
+        first.join().unwrap()
+    });
+    let error = delayed.expect_err("the delayed answer outlasts the client timeout");
+    assert!(error.is_timeout(), "{error}");
+    assert_eq!(emulator.with_emulator(|e| e.pending_faults()), 0);
+}
+
+#[test]
+fn the_server_counters_count_connections_and_requests() {
+    let emulator = EmulatorServer::builder()
+        .app(SDKAPPID, key())
+        .clock(stepping_clock())
+        .start()
+        .unwrap();
+    assert!(emulator.base_url().starts_with("http://"));
+    assert!(emulator.certificate_pem().is_none());
+    assert!(emulator.write_certificate("/nonexistent/x.pem").is_err());
+    for round in 1..=3u64 {
+        let mut caller = Caller::new(&emulator); // a fresh transport: a fresh connection
+        assert!(caller.call::<V4GetCallback>(&Empty {}).is_err());
+        assert!(caller.call::<V4GetCallback>(&Empty {}).is_err());
+        assert_eq!(emulator.control().requests_received(), 2 * round);
+        assert_eq!(emulator.control().connections_accepted(), round);
+    }
+    assert_eq!(
+        emulator.with_emulator(|e| e.requests_for(V4GetCallback::PATH)),
+        6
+    );
+}
+
+/// What a receiver saw: each request's path and query, and its body.
+type Seen = Arc<Mutex<Vec<(String, Vec<u8>)>>>;
+
+/// A webhook receiver: records every request, acknowledges from the `ack_from`th on.
+struct Receiver {
+    server: LoopbackServer,
+    seen: Seen,
+}
+
+fn receiver(ack_from: u64, ack_body: &'static [u8]) -> Receiver {
+    let seen: Seen = Arc::new(Mutex::new(Vec::new()));
+    let log = Arc::clone(&seen);
+    let count = AtomicU64::new(0);
+    let server = LoopbackServer::builder()
+        .https(true)
+        .serve(move |request: HttpRequest| -> HttpResponse {
+            let n = count.fetch_add(1, Ordering::SeqCst) + 1;
+            let target = request.uri().path_and_query().unwrap().to_string();
+            log.lock().unwrap().push((target, request.into_body()));
+            if n >= ack_from {
+                HttpResponse::new(ack_body.to_vec())
+            } else {
+                HttpResponse::new(br#"{"ErrorCode":1,"ErrorInfo":"try again"}"#.to_vec())
+            }
+        })
+        .unwrap();
+    Receiver { server, seen }
+}
+
+fn emulator_for(receiver: &Receiver, sleeper: Sleeper) -> EmulatorServer {
+    EmulatorServer::builder()
+        .app(SDKAPPID, key())
+        .clock(stepping_clock())
+        .sleeper(sleeper)
+        .callback_root_certificate_pem(receiver.server.certificate().unwrap().pem())
+        .start()
+        .unwrap()
+}
+
+const V1_ACK: &[u8] = br#"{"ErrorCode":0,"ErrorMessage":"Success"}"#;
+const V4_ACK: &[u8] = br#"{"ActionStatus":"OK","ErrorCode":0,"ErrorInfo":""}"#;
+
+fn answered() -> CallScenario {
+    CallScenario::new(
+        "alice",
+        ["bob"],
+        CallOutcome::Answered {
+            talk: Duration::from_secs(5),
+        },
+    )
+}
+
+#[test]
+fn a_v1_callback_is_retried_on_schedule_until_acknowledged() {
+    let receiver = receiver(3, V1_ACK);
+    let (sleeper, sleeps) = recording_sleeper();
+    let emulator = emulator_for(&receiver, sleeper);
+    emulator.with_emulator(|e| {
+        e.set_v1_config(
+            SDKAPPID,
+            Some(V1CallbackConfig {
+                address: receiver.server.url("/hook"),
+                actions: vec![V1Action::NormalEnd],
+            }),
+        )
+    });
+    let report = emulator
+        .simulate_call_blocking(SDKAPPID, &answered())
+        .unwrap();
+    assert_eq!(report.deliveries.len(), 1);
+    let one = &report.deliveries[0];
+    assert_eq!(one.generation, Generation::V1);
+    assert_eq!(one.command, "normal_end");
+    assert_eq!(one.attempts, 3);
+    assert_eq!(one.status, Some(200));
+    assert!(one.acked && !one.dropped);
+    assert_eq!(*sleeps.lock().unwrap(), V1_RETRY_SCHEDULE[..2].to_vec());
+    let seen = receiver.seen.lock().unwrap();
+    assert_eq!(seen.len(), 3);
+    assert!(seen[0].0.starts_with("/hook?"));
+    assert!(
+        seen.iter().all(|s| s == &seen[0]),
+        "retries resend the same"
+    );
+}
+
+#[test]
+fn a_v1_callback_never_acknowledged_is_dropped_after_six_retries() {
+    let receiver = receiver(u64::MAX, V1_ACK);
+    let (sleeper, sleeps) = recording_sleeper();
+    let emulator = emulator_for(&receiver, sleeper);
+    emulator.with_emulator(|e| {
+        e.set_v1_config(
+            SDKAPPID,
+            Some(V1CallbackConfig {
+                address: receiver.server.url("/hook"),
+                actions: vec![V1Action::Reject],
+            }),
+        )
+    });
+    let scenario = CallScenario::new("alice", ["bob"], CallOutcome::Rejected);
+    let report = emulator
+        .simulate_call_blocking(SDKAPPID, &scenario)
+        .unwrap();
+    let one = &report.deliveries[0];
+    assert_eq!((one.attempts, one.acked, one.dropped), (7, false, true));
+    assert_eq!(*sleeps.lock().unwrap(), V1_RETRY_SCHEDULE.to_vec());
+    assert_eq!(receiver.server.control().requests_received(), 7);
+}
+
+#[test]
+fn v4_callbacks_are_sent_once_in_order() {
+    let receiver = receiver(u64::MAX, V4_ACK);
+    let (sleeper, sleeps) = recording_sleeper();
+    let emulator = emulator_for(&receiver, sleeper);
+    emulator.with_emulator(|e| {
+        e.set_v4_config(
+            SDKAPPID,
+            Some(V4CallbackConfig {
+                url: receiver.server.url("/v4hook"),
+                commands: vec![V4Command::AfterStartCall, V4Command::AfterEndCall],
+            }),
+        )
+    });
+    let report = emulator
+        .simulate_call_blocking(SDKAPPID, &answered())
+        .unwrap();
+    let commands: Vec<&str> = report
+        .deliveries
+        .iter()
+        .map(|d| d.command.as_str())
+        .collect();
+    assert_eq!(
+        commands,
+        ["Call.CallbackAfterStartCall", "Call.CallbackAfterEndCall"]
+    );
+    assert!(
+        report
+            .deliveries
+            .iter()
+            .all(|d| d.attempts == 1 && d.dropped && d.generation == Generation::V4)
+    );
+    assert!(sleeps.lock().unwrap().is_empty());
+    assert_eq!(receiver.server.control().requests_received(), 2);
+
+    // Acknowledged from the start: once each, acked.
+    let receiver = receiver_acking_v4();
+    let emulator = emulator_for(&receiver, recording_sleeper().0);
+    emulator.with_emulator(|e| {
+        e.set_v4_config(
+            SDKAPPID,
+            Some(V4CallbackConfig {
+                url: receiver.server.url("/v4hook"),
+                commands: vec![V4Command::AfterEndCall],
+            }),
+        )
+    });
+    let report = emulator
+        .simulate_call_blocking(SDKAPPID, &answered())
+        .unwrap();
+    assert!(report.all_acked());
+    assert_eq!(report.deliveries.len(), 1);
+}
+
+#[test]
+fn scheduled_pacing_waits_for_each_callbacks_offset() {
+    let receiver = receiver(1, V1_ACK);
+    let (sleeper, sleeps) = recording_sleeper();
+    let emulator = EmulatorServer::builder()
+        .app(SDKAPPID, key())
+        .clock(|| Duration::from_secs(START_SECS))
+        .sleeper(sleeper)
+        .pacing(Pacing::Scheduled)
+        .callback_root_certificate_pem(receiver.server.certificate().unwrap().pem())
+        .start()
+        .unwrap();
+    emulator.with_emulator(|e| {
+        e.set_v1_config(
+            SDKAPPID,
+            Some(V1CallbackConfig {
+                address: receiver.server.url("/hook"),
+                actions: vec![V1Action::CallerStartCall, V1Action::NormalEnd],
+            }),
+        )
+    });
+    // Rings 2 s (the default), talks 5 s: the status callback comes 7 s after the start.
+    let report = emulator
+        .simulate_call_blocking(SDKAPPID, &answered())
+        .unwrap();
+    assert!(report.all_acked());
+    assert_eq!(report.deliveries.len(), 2);
+    assert_eq!(*sleeps.lock().unwrap(), vec![Duration::from_secs(7)]);
+}
+
+fn receiver_acking_v4() -> Receiver {
+    receiver(1, V4_ACK)
+}
+
+#[test]
+fn an_unknown_app_cannot_simulate() {
+    let emulator = https_emulator();
+    assert_eq!(
+        emulator.simulate_call_blocking(7, &answered()),
+        Err(SimulateError::UnknownApp(7))
+    );
+}
+
+fn post(transport: &SmolTransport, url: &str, body: &[u8]) -> (u16, serde_json::Value) {
+    let request = http::Request::post(url).body(body.to_vec()).unwrap();
+    let response = block_on(transport.send(request)).unwrap();
+    let json = serde_json::from_slice(response.body()).unwrap_or(serde_json::Value::Null);
+    (response.status().as_u16(), json)
+}
+
+#[test]
+fn the_control_path_simulates_a_call_and_answers_the_report() {
+    let receiver = receiver(2, V1_ACK);
+    let (sleeper, sleeps) = recording_sleeper();
+    let emulator = EmulatorServer::builder()
+        .app(SDKAPPID, key())
+        .https(true)
+        .sleeper(sleeper)
+        .callback_root_certificate_pem(receiver.server.certificate().unwrap().pem())
+        .start()
+        .unwrap();
+    emulator.with_emulator(|e| {
+        e.set_v1_config(
+            SDKAPPID,
+            Some(V1CallbackConfig {
+                address: receiver.server.url("/hook"),
+                actions: vec![V1Action::CallerStartCall, V1Action::CallBusy],
+            }),
+        )
+    });
+    let transport = transport_for(&emulator);
+    let url = format!(
+        "{}{SIMULATE_CALL_PATH}?sdkappid={SDKAPPID}",
+        emulator.base_url()
+    );
+    let spec = ScenarioSpec::new("alice", ["bob"], OutcomeName::Busy);
+    let (status, report) = post(&transport, &url, &serde_json::to_vec(&spec).unwrap());
+    assert_eq!(status, 200, "{report}");
+    let deliveries = report["deliveries"].as_array().unwrap();
+    assert_eq!(deliveries.len(), 2);
+    assert_eq!(deliveries[0]["command"], "caller_start_call");
+    assert_eq!(deliveries[0]["generation"], "v1");
+    assert_eq!(deliveries[0]["attempts"], 2); // the receiver acks from its 2nd request
+    assert_eq!(deliveries[1]["command"], "call_busy");
+    assert_eq!(deliveries[1]["attempts"], 1);
+    assert_eq!(deliveries[1]["acked"], true);
+    assert_eq!(*sleeps.lock().unwrap(), vec![Duration::ZERO]);
+
+    let other = format!("{}{SIMULATE_CALL_PATH}?sdkappid=7", emulator.base_url());
+    assert_eq!(
+        post(
+            &transport,
+            &other,
+            b"{\"caller\":\"a\",\"callees\":[\"b\"]}"
+        )
+        .0,
+        404
+    );
+    assert_eq!(post(&transport, &url, b"{\"caller\":\"a\"}").0, 400);
+    let no_id = format!("{}{SIMULATE_CALL_PATH}", emulator.base_url());
+    assert_eq!(post(&transport, &no_id, b"{}").0, 400);
+    let get = http::Request::get(url.as_str()).body(Vec::new()).unwrap();
+    assert_eq!(block_on(transport.send(get)).unwrap().status(), 405);
+}
+
+#[cfg(feature = "cli")]
+mod cli {
+    use std::io::{BufRead as _, BufReader};
+    use std::process::{Child, Command, Stdio};
+
+    use super::*;
+
+    const BIN: &str = env!("CARGO_BIN_EXE_callkit");
+
+    /// Kills the child when the test ends, even by a failed assertion.
+    struct Killed(Child);
+
+    impl Drop for Killed {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+
+    fn spawn(args: &[&str]) -> (Killed, Vec<String>) {
+        let mut child = Command::new(BIN)
+            .args(args)
+            .env_remove("CALLKIT_SECRET_KEY")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("the callkit binary runs");
+        let stdout = child.stdout.take().unwrap();
+        let child = Killed(child);
+        let mut lines = Vec::new();
+        let mut reader = BufReader::new(stdout);
+        let wanted = if args.contains(&"--tls") { 2 } else { 1 };
+        for _ in 0..wanted {
+            let mut line = String::new();
+            reader.read_line(&mut line).unwrap();
+            lines.push(line.trim_end().to_owned());
+        }
+        (child, lines)
+    }
+
+    fn signed_v4_get(base: &str, transport: &SmolTransport) -> serde_json::Value {
+        let server = Server::custom(BaseUrl::parse_allow_http(base).unwrap());
+        let sig = callkit_core::usersig::generate_user_sig(
+            u64::from(SDKAPPID),
+            &key(),
+            "administrator",
+            86_400,
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_secs(),
+        )
+        .unwrap();
+        let request = build_request::<V4GetCallback>(
+            &server,
+            SDKAPPID,
+            "administrator",
+            sig.as_str(),
+            1,
+            &Empty {},
+        )
+        .unwrap()
+        .into_http()
+        .unwrap();
+        let response = block_on(transport.send(request)).unwrap();
+        serde_json::from_slice(response.body()).unwrap()
+    }
+
+    #[test]
+    fn callkit_emulator_prints_its_url_and_serves() {
+        let sdkappid = SDKAPPID.to_string();
+        let (_child, lines) = spawn(&[
+            "emulator",
+            "--port",
+            "0",
+            "--sdkappid",
+            &sdkappid,
+            "--key",
+            KEY,
+        ]);
+        assert!(lines[0].starts_with("http://127.0.0.1:"), "{lines:?}");
+        let transport = SmolTransport::builder().allow_http(true).build().unwrap();
+        let answer = signed_v4_get(&lines[0], &transport);
+        assert_eq!(answer["ErrorCode"], 100301, "{answer}");
+    }
+
+    #[test]
+    fn callkit_emulator_tls_prints_the_certificate_path() {
+        let dir = std::env::temp_dir().join(format!("callkit-emu-test-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let cert = dir.join("cert.pem");
+        let sdkappid = SDKAPPID.to_string();
+        let (_child, lines) = spawn(&[
+            "emulator",
+            "--tls",
+            "--cert-out",
+            cert.to_str().unwrap(),
+            "--sdkappid",
+            &sdkappid,
+            "--key",
+            KEY,
+        ]);
+        assert!(lines[0].starts_with("https://127.0.0.1:"), "{lines:?}");
+        assert_eq!(lines[1], cert.display().to_string());
+        let pem = std::fs::read(&cert).unwrap();
+        let transport = SmolTransport::builder()
+            .add_root_certificate_pem(pem)
+            .build()
+            .unwrap();
+        let answer = signed_v4_get(&lines[0], &transport);
+        assert_eq!(answer["ErrorCode"], 100301, "{answer}");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn callkit_emulator_simulate_call_prints_the_report() {
+        let receiver = receiver(1, V1_ACK);
+        let emulator = emulator_for(&receiver, recording_sleeper().0);
+        emulator.with_emulator(|e| {
+            e.set_v1_config(
+                SDKAPPID,
+                Some(V1CallbackConfig {
+                    address: receiver.server.url("/hook"),
+                    actions: vec![V1Action::NotAnswer],
+                }),
+            )
+        });
+        let output = Command::new(BIN)
+            .args([
+                "emulator",
+                "simulate-call",
+                "--base-url",
+                emulator.base_url(),
+                "--sdkappid",
+                &SDKAPPID.to_string(),
+                "--caller",
+                "alice",
+                "--callee",
+                "bob",
+                "--outcome",
+                "not-answered",
+            ])
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{output:?}");
+        let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        assert_eq!(report["deliveries"][0]["command"], "not_answer");
+        assert_eq!(report["deliveries"][0]["acked"], true);
+        assert_eq!(receiver.server.control().requests_received(), 1);
+    }
+
+    #[test]
+    fn callkit_emulator_without_a_key_prints_the_generated_one() {
+        let mut child = Command::new(BIN)
+            .args(["emulator", "--sdkappid", &SDKAPPID.to_string()])
+            .env_remove("CALLKIT_SECRET_KEY")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let stderr = child.stderr.take().unwrap();
+        let _child = Killed(child);
+        let mut url = String::new();
+        BufReader::new(stdout).read_line(&mut url).unwrap();
+        let mut note = String::new();
+        BufReader::new(stderr).read_line(&mut note).unwrap();
+        let generated = note.trim_end().rsplit(' ').next().unwrap().to_owned();
+        assert_eq!(generated.len(), 32, "{note}");
+        let server = Server::custom(BaseUrl::parse_allow_http(url.trim_end()).unwrap());
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs();
+        let key = SecretKey::new(generated).unwrap();
+        let sig = callkit_core::usersig::generate_user_sig(
+            u64::from(SDKAPPID),
+            &key,
+            "administrator",
+            86_400,
+            now,
+        )
+        .unwrap();
+        let request = build_request::<V4GetCallback>(
+            &server,
+            SDKAPPID,
+            "administrator",
+            sig.as_str(),
+            1,
+            &Empty {},
+        )
+        .unwrap()
+        .into_http()
+        .unwrap();
+        let transport = SmolTransport::builder().allow_http(true).build().unwrap();
+        let response = block_on(transport.send(request)).unwrap();
+        let answer: serde_json::Value = serde_json::from_slice(response.body()).unwrap();
+        assert_eq!(answer["ErrorCode"], 100301, "{answer}");
+    }
+
+    #[test]
+    fn callkit_emulator_stops_at_stdin_end_of_file() {
+        let mut child = Command::new(BIN)
+            .args([
+                "emulator",
+                "--sdkappid",
+                &SDKAPPID.to_string(),
+                "--key",
+                KEY,
+            ])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut url = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut url)
+            .unwrap();
+        assert!(url.starts_with("http://127.0.0.1:"));
+        drop(child.stdin.take()); // end of file
+        let status = child.wait().unwrap();
+        assert!(status.success(), "{status:?}");
+    }
+
+    #[test]
+    fn callkit_emulator_without_sdkappid_is_a_usage_error() {
+        let output = Command::new(BIN)
+            .args(["emulator", "--key", KEY])
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(2));
+    }
+}
