@@ -11,7 +11,7 @@ use callkit_core::emulator::{
 use callkit_core::secret::SecretKey;
 use callkit_core::webhook::{
     self, ActionType, CallResult, CallType, Event, Generation, MediaType, Payload, Role,
-    UserStatus, V1Command, WebhookConfig,
+    UserStatus, V1Action, WebhookConfig,
 };
 
 const APP: u32 = 1_400_000_000;
@@ -285,7 +285,6 @@ fn both_generations_and_no_configuration() {
     let mut bare = emulator(None, None);
     assert!(bare.simulate_call(APP, &scenario, NOW).is_empty());
     assert!(bare.simulate_call(1, &scenario, NOW).is_empty());
-    let _ = V1Command::NormalEnd;
 }
 
 #[test]

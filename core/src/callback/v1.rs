@@ -69,6 +69,22 @@ string_enum! {
     }
 }
 
+impl V1Action {
+    /// Whether this is one of the six call results (a call-status callback's command);
+    /// the other nineteen are call events.
+    pub fn is_call_result(&self) -> bool {
+        matches!(
+            self,
+            Self::Cancel
+                | Self::Reject
+                | Self::NotAnswer
+                | Self::NormalEnd
+                | Self::CallBusy
+                | Self::Interrupt
+        )
+    }
+}
+
 /// The v1 callback configuration: where CallKit posts callbacks, and which.
 ///
 /// The body of `set` and `update`, and the `data` of `get`. Missing fields read as
