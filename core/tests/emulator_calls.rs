@@ -43,14 +43,8 @@ fn parse(d: &Delivery) -> Event {
     let (_, query) = d.url.split_once('?').expect("a query");
     assert_eq!(d.method, "POST");
     assert_eq!(d.content_type, "application/json");
-    webhook::parse(
-        "POST",
-        query,
-        &d.body,
-        &WebhookConfig::new(u64::from(APP)),
-        0,
-    )
-    .unwrap_or_else(|e| panic!("{}: {e}", d.url))
+    webhook::parse("POST", query, &d.body, &WebhookConfig::new(APP), 0)
+        .unwrap_or_else(|e| panic!("{}: {e}", d.url))
 }
 
 fn v1(d: &Delivery) -> webhook::V1Callback {

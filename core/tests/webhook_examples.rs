@@ -6,8 +6,8 @@ use callkit_core::webhook::{
     UserStatus, V1Action, V1Kind, WebhookConfig, WebhookErrorKind, parse,
 };
 
-const V1_APP: u64 = 8888888;
-const V4_APP: u64 = 1400000000;
+const V1_APP: u32 = 8888888;
+const V4_APP: u32 = 1400000000;
 const V4_QUERY_PREFIX: &str = "SdkAppid=1400000000&CallbackCommand=";
 
 fn v1(command: &str, body: &str) -> Result<Event, callkit_core::webhook::WebhookError> {

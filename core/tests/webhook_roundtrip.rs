@@ -222,7 +222,7 @@ fn event() -> impl Strategy<Value = Event> {
         member_changed(),
         other_v4()
     ];
-    (any::<u64>(), proptest::option::of(".+"), platform, payload)
+    (any::<u32>(), proptest::option::of(".+"), platform, payload)
         .prop_map(|(app, ip, platform, payload)| Event::new(app, payload).with_origin(ip, platform))
 }
 

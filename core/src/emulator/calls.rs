@@ -493,7 +493,7 @@ impl Emulator {
             .unwrap_or_else(|| uuid(sdkappid, seq));
         let time = Timeline::of(scenario, now);
         let origin = |payload: Payload| {
-            Event::new(u64::from(sdkappid), payload)
+            Event::new(sdkappid, payload)
                 .with_origin(Some(String::from("127.0.0.1")), Some(OptPlatform::Ios))
         };
         let mut out = Vec::new();

@@ -88,7 +88,7 @@ pub const MAX_ROOM_NAME_LEN: usize = 1024;
 
 /// Generates a UserSig in one call. To sign many, keep a [`Signer`]: it sets the key up once.
 pub fn generate_user_sig(
-    sdkappid: u64,
+    sdkappid: u32,
     key: &SecretKey,
     identifier: &str,
     expire: u64,
@@ -99,7 +99,7 @@ pub fn generate_user_sig(
 
 /// Generates a PrivateMapKey in one call (see [`Signer::private_map_key`]).
 pub fn generate_private_map_key(
-    sdkappid: u64,
+    sdkappid: u32,
     key: &SecretKey,
     identifier: &str,
     room: Room<'_>,
@@ -114,7 +114,7 @@ pub fn generate_private_map_key(
 /// accepted here and simply compared, and an empty `identifier` matches a signature made
 /// for the empty identifier (as the Go library can produce).
 pub fn verify_user_sig(
-    sdkappid: u64,
+    sdkappid: u32,
     key: &SecretKey,
     identifier: &str,
     usersig: &str,
@@ -125,7 +125,7 @@ pub fn verify_user_sig(
 
 /// Verifies a PrivateMapKey in one call (see [`Signer::verify_private_map_key`]).
 pub fn verify_private_map_key(
-    sdkappid: u64,
+    sdkappid: u32,
     key: &SecretKey,
     identifier: &str,
     room: Room<'_>,

@@ -54,8 +54,8 @@ impl From<Signer> for Verifier {
 }
 
 impl Verifier {
-    /// Sets up the HMAC key for `sdkappid` (1 ..= 4294967295), as [`Signer::new`] does.
-    pub fn new(sdkappid: u64, key: &SecretKey) -> Result<Self, GenerateError> {
+    /// Sets up the HMAC key for `sdkappid` (non-zero), as [`Signer::new`] does.
+    pub fn new(sdkappid: u32, key: &SecretKey) -> Result<Self, GenerateError> {
         Signer::new(sdkappid, key).map(Self::from)
     }
 
@@ -74,7 +74,7 @@ impl Verifier {
         verify_document(
             &mut self.inflater,
             self.signer.mac(),
-            u64::from(self.signer.sdkappid()),
+            self.signer.sdkappid(),
             identifier,
             usersig,
             now,
@@ -94,7 +94,7 @@ impl Verifier {
         verify_pmk(
             &mut self.inflater,
             self.signer.mac(),
-            u64::from(self.signer.sdkappid()),
+            self.signer.sdkappid(),
             identifier,
             room,
             key,

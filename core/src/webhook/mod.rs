@@ -70,7 +70,7 @@ use query::Query;
 #[non_exhaustive]
 pub struct WebhookConfig {
     /// This app's SDKAppID; a callback naming another is refused.
-    pub sdkappid: u64,
+    pub sdkappid: u32,
     /// The callback token, if one is configured; then `Sign` and `RequestTime` are
     /// required and checked. Without one they are ignored (CallKit documents none).
     pub token: Option<CallbackToken>,
@@ -83,7 +83,7 @@ impl WebhookConfig {
     pub const DEFAULT_MAX_BODY_BYTES: usize = 64 * 1024;
 
     /// A configuration for `sdkappid`, with no token and the default body cap.
-    pub fn new(sdkappid: u64) -> Self {
+    pub fn new(sdkappid: u32) -> Self {
         Self {
             sdkappid,
             token: None,
@@ -166,7 +166,7 @@ pub fn parse(
             })
         })?,
     };
-    if sdkappid != config.sdkappid {
+    if sdkappid != u64::from(config.sdkappid) {
         return Err(fail(WebhookErrorKind::SdkAppIdMismatch {
             expected: config.sdkappid,
             received: sdkappid,
@@ -183,7 +183,7 @@ pub fn parse(
     .map_err(fail)?;
 
     Ok(Event {
-        sdkappid,
+        sdkappid: config.sdkappid,
         client_ip: q.client_ip.filter(|s| !s.is_empty()),
         platform: q
             .platform
