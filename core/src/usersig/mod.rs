@@ -75,6 +75,7 @@ pub use types::{PrivateMap, Privileges, Room, RoomId, UserSig, Verified, Verifie
 pub use verifier::Verifier;
 
 use crate::secret::SecretKey;
+use wire::Inflater;
 
 /// The default lifetime of a UserSig: 180 days, in seconds (as the official libraries default to).
 pub const DEFAULT_EXPIRE: u64 = 180 * 86_400;
@@ -120,7 +121,15 @@ pub fn verify_user_sig(
     usersig: &str,
     now: u64,
 ) -> Result<Verified, VerifyError> {
-    signer::verify_user_sig_with_key(sdkappid, key, identifier, usersig, now)
+    let mac = signer::keyed(key);
+    signer::verify_plain(
+        &mut Inflater::new(),
+        &mac,
+        sdkappid,
+        identifier,
+        usersig,
+        now,
+    )
 }
 
 /// Verifies a PrivateMapKey in one call (see [`Signer::verify_private_map_key`]).
@@ -132,5 +141,15 @@ pub fn verify_private_map_key(
     private_map_key: &str,
     now: u64,
 ) -> Result<VerifiedPrivateMapKey, VerifyError> {
-    signer::verify_private_map_key_with_key(sdkappid, key, identifier, room, private_map_key, now)
+    let mac = signer::keyed(key);
+    let mut inflater = Inflater::new();
+    signer::verify_pmk(
+        &mut inflater,
+        &mac,
+        sdkappid,
+        identifier,
+        room,
+        private_map_key,
+        now,
+    )
 }

@@ -22,7 +22,7 @@ use crate::secret::SecretKey;
 pub(crate) type HmacSha256 = Hmac<Sha256>;
 
 /// Keys the HMAC: the secret-key string's bytes, used as text.
-fn keyed(key: &SecretKey) -> HmacSha256 {
+pub(crate) fn keyed(key: &SecretKey) -> HmacSha256 {
     // HMAC accepts keys of any length (longer ones are hashed), so this cannot fail.
     match HmacSha256::new_from_slice(key.expose_bytes()) {
         Ok(mac) => mac,
@@ -192,16 +192,14 @@ impl Signer {
         usersig: &str,
         now: u64,
     ) -> Result<Verified, VerifyError> {
-        verify_document(
+        verify_plain(
             &mut Inflater::new(),
             &self.mac,
             self.sdkappid,
             identifier,
             usersig,
             now,
-            false,
         )
-        .map(|(verified, _)| verified)
     }
 
     /// Verifies a PrivateMapKey as [`verify_user_sig`](Self::verify_user_sig) does, and also
@@ -254,8 +252,20 @@ fn hmac_tag(
     mac.finalize().into_bytes().into()
 }
 
+/// A plain UserSig: [`verify_document`] with no userbuf allowed.
+pub(crate) fn verify_plain(
+    inflater: &mut Inflater,
+    mac: &HmacSha256,
+    sdkappid: u32,
+    identifier: &str,
+    text: &str,
+    now: u64,
+) -> Result<Verified, VerifyError> {
+    verify_document(inflater, mac, sdkappid, identifier, text, now, false).map(|(v, _)| v)
+}
+
 /// Everything but the userbuf's contents. Returns the decoded userbuf bytes when present.
-pub(crate) fn verify_document(
+fn verify_document(
     inflater: &mut Inflater,
     mac: &HmacSha256,
     sdkappid: u32,
@@ -341,44 +351,4 @@ pub(crate) fn verify_pmk(
         return Err(VerifyError::UserbufMismatch(UserbufField::Room));
     }
     Ok(VerifiedPrivateMapKey { verified, grant })
-}
-
-/// One-shot verification of a UserSig with a key (see [`Signer::verify_user_sig`]).
-pub(crate) fn verify_user_sig_with_key(
-    sdkappid: u32,
-    key: &SecretKey,
-    identifier: &str,
-    usersig: &str,
-    now: u64,
-) -> Result<Verified, VerifyError> {
-    verify_document(
-        &mut Inflater::new(),
-        &keyed(key),
-        sdkappid,
-        identifier,
-        usersig,
-        now,
-        false,
-    )
-    .map(|(v, _)| v)
-}
-
-/// One-shot verification of a PrivateMapKey with a key (see [`Signer::verify_private_map_key`]).
-pub(crate) fn verify_private_map_key_with_key(
-    sdkappid: u32,
-    key: &SecretKey,
-    identifier: &str,
-    room: Room<'_>,
-    text: &str,
-    now: u64,
-) -> Result<VerifiedPrivateMapKey, VerifyError> {
-    verify_pmk(
-        &mut Inflater::new(),
-        &keyed(key),
-        sdkappid,
-        identifier,
-        room,
-        text,
-        now,
-    )
 }

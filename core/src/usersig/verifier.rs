@@ -4,7 +4,7 @@
 use core::fmt;
 
 use super::error::{GenerateError, VerifyError};
-use super::signer::{Signer, verify_document, verify_pmk};
+use super::signer::{Signer, verify_plain, verify_pmk};
 use super::types::{Room, Verified, VerifiedPrivateMapKey};
 use super::wire::Inflater;
 use crate::secret::SecretKey;
@@ -71,16 +71,14 @@ impl Verifier {
         usersig: &str,
         now: u64,
     ) -> Result<Verified, VerifyError> {
-        verify_document(
+        verify_plain(
             &mut self.inflater,
             self.signer.mac(),
             self.signer.sdkappid(),
             identifier,
             usersig,
             now,
-            false,
         )
-        .map(|(verified, _)| verified)
     }
 
     /// Same checks and result as [`Signer::verify_private_map_key`].
