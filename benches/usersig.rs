@@ -8,7 +8,7 @@ use callkit_core::secret::SecretKey;
 use callkit_core::usersig::{self, Privileges, Room, Signer, Verifier};
 use divan::black_box;
 
-const SDKAPPID: u64 = 1_400_000_000;
+const SDKAPPID: u32 = 1_400_000_000;
 const KEY: &str = "5bd2850fff3ecb11d7c805251c51ee463a25727bddc2385f3fa8bfee1bb93b5e";
 const USER: &str = "xiaojun";
 const EXPIRE: u64 = 86_400 * 180;

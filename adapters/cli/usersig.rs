@@ -36,7 +36,7 @@ pub(crate) enum UsersigCommand {
 struct Common {
     /// The application's SDKAppID (1 ..= 4294967295).
     #[arg(long, value_name = "N")]
-    sdkappid: u64,
+    sdkappid: u32,
 
     /// The user id the signature is for.
     #[arg(long, value_name = "ID")]

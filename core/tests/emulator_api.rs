@@ -62,7 +62,7 @@ fn call_as<E: Endpoint>(
     body: &E::Request,
     now: Duration,
 ) -> Result<E::Response, ResponseError> {
-    let mut signer = AdminSigner::new(u64::from(APP), &key(), identifier).unwrap();
+    let mut signer = AdminSigner::new(APP, &key(), identifier).unwrap();
     let usersig = signer.usersig(T0).unwrap().as_str().to_owned();
     let request = build_request::<E>(&server(), APP, identifier, &usersig, 7, body).unwrap();
     let answer = send_raw(emulator, &request, now);
@@ -145,7 +145,7 @@ fn v4_round_trip_set_get_delete() {
 #[test]
 fn envelopes_have_the_documented_shapes() {
     let mut e = emulator();
-    let mut signer = AdminSigner::new(u64::from(APP), &key(), "administrator").unwrap();
+    let mut signer = AdminSigner::new(APP, &key(), "administrator").unwrap();
     let sig = signer.usersig(T0).unwrap().as_str().to_owned();
     let now = Duration::from_secs(T0);
 
@@ -227,7 +227,7 @@ fn v1_body_errors() {
     // Deleting nothing succeeds (a documented choice).
     call::<V1DeleteCallback>(&mut e, &Empty {}).unwrap();
 
-    let mut signer = AdminSigner::new(u64::from(APP), &key(), "administrator").unwrap();
+    let mut signer = AdminSigner::new(APP, &key(), "administrator").unwrap();
     let sig = signer.usersig(T0).unwrap().as_str().to_owned();
     let url = build_request::<V1SetCallback>(
         &server(),
@@ -268,7 +268,7 @@ fn v1_body_errors() {
 fn v4_body_errors() {
     let mut e = emulator();
     call::<V4DeleteCallback>(&mut e, &Empty {}).unwrap();
-    let mut signer = AdminSigner::new(u64::from(APP), &key(), "administrator").unwrap();
+    let mut signer = AdminSigner::new(APP, &key(), "administrator").unwrap();
     let sig = signer.usersig(T0).unwrap().as_str().to_owned();
     let url = build_request::<V4SetCallback>(
         &server(),
@@ -309,7 +309,7 @@ fn usersig_errors_per_generation() {
     let now = Duration::from_secs(T0);
     // Signed with another key.
     let wrong = SecretKey::new("not-the-app-key").unwrap();
-    let bad_sig = generate_user_sig(u64::from(APP), &wrong, "administrator", 86_400, T0).unwrap();
+    let bad_sig = generate_user_sig(APP, &wrong, "administrator", 86_400, T0).unwrap();
     let send = |e: &mut Emulator, sig: &str, v4: bool, identifier: &str, now: Duration| {
         if v4 {
             let r = build_request::<V4GetCallback>(&server(), APP, identifier, sig, 1, &Empty {})
@@ -334,7 +334,7 @@ fn usersig_errors_per_generation() {
     );
 
     // Expired: valid for one day, used two days later.
-    let sig = generate_user_sig(u64::from(APP), &key(), "administrator", 86_400, T0).unwrap();
+    let sig = generate_user_sig(APP, &key(), "administrator", 86_400, T0).unwrap();
     let later = Duration::from_secs(T0 + 2 * 86_400);
     assert_eq!(
         send(&mut e, sig.as_str(), false, "administrator", later),
@@ -370,7 +370,7 @@ fn usersig_errors_per_generation() {
     );
 
     // A valid UserSig for someone who is not an admin.
-    let user = generate_user_sig(u64::from(APP), &key(), "alice", 86_400, T0).unwrap();
+    let user = generate_user_sig(APP, &key(), "alice", 86_400, T0).unwrap();
     assert_eq!(
         send(&mut e, user.as_str(), false, "alice", now),
         (70004, NotAdmin)
@@ -403,7 +403,7 @@ fn query<E: Endpoint>(e: &mut Emulator, method: &str, query: &str) -> (u16, i64,
 #[test]
 fn query_errors_per_generation() {
     let mut e = emulator();
-    let sig = generate_user_sig(u64::from(APP), &key(), "administrator", 86_400, T0).unwrap();
+    let sig = generate_user_sig(APP, &key(), "administrator", 86_400, T0).unwrap();
     let sig = sig.as_str();
     let full = |app: &str, id: &str, usersig: &str, random: &str, ct: &str| {
         format!("sdkappid={app}&identifier={id}&usersig={usersig}&random={random}&contenttype={ct}")
@@ -590,7 +590,7 @@ fn faults() {
         Err(ResponseError::Malformed { .. })
     ));
     // The oversized body, raw.
-    let mut signer = AdminSigner::new(u64::from(APP), &key(), "administrator").unwrap();
+    let mut signer = AdminSigner::new(APP, &key(), "administrator").unwrap();
     let sig = signer.usersig(T0).unwrap().as_str().to_owned();
     let request =
         build_request::<V1SetCallback>(&server(), APP, "administrator", &sig, 1, &config).unwrap();
@@ -619,7 +619,7 @@ fn faults() {
 #[test]
 fn http_conversion() {
     let mut e = emulator();
-    let mut signer = AdminSigner::new(u64::from(APP), &key(), "administrator").unwrap();
+    let mut signer = AdminSigner::new(APP, &key(), "administrator").unwrap();
     let sig = signer.usersig(T0).unwrap().as_str().to_owned();
     let request = build_request::<V4SetCallback>(
         &server(),

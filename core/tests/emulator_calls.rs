@@ -11,7 +11,7 @@ use callkit_core::emulator::{
 use callkit_core::secret::SecretKey;
 use callkit_core::webhook::{
     self, ActionType, CallResult, CallType, Event, Generation, MediaType, Payload, Role,
-    UserStatus, V1Command, WebhookConfig,
+    UserStatus, V1Action, WebhookConfig,
 };
 
 const APP: u32 = 1_400_000_000;
@@ -43,14 +43,8 @@ fn parse(d: &Delivery) -> Event {
     let (_, query) = d.url.split_once('?').expect("a query");
     assert_eq!(d.method, "POST");
     assert_eq!(d.content_type, "application/json");
-    webhook::parse(
-        "POST",
-        query,
-        &d.body,
-        &WebhookConfig::new(u64::from(APP)),
-        0,
-    )
-    .unwrap_or_else(|e| panic!("{}: {e}", d.url))
+    webhook::parse("POST", query, &d.body, &WebhookConfig::new(APP), 0)
+        .unwrap_or_else(|e| panic!("{}: {e}", d.url))
 }
 
 fn v1(d: &Delivery) -> webhook::V1Callback {
@@ -285,7 +279,6 @@ fn both_generations_and_no_configuration() {
     let mut bare = emulator(None, None);
     assert!(bare.simulate_call(APP, &scenario, NOW).is_empty());
     assert!(bare.simulate_call(1, &scenario, NOW).is_empty());
-    let _ = V1Command::NormalEnd;
 }
 
 #[test]

@@ -3,7 +3,7 @@
 use callkit_core::secret::SecretKey;
 use callkit_core::usersig::{self, AdminSigner, GenerateError};
 
-const APP: u64 = 1_400_000_000;
+const APP: u32 = 1_400_000_000;
 const T0: u64 = 1_700_000_000;
 
 fn admin() -> AdminSigner {

@@ -6,7 +6,7 @@ use callkit_core::webhook::{
     WebhookErrorKind, ack, parse, reply_for,
 };
 
-const APP: u64 = 1400000000;
+const APP: u32 = 1400000000;
 const TOKEN: &str = "xxxxyyyy";
 const DOC_TIME: u64 = 1669872112;
 const DOC_SIGN: &str = "17773bc39a671d7b9aa835458704d2a6db81360a5940292b587d6d760d484061";

@@ -3,11 +3,11 @@
 
 use callkit_core::webhook::{
     ActionType, CallResult, CallType, Event, MediaType, OptPlatform, Payload, Role, RoomIdType,
-    UserStatus, V1Command, V1Kind, WebhookConfig, WebhookErrorKind, parse,
+    UserStatus, V1Action, V1Kind, WebhookConfig, WebhookErrorKind, parse,
 };
 
-const V1_APP: u64 = 8888888;
-const V4_APP: u64 = 1400000000;
+const V1_APP: u32 = 8888888;
+const V4_APP: u32 = 1400000000;
 const V4_QUERY_PREFIX: &str = "SdkAppid=1400000000&CallbackCommand=";
 
 fn v1(command: &str, body: &str) -> Result<Event, callkit_core::webhook::WebhookError> {
@@ -84,7 +84,7 @@ fn v1_call_status_example() {
         panic!("not v1: {event:?}")
     };
     // `call_end` is not a documented command: kept, and classified by the body.
-    assert_eq!(cb.command, V1Command::Other("call_end".into()));
+    assert_eq!(cb.command, V1Action::Other("call_end".into()));
     assert_eq!(cb.kind(), V1Kind::CallStatus);
     assert_eq!(cb.user_id, "Alice");
     assert_eq!(cb.room_id, "Alice's Room");
@@ -108,7 +108,7 @@ fn v1_call_status_with_a_documented_result_command() {
     let Payload::V1(cb) = &event.payload else {
         panic!()
     };
-    assert_eq!(cb.command, V1Command::NormalEnd);
+    assert_eq!(cb.command, V1Action::NormalEnd);
     assert_eq!(cb.kind(), V1Kind::CallStatus);
 }
 
@@ -118,7 +118,7 @@ fn v1_call_event_example() {
     let Payload::V1(cb) = &event.payload else {
         panic!()
     };
-    assert_eq!(cb.command, V1Command::CallerStartCall);
+    assert_eq!(cb.command, V1Action::CallerStartCall);
     assert_eq!(cb.kind(), V1Kind::CallEvent);
     assert_eq!(cb.event.as_deref(), Some("start_call"));
     assert_eq!(cb.call_result, None, "an empty CallResult is no result");

@@ -7,7 +7,7 @@ use callkit_core::webhook::{
     ack_response, build, handle, handle_and_reply, http_reply_for,
 };
 
-const APP: u64 = 1400000000;
+const APP: u32 = 1400000000;
 
 fn request(method: &str, uri: &str, body: &[u8]) -> http::Request<Vec<u8>> {
     http::Request::builder()

@@ -4,7 +4,7 @@
 use callkit_core::webhook::{
     ActionType, CallMember, CallResult, CallType, CallbackToken, EndCall, Event, MediaType,
     MemberAction, MemberChanged, OptPlatform, Payload, Role, RoomIdType, StartCall, Timestamp,
-    UserStatus, V1Callback, V1Command, WebhookConfig, build, parse,
+    UserStatus, V1Action, V1Callback, WebhookConfig, build, parse,
 };
 use proptest::prelude::*;
 use serde_json::{Map, Value};
@@ -69,8 +69,8 @@ fn members() -> impl Strategy<Value = Vec<CallMember>> {
 
 fn v1_payload() -> impl Strategy<Value = Payload> {
     let command = prop_oneof![
-        3 => proptest::sample::select(V1Command::ALL.to_vec()),
-        1 => "x[a-z_]{0,12}".prop_map(V1Command::Other),
+        3 => proptest::sample::select(V1Action::ALL.to_vec()),
+        1 => "x[a-z_]{0,12}".prop_map(V1Action::Other),
     ];
     let role = lenient(vec![Role::Caller, Role::Callee], Role::Other);
     (
@@ -222,7 +222,7 @@ fn event() -> impl Strategy<Value = Event> {
         member_changed(),
         other_v4()
     ];
-    (any::<u64>(), proptest::option::of(".+"), platform, payload)
+    (any::<u32>(), proptest::option::of(".+"), platform, payload)
         .prop_map(|(app, ip, platform, payload)| Event::new(app, payload).with_origin(ip, platform))
 }
 

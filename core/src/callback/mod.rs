@@ -17,6 +17,42 @@
 
 #[macro_use]
 mod string_enum;
+
+/// Declares callback-configuration endpoints of one generation: each a zero-sized type
+/// whose [`Endpoint`](crate::endpoint::Endpoint) impl names its path, request body, the
+/// `data` it expects and how that becomes the caller's response.
+macro_rules! callback_endpoints {
+    (
+        generation: $generation:ident, rate: $rate:ident;
+        $(
+            $(#[$doc:meta])*
+            $name:ident, $path:literal, $request:ty, $data:ty, $response:ty,
+            |$d:ident| $convert:expr;
+        )+
+    ) => {
+        $(
+            $(#[$doc])*
+            #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+            pub struct $name;
+
+            impl Endpoint for $name {
+                const PATH: &'static str = $path;
+                const GENERATION: Generation = Generation::$generation;
+                const RATE: RateLimit = RateLimit::$rate;
+                // See the module docs: every callback endpoint leaves the same state when
+                // repeated.
+                const RETRY_SAFE: bool = true;
+                type Request = $request;
+                type Data = $data;
+                type Response = $response;
+                fn response($d: Option<Self::Data>) -> Option<Self::Response> {
+                    $convert
+                }
+            }
+        )+
+    };
+}
+
 pub mod v1;
 pub mod v4;
 

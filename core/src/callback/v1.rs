@@ -69,6 +69,22 @@ string_enum! {
     }
 }
 
+impl V1Action {
+    /// Whether this is one of the six call results (a call-status callback's command);
+    /// the other nineteen are call events.
+    pub fn is_call_result(&self) -> bool {
+        matches!(
+            self,
+            Self::Cancel
+                | Self::Reject
+                | Self::NotAnswer
+                | Self::NormalEnd
+                | Self::CallBusy
+                | Self::Interrupt
+        )
+    }
+}
+
 /// The v1 callback configuration: where CallKit posts callbacks, and which.
 ///
 /// The body of `set` and `update`, and the `data` of `get`. Missing fields read as
@@ -93,52 +109,25 @@ impl Validate for V1CallbackConfig {
     }
 }
 
-macro_rules! v1_endpoint {
-    ($(#[$doc:meta])* $name:ident, $path:literal, $request:ty, $data:ty, $response:ty,
-     |$d:ident| $convert:expr) => {
-        $(#[$doc])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-        pub struct $name;
+callback_endpoints! {
+    generation: V1, rate: V1_CALLBACK_CONFIG;
 
-        impl Endpoint for $name {
-            const PATH: &'static str = $path;
-            const GENERATION: Generation = Generation::V1;
-            const RATE: RateLimit = RateLimit::V1_CALLBACK_CONFIG;
-            // See the module docs of `callback`: all four leave the same state when repeated.
-            const RETRY_SAFE: bool = true;
-            type Request = $request;
-            type Data = $data;
-            type Response = $response;
-            fn response($d: Option<Self::Data>) -> Option<Self::Response> {
-                $convert
-            }
-        }
-    };
-}
-
-v1_endpoint! {
     /// `POST /v1/callback/set`: create the configuration, overwriting any (last call
     /// wins). Returns the address the service stored.
-    V1SetCallback, "/v1/callback/set", V1CallbackConfig, String, String, |data| data
-}
+    V1SetCallback, "/v1/callback/set", V1CallbackConfig, String, String, |data| data;
 
-v1_endpoint! {
     /// `POST /v1/callback/get`: read the configuration (body `{}`).
     ///
     /// What it returns when nothing is configured is undocumented (probably code 999,
     /// [`crate::response::ApiErrorKind::NoConfiguration`]); a success without `data` is
     /// reported as a malformed response.
-    V1GetCallback, "/v1/callback/get", Empty, V1CallbackConfig, V1CallbackConfig, |data| data
-}
+    V1GetCallback, "/v1/callback/get", Empty, V1CallbackConfig, V1CallbackConfig, |data| data;
 
-v1_endpoint! {
     /// `POST /v1/callback/update`: replace the configuration; fails with 999
     /// (no configuration) if `set` was never called. Returns the address stored.
-    V1UpdateCallback, "/v1/callback/update", V1CallbackConfig, String, String, |data| data
-}
+    V1UpdateCallback, "/v1/callback/update", V1CallbackConfig, String, String, |data| data;
 
-v1_endpoint! {
     /// `POST /v1/callback/delete`: remove the configuration (body `{}`). The documented
     /// `data` is `""`; whatever comes is ignored.
-    V1DeleteCallback, "/v1/callback/delete", Empty, IgnoredAny, (), |_data| Some(())
+    V1DeleteCallback, "/v1/callback/delete", Empty, IgnoredAny, (), |_data| Some(());
 }

@@ -46,45 +46,20 @@ impl Validate for V4CallbackConfig {
     }
 }
 
-macro_rules! v4_endpoint {
-    ($(#[$doc:meta])* $name:ident, $path:literal, $request:ty, $data:ty, $response:ty,
-     |$d:ident| $convert:expr) => {
-        $(#[$doc])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-        pub struct $name;
+callback_endpoints! {
+    generation: V4, rate: V4;
 
-        impl Endpoint for $name {
-            const PATH: &'static str = $path;
-            const GENERATION: Generation = Generation::V4;
-            const RATE: RateLimit = RateLimit::V4;
-            // See the module docs of `callback`: all three leave the same state when repeated.
-            const RETRY_SAFE: bool = true;
-            type Request = $request;
-            type Data = $data;
-            type Response = $response;
-            fn response($d: Option<Self::Data>) -> Option<Self::Response> {
-                $convert
-            }
-        }
-    };
-}
-
-v4_endpoint! {
     /// `POST /v4/call_config/set_callback`: set the configuration, overwriting any.
     /// The reply is the envelope only.
     V4SetCallback, "/v4/call_config/set_callback", V4CallbackConfig, IgnoredAny, (),
-    |_data| Some(())
-}
+    |_data| Some(());
 
-v4_endpoint! {
     /// `POST /v4/call_config/get_callback`: read the configuration (body `{}`); code
     /// 100301 ([`crate::response::ApiErrorKind::NoConfiguration`]) when there is none.
     V4GetCallback, "/v4/call_config/get_callback", Empty, V4CallbackConfig, V4CallbackConfig,
-    |data| data
-}
+    |data| data;
 
-v4_endpoint! {
     /// `POST /v4/call_config/delete_callback`: remove the configuration (body `{}`).
     /// The reply is the envelope only.
-    V4DeleteCallback, "/v4/call_config/delete_callback", Empty, IgnoredAny, (), |_data| Some(())
+    V4DeleteCallback, "/v4/call_config/delete_callback", Empty, IgnoredAny, (), |_data| Some(());
 }

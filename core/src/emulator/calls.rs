@@ -19,10 +19,11 @@ use core::time::Duration;
 use super::Emulator;
 use super::wire::{hex32, mix};
 use crate::callback::{V1Action, V1CallbackConfig, V4CallbackConfig, V4Command};
+use crate::endpoint::Generation;
 use crate::webhook::{
     self, ActionType, CallInfo, CallMember, CallRecord, CallResult, CallType, EndCall, Event,
     MediaType, MemberAction, MemberChanged, OptPlatform, Payload, Role, RoomIdType, StartCall,
-    Timestamp, UserStatus, V1Callback, V1Command,
+    Timestamp, UserStatus, V1Callback,
 };
 
 /// Delays before each retry of a v1 callback the app did not acknowledge (spec §6.1:
@@ -113,7 +114,7 @@ impl CallScenario {
 #[non_exhaustive]
 pub struct Delivery {
     /// Which generation's configuration and wire format.
-    pub generation: webhook::Generation,
+    pub generation: Generation,
     /// The command word (`caller_start_call`, `Call.CallbackAfterEndCall`, ...).
     pub command: String,
     /// The full URL: the configured address plus the callback query.
@@ -137,12 +138,12 @@ pub struct Delivery {
 ///
 /// ```
 /// use callkit_core::emulator::is_ack;
-/// use callkit_core::webhook::Generation;
+/// use callkit_core::endpoint::Generation;
 /// assert!(is_ack(Generation::V1, 200, br#"{"ErrorCode":0,"ErrorMessage":"Success"}"#));
 /// assert!(!is_ack(Generation::V1, 200, br#"{"ErrorCode":1}"#));
 /// assert!(!is_ack(Generation::V4, 500, br#"{"ActionStatus":"OK","ErrorCode":0}"#));
 /// ```
-pub fn is_ack(generation: webhook::Generation, status: u16, body: &[u8]) -> bool {
+pub fn is_ack(generation: Generation, status: u16, body: &[u8]) -> bool {
     if status != 200 {
         return false;
     }
@@ -151,7 +152,7 @@ pub fn is_ack(generation: webhook::Generation, status: u16, body: &[u8]) -> bool
     };
     let code_ok = map.get("ErrorCode").and_then(serde_json::Value::as_i64) == Some(0);
     match generation {
-        webhook::Generation::V4 => {
+        Generation::V4 => {
             code_ok
                 && map
                     .get("ActionStatus")
@@ -225,7 +226,7 @@ struct V1Ctx<'a> {
 
 impl V1Ctx<'_> {
     /// A call-event callback for `action` by `user` on `role`'s side at `at`.
-    fn event(&self, action: V1Command, user: &str, role: Role, at: Duration) -> V1Callback {
+    fn event(&self, action: V1Action, user: &str, role: Role, at: Duration) -> V1Callback {
         let mut cb = self.base(action.clone(), user, role, at);
         let word = action.as_str();
         let event = word
@@ -233,13 +234,13 @@ impl V1Ctx<'_> {
             .or_else(|| word.strip_prefix("callee_"))
             .unwrap_or(word);
         cb.event = Some(String::from(event));
-        if matches!(action, V1Command::CallerCallEnd | V1Command::CalleeCallEnd) {
+        if matches!(action, V1Action::CallerCallEnd | V1Action::CalleeCallEnd) {
             cb.call_result = Some(CallResult::NormalEnd);
         }
         cb
     }
 
-    fn base(&self, command: V1Command, user: &str, role: Role, at: Duration) -> V1Callback {
+    fn base(&self, command: V1Action, user: &str, role: Role, at: Duration) -> V1Callback {
         let mut cb = V1Callback::new(command);
         cb.user_id = String::from(user);
         cb.room_id = self.scenario.room_id.clone();
@@ -258,12 +259,12 @@ impl V1Ctx<'_> {
         // Spec §6.1: group calls only ever report normal_end.
         let (command, result) = match (s.call_type(), s.outcome) {
             (CallType::Group, _) | (_, CallOutcome::Answered { .. }) => {
-                (V1Command::NormalEnd, CallResult::NormalEnd)
+                (V1Action::NormalEnd, CallResult::NormalEnd)
             }
-            (_, CallOutcome::Rejected) => (V1Command::Reject, CallResult::Reject),
-            (_, CallOutcome::NotAnswered) => (V1Command::NotAnswer, CallResult::NotAnswer),
-            (_, CallOutcome::Cancelled) => (V1Command::Cancel, CallResult::Cancel),
-            (_, CallOutcome::Busy) => (V1Command::CallBusy, CallResult::CallBusy),
+            (_, CallOutcome::Rejected) => (V1Action::Reject, CallResult::Reject),
+            (_, CallOutcome::NotAnswered) => (V1Action::NotAnswer, CallResult::NotAnswer),
+            (_, CallOutcome::Cancelled) => (V1Action::Cancel, CallResult::Cancel),
+            (_, CallOutcome::Busy) => (V1Action::CallBusy, CallResult::CallBusy),
         };
         let mut cb = self.base(command, &s.caller, Role::Caller, self.time.end);
         cb.call_result = Some(result.clone());
@@ -283,7 +284,7 @@ fn v1_series(
     call_id: &str,
     time: &Timeline,
 ) -> Vec<(V1Callback, Duration)> {
-    use V1Command as C;
+    use V1Action as C;
     let ctx = V1Ctx {
         scenario,
         call_id,
@@ -437,7 +438,7 @@ fn v4_series(scenario: &CallScenario, call_id: &str, time: &Timeline) -> Vec<(Pa
     out
 }
 
-fn v1_subscribed(config: &V1CallbackConfig, command: &V1Command) -> bool {
+fn v1_subscribed(config: &V1CallbackConfig, command: &V1Action) -> bool {
     config
         .actions
         .iter()
@@ -492,7 +493,7 @@ impl Emulator {
             .unwrap_or_else(|| uuid(sdkappid, seq));
         let time = Timeline::of(scenario, now);
         let origin = |payload: Payload| {
-            Event::new(u64::from(sdkappid), payload)
+            Event::new(sdkappid, payload)
                 .with_origin(Some(String::from("127.0.0.1")), Some(OptPlatform::Ios))
         };
         let mut out = Vec::new();

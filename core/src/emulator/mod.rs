@@ -250,7 +250,7 @@ impl Emulator {
     /// Adds an app (replacing one with the same SDKAppID, configuration included).
     /// Fails only for SDKAppID 0.
     pub fn add_app(&mut self, app: App) -> Result<(), GenerateError> {
-        let signer = Signer::new(u64::from(app.sdkappid), &app.key)?;
+        let signer = Signer::new(app.sdkappid, &app.key)?;
         self.apps.insert(
             app.sdkappid,
             AppState {

@@ -59,7 +59,7 @@ impl AdminSigner {
     /// A signer for the admin account `identifier`, with the default lifetime
     /// ([`DEFAULT_EXPIRE`], 180 days) and margin ([`DEFAULT_REFRESH_MARGIN`], 1 day).
     pub fn new(
-        sdkappid: u64,
+        sdkappid: u32,
         key: &SecretKey,
         identifier: impl Into<String>,
     ) -> Result<Self, GenerateError> {

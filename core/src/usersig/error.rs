@@ -9,9 +9,6 @@ pub enum GenerateError {
     /// The SDKAppID is 0.
     #[error("the SDKAppID is 0")]
     SdkAppIdZero,
-    /// The SDKAppID is above 4294967295 (the PrivateMapKey field and the official C++ API are 32-bit).
-    #[error("the SDKAppID does not fit in 32 bits")]
-    SdkAppIdTooLarge,
     /// The identifier (user id) is empty: no real user has an empty id.
     #[error("the identifier is empty")]
     EmptyIdentifier,

@@ -75,6 +75,7 @@ pub use types::{PrivateMap, Privileges, Room, RoomId, UserSig, Verified, Verifie
 pub use verifier::Verifier;
 
 use crate::secret::SecretKey;
+use wire::Inflater;
 
 /// The default lifetime of a UserSig: 180 days, in seconds (as the official libraries default to).
 pub const DEFAULT_EXPIRE: u64 = 180 * 86_400;
@@ -88,7 +89,7 @@ pub const MAX_ROOM_NAME_LEN: usize = 1024;
 
 /// Generates a UserSig in one call. To sign many, keep a [`Signer`]: it sets the key up once.
 pub fn generate_user_sig(
-    sdkappid: u64,
+    sdkappid: u32,
     key: &SecretKey,
     identifier: &str,
     expire: u64,
@@ -99,7 +100,7 @@ pub fn generate_user_sig(
 
 /// Generates a PrivateMapKey in one call (see [`Signer::private_map_key`]).
 pub fn generate_private_map_key(
-    sdkappid: u64,
+    sdkappid: u32,
     key: &SecretKey,
     identifier: &str,
     room: Room<'_>,
@@ -114,23 +115,41 @@ pub fn generate_private_map_key(
 /// accepted here and simply compared, and an empty `identifier` matches a signature made
 /// for the empty identifier (as the Go library can produce).
 pub fn verify_user_sig(
-    sdkappid: u64,
+    sdkappid: u32,
     key: &SecretKey,
     identifier: &str,
     usersig: &str,
     now: u64,
 ) -> Result<Verified, VerifyError> {
-    signer::verify_user_sig_with_key(sdkappid, key, identifier, usersig, now)
+    let mac = signer::keyed(key);
+    signer::verify_plain(
+        &mut Inflater::new(),
+        &mac,
+        sdkappid,
+        identifier,
+        usersig,
+        now,
+    )
 }
 
 /// Verifies a PrivateMapKey in one call (see [`Signer::verify_private_map_key`]).
 pub fn verify_private_map_key(
-    sdkappid: u64,
+    sdkappid: u32,
     key: &SecretKey,
     identifier: &str,
     room: Room<'_>,
     private_map_key: &str,
     now: u64,
 ) -> Result<VerifiedPrivateMapKey, VerifyError> {
-    signer::verify_private_map_key_with_key(sdkappid, key, identifier, room, private_map_key, now)
+    let mac = signer::keyed(key);
+    let mut inflater = Inflater::new();
+    signer::verify_pmk(
+        &mut inflater,
+        &mac,
+        sdkappid,
+        identifier,
+        room,
+        private_map_key,
+        now,
+    )
 }

@@ -22,7 +22,7 @@ use crate::secret::SecretKey;
 pub(crate) type HmacSha256 = Hmac<Sha256>;
 
 /// Keys the HMAC: the secret-key string's bytes, used as text.
-fn keyed(key: &SecretKey) -> HmacSha256 {
+pub(crate) fn keyed(key: &SecretKey) -> HmacSha256 {
     // HMAC accepts keys of any length (longer ones are hashed), so this cannot fail.
     match HmacSha256::new_from_slice(key.expose_bytes()) {
         Ok(mac) => mac,
@@ -67,12 +67,11 @@ impl fmt::Debug for Signer {
     }
 }
 
-/// The SDKAppID must be a non-zero 32-bit number (the userbuf field and the C++ API are 32-bit).
-pub(crate) fn check_sdkappid(sdkappid: u64) -> Result<u32, GenerateError> {
-    match u32::try_from(sdkappid) {
-        Ok(0) => Err(GenerateError::SdkAppIdZero),
-        Ok(id) => Ok(id),
-        Err(_) => Err(GenerateError::SdkAppIdTooLarge),
+/// The SDKAppID must be non-zero (its type already keeps it within the userbuf's 32 bits).
+pub(crate) fn check_sdkappid(sdkappid: u32) -> Result<u32, GenerateError> {
+    match sdkappid {
+        0 => Err(GenerateError::SdkAppIdZero),
+        id => Ok(id),
     }
 }
 
@@ -95,8 +94,8 @@ impl Signer {
         &self.mac
     }
 
-    /// Sets up the HMAC key for `sdkappid` (1 ..= 4294967295).
-    pub fn new(sdkappid: u64, key: &SecretKey) -> Result<Self, GenerateError> {
+    /// Sets up the HMAC key for `sdkappid` (non-zero).
+    pub fn new(sdkappid: u32, key: &SecretKey) -> Result<Self, GenerateError> {
         Ok(Self {
             sdkappid: check_sdkappid(sdkappid)?,
             mac: keyed(key),
@@ -193,16 +192,14 @@ impl Signer {
         usersig: &str,
         now: u64,
     ) -> Result<Verified, VerifyError> {
-        verify_document(
+        verify_plain(
             &mut Inflater::new(),
             &self.mac,
-            u64::from(self.sdkappid),
+            self.sdkappid,
             identifier,
             usersig,
             now,
-            false,
         )
-        .map(|(verified, _)| verified)
     }
 
     /// Verifies a PrivateMapKey as [`verify_user_sig`](Self::verify_user_sig) does, and also
@@ -218,7 +215,7 @@ impl Signer {
         verify_pmk(
             &mut Inflater::new(),
             &self.mac,
-            u64::from(self.sdkappid),
+            self.sdkappid,
             identifier,
             room,
             key,
@@ -255,11 +252,23 @@ fn hmac_tag(
     mac.finalize().into_bytes().into()
 }
 
-/// Everything but the userbuf's contents. Returns the decoded userbuf bytes when present.
-pub(crate) fn verify_document(
+/// A plain UserSig: [`verify_document`] with no userbuf allowed.
+pub(crate) fn verify_plain(
     inflater: &mut Inflater,
     mac: &HmacSha256,
-    sdkappid: u64,
+    sdkappid: u32,
+    identifier: &str,
+    text: &str,
+    now: u64,
+) -> Result<Verified, VerifyError> {
+    verify_document(inflater, mac, sdkappid, identifier, text, now, false).map(|(v, _)| v)
+}
+
+/// Everything but the userbuf's contents. Returns the decoded userbuf bytes when present.
+fn verify_document(
+    inflater: &mut Inflater,
+    mac: &HmacSha256,
+    sdkappid: u32,
     identifier: &str,
     text: &str,
     now: u64,
@@ -268,7 +277,8 @@ pub(crate) fn verify_document(
     let zlib = unbase64_tencent(text)?;
     let json = inflater.inflate(&zlib)?;
     let doc = Document::parse(json)?;
-    if doc.sdkappid != sdkappid {
+    // The document may claim any number; compare wide so a too-large one is a mismatch.
+    if doc.sdkappid != u64::from(sdkappid) {
         return Err(VerifyError::SdkAppIdMismatch);
     }
     if doc.identifier != identifier {
@@ -323,7 +333,7 @@ pub(crate) fn verify_document(
 pub(crate) fn verify_pmk(
     inflater: &mut Inflater,
     mac: &HmacSha256,
-    sdkappid: u64,
+    sdkappid: u32,
     identifier: &str,
     room: Room<'_>,
     text: &str,
@@ -334,51 +344,11 @@ pub(crate) fn verify_pmk(
     if grant.account != identifier {
         return Err(VerifyError::UserbufMismatch(UserbufField::Account));
     }
-    if u64::from(grant.sdkappid) != sdkappid {
+    if grant.sdkappid != sdkappid {
         return Err(VerifyError::UserbufMismatch(UserbufField::SdkAppId));
     }
     if grant.room.as_room() != room {
         return Err(VerifyError::UserbufMismatch(UserbufField::Room));
     }
     Ok(VerifiedPrivateMapKey { verified, grant })
-}
-
-/// One-shot verification of a UserSig with a key (see [`Signer::verify_user_sig`]).
-pub(crate) fn verify_user_sig_with_key(
-    sdkappid: u64,
-    key: &SecretKey,
-    identifier: &str,
-    usersig: &str,
-    now: u64,
-) -> Result<Verified, VerifyError> {
-    verify_document(
-        &mut Inflater::new(),
-        &keyed(key),
-        sdkappid,
-        identifier,
-        usersig,
-        now,
-        false,
-    )
-    .map(|(v, _)| v)
-}
-
-/// One-shot verification of a PrivateMapKey with a key (see [`Signer::verify_private_map_key`]).
-pub(crate) fn verify_private_map_key_with_key(
-    sdkappid: u64,
-    key: &SecretKey,
-    identifier: &str,
-    room: Room<'_>,
-    text: &str,
-    now: u64,
-) -> Result<VerifiedPrivateMapKey, VerifyError> {
-    verify_pmk(
-        &mut Inflater::new(),
-        &keyed(key),
-        sdkappid,
-        identifier,
-        room,
-        text,
-        now,
-    )
 }

@@ -4,7 +4,7 @@
 use core::fmt;
 
 use super::error::{GenerateError, VerifyError};
-use super::signer::{Signer, verify_document, verify_pmk};
+use super::signer::{Signer, verify_plain, verify_pmk};
 use super::types::{Room, Verified, VerifiedPrivateMapKey};
 use super::wire::Inflater;
 use crate::secret::SecretKey;
@@ -54,8 +54,8 @@ impl From<Signer> for Verifier {
 }
 
 impl Verifier {
-    /// Sets up the HMAC key for `sdkappid` (1 ..= 4294967295), as [`Signer::new`] does.
-    pub fn new(sdkappid: u64, key: &SecretKey) -> Result<Self, GenerateError> {
+    /// Sets up the HMAC key for `sdkappid` (non-zero), as [`Signer::new`] does.
+    pub fn new(sdkappid: u32, key: &SecretKey) -> Result<Self, GenerateError> {
         Signer::new(sdkappid, key).map(Self::from)
     }
 
@@ -71,16 +71,14 @@ impl Verifier {
         usersig: &str,
         now: u64,
     ) -> Result<Verified, VerifyError> {
-        verify_document(
+        verify_plain(
             &mut self.inflater,
             self.signer.mac(),
-            u64::from(self.signer.sdkappid()),
+            self.signer.sdkappid(),
             identifier,
             usersig,
             now,
-            false,
         )
-        .map(|(verified, _)| verified)
     }
 
     /// Same checks and result as [`Signer::verify_private_map_key`].
@@ -94,7 +92,7 @@ impl Verifier {
         verify_pmk(
             &mut self.inflater,
             self.signer.mac(),
-            u64::from(self.signer.sdkappid()),
+            self.signer.sdkappid(),
             identifier,
             room,
             key,

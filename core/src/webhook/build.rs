@@ -30,8 +30,8 @@ impl OutgoingWebhook {
     /// The configured address with the query appended (after `&` if it already has one).
     ///
     /// ```
-    /// # use callkit_core::webhook::{build, Event, Payload, V1Callback, V1Command};
-    /// let event = Event::new(8888888, Payload::V1(V1Callback::new(V1Command::NormalEnd)));
+    /// # use callkit_core::webhook::{build, Event, Payload, V1Callback, V1Action};
+    /// let event = Event::new(8888888, Payload::V1(V1Callback::new(V1Action::NormalEnd)));
     /// let out = build(&event, None).unwrap();
     /// assert_eq!(
     ///     out.url("https://app.example/cb?key=1"),

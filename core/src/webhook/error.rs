@@ -69,8 +69,8 @@ pub enum WebhookErrorKind {
     #[error("SDKAppID {received} is not this app's ({expected})")]
     SdkAppIdMismatch {
         /// This app's SDKAppID.
-        expected: u64,
-        /// The one in the query.
+        expected: u32,
+        /// The one in the query (wider, so an out-of-range one is reported as sent).
         received: u64,
     },
     /// A token is configured but the query lacks `Sign` or `RequestTime` (HTTP 401).

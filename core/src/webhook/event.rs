@@ -15,7 +15,7 @@ use super::values::OptPlatform;
 #[non_exhaustive]
 pub struct Event {
     /// `sdkappid` / `SdkAppid`: already checked against the configured SDKAppID.
-    pub sdkappid: u64,
+    pub sdkappid: u32,
     /// `clientip` / `ClientIP`; `None` if missing or empty.
     pub client_ip: Option<String>,
     /// `optplatform` / `OptPlatform`; `None` if missing or empty.
@@ -49,7 +49,7 @@ pub enum Payload {
 
 impl Event {
     /// An event with no client IP or platform.
-    pub fn new(sdkappid: u64, payload: Payload) -> Self {
+    pub fn new(sdkappid: u32, payload: Payload) -> Self {
         Self {
             sdkappid,
             client_ip: None,

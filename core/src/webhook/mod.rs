@@ -6,7 +6,7 @@
 //!
 //! | generation | query | commands |
 //! |---|---|---|
-//! | v1 (spec §6.1, §6.2) | `sdkappid, command, contenttype, clientip, optplatform` | the 25 [`V1Command`]s |
+//! | v1 (spec §6.1, §6.2) | `sdkappid, command, contenttype, clientip, optplatform` | the 25 [`V1Action`]s |
 //! | v4 (spec §6.3–6.6) | `SdkAppid, CallbackCommand, contenttype, ClientIP, OptPlatform` | `Call.CallbackAfter{StartCall,EndCall,MemberChanged}`; others kept as [`Payload::OtherV4`] |
 //!
 //! The generation is told by which command parameter the query has. Checks, in order:
@@ -23,7 +23,7 @@
 //! With the `std` feature, [`handle`] and [`http_reply_for`] work on `http` crate types.
 //!
 //! # Types
-//! Enums: [`V1Command`], [`MediaType`], [`CallType`], [`Role`], [`CallResult`],
+//! Enums: [`V1Action`], [`MediaType`], [`CallType`], [`Role`], [`CallResult`],
 //! [`UserStatus`], [`ActionType`], [`OptPlatform`], [`RoomIdType`].
 
 mod auth;
@@ -40,8 +40,8 @@ mod v4;
 mod values;
 
 use alloc::string::String;
-use core::fmt;
 
+pub use crate::callback::V1Action;
 pub use auth::{CallbackToken, MAX_CLOCK_SKEW_SECS, sign};
 pub use build::{BuildError, OutgoingWebhook, build};
 pub use error::{WebhookError, WebhookErrorKind};
@@ -49,7 +49,7 @@ pub use event::{Event, Payload};
 #[cfg(feature = "std")]
 pub use http::{ack_response, handle, handle_and_reply, http_reply_for};
 pub use reply::{V1_ACK, V4_ACK, ack, reply_for};
-pub use v1::{V1Callback, V1Command, V1Kind};
+pub use v1::{V1Callback, V1Kind};
 pub use v4::{
     CallInfo, CallMember, CallRecord, END_CALL, EndCall, MEMBER_CHANGED, MemberAction,
     MemberChanged, START_CALL, StartCall,
@@ -59,34 +59,18 @@ pub use values::{
     UserStatus,
 };
 
+/// The callback generation is the API generation: one enum for both (see [`crate::endpoint`]).
+pub use crate::endpoint::Generation;
+
 use error::clip;
 use query::Query;
-
-/// The two callback generations.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
-#[non_exhaustive]
-pub enum Generation {
-    /// The legacy callbacks (lower-case query, snake_case commands, seconds).
-    V1,
-    /// The Chat-style `Call.*` callbacks.
-    V4,
-}
-
-impl fmt::Display for Generation {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Generation::V1 => "v1",
-            Generation::V4 => "v4",
-        })
-    }
-}
 
 /// What the receiving app knows about itself.
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct WebhookConfig {
     /// This app's SDKAppID; a callback naming another is refused.
-    pub sdkappid: u64,
+    pub sdkappid: u32,
     /// The callback token, if one is configured; then `Sign` and `RequestTime` are
     /// required and checked. Without one they are ignored (CallKit documents none).
     pub token: Option<CallbackToken>,
@@ -99,7 +83,7 @@ impl WebhookConfig {
     pub const DEFAULT_MAX_BODY_BYTES: usize = 64 * 1024;
 
     /// A configuration for `sdkappid`, with no token and the default body cap.
-    pub fn new(sdkappid: u64) -> Self {
+    pub fn new(sdkappid: u32) -> Self {
         Self {
             sdkappid,
             token: None,
@@ -182,7 +166,7 @@ pub fn parse(
             })
         })?,
     };
-    if sdkappid != config.sdkappid {
+    if sdkappid != u64::from(config.sdkappid) {
         return Err(fail(WebhookErrorKind::SdkAppIdMismatch {
             expected: config.sdkappid,
             received: sdkappid,
@@ -199,7 +183,7 @@ pub fn parse(
     .map_err(fail)?;
 
     Ok(Event {
-        sdkappid,
+        sdkappid: config.sdkappid,
         client_ip: q.client_ip.filter(|s| !s.is_empty()),
         platform: q
             .platform
@@ -219,7 +203,7 @@ fn parse_v1(command: &str, body: &[u8]) -> Result<Payload, WebhookErrorKind> {
     }
     let wire: v1::Wire = json(body)?;
     Ok(Payload::V1(V1Callback::from_wire(
-        V1Command::from_wire(command),
+        v1::command_from_wire(command),
         wire,
     )))
 }

@@ -2,127 +2,20 @@
 //! (§6.2). Both share one body shape; the event callback adds `Event`.
 
 use alloc::string::String;
-use core::fmt;
 
 use super::lenient;
 use super::values::{CallResult, CallType, MediaType, Role, Timestamp, loose_eq};
+use crate::callback::V1Action;
 
-macro_rules! v1_commands {
-    ( $( $(#[$vmeta:meta])* $variant:ident = $wire:literal, )+ ) => {
-        /// A v1 command word: the `command` query parameter of a v1 callback, and the
-        /// `actions` values of the v1 callback configuration (spec §5.1).
-        ///
-        /// The first six are call results (call-status callback), the other nineteen user
-        /// actions (call-event callback). Matching is lenient like the other enums (case,
-        /// `_`, `-`, spaces ignored); unknown words, such as the doc example's `call_end`,
-        /// are kept in `Other`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-        #[non_exhaustive]
-        pub enum V1Command {
-            $( $(#[$vmeta])* $variant, )+
-            /// A command word this version does not know, kept as received.
-            Other(String),
-        }
-
-        impl V1Command {
-            /// Every known command, results first, in the order of spec §5.1.
-            pub const ALL: [V1Command; 25] = [ $( V1Command::$variant, )+ ];
-
-            /// Reads a command word leniently; unknown words become `Other`.
-            pub fn from_wire(value: &str) -> Self {
-                $( if loose_eq(value, $wire) { return Self::$variant; } )+
-                Self::Other(String::from(value))
-            }
-
-            /// The documented spelling (snake_case); `Other` gives its kept text.
-            pub fn as_str(&self) -> &str {
-                match self {
-                    $( Self::$variant => $wire, )+
-                    Self::Other(s) => s,
-                }
-            }
-        }
-    };
-}
-
-v1_commands! {
-    /// `cancel`: the caller cancelled before an answer.
-    Cancel = "cancel",
-    /// `reject`: the callee declined.
-    Reject = "reject",
-    /// `not_answer`: no answer before the timeout.
-    NotAnswer = "not_answer",
-    /// `normal_end`: connected and ended normally.
-    NormalEnd = "normal_end",
-    /// `call_busy`: the line was busy.
-    CallBusy = "call_busy",
-    /// `interrupt`: interrupted (network and the like).
-    Interrupt = "interrupt",
-    /// `caller_start_call`: the caller starts a call.
-    CallerStartCall = "caller_start_call",
-    /// `caller_call_accepted`: caller side, the call was answered.
-    CallerCallAccepted = "caller_call_accepted",
-    /// `caller_call_missed`: caller side, missed.
-    CallerCallMissed = "caller_call_missed",
-    /// `caller_call_rejected`: caller side, rejected.
-    CallerCallRejected = "caller_call_rejected",
-    /// `caller_call_busy`: caller side, line busy.
-    CallerCallBusy = "caller_call_busy",
-    /// `caller_cancel_call`: the caller cancels.
-    CallerCancelCall = "caller_cancel_call",
-    /// `caller_call_failed`: the caller failed to start the call.
-    CallerCallFailed = "caller_call_failed",
-    /// `caller_call_end`: caller side ended normally.
-    CallerCallEnd = "caller_call_end",
-    /// `caller_call_interrupted`: caller side interrupted.
-    CallerCallInterrupted = "caller_call_interrupted",
-    /// `callee_receive_call`: the callee receives the call.
-    CalleeReceiveCall = "callee_receive_call",
-    /// `callee_accept_call`: the callee answers.
-    CalleeAcceptCall = "callee_accept_call",
-    /// `callee_not_answer_call`: the callee does not answer.
-    CalleeNotAnswerCall = "callee_not_answer_call",
-    /// `callee_reject_call`: the callee rejects.
-    CalleeRejectCall = "callee_reject_call",
-    /// `callee_ignore_call`: the callee ignores the call.
-    CalleeIgnoreCall = "callee_ignore_call",
-    /// `callee_call_canceled`: callee side, the call was cancelled.
-    CalleeCallCanceled = "callee_call_canceled",
-    /// `callee_call_end`: callee side ended normally.
-    CalleeCallEnd = "callee_call_end",
-    /// `callee_call_interrupted`: callee side interrupted.
-    CalleeCallInterrupted = "callee_call_interrupted",
-    /// `invite_user`: a user is invited mid-call.
-    InviteUser = "invite_user",
-    /// `join_in_group_call`: a user joins mid-call.
-    JoinInGroupCall = "join_in_group_call",
-}
-
-impl V1Command {
-    /// Whether this is one of the six call results (a call-status callback's command).
-    pub fn is_call_result(&self) -> bool {
-        matches!(
-            self,
-            Self::Cancel
-                | Self::Reject
-                | Self::NotAnswer
-                | Self::NormalEnd
-                | Self::CallBusy
-                | Self::Interrupt
-        )
-    }
-}
-
-impl fmt::Display for V1Command {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl serde::Serialize for V1Command {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
+/// Reads a v1 `command` word as leniently as the webhook's other enums (case, `_`, `-` and
+/// spaces ignored; the configuration's [`V1Action::parse`] is stricter); unknown words,
+/// such as the doc example's `call_end`, are kept in `Other`.
+pub(crate) fn command_from_wire(value: &str) -> V1Action {
+    V1Action::ALL
+        .iter()
+        .find(|known| loose_eq(value, known.as_str()))
+        .cloned()
+        .unwrap_or_else(|| V1Action::Other(String::from(value)))
 }
 
 /// Which of the two v1 callbacks a [`V1Callback`] is.
@@ -144,7 +37,7 @@ pub enum V1Kind {
 #[non_exhaustive]
 pub struct V1Callback {
     /// `command` query parameter.
-    pub command: V1Command,
+    pub command: V1Action,
     /// `UserId`: the acting user.
     pub user_id: String,
     /// `RoomId`.
@@ -175,7 +68,7 @@ pub struct V1Callback {
 
 impl V1Callback {
     /// An empty callback for `command`, to fill in field by field (for building).
-    pub fn new(command: V1Command) -> Self {
+    pub fn new(command: V1Action) -> Self {
         Self {
             command,
             user_id: String::new(),
@@ -199,14 +92,14 @@ impl V1Callback {
     /// an event callback if the body had an `Event`, otherwise a status callback.
     pub fn kind(&self) -> V1Kind {
         match &self.command {
-            V1Command::Other(_) if self.event.is_some() => V1Kind::CallEvent,
-            V1Command::Other(_) => V1Kind::CallStatus,
+            V1Action::Other(_) if self.event.is_some() => V1Kind::CallEvent,
+            V1Action::Other(_) => V1Kind::CallStatus,
             c if c.is_call_result() => V1Kind::CallStatus,
             _ => V1Kind::CallEvent,
         }
     }
 
-    pub(crate) fn from_wire(command: V1Command, w: Wire) -> Self {
+    pub(crate) fn from_wire(command: V1Action, w: Wire) -> Self {
         Self {
             command,
             user_id: w.user_id,
@@ -341,30 +234,30 @@ mod tests {
 
     #[test]
     fn all_twenty_five_commands_read_back() {
-        for c in V1Command::ALL {
-            assert_eq!(V1Command::from_wire(c.as_str()), c);
+        for c in V1Action::ALL {
+            assert_eq!(&command_from_wire(c.as_str()), c);
         }
         assert_eq!(
-            V1Command::ALL.iter().filter(|c| c.is_call_result()).count(),
+            V1Action::ALL.iter().filter(|c| c.is_call_result()).count(),
             6
         );
         assert_eq!(
-            V1Command::from_wire("call_end"),
-            V1Command::Other("call_end".into())
+            command_from_wire("call_end"),
+            V1Action::Other("call_end".into())
         );
     }
 
     #[test]
     fn kind_follows_the_command_then_the_body() {
         assert_eq!(
-            V1Callback::new(V1Command::NormalEnd).kind(),
+            V1Callback::new(V1Action::NormalEnd).kind(),
             V1Kind::CallStatus
         );
         assert_eq!(
-            V1Callback::new(V1Command::InviteUser).kind(),
+            V1Callback::new(V1Action::InviteUser).kind(),
             V1Kind::CallEvent
         );
-        let mut other = V1Callback::new(V1Command::Other("call_end".into()));
+        let mut other = V1Callback::new(V1Action::Other("call_end".into()));
         assert_eq!(other.kind(), V1Kind::CallStatus);
         other.event = Some("call_end".into());
         assert_eq!(other.kind(), V1Kind::CallEvent);
