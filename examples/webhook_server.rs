@@ -24,7 +24,7 @@ struct Args {
     port: u16,
     /// Your SDKAppID; callbacks for another app are refused with 403.
     #[arg(long)]
-    sdkappid: u64,
+    sdkappid: u32,
     /// Callback token: require and check Sign/RequestTime (Chat-style; CallKit documents none).
     #[arg(long, env = "CALLKIT_CALLBACK_TOKEN", hide_env_values = true)]
     token: Option<String>,

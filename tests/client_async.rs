@@ -71,7 +71,7 @@ impl Seen {
     /// The UserSig's issue time, checking that it is a valid signature for the admin.
     fn usersig_time(&self, now: u64) -> u64 {
         verify_user_sig(
-            u64::from(SDKAPPID),
+            SDKAPPID,
             &key(),
             "administrator",
             self.param("usersig"),

@@ -233,7 +233,7 @@ fn every_attempt_is_logged_without_secrets() {
     client.v4_delete_callback().unwrap();
     // The UserSig the client signed: deterministic for this key, admin and time.
     let usersig = callkit::core::usersig::generate_user_sig(
-        u64::from(SDKAPPID),
+        SDKAPPID,
         &SecretKey::new(KEY).unwrap(),
         "administrator",
         callkit::core::usersig::DEFAULT_EXPIRE,

@@ -83,8 +83,7 @@ impl Caller {
             server: Server::custom(
                 BaseUrl::parse_allow_http(emulator.base_url()).expect("loopback base URL"),
             ),
-            signer: AdminSigner::new(u64::from(SDKAPPID), &key(), "administrator")
-                .expect("admin signer"),
+            signer: AdminSigner::new(SDKAPPID, &key(), "administrator").expect("admin signer"),
             transport: transport_for(emulator),
             random: 0,
         }
@@ -165,7 +164,7 @@ fn a_wrong_key_is_refused_with_the_generations_code() {
     let emulator = https_emulator();
     let mut caller = Caller::new(&emulator);
     caller.signer = AdminSigner::new(
-        u64::from(SDKAPPID),
+        SDKAPPID,
         &SecretKey::new("another-key").unwrap(),
         "administrator",
     )
@@ -547,7 +546,7 @@ mod cli {
     fn signed_v4_get(base: &str, transport: &SmolTransport) -> serde_json::Value {
         let server = Server::custom(BaseUrl::parse_allow_http(base).unwrap());
         let sig = callkit_core::usersig::generate_user_sig(
-            u64::from(SDKAPPID),
+            SDKAPPID,
             &key(),
             "administrator",
             86_400,
@@ -680,14 +679,9 @@ mod cli {
             .unwrap()
             .as_secs();
         let key = SecretKey::new(generated).unwrap();
-        let sig = callkit_core::usersig::generate_user_sig(
-            u64::from(SDKAPPID),
-            &key,
-            "administrator",
-            86_400,
-            now,
-        )
-        .unwrap();
+        let sig =
+            callkit_core::usersig::generate_user_sig(SDKAPPID, &key, "administrator", 86_400, now)
+                .unwrap();
         let request = build_request::<V4GetCallback>(
             &server,
             SDKAPPID,

@@ -14,12 +14,12 @@ use callkit::SmolTransport;
 use callkit::server::LoopbackServer;
 use callkit::transport::{HttpResponse, Transport};
 use callkit::webhook::{
-    self, ActionType, CallResult, CallbackToken, Event, Payload, V1Command, WebhookConfig,
+    self, ActionType, CallResult, CallbackToken, Event, Payload, V1Action, WebhookConfig,
     WebhookError, WebhookErrorKind, WebhookHandler,
 };
 
-const V1_APP: u64 = 8888888;
-const V4_APP: u64 = 1400000000;
+const V1_APP: u32 = 8888888;
+const V4_APP: u32 = 1400000000;
 
 // The acknowledgements as the spec prints them (§6.1, §6.3), whitespace removed.
 const V1_ACK: &str = r#"{"ErrorCode":0,"ErrorMessage":"Success"}"#;
@@ -176,14 +176,14 @@ fn v1_examples_are_acknowledged_and_delivered_in_order() {
     let Payload::V1(status) = first.payload else {
         panic!("not v1")
     };
-    assert_eq!(status.command, V1Command::Other("call_end".into()));
+    assert_eq!(status.command, V1Action::Other("call_end".into()));
     assert_eq!(status.call_result, Some(CallResult::NormalEnd));
     assert_eq!(status.end_ts.map(|t| t.as_secs()), Some(1_704_856_885));
 
     let Payload::V1(event) = receiver.event().payload else {
         panic!("not v1")
     };
-    assert_eq!(event.command, V1Command::CallerStartCall);
+    assert_eq!(event.command, V1Action::CallerStartCall);
     assert_eq!(event.event.as_deref(), Some("start_call"));
     assert_eq!(event.user_id, "Alice");
 

@@ -218,7 +218,7 @@ impl<S> ClientBuilder<S> {
             return Err(Error::InvalidInput(BuildError::ZeroSdkAppId));
         }
         check_identifier(&self.admin).map_err(BuildError::from)?;
-        let signer = AdminSigner::new(u64::from(self.sdkappid), &self.key, self.admin.clone())?
+        let signer = AdminSigner::new(self.sdkappid, &self.key, self.admin.clone())?
             .with_lifetime(self.lifetime.0.as_secs(), self.lifetime.1.as_secs())?;
         let shared = Shared {
             sdkappid: self.sdkappid,
