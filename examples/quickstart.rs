@@ -48,11 +48,15 @@ async fn run() -> Result<String, AnyError> {
     let Ok(sdkappid) = env::var("CALLKIT_SDKAPPID") else {
         return against_emulator().await;
     };
-    let sdkappid: u32 = sdkappid.parse().map_err(|_| "CALLKIT_SDKAPPID is not a u32")?;
+    let sdkappid: u32 = sdkappid
+        .parse()
+        .map_err(|_| "CALLKIT_SDKAPPID is not a u32")?;
     let key = SecretKey::new(env::var("CALLKIT_SECRET_KEY")?)?;
     let admin = env::var("CALLKIT_ADMIN").unwrap_or_else(|_| "administrator".into());
     let region = |var, default: Region| match env::var(var) {
-        Ok(name) => name.parse::<Region>().map_err(|_| format!("{var}: unknown region")),
+        Ok(name) => name
+            .parse::<Region>()
+            .map_err(|_| format!("{var}: unknown region")),
         Err(_) => Ok(default),
     };
     let (v1_region, v4_region) = (
@@ -94,14 +98,21 @@ async fn run() -> Result<String, AnyError> {
 /// Starts the emulator on loopback HTTPS and runs the write flow against it.
 async fn against_emulator() -> Result<String, AnyError> {
     // A demo key, made up afresh: the emulator accepts UserSigs signed with it.
-    let key: String = std::iter::repeat_with(fastrand::alphanumeric).take(32).collect();
+    let key: String = std::iter::repeat_with(fastrand::alphanumeric)
+        .take(32)
+        .collect();
     let key = SecretKey::new(key)?;
     let emulator = EmulatorServer::builder()
         .app(DEMO_SDKAPPID, key.clone())
         .https(true)
         .start()?;
-    let certificate = emulator.certificate_pem().ok_or("the emulator has no certificate")?;
-    println!("emulator: {} (app {DEMO_SDKAPPID}, self-signed)", emulator.base_url());
+    let certificate = emulator
+        .certificate_pem()
+        .ok_or("the emulator has no certificate")?;
+    println!(
+        "emulator: {} (app {DEMO_SDKAPPID}, self-signed)",
+        emulator.base_url()
+    );
     let transport = SmolTransport::builder()
         .add_root_certificate_pem(certificate)
         .build()?;
@@ -131,7 +142,11 @@ async fn write_flow<T: callkit::transport::Transport>(
 
     config.address = format!("{address}/v1-updated");
     config.actions.push(V1Action::Reject);
-    println!("v1 update: {} for {}", config.address, names(&config.actions));
+    println!(
+        "v1 update: {} for {}",
+        config.address,
+        names(&config.actions)
+    );
     println!("  <- stored {}", v1.v1_update_callback(&config).await?);
     println!("v1 get");
     show_v1(&v1.v1_get_callback().await?);

@@ -14,7 +14,7 @@ use callkit::core::callback::{V1Action, V1CallbackConfig, V4CallbackConfig, V4Co
 use callkit::core::endpoint::Generation;
 use callkit::{BaseUrl, Client, Error, Region, Server, SmolTransport};
 use clap::{Args, Subcommand};
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::{Failure, KEY_ENV, secret_key};
 
@@ -117,13 +117,21 @@ pub(crate) fn run(command: CallbackCommand) -> Result<(), Failure> {
             (CallbackCommand::Get(_), true) => v4_report(&client.v4_get_callback().await?),
             (CallbackCommand::Set(args), false) => {
                 let config = v1_config(args)?;
-                client.v1_set_callback(&config).await?;
-                v1_report(&config)
+                // The service answers with the address it stored.
+                let stored = client.v1_set_callback(&config).await?;
+                v1_report(&V1CallbackConfig {
+                    address: stored,
+                    ..config
+                })
             }
             (CallbackCommand::Update(args), _) => {
                 let config = v1_config(args)?;
-                client.v1_update_callback(&config).await?;
-                v1_report(&config)
+                // The service answers with the address it stored.
+                let stored = client.v1_update_callback(&config).await?;
+                v1_report(&V1CallbackConfig {
+                    address: stored,
+                    ..config
+                })
             }
             (CallbackCommand::Set(args), true) => {
                 let config = v4_config(args)?;
@@ -162,7 +170,11 @@ impl CallError {
             CallError::Usage(message) => return Failure::Usage(message),
             CallError::Client(error) => error,
         };
-        let api = if generation == Generation::V4 { "v4" } else { "v1" };
+        let api = if generation == Generation::V4 {
+            "v4"
+        } else {
+            "v1"
+        };
         // Refused before sending (a bad address, a bad admin id): a bad argument.
         if let Error::InvalidInput(_) = error {
             return Failure::Usage(error.to_string());
@@ -198,13 +210,16 @@ fn v4_report(config: &V4CallbackConfig) -> Report {
 }
 
 fn v1_config(args: &ConfigArgs) -> Result<V1CallbackConfig, CallError> {
-    let actions = args.action.iter().map(|name| match V1Action::parse(name.trim()) {
-        V1Action::Other(_) => Err(CallError::Usage(format!(
-            "unknown v1 action {name:?}; known: {}",
-            known(V1Action::ALL.iter().map(V1Action::as_str))
-        ))),
-        action => Ok(action),
-    });
+    let actions = args
+        .action
+        .iter()
+        .map(|name| match V1Action::parse(name.trim()) {
+            V1Action::Other(_) => Err(CallError::Usage(format!(
+                "unknown v1 action {name:?}; known: {}",
+                known(V1Action::ALL.iter().map(V1Action::as_str))
+            ))),
+            action => Ok(action),
+        });
     Ok(V1CallbackConfig {
         address: args.address.clone(),
         actions: actions.collect::<Result<_, _>>()?,
@@ -242,7 +257,11 @@ fn client(target: &Target, generation: Generation) -> Result<Client<SmolTranspor
     let server = match (&target.region, &target.base_url) {
         (Some(region), _) => {
             if region.generation() != generation {
-                let wanted = if target.v4 { "a chat-* region" } else { "callkit-intl or callkit-china" };
+                let wanted = if target.v4 {
+                    "a chat-* region"
+                } else {
+                    "callkit-intl or callkit-china"
+                };
                 return Err(Failure::Usage(format!(
                     "region {} does not serve this API: use {wanted}",
                     region.name()
@@ -255,8 +274,9 @@ fn client(target: &Target, generation: Generation) -> Result<Client<SmolTranspor
     };
     let mut transport = SmolTransport::builder().allow_http(target.allow_http);
     if let Some(path) = &target.ca_cert {
-        let pem = std::fs::read(path)
-            .map_err(|e| Failure::Usage(format!("cannot read --ca-cert {}: {e}", path.display())))?;
+        let pem = std::fs::read(path).map_err(|e| {
+            Failure::Usage(format!("cannot read --ca-cert {}: {e}", path.display()))
+        })?;
         transport = transport.add_root_certificate_pem(pem);
     }
     let transport = transport
@@ -289,7 +309,11 @@ fn base_url(url: &str, allow_http: bool) -> Result<BaseUrl, Failure> {
 }
 
 fn print(json: bool, name: &str, generation: Generation, config: Report) -> Result<(), Failure> {
-    let api = if generation == Generation::V4 { "v4" } else { "v1" };
+    let api = if generation == Generation::V4 {
+        "v4"
+    } else {
+        "v1"
+    };
     let text = match (json, config) {
         (true, Some((address, actions))) => {
             json!({"api": api, "operation": name, "address": address, "actions": actions})
@@ -297,8 +321,15 @@ fn print(json: bool, name: &str, generation: Generation, config: Report) -> Resu
         }
         (true, None) => json!({"api": api, "operation": name, "deleted": true}).to_string(),
         (false, Some((address, actions))) => {
-            let verb = if name == "get" { "configured" } else { "stored" };
-            format!("{api} {verb}\naddress: {address}\nactions: {}", actions.join(", "))
+            let verb = if name == "get" {
+                "configured"
+            } else {
+                "stored"
+            };
+            format!(
+                "{api} {verb}\naddress: {address}\nactions: {}",
+                actions.join(", ")
+            )
         }
         (false, None) => format!("{api} callback configuration deleted"),
     };
