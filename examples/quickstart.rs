@@ -51,7 +51,9 @@ async fn run() -> Result<String, AnyError> {
     let sdkappid: u32 = sdkappid
         .parse()
         .map_err(|_| "CALLKIT_SDKAPPID is not a u32")?;
-    let key = SecretKey::new(env::var("CALLKIT_SECRET_KEY")?)?;
+    let key = env::var("CALLKIT_SECRET_KEY")
+        .map_err(|_| "CALLKIT_SDKAPPID is set: set CALLKIT_SECRET_KEY too")?;
+    let key = SecretKey::new(key)?;
     let admin = env::var("CALLKIT_ADMIN").unwrap_or_else(|_| "administrator".into());
     let region = |var, default: Region| match env::var(var) {
         Ok(name) => name
