@@ -9,11 +9,13 @@
 //! errors exit 2 as well).
 #![forbid(unsafe_code)]
 
+mod callback;
 mod emulator;
 mod usersig;
 
 use std::process::ExitCode;
 
+use callkit::SecretKey;
 use clap::{Parser, Subcommand};
 
 /// Tencent RTC CallKit server tools.
@@ -31,6 +33,23 @@ enum Command {
     Usersig(usersig::UsersigCommand),
     /// Run the CallKit service emulator on loopback, or ask a running one to simulate a call.
     Emulator(emulator::EmulatorArgs),
+    /// Get, set, update or delete the app's callback configuration (v1, or v4 with --v4).
+    #[command(subcommand)]
+    Callback(callback::CallbackCommand),
+}
+
+/// The environment variable a command's key is read from when `--key` is absent.
+pub(crate) const KEY_ENV: &str = "CALLKIT_SECRET_KEY";
+
+/// The secret key from `--key` or [`KEY_ENV`] (clap has merged the two), or a usage
+/// failure that says where to put it. The key itself never appears in a message.
+pub(crate) fn secret_key(key: Option<&str>) -> Result<SecretKey, Failure> {
+    let Some(key) = key else {
+        return Err(Failure::Usage(format!(
+            "no secret key: set {KEY_ENV} (preferred) or pass --key"
+        )));
+    };
+    SecretKey::new(key).map_err(|e| Failure::Usage(format!("bad secret key: {e}")))
 }
 
 /// Why a command did not succeed, which decides the exit code.
@@ -56,6 +75,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Usersig(command) => usersig::run(command),
         Command::Emulator(args) => emulator::run(args),
+        Command::Callback(command) => callback::run(command),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
