@@ -60,3 +60,9 @@ pub mod server;
 #[cfg(feature = "emulator")]
 pub mod emulator;
 pub mod webhook;
+
+// The README's Rust snippets are compiled (and the runnable ones run) as doc tests, so the
+// README stays true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
