@@ -53,6 +53,11 @@ fn gen_sig(extra: &[&str]) -> String {
 
 /// `verify` of `sig` for `identifier` at `now`, key in the environment.
 fn verify(identifier: &str, sig: &str, now: u64, extra: &[&str]) -> Output {
+    verify_with_key(KEY, identifier, sig, now, extra)
+}
+
+/// `verify` with `env_key` as CALLKIT_SECRET_KEY.
+fn verify_with_key(env_key: &str, identifier: &str, sig: &str, now: u64, extra: &[&str]) -> Output {
     let now = now.to_string();
     let mut args = vec![
         "usersig",
@@ -67,7 +72,22 @@ fn verify(identifier: &str, sig: &str, now: u64, extra: &[&str]) -> Output {
         &now,
     ];
     args.extend_from_slice(extra);
-    run(Some(KEY), &args)
+    run(Some(env_key), &args)
+}
+
+/// The official test vector `id` from the shared vectors file.
+fn vector(id: &str) -> Value {
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/core/tests/data/usersig-vectors.json"
+    ))
+    .expect("vectors file");
+    let vectors: Value = serde_json::from_str(&text).expect("vectors JSON");
+    vectors
+        .as_array()
+        .and_then(|all| all.iter().find(|v| v["id"] == id))
+        .cloned()
+        .unwrap_or_else(|| panic!("vector {id}"))
 }
 
 fn json_of(output: &Output) -> Value {
@@ -127,16 +147,7 @@ fn expire_defaults_to_180_days() {
 
 #[test]
 fn verifies_official_vector_outputs() {
-    let text = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/core/tests/data/usersig-vectors.json"
-    ))
-    .expect("vectors file");
-    let vectors: Value = serde_json::from_str(&text).expect("vectors JSON");
-    let u01 = vectors
-        .as_array()
-        .and_then(|all| all.iter().find(|v| v["id"] == "U01"))
-        .expect("vector U01");
+    let u01 = vector("U01");
     let inputs = &u01["inputs"];
     let now = inputs["now"].as_u64().expect("now");
     for implementation in ["python", "node", "java"] {
@@ -171,16 +182,7 @@ fn verifies_official_vector_outputs() {
 
 #[test]
 fn verifies_an_official_private_map_key() {
-    let text = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/core/tests/data/usersig-vectors.json"
-    ))
-    .expect("vectors file");
-    let vectors: Value = serde_json::from_str(&text).expect("vectors JSON");
-    let s01 = vectors
-        .as_array()
-        .and_then(|all| all.iter().find(|v| v["id"] == "S01"))
-        .expect("vector S01");
+    let s01 = vector("S01");
     let inputs = &s01["inputs"];
     let sig = s01["outputs"]["python"]["usersig"]
         .as_str()
@@ -225,21 +227,7 @@ fn wrong_identifier_exits_1() {
 #[test]
 fn wrong_key_exits_1_without_printing_either_key() {
     let sig = gen_sig(&[]);
-    let output = run(
-        Some("another-key"),
-        &[
-            "usersig",
-            "verify",
-            "--sdkappid",
-            SDKAPPID,
-            "--identifier",
-            "xiaojun",
-            "--usersig",
-            &sig,
-            "--now",
-            "1700000000",
-        ],
-    );
+    let output = verify_with_key("another-key", "xiaojun", &sig, NOW, &[]);
     assert_eq!(output.status.code(), Some(1));
     let err = stderr(&output);
     assert!(err.contains("signature does not match"), "{err}");
