@@ -29,9 +29,11 @@ fn stderr(output: &Output) -> String {
     String::from_utf8(output.stderr.clone()).expect("stderr is UTF-8")
 }
 
-/// `gen` with the key in the environment; returns the signature (stdout minus its newline).
-fn gen_sig(extra: &[&str]) -> String {
-    let now = NOW.to_string();
+/// [`NOW`] as a command-line argument.
+const NOW_ARG: &str = "1700000000";
+
+/// The arguments of `gen` for xiaojun at [`NOW`], then `extra`.
+fn gen_args<'a>(extra: &[&'a str]) -> Vec<&'a str> {
     let mut args = vec![
         "usersig",
         "gen",
@@ -40,10 +42,15 @@ fn gen_sig(extra: &[&str]) -> String {
         "--identifier",
         "xiaojun",
         "--now",
-        &now,
+        NOW_ARG,
     ];
     args.extend_from_slice(extra);
-    let output = run(Some(KEY), &args);
+    args
+}
+
+/// `gen` with the key in the environment; returns the signature (stdout minus its newline).
+fn gen_sig(extra: &[&str]) -> String {
+    let output = run(Some(KEY), &gen_args(extra));
     assert_eq!(output.status.code(), Some(0), "stderr: {}", stderr(&output));
     let text = stdout(&output);
     text.strip_suffix('\n')
@@ -103,21 +110,7 @@ fn json_of(output: &Output) -> Value {
 
 #[test]
 fn gen_prints_exactly_the_sig_and_a_newline_and_verifies() {
-    let output = run(
-        Some(KEY),
-        &[
-            "usersig",
-            "gen",
-            "--sdkappid",
-            SDKAPPID,
-            "--identifier",
-            "xiaojun",
-            "--now",
-            "1700000000",
-            "--expire",
-            "86400",
-        ],
-    );
+    let output = run(Some(KEY), &gen_args(&["--expire", "86400"]));
     assert_eq!(output.status.code(), Some(0), "stderr: {}", stderr(&output));
     assert!(output.stderr.is_empty());
     let text = stdout(&output);
@@ -136,6 +129,11 @@ fn gen_prints_exactly_the_sig_and_a_newline_and_verifies() {
     assert_eq!(report["expires_at"], NOW + 86_400);
     assert_eq!(report["identifier"], "xiaojun");
     assert_eq!(report["sdkappid"], 1_400_000_000u64);
+}
+
+#[test]
+fn now_arg_is_now() {
+    assert_eq!(NOW_ARG, NOW.to_string());
 }
 
 #[test]
@@ -254,18 +252,9 @@ fn missing_key_exits_2_with_a_clear_message() {
 
 #[test]
 fn key_from_flag_and_from_env_sign_alike_and_the_flag_wins() {
-    let base = [
-        "usersig",
-        "gen",
-        "--sdkappid",
-        SDKAPPID,
-        "--identifier",
-        "xiaojun",
-        "--now",
-        "1700000000",
-    ];
+    let base = gen_args(&[]);
     let from_env = run(Some(KEY), &base);
-    let mut with_flag = base.to_vec();
+    let mut with_flag = base.clone();
     with_flag.extend_from_slice(&["--key", KEY]);
     let from_flag = run(None, &with_flag);
     let flag_over_env = run(Some("another-key"), &with_flag);
@@ -281,10 +270,18 @@ fn key_from_flag_and_from_env_sign_alike_and_the_flag_wins() {
 
 #[test]
 fn bad_arguments_exit_2() {
-    let cases: &[&[&str]] = &[
-        &["usersig", "gen", "--identifier", "x"], // no --sdkappid
-        &["usersig", "gen", "--sdkappid", "0", "--identifier", "x"],
-        &[
+    // `usersig gen` for SDKAppID 1 and user x, then `extra`.
+    let gen_x = |extra: &[&'static str]| -> Vec<&'static str> {
+        [
+            &["usersig", "gen", "--sdkappid", "1", "--identifier", "x"],
+            extra,
+        ]
+        .concat()
+    };
+    let cases: Vec<Vec<&str>> = vec![
+        vec!["usersig", "gen", "--identifier", "x"], // no --sdkappid
+        vec!["usersig", "gen", "--sdkappid", "0", "--identifier", "x"],
+        vec![
             "usersig",
             "gen",
             "--sdkappid",
@@ -292,74 +289,16 @@ fn bad_arguments_exit_2() {
             "--identifier",
             "x",
         ],
-        &["usersig", "gen", "--sdkappid", "abc", "--identifier", "x"],
-        &["usersig", "gen", "--sdkappid", "1", "--identifier", ""],
-        &[
-            "usersig",
-            "gen",
-            "--sdkappid",
-            "1",
-            "--identifier",
-            "x",
-            "--key",
-            "",
-        ],
-        &[
-            "usersig",
-            "gen",
-            "--sdkappid",
-            "1",
-            "--identifier",
-            "x",
-            "--key",
-            " k",
-        ],
-        &[
-            "usersig",
-            "gen",
-            "--sdkappid",
-            "1",
-            "--identifier",
-            "x",
-            "--privileges",
-            "1",
-        ],
-        &[
-            "usersig",
-            "gen",
-            "--sdkappid",
-            "1",
-            "--identifier",
-            "x",
-            "--room-id",
-            "1",
-            "--room-str",
-            "r",
-        ],
-        &[
-            "usersig",
-            "gen",
-            "--sdkappid",
-            "1",
-            "--identifier",
-            "x",
-            "--room-id",
-            "1",
-            "--privileges",
-            "0xZZ",
-        ],
-        &[
-            "usersig",
-            "gen",
-            "--sdkappid",
-            "1",
-            "--identifier",
-            "x",
-            "--room-str",
-            "",
-        ],
-        &["usersig", "verify", "--sdkappid", "1", "--identifier", "x"], // no --usersig
-        &[
+        vec!["usersig", "gen", "--sdkappid", "abc", "--identifier", "x"],
+        vec!["usersig", "gen", "--sdkappid", "1", "--identifier", ""],
+        gen_x(&["--key", ""]),
+        gen_x(&["--key", " k"]),
+        gen_x(&["--privileges", "1"]),
+        gen_x(&["--room-id", "1", "--room-str", "r"]),
+        gen_x(&["--room-id", "1", "--privileges", "0xZZ"]),
+        gen_x(&["--room-str", ""]),
+        vec!["usersig", "verify", "--sdkappid", "1", "--identifier", "x"], // no --usersig
+        vec![
             "usersig",
             "verify",
             "--sdkappid",
@@ -369,9 +308,9 @@ fn bad_arguments_exit_2() {
             "--usersig",
             "eJw_",
         ],
-        &["usersig", "frobnicate"],
+        vec!["usersig", "frobnicate"],
     ];
-    for args in cases {
+    for args in &cases {
         let output = run(Some(KEY), args);
         assert_eq!(
             output.status.code(),

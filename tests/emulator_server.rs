@@ -533,11 +533,16 @@ mod cli {
         (child, lines)
     }
 
-    fn signed_v4_get(base: &str, transport: &SmolTransport) -> serde_json::Value {
+    /// A v4 get-callback request to the emulator at `base`, signed now with `key`.
+    fn signed_v4_get_with(
+        base: &str,
+        key: &SecretKey,
+        transport: &SmolTransport,
+    ) -> serde_json::Value {
         let server = Server::custom(BaseUrl::parse_allow_http(base).unwrap());
         let sig = callkit_core::usersig::generate_user_sig(
             SDKAPPID,
-            &key(),
+            key,
             "administrator",
             86_400,
             std::time::SystemTime::now()
@@ -559,6 +564,10 @@ mod cli {
         .unwrap();
         let response = block_on(transport.send(request)).unwrap();
         serde_json::from_slice(response.body()).unwrap()
+    }
+
+    fn signed_v4_get(base: &str, transport: &SmolTransport) -> serde_json::Value {
+        signed_v4_get_with(base, &key(), transport)
     }
 
     #[test]
@@ -655,29 +664,9 @@ mod cli {
         BufReader::new(stderr).read_line(&mut note).unwrap();
         let generated = note.trim_end().rsplit(' ').next().unwrap().to_owned();
         assert_eq!(generated.len(), 32, "{note}");
-        let server = Server::custom(BaseUrl::parse_allow_http(url.trim_end()).unwrap());
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_secs();
         let key = SecretKey::new(generated).unwrap();
-        let sig =
-            callkit_core::usersig::generate_user_sig(SDKAPPID, &key, "administrator", 86_400, now)
-                .unwrap();
-        let request = build_request::<V4GetCallback>(
-            &server,
-            SDKAPPID,
-            "administrator",
-            sig.as_str(),
-            1,
-            &Empty {},
-        )
-        .unwrap()
-        .into_http()
-        .unwrap();
         let transport = SmolTransport::builder().allow_http(true).build().unwrap();
-        let response = block_on(transport.send(request)).unwrap();
-        let answer: serde_json::Value = serde_json::from_slice(response.body()).unwrap();
+        let answer = signed_v4_get_with(url.trim_end(), &key, &transport);
         assert_eq!(answer["ErrorCode"], 100301, "{answer}");
     }
 
