@@ -112,19 +112,14 @@ pub(crate) fn run(command: CallbackCommand) -> Result<(), Failure> {
         Ok(match (&command, target.v4) {
             (CallbackCommand::Get(_), false) => v1_report(&client.v1_get_callback().await?),
             (CallbackCommand::Get(_), true) => v4_report(&client.v4_get_callback().await?),
-            (CallbackCommand::Set(args), false) => {
+            (CallbackCommand::Set(args), false) | (CallbackCommand::Update(args), _) => {
                 let config = v1_config(args)?;
                 // The service answers with the address it stored.
-                let stored = client.v1_set_callback(&config).await?;
-                v1_report(&V1CallbackConfig {
-                    address: stored,
-                    ..config
-                })
-            }
-            (CallbackCommand::Update(args), _) => {
-                let config = v1_config(args)?;
-                // The service answers with the address it stored.
-                let stored = client.v1_update_callback(&config).await?;
+                let stored = if matches!(command, CallbackCommand::Set(_)) {
+                    client.v1_set_callback(&config).await?
+                } else {
+                    client.v1_update_callback(&config).await?
+                };
                 v1_report(&V1CallbackConfig {
                     address: stored,
                     ..config
