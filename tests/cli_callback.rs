@@ -211,61 +211,50 @@ fn wrong_key_is_a_classified_auth_error() {
 #[test]
 fn argument_errors_exit_2_without_a_request() {
     let f = Fixture::start();
-    let output = f.run(None, &["get"]);
-    assert_eq!(output.status.code(), Some(2));
-    assert!(
-        stderr(&output).contains("CALLKIT_SECRET_KEY"),
-        "{}",
-        stderr(&output)
-    );
-
-    let output = f.run(
-        Some(KEY),
-        &[
-            "update",
-            "--v4",
-            "--address",
-            "https://a.example",
-            "--action",
-            "end",
-        ],
-    );
-    assert_eq!(output.status.code(), Some(2));
-    assert!(stderr(&output).contains("no update"), "{}", stderr(&output));
-
-    let output = f.run(
-        Some(KEY),
-        &[
-            "set",
-            "--address",
-            "ftp://a.example/cb",
-            "--action",
-            "normal_end",
-        ],
-    );
-    assert_eq!(output.status.code(), Some(2));
-    assert!(
-        stderr(&output).contains("nothing was sent"),
-        "{}",
-        stderr(&output)
-    );
-
-    let output = f.run(
-        Some(KEY),
-        &[
-            "set",
-            "--address",
-            "https://a.example",
-            "--action",
-            "no_such",
-        ],
-    );
-    assert_eq!(output.status.code(), Some(2));
-    assert!(
-        stderr(&output).contains("unknown v1 action"),
-        "{}",
-        stderr(&output)
-    );
+    // (key in the environment, arguments, what stderr must say)
+    let cases: [(Option<&str>, &[&str], &str); 4] = [
+        (None, &["get"], "CALLKIT_SECRET_KEY"),
+        (
+            Some(KEY),
+            &[
+                "update",
+                "--v4",
+                "--address",
+                "https://a.example",
+                "--action",
+                "end",
+            ],
+            "no update",
+        ),
+        (
+            Some(KEY),
+            &[
+                "set",
+                "--address",
+                "ftp://a.example/cb",
+                "--action",
+                "normal_end",
+            ],
+            "nothing was sent",
+        ),
+        (
+            Some(KEY),
+            &[
+                "set",
+                "--address",
+                "https://a.example",
+                "--action",
+                "no_such",
+            ],
+            "unknown v1 action",
+        ),
+    ];
+    for (key, args, expected) in cases {
+        let output = f.run(key, args);
+        let err = stderr(&output);
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains(expected), "{args:?}: {err}");
+    }
 
     assert_eq!(f.requests(), 0, "no request reached the emulator");
 }

@@ -29,9 +29,11 @@ fn stderr(output: &Output) -> String {
     String::from_utf8(output.stderr.clone()).expect("stderr is UTF-8")
 }
 
-/// `gen` with the key in the environment; returns the signature (stdout minus its newline).
-fn gen_sig(extra: &[&str]) -> String {
-    let now = NOW.to_string();
+/// [`NOW`] as a command-line argument.
+const NOW_ARG: &str = "1700000000";
+
+/// The arguments of `gen` for xiaojun at [`NOW`], then `extra`.
+fn gen_args<'a>(extra: &[&'a str]) -> Vec<&'a str> {
     let mut args = vec![
         "usersig",
         "gen",
@@ -40,10 +42,15 @@ fn gen_sig(extra: &[&str]) -> String {
         "--identifier",
         "xiaojun",
         "--now",
-        &now,
+        NOW_ARG,
     ];
     args.extend_from_slice(extra);
-    let output = run(Some(KEY), &args);
+    args
+}
+
+/// `gen` with the key in the environment; returns the signature (stdout minus its newline).
+fn gen_sig(extra: &[&str]) -> String {
+    let output = run(Some(KEY), &gen_args(extra));
     assert_eq!(output.status.code(), Some(0), "stderr: {}", stderr(&output));
     let text = stdout(&output);
     text.strip_suffix('\n')
@@ -53,6 +60,11 @@ fn gen_sig(extra: &[&str]) -> String {
 
 /// `verify` of `sig` for `identifier` at `now`, key in the environment.
 fn verify(identifier: &str, sig: &str, now: u64, extra: &[&str]) -> Output {
+    verify_with_key(KEY, identifier, sig, now, extra)
+}
+
+/// `verify` with `env_key` as CALLKIT_SECRET_KEY.
+fn verify_with_key(env_key: &str, identifier: &str, sig: &str, now: u64, extra: &[&str]) -> Output {
     let now = now.to_string();
     let mut args = vec![
         "usersig",
@@ -67,7 +79,22 @@ fn verify(identifier: &str, sig: &str, now: u64, extra: &[&str]) -> Output {
         &now,
     ];
     args.extend_from_slice(extra);
-    run(Some(KEY), &args)
+    run(Some(env_key), &args)
+}
+
+/// The official test vector `id` from the shared vectors file.
+fn vector(id: &str) -> Value {
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/core/tests/data/usersig-vectors.json"
+    ))
+    .expect("vectors file");
+    let vectors: Value = serde_json::from_str(&text).expect("vectors JSON");
+    vectors
+        .as_array()
+        .and_then(|all| all.iter().find(|v| v["id"] == id))
+        .cloned()
+        .unwrap_or_else(|| panic!("vector {id}"))
 }
 
 fn json_of(output: &Output) -> Value {
@@ -83,21 +110,7 @@ fn json_of(output: &Output) -> Value {
 
 #[test]
 fn gen_prints_exactly_the_sig_and_a_newline_and_verifies() {
-    let output = run(
-        Some(KEY),
-        &[
-            "usersig",
-            "gen",
-            "--sdkappid",
-            SDKAPPID,
-            "--identifier",
-            "xiaojun",
-            "--now",
-            "1700000000",
-            "--expire",
-            "86400",
-        ],
-    );
+    let output = run(Some(KEY), &gen_args(&["--expire", "86400"]));
     assert_eq!(output.status.code(), Some(0), "stderr: {}", stderr(&output));
     assert!(output.stderr.is_empty());
     let text = stdout(&output);
@@ -119,6 +132,11 @@ fn gen_prints_exactly_the_sig_and_a_newline_and_verifies() {
 }
 
 #[test]
+fn now_arg_is_now() {
+    assert_eq!(NOW_ARG, NOW.to_string());
+}
+
+#[test]
 fn expire_defaults_to_180_days() {
     let sig = gen_sig(&[]);
     let report = json_of(&verify("xiaojun", &sig, NOW, &[]));
@@ -127,16 +145,7 @@ fn expire_defaults_to_180_days() {
 
 #[test]
 fn verifies_official_vector_outputs() {
-    let text = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/core/tests/data/usersig-vectors.json"
-    ))
-    .expect("vectors file");
-    let vectors: Value = serde_json::from_str(&text).expect("vectors JSON");
-    let u01 = vectors
-        .as_array()
-        .and_then(|all| all.iter().find(|v| v["id"] == "U01"))
-        .expect("vector U01");
+    let u01 = vector("U01");
     let inputs = &u01["inputs"];
     let now = inputs["now"].as_u64().expect("now");
     for implementation in ["python", "node", "java"] {
@@ -171,16 +180,7 @@ fn verifies_official_vector_outputs() {
 
 #[test]
 fn verifies_an_official_private_map_key() {
-    let text = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/core/tests/data/usersig-vectors.json"
-    ))
-    .expect("vectors file");
-    let vectors: Value = serde_json::from_str(&text).expect("vectors JSON");
-    let s01 = vectors
-        .as_array()
-        .and_then(|all| all.iter().find(|v| v["id"] == "S01"))
-        .expect("vector S01");
+    let s01 = vector("S01");
     let inputs = &s01["inputs"];
     let sig = s01["outputs"]["python"]["usersig"]
         .as_str()
@@ -225,21 +225,7 @@ fn wrong_identifier_exits_1() {
 #[test]
 fn wrong_key_exits_1_without_printing_either_key() {
     let sig = gen_sig(&[]);
-    let output = run(
-        Some("another-key"),
-        &[
-            "usersig",
-            "verify",
-            "--sdkappid",
-            SDKAPPID,
-            "--identifier",
-            "xiaojun",
-            "--usersig",
-            &sig,
-            "--now",
-            "1700000000",
-        ],
-    );
+    let output = verify_with_key("another-key", "xiaojun", &sig, NOW, &[]);
     assert_eq!(output.status.code(), Some(1));
     let err = stderr(&output);
     assert!(err.contains("signature does not match"), "{err}");
@@ -266,18 +252,9 @@ fn missing_key_exits_2_with_a_clear_message() {
 
 #[test]
 fn key_from_flag_and_from_env_sign_alike_and_the_flag_wins() {
-    let base = [
-        "usersig",
-        "gen",
-        "--sdkappid",
-        SDKAPPID,
-        "--identifier",
-        "xiaojun",
-        "--now",
-        "1700000000",
-    ];
+    let base = gen_args(&[]);
     let from_env = run(Some(KEY), &base);
-    let mut with_flag = base.to_vec();
+    let mut with_flag = base.clone();
     with_flag.extend_from_slice(&["--key", KEY]);
     let from_flag = run(None, &with_flag);
     let flag_over_env = run(Some("another-key"), &with_flag);
@@ -293,10 +270,18 @@ fn key_from_flag_and_from_env_sign_alike_and_the_flag_wins() {
 
 #[test]
 fn bad_arguments_exit_2() {
-    let cases: &[&[&str]] = &[
-        &["usersig", "gen", "--identifier", "x"], // no --sdkappid
-        &["usersig", "gen", "--sdkappid", "0", "--identifier", "x"],
-        &[
+    // `usersig gen` for SDKAppID 1 and user x, then `extra`.
+    let gen_x = |extra: &[&'static str]| -> Vec<&'static str> {
+        [
+            &["usersig", "gen", "--sdkappid", "1", "--identifier", "x"],
+            extra,
+        ]
+        .concat()
+    };
+    let cases: Vec<Vec<&str>> = vec![
+        vec!["usersig", "gen", "--identifier", "x"], // no --sdkappid
+        vec!["usersig", "gen", "--sdkappid", "0", "--identifier", "x"],
+        vec![
             "usersig",
             "gen",
             "--sdkappid",
@@ -304,74 +289,16 @@ fn bad_arguments_exit_2() {
             "--identifier",
             "x",
         ],
-        &["usersig", "gen", "--sdkappid", "abc", "--identifier", "x"],
-        &["usersig", "gen", "--sdkappid", "1", "--identifier", ""],
-        &[
-            "usersig",
-            "gen",
-            "--sdkappid",
-            "1",
-            "--identifier",
-            "x",
-            "--key",
-            "",
-        ],
-        &[
-            "usersig",
-            "gen",
-            "--sdkappid",
-            "1",
-            "--identifier",
-            "x",
-            "--key",
-            " k",
-        ],
-        &[
-            "usersig",
-            "gen",
-            "--sdkappid",
-            "1",
-            "--identifier",
-            "x",
-            "--privileges",
-            "1",
-        ],
-        &[
-            "usersig",
-            "gen",
-            "--sdkappid",
-            "1",
-            "--identifier",
-            "x",
-            "--room-id",
-            "1",
-            "--room-str",
-            "r",
-        ],
-        &[
-            "usersig",
-            "gen",
-            "--sdkappid",
-            "1",
-            "--identifier",
-            "x",
-            "--room-id",
-            "1",
-            "--privileges",
-            "0xZZ",
-        ],
-        &[
-            "usersig",
-            "gen",
-            "--sdkappid",
-            "1",
-            "--identifier",
-            "x",
-            "--room-str",
-            "",
-        ],
-        &["usersig", "verify", "--sdkappid", "1", "--identifier", "x"], // no --usersig
-        &[
+        vec!["usersig", "gen", "--sdkappid", "abc", "--identifier", "x"],
+        vec!["usersig", "gen", "--sdkappid", "1", "--identifier", ""],
+        gen_x(&["--key", ""]),
+        gen_x(&["--key", " k"]),
+        gen_x(&["--privileges", "1"]),
+        gen_x(&["--room-id", "1", "--room-str", "r"]),
+        gen_x(&["--room-id", "1", "--privileges", "0xZZ"]),
+        gen_x(&["--room-str", ""]),
+        vec!["usersig", "verify", "--sdkappid", "1", "--identifier", "x"], // no --usersig
+        vec![
             "usersig",
             "verify",
             "--sdkappid",
@@ -381,9 +308,9 @@ fn bad_arguments_exit_2() {
             "--usersig",
             "eJw_",
         ],
-        &["usersig", "frobnicate"],
+        vec!["usersig", "frobnicate"],
     ];
-    for args in cases {
+    for args in &cases {
         let output = run(Some(KEY), args);
         assert_eq!(
             output.status.code(),

@@ -272,6 +272,32 @@ fn emulator_for(receiver: &Receiver, sleeper: Sleeper) -> EmulatorServer {
         .unwrap()
 }
 
+/// Points the app's v1 callbacks for `actions` at `receiver`'s `/hook`.
+fn hook_v1(emulator: &EmulatorServer, receiver: &Receiver, actions: Vec<V1Action>) {
+    emulator.with_emulator(|e| {
+        e.set_v1_config(
+            SDKAPPID,
+            Some(V1CallbackConfig {
+                address: receiver.server.url("/hook"),
+                actions,
+            }),
+        )
+    });
+}
+
+/// Points the app's v4 callbacks for `commands` at `receiver`'s `/v4hook`.
+fn hook_v4(emulator: &EmulatorServer, receiver: &Receiver, commands: Vec<V4Command>) {
+    emulator.with_emulator(|e| {
+        e.set_v4_config(
+            SDKAPPID,
+            Some(V4CallbackConfig {
+                url: receiver.server.url("/v4hook"),
+                commands,
+            }),
+        )
+    });
+}
+
 const V1_ACK: &[u8] = br#"{"ErrorCode":0,"ErrorMessage":"Success"}"#;
 const V4_ACK: &[u8] = br#"{"ActionStatus":"OK","ErrorCode":0,"ErrorInfo":""}"#;
 
@@ -290,15 +316,7 @@ fn a_v1_callback_is_retried_on_schedule_until_acknowledged() {
     let receiver = receiver(3, V1_ACK);
     let (sleeper, sleeps) = recording_sleeper();
     let emulator = emulator_for(&receiver, sleeper);
-    emulator.with_emulator(|e| {
-        e.set_v1_config(
-            SDKAPPID,
-            Some(V1CallbackConfig {
-                address: receiver.server.url("/hook"),
-                actions: vec![V1Action::NormalEnd],
-            }),
-        )
-    });
+    hook_v1(&emulator, &receiver, vec![V1Action::NormalEnd]);
     let report = emulator
         .simulate_call_blocking(SDKAPPID, &answered())
         .unwrap();
@@ -324,15 +342,7 @@ fn a_v1_callback_never_acknowledged_is_dropped_after_six_retries() {
     let receiver = receiver(u64::MAX, V1_ACK);
     let (sleeper, sleeps) = recording_sleeper();
     let emulator = emulator_for(&receiver, sleeper);
-    emulator.with_emulator(|e| {
-        e.set_v1_config(
-            SDKAPPID,
-            Some(V1CallbackConfig {
-                address: receiver.server.url("/hook"),
-                actions: vec![V1Action::Reject],
-            }),
-        )
-    });
+    hook_v1(&emulator, &receiver, vec![V1Action::Reject]);
     let scenario = CallScenario::new("alice", ["bob"], CallOutcome::Rejected);
     let report = emulator
         .simulate_call_blocking(SDKAPPID, &scenario)
@@ -348,15 +358,11 @@ fn v4_callbacks_are_sent_once_in_order() {
     let receiver = receiver(u64::MAX, V4_ACK);
     let (sleeper, sleeps) = recording_sleeper();
     let emulator = emulator_for(&receiver, sleeper);
-    emulator.with_emulator(|e| {
-        e.set_v4_config(
-            SDKAPPID,
-            Some(V4CallbackConfig {
-                url: receiver.server.url("/v4hook"),
-                commands: vec![V4Command::AfterStartCall, V4Command::AfterEndCall],
-            }),
-        )
-    });
+    hook_v4(
+        &emulator,
+        &receiver,
+        vec![V4Command::AfterStartCall, V4Command::AfterEndCall],
+    );
     let report = emulator
         .simulate_call_blocking(SDKAPPID, &answered())
         .unwrap();
@@ -381,15 +387,7 @@ fn v4_callbacks_are_sent_once_in_order() {
     // Acknowledged from the start: once each, acked.
     let receiver = receiver_acking_v4();
     let emulator = emulator_for(&receiver, recording_sleeper().0);
-    emulator.with_emulator(|e| {
-        e.set_v4_config(
-            SDKAPPID,
-            Some(V4CallbackConfig {
-                url: receiver.server.url("/v4hook"),
-                commands: vec![V4Command::AfterEndCall],
-            }),
-        )
-    });
+    hook_v4(&emulator, &receiver, vec![V4Command::AfterEndCall]);
     let report = emulator
         .simulate_call_blocking(SDKAPPID, &answered())
         .unwrap();
@@ -409,15 +407,11 @@ fn scheduled_pacing_waits_for_each_callbacks_offset() {
         .callback_root_certificate_pem(receiver.server.certificate().unwrap().pem())
         .start()
         .unwrap();
-    emulator.with_emulator(|e| {
-        e.set_v1_config(
-            SDKAPPID,
-            Some(V1CallbackConfig {
-                address: receiver.server.url("/hook"),
-                actions: vec![V1Action::CallerStartCall, V1Action::NormalEnd],
-            }),
-        )
-    });
+    hook_v1(
+        &emulator,
+        &receiver,
+        vec![V1Action::CallerStartCall, V1Action::NormalEnd],
+    );
     // Rings 2 s (the default), talks 5 s: the status callback comes 7 s after the start.
     let report = emulator
         .simulate_call_blocking(SDKAPPID, &answered())
@@ -458,15 +452,11 @@ fn the_control_path_simulates_a_call_and_answers_the_report() {
         .callback_root_certificate_pem(receiver.server.certificate().unwrap().pem())
         .start()
         .unwrap();
-    emulator.with_emulator(|e| {
-        e.set_v1_config(
-            SDKAPPID,
-            Some(V1CallbackConfig {
-                address: receiver.server.url("/hook"),
-                actions: vec![V1Action::CallerStartCall, V1Action::CallBusy],
-            }),
-        )
-    });
+    hook_v1(
+        &emulator,
+        &receiver,
+        vec![V1Action::CallerStartCall, V1Action::CallBusy],
+    );
     let transport = transport_for(&emulator);
     let url = format!(
         "{}{SIMULATE_CALL_PATH}?sdkappid={SDKAPPID}",
@@ -543,11 +533,16 @@ mod cli {
         (child, lines)
     }
 
-    fn signed_v4_get(base: &str, transport: &SmolTransport) -> serde_json::Value {
+    /// A v4 get-callback request to the emulator at `base`, signed now with `key`.
+    fn signed_v4_get_with(
+        base: &str,
+        key: &SecretKey,
+        transport: &SmolTransport,
+    ) -> serde_json::Value {
         let server = Server::custom(BaseUrl::parse_allow_http(base).unwrap());
         let sig = callkit_core::usersig::generate_user_sig(
             SDKAPPID,
-            &key(),
+            key,
             "administrator",
             86_400,
             std::time::SystemTime::now()
@@ -569,6 +564,10 @@ mod cli {
         .unwrap();
         let response = block_on(transport.send(request)).unwrap();
         serde_json::from_slice(response.body()).unwrap()
+    }
+
+    fn signed_v4_get(base: &str, transport: &SmolTransport) -> serde_json::Value {
+        signed_v4_get_with(base, &key(), transport)
     }
 
     #[test]
@@ -621,15 +620,7 @@ mod cli {
     fn callkit_emulator_simulate_call_prints_the_report() {
         let receiver = receiver(1, V1_ACK);
         let emulator = emulator_for(&receiver, recording_sleeper().0);
-        emulator.with_emulator(|e| {
-            e.set_v1_config(
-                SDKAPPID,
-                Some(V1CallbackConfig {
-                    address: receiver.server.url("/hook"),
-                    actions: vec![V1Action::NotAnswer],
-                }),
-            )
-        });
+        hook_v1(&emulator, &receiver, vec![V1Action::NotAnswer]);
         let output = Command::new(BIN)
             .args([
                 "emulator",
@@ -673,29 +664,9 @@ mod cli {
         BufReader::new(stderr).read_line(&mut note).unwrap();
         let generated = note.trim_end().rsplit(' ').next().unwrap().to_owned();
         assert_eq!(generated.len(), 32, "{note}");
-        let server = Server::custom(BaseUrl::parse_allow_http(url.trim_end()).unwrap());
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_secs();
         let key = SecretKey::new(generated).unwrap();
-        let sig =
-            callkit_core::usersig::generate_user_sig(SDKAPPID, &key, "administrator", 86_400, now)
-                .unwrap();
-        let request = build_request::<V4GetCallback>(
-            &server,
-            SDKAPPID,
-            "administrator",
-            sig.as_str(),
-            1,
-            &Empty {},
-        )
-        .unwrap()
-        .into_http()
-        .unwrap();
         let transport = SmolTransport::builder().allow_http(true).build().unwrap();
-        let response = block_on(transport.send(request)).unwrap();
-        let answer: serde_json::Value = serde_json::from_slice(response.body()).unwrap();
+        let answer = signed_v4_get_with(url.trim_end(), &key, &transport);
         assert_eq!(answer["ErrorCode"], 100301, "{answer}");
     }
 

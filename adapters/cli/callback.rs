@@ -7,7 +7,6 @@
 //! and random on stderr (exit 1); bad arguments, including an address the client refuses
 //! before sending, exit 2. The key is never printed.
 
-use std::io::Write as _;
 use std::path::PathBuf;
 
 use callkit::core::callback::{V1Action, V1CallbackConfig, V4CallbackConfig, V4Command};
@@ -16,7 +15,7 @@ use callkit::{BaseUrl, Client, Error, Region, Server, SmolTransport};
 use clap::{Args, Subcommand};
 use serde_json::json;
 
-use crate::{Failure, KEY_ENV, secret_key};
+use crate::{Failure, KeyArg, print_line};
 
 /// The `callback` command family.
 #[derive(Debug, Subcommand)]
@@ -61,10 +60,8 @@ pub(crate) struct Target {
     #[arg(long, value_name = "PATH")]
     ca_cert: Option<PathBuf>,
 
-    /// The SDKAppID's secret key. Prefer the CALLKIT_SECRET_KEY environment variable: a key
-    /// on the command line is visible in `ps` and shell history.
-    #[arg(long, value_name = "KEY", env = KEY_ENV, hide_env_values = true)]
-    key: Option<String>,
+    #[command(flatten)]
+    key: KeyArg,
 
     /// Use the v4 API (`/v4/call_config/*`) instead of v1.
     #[arg(long)]
@@ -115,19 +112,14 @@ pub(crate) fn run(command: CallbackCommand) -> Result<(), Failure> {
         Ok(match (&command, target.v4) {
             (CallbackCommand::Get(_), false) => v1_report(&client.v1_get_callback().await?),
             (CallbackCommand::Get(_), true) => v4_report(&client.v4_get_callback().await?),
-            (CallbackCommand::Set(args), false) => {
+            (CallbackCommand::Set(args), false) | (CallbackCommand::Update(args), _) => {
                 let config = v1_config(args)?;
                 // The service answers with the address it stored.
-                let stored = client.v1_set_callback(&config).await?;
-                v1_report(&V1CallbackConfig {
-                    address: stored,
-                    ..config
-                })
-            }
-            (CallbackCommand::Update(args), _) => {
-                let config = v1_config(args)?;
-                // The service answers with the address it stored.
-                let stored = client.v1_update_callback(&config).await?;
+                let stored = if matches!(command, CallbackCommand::Set(_)) {
+                    client.v1_set_callback(&config).await?
+                } else {
+                    client.v1_update_callback(&config).await?
+                };
                 v1_report(&V1CallbackConfig {
                     address: stored,
                     ..config
@@ -282,7 +274,7 @@ fn client(target: &Target, generation: Generation) -> Result<Client<SmolTranspor
     let transport = transport
         .build()
         .map_err(|e| Failure::Usage(format!("cannot build the HTTPS transport: {e}")))?;
-    let key = secret_key(target.key.as_deref())?;
+    let key = target.key.secret_key()?;
     Client::builder(target.sdkappid, key, server)
         .admin(target.admin.clone())
         .build(transport)
@@ -333,10 +325,7 @@ fn print(json: bool, name: &str, generation: Generation, config: Report) -> Resu
         }
         (false, None) => format!("{api} callback configuration deleted"),
     };
-    let mut out = std::io::stdout().lock();
-    writeln!(out, "{text}")
-        .and_then(|()| out.flush())
-        .map_err(|e| Failure::Rejected(format!("cannot write to stdout: {e}")))
+    print_line(&text)
 }
 
 fn parse_region(name: &str) -> Result<Region, String> {

@@ -7,19 +7,15 @@
 //! and prints it on stderr: the emulator is a local test server, and a test needs the key
 //! to sign its requests.
 
-use std::io::{Read as _, Write as _};
+use std::io::Read as _;
 use std::path::PathBuf;
 
 use callkit::SmolTransport;
 use callkit::emulator::{EmulatorServer, MediaName, OutcomeName, SIMULATE_CALL_PATH, ScenarioSpec};
 use callkit::transport::Transport as _;
-use callkit_core::secret::SecretKey;
 use clap::{Args, Subcommand, ValueEnum};
 
-use crate::Failure;
-
-/// The environment variable the key is read from when `--key` is absent.
-const KEY_ENV: &str = "CALLKIT_SECRET_KEY";
+use crate::{Failure, KEY_ENV, print_line, secret_key};
 
 /// `callkit emulator [OPTIONS]` serves; `callkit emulator simulate-call` is a client.
 #[derive(Debug, Args)]
@@ -121,17 +117,15 @@ fn serve(args: ServeArgs) -> Result<(), Failure> {
         .sdkappid
         .filter(|id| *id != 0)
         .ok_or_else(|| Failure::Usage("--sdkappid N (non-zero) is required".into()))?;
-    let key = match args.key {
-        Some(key) => key,
-        None => {
-            let key: String = std::iter::repeat_with(fastrand::alphanumeric)
-                .take(32)
-                .collect();
-            eprintln!("callkit: no --key or {KEY_ENV}: using the generated key {key}");
-            key
-        }
-    };
-    let key = SecretKey::new(key).map_err(|e| Failure::Usage(format!("bad secret key: {e}")))?;
+    // A local test server needs some key: without one, make one up and say which.
+    let key = args.key.unwrap_or_else(|| {
+        let key: String = std::iter::repeat_with(fastrand::alphanumeric)
+            .take(32)
+            .collect();
+        eprintln!("callkit: no --key or {KEY_ENV}: using the generated key {key}");
+        key
+    });
+    let key = secret_key(Some(&key))?;
     let mut builder = EmulatorServer::builder()
         .app(sdkappid, key)
         .https(args.tls)
@@ -142,7 +136,6 @@ fn serve(args: ServeArgs) -> Result<(), Failure> {
     let server = builder
         .start()
         .map_err(|e| Failure::Rejected(format!("cannot start the emulator: {e}")))?;
-    let mut out = std::io::stdout().lock();
     let mut lines = vec![server.base_url().to_owned()];
     if args.tls {
         let path = args.cert_out.unwrap_or_else(|| {
@@ -157,11 +150,8 @@ fn serve(args: ServeArgs) -> Result<(), Failure> {
         lines.push(path.display().to_string());
     }
     for line in lines {
-        writeln!(out, "{line}")
-            .and_then(|()| out.flush())
-            .map_err(|e| Failure::Rejected(format!("cannot write to stdout: {e}")))?;
+        print_line(&line)?;
     }
-    drop(out);
     wait_for_end(args.ignore_stdin);
     server.shutdown();
     Ok(())
@@ -225,8 +215,5 @@ fn simulate_call(args: SimulateArgs) -> Result<(), Failure> {
             "the emulator answered {status}: {text}"
         )));
     }
-    let mut out = std::io::stdout().lock();
-    writeln!(out, "{text}")
-        .and_then(|()| out.flush())
-        .map_err(|e| Failure::Rejected(format!("cannot write to stdout: {e}")))
+    print_line(&text)
 }

@@ -1,8 +1,9 @@
 //! `callkit`: the command-line tool.
 //!
-//! This file holds only what every command family shares: the top-level parser, the exit
-//! codes and how errors are printed. Each family (`usersig`, and later others) lives in its
-//! own module and returns `Result<(), Failure>`.
+//! This file holds only what every command family shares: the top-level parser, the secret
+//! key argument, writing to stdout, the exit codes and how errors are printed. Each family
+//! (`usersig`, `emulator`, `callback`) lives in its own module and returns
+//! `Result<(), Failure>`.
 //!
 //! Exit codes: 0 success; 1 the command ran but the answer is "no" (for example a signature
 //! that does not verify) or output could not be written; 2 bad arguments (clap's own usage
@@ -13,10 +14,11 @@ mod callback;
 mod emulator;
 mod usersig;
 
+use std::io::Write as _;
 use std::process::ExitCode;
 
 use callkit::SecretKey;
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
 
 /// Tencent RTC CallKit server tools.
 #[derive(Debug, Parser)]
@@ -41,6 +43,22 @@ enum Command {
 /// The environment variable a command's key is read from when `--key` is absent.
 pub(crate) const KEY_ENV: &str = "CALLKIT_SECRET_KEY";
 
+/// `--key`, falling back to [`KEY_ENV`]: flattened into the commands that sign requests.
+#[derive(Debug, Args)]
+pub(crate) struct KeyArg {
+    /// The SDKAppID's secret key. Prefer the CALLKIT_SECRET_KEY environment variable: a key
+    /// given on the command line is visible to other users in `ps` and lands in shell history.
+    #[arg(long, value_name = "KEY", env = KEY_ENV, hide_env_values = true)]
+    pub(crate) key: Option<String>,
+}
+
+impl KeyArg {
+    /// The key, or a usage failure (see [`secret_key`]).
+    pub(crate) fn secret_key(&self) -> Result<SecretKey, Failure> {
+        secret_key(self.key.as_deref())
+    }
+}
+
 /// The secret key from `--key` or [`KEY_ENV`] (clap has merged the two), or a usage
 /// failure that says where to put it. The key itself never appears in a message.
 pub(crate) fn secret_key(key: Option<&str>) -> Result<SecretKey, Failure> {
@@ -50,6 +68,14 @@ pub(crate) fn secret_key(key: Option<&str>) -> Result<SecretKey, Failure> {
         )));
     };
     SecretKey::new(key).map_err(|e| Failure::Usage(format!("bad secret key: {e}")))
+}
+
+/// Writes `text` and a newline to stdout; a closed pipe is a failure, not a panic.
+pub(crate) fn print_line(text: &str) -> Result<(), Failure> {
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{text}")
+        .and_then(|()| out.flush())
+        .map_err(|e| Failure::Rejected(format!("cannot write to stdout: {e}")))
 }
 
 /// Why a command did not succeed, which decides the exit code.

@@ -5,20 +5,15 @@
 //! object, or the reason it is refused on stderr (exit 1). Neither ever prints the key, and
 //! no error message contains the signature text.
 
-use std::io::Write as _;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use callkit_core::secret::SecretKey;
 use callkit_core::usersig::{
     DEFAULT_EXPIRE, Privileges, Room, RoomId, Signer, Verified, VerifiedPrivateMapKey,
 };
 use clap::{Args, Subcommand};
 use serde_json::{Map, Value, json};
 
-use crate::Failure;
-
-/// The environment variable the key is read from when `--key` is absent.
-const KEY_ENV: &str = "CALLKIT_SECRET_KEY";
+use crate::{Failure, KeyArg, print_line};
 
 /// The `usersig` command family.
 #[derive(Debug, Subcommand)]
@@ -42,10 +37,8 @@ struct Common {
     #[arg(long, value_name = "ID")]
     identifier: String,
 
-    /// The SDKAppID's secret key. Prefer the CALLKIT_SECRET_KEY environment variable: a key
-    /// given on the command line is visible to other users in `ps` and lands in shell history.
-    #[arg(long, value_name = "KEY", env = KEY_ENV, hide_env_values = true)]
-    key: Option<String>,
+    #[command(flatten)]
+    key: KeyArg,
 
     /// The current time as Unix seconds [default: the system clock].
     #[arg(long, value_name = "UNIX")]
@@ -151,12 +144,7 @@ fn verify(args: &VerifyArgs) -> Result<(), Failure> {
 
 /// The key (flag, else environment), the signer and the time, or a usage failure.
 fn setup(common: &Common) -> Result<(Signer, u64), Failure> {
-    let Some(key) = common.key.as_deref() else {
-        return Err(Failure::Usage(format!(
-            "no secret key: set {KEY_ENV} (preferred) or pass --key"
-        )));
-    };
-    let key = SecretKey::new(key).map_err(|e| Failure::Usage(format!("bad secret key: {e}")))?;
+    let key = common.key.secret_key()?;
     let signer = Signer::new(common.sdkappid, &key)
         .map_err(|e| Failure::Usage(format!("bad --sdkappid: {e}")))?;
     let now = match common.now {
@@ -201,14 +189,6 @@ fn private_map_key_report(
     // The userbuf carries its own absolute expiry (32-bit); shown as is.
     report.insert("grant_expires_at".into(), json!(grant.expires_at));
     report
-}
-
-/// Writes `text` and a newline to stdout; a closed pipe is a failure, not a panic.
-fn print_line(text: &str) -> Result<(), Failure> {
-    let mut out = std::io::stdout().lock();
-    writeln!(out, "{text}")
-        .and_then(|()| out.flush())
-        .map_err(|e| Failure::Rejected(format!("cannot write to stdout: {e}")))
 }
 
 /// A 32-bit mask in decimal or `0x` hexadecimal.

@@ -12,6 +12,7 @@ use futures_rustls::TlsConnector;
 use futures_rustls::client::TlsStream;
 use rustls::pki_types::ServerName;
 
+use super::maybe_tls::MaybeTls;
 use super::runtime::Runtime;
 use crate::error::TransportError;
 
@@ -78,48 +79,7 @@ impl AsyncWrite for SharedTcp {
 }
 
 /// A connected stream, plain or TLS.
-pub(crate) enum Stream {
-    Plain(SharedTcp),
-    Tls(Box<TlsStream<SharedTcp>>),
-}
-
-impl AsyncRead for Stream {
-    fn poll_read(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut [u8],
-    ) -> Poll<io::Result<usize>> {
-        match self.get_mut() {
-            Stream::Plain(s) => Pin::new(s).poll_read(cx, buf),
-            Stream::Tls(s) => Pin::new(s.as_mut()).poll_read(cx, buf),
-        }
-    }
-}
-
-impl AsyncWrite for Stream {
-    fn poll_write(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        match self.get_mut() {
-            Stream::Plain(s) => Pin::new(s).poll_write(cx, buf),
-            Stream::Tls(s) => Pin::new(s.as_mut()).poll_write(cx, buf),
-        }
-    }
-    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        match self.get_mut() {
-            Stream::Plain(s) => Pin::new(s).poll_flush(cx),
-            Stream::Tls(s) => Pin::new(s.as_mut()).poll_flush(cx),
-        }
-    }
-    fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        match self.get_mut() {
-            Stream::Plain(s) => Pin::new(s).poll_close(cx),
-            Stream::Tls(s) => Pin::new(s.as_mut()).poll_close(cx),
-        }
-    }
-}
+pub(crate) type Stream = MaybeTls<SharedTcp, TlsStream<SharedTcp>>;
 
 /// Resolves and connects to `endpoint`, then runs the TLS handshake if it is https.
 /// Returns the stream and a handle on its socket for the pool's liveness check.
@@ -156,7 +116,7 @@ pub(crate) async fn open<R: Runtime>(
     tcp.get_ref().set_nodelay(true).map_err(connect_error)?;
     let tcp = SharedTcp(Arc::new(tcp));
     if !endpoint.tls {
-        return Ok((Stream::Plain(tcp.clone()), tcp));
+        return Ok((MaybeTls::Plain(tcp.clone()), tcp));
     }
     let name = ServerName::try_from(endpoint.host.clone()).map_err(|e| {
         TransportError::InvalidRequest {
@@ -170,7 +130,7 @@ pub(crate) async fn open<R: Runtime>(
             target: endpoint.authority(),
             source,
         })?;
-    Ok((Stream::Tls(Box::new(stream)), tcp))
+    Ok((MaybeTls::Tls(Box::new(stream)), tcp))
 }
 
 #[cfg(test)]

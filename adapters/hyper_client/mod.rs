@@ -9,6 +9,7 @@
 
 pub(crate) mod connect;
 pub(crate) mod facade;
+pub(crate) mod maybe_tls;
 pub(crate) mod pool;
 pub(crate) mod runtime;
 mod tls;

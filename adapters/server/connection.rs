@@ -1,16 +1,12 @@
 //! One accepted connection: optional TLS, hyper's HTTP/1.1 server, faults, idle close.
 
 use std::convert::Infallible;
-use std::io;
 use std::panic::AssertUnwindSafe;
-use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::task::{Context as TaskContext, Poll};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use futures_lite::io::{AsyncRead, AsyncWrite};
 use http_body_util::{BodyExt, Either, Full, Limited, StreamBody};
 use hyper::body::{Frame, Incoming};
 use smol::channel::{Receiver, Sender};
@@ -19,6 +15,7 @@ use smol_hyper::rt::FuturesIo;
 
 use super::control::{BodyFraming, ServerControl};
 use super::{Handler, ReplyDelay};
+use crate::hyper_client::maybe_tls::MaybeTls;
 use crate::transport::HttpRequest;
 
 /// How long a client may take for its TLS handshake.
@@ -39,48 +36,8 @@ pub(crate) struct Context {
 type ChunkStream = futures_lite::stream::Iter<std::vec::IntoIter<Result<Frame<Bytes>, Infallible>>>;
 type ResponseBody = Either<Full<Bytes>, StreamBody<ChunkStream>>;
 
-enum Stream {
-    Plain(TcpStream),
-    Tls(Box<futures_rustls::server::TlsStream<TcpStream>>),
-}
-
-impl AsyncRead for Stream {
-    fn poll_read(
-        self: Pin<&mut Self>,
-        cx: &mut TaskContext<'_>,
-        buf: &mut [u8],
-    ) -> Poll<io::Result<usize>> {
-        match self.get_mut() {
-            Stream::Plain(s) => Pin::new(s).poll_read(cx, buf),
-            Stream::Tls(s) => Pin::new(s.as_mut()).poll_read(cx, buf),
-        }
-    }
-}
-
-impl AsyncWrite for Stream {
-    fn poll_write(
-        self: Pin<&mut Self>,
-        cx: &mut TaskContext<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        match self.get_mut() {
-            Stream::Plain(s) => Pin::new(s).poll_write(cx, buf),
-            Stream::Tls(s) => Pin::new(s.as_mut()).poll_write(cx, buf),
-        }
-    }
-    fn poll_flush(self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<io::Result<()>> {
-        match self.get_mut() {
-            Stream::Plain(s) => Pin::new(s).poll_flush(cx),
-            Stream::Tls(s) => Pin::new(s.as_mut()).poll_flush(cx),
-        }
-    }
-    fn poll_close(self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<io::Result<()>> {
-        match self.get_mut() {
-            Stream::Plain(s) => Pin::new(s).poll_close(cx),
-            Stream::Tls(s) => Pin::new(s.as_mut()).poll_close(cx),
-        }
-    }
-}
+/// An accepted connection, plain or TLS.
+type Stream = MaybeTls<TcpStream, futures_rustls::server::TlsStream<TcpStream>>;
 
 /// Counts the connection as closed when dropped, i.e. after its socket is gone.
 struct ClosedOnDrop(ServerControl);
@@ -108,8 +65,8 @@ pub(crate) async fn serve(tcp: TcpStream, context: Arc<Context>) {
     // Declared first so it drops last, after the socket has been closed.
     let _closed = ClosedOnDrop(context.control.clone());
     let _ = tcp.set_nodelay(true);
-    let stream = match &context.tls {
-        None => Stream::Plain(tcp),
+    let stream: Stream = match &context.tls {
+        None => MaybeTls::Plain(tcp),
         Some(acceptor) => {
             let handshake = async { acceptor.accept(tcp).await.ok() };
             let timeout = async {
@@ -117,7 +74,7 @@ pub(crate) async fn serve(tcp: TcpStream, context: Arc<Context>) {
                 None
             };
             match smol::future::or(handshake, timeout).await {
-                Some(tls) => Stream::Tls(Box::new(tls)),
+                Some(tls) => MaybeTls::Tls(Box::new(tls)),
                 // An untrusting client aborts the handshake: nothing more to do.
                 None => return,
             }
