@@ -49,6 +49,11 @@ const KEY: &str = "bench-secret-key-0123456789abcdef";
 /// What each call asks for, so the client has a payload to parse.
 const PATH: &str = "/v4/call_config/get_callback";
 
+/// [`SDKAPPID`] as the integer type an API takes (u32 or u64 while the core moves to u32).
+fn sdkappid_as<T: From<u32>>() -> T {
+    T::from(SDKAPPID)
+}
+
 fn wall() -> Duration {
     SystemTime::now().duration_since(UNIX_EPOCH).unwrap()
 }
@@ -175,7 +180,7 @@ fn client_smol_http(bencher: divan::Bencher) {
 fn presigned_target() -> String {
     let key = SecretKey::new(KEY).unwrap();
     let usersig = callkit::core::usersig::generate_user_sig(
-        SDKAPPID.into(),
+        sdkappid_as(),
         &key,
         "administrator",
         86_400,

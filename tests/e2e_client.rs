@@ -57,17 +57,26 @@ fn endpoints_round_trip<R: Rig>() {
     );
     R::block_on(async {
         assert_eq!(client.v1_set(&first).await.unwrap(), first.address);
-        assert_eq!(emulator.with_emulator(|e| e.v1_config(SDKAPPID).cloned()), Some(first.clone()));
+        assert_eq!(
+            emulator.with_emulator(|e| e.v1_config(SDKAPPID).cloned()),
+            Some(first.clone())
+        );
         assert_eq!(client.v1_get().await.unwrap(), first);
         assert_eq!(client.v1_update(&second).await.unwrap(), second.address);
         assert_eq!(client.v1_get().await.unwrap(), second);
         client.v1_delete().await.unwrap();
-        assert_eq!(emulator.with_emulator(|e| e.v1_config(SDKAPPID).cloned()), None);
+        assert_eq!(
+            emulator.with_emulator(|e| e.v1_config(SDKAPPID).cloned()),
+            None
+        );
 
         client.v4_set(&v4).await.unwrap();
         assert_eq!(client.v4_get().await.unwrap(), v4);
         client.v4_delete().await.unwrap();
-        assert_eq!(emulator.with_emulator(|e| e.v4_config(SDKAPPID).cloned()), None);
+        assert_eq!(
+            emulator.with_emulator(|e| e.v4_config(SDKAPPID).cloned()),
+            None
+        );
     });
     let attempts = options.attempts.all();
     assert_eq!(attempts.len(), 8, "one attempt per call: {attempts:?}");
@@ -115,7 +124,7 @@ fn bad_address<R: Rig>() {
     // The same body, signed correctly, sent through the client's transport.
     let key = SecretKey::new(KEY).unwrap();
     let usersig = callkit::core::usersig::generate_user_sig(
-        SDKAPPID.into(),
+        sdkappid_as(),
         &key,
         "administrator",
         86_400,
@@ -134,16 +143,23 @@ fn bad_address<R: Rig>() {
         .body(serde_json::to_vec(&bad).unwrap())
         .unwrap();
     let response = R::block_on(client.send_raw(request)).unwrap();
-    let refused = parse_response::<V1SetCallback>(response.status().as_u16(), response.body(), random)
-        .unwrap_err();
+    let refused =
+        parse_response::<V1SetCallback>(response.status().as_u16(), response.body(), random)
+            .unwrap_err();
     let ResponseError::Api(api) = &refused else {
         panic!("expected an API error, got {refused:?}");
     };
-    assert_eq!((api.code, api.kind), (70001, ApiErrorKind::InvalidParameter));
+    assert_eq!(
+        (api.code, api.kind),
+        (70001, ApiErrorKind::InvalidParameter)
+    );
     assert!(api.message.contains("http"), "{}", api.message);
     assert!(api.request_id.is_some());
     assert_eq!(api.random, random);
-    assert_eq!(emulator.with_emulator(|e| e.v1_config(SDKAPPID).cloned()), None);
+    assert_eq!(
+        emulator.with_emulator(|e| e.v1_config(SDKAPPID).cloned()),
+        None
+    );
 }
 
 /// UserSigs signed with the wrong key: v1 70002, v4 70009, both `UserSigInvalid`, not retried.
@@ -218,7 +234,11 @@ fn rate_limit_is_retried<R: Rig>() {
         assert_eq!(seen.retry_in, Some(Duration::from_secs(1)), "{seen:?}");
     }
     let all = second.attempts.all();
-    assert_eq!(all.len(), 10 + limited.len(), "one retry per 70005: {all:?}");
+    assert_eq!(
+        all.len(),
+        10 + limited.len(),
+        "one retry per 70005: {all:?}"
+    );
     assert_eq!(all.iter().filter(|s| s.success).count(), 10);
     let served = emulator.with_emulator(|e| e.app_requests_for(SDKAPPID, V1GetCallback::PATH));
     assert_eq!(served, 20 + limited.len() as u64);
@@ -247,7 +267,10 @@ fn injected_faults<R: Rig>() {
         }
         other => panic!("expected HTTP 502, got {other:?}"),
     }
-    assert_eq!(clock.sleeps(), [Duration::from_millis(200), Duration::from_millis(400)]);
+    assert_eq!(
+        clock.sleeps(),
+        [Duration::from_millis(200), Duration::from_millis(400)]
+    );
 
     emulator.with_emulator(|e| e.inject(Fault::MalformedBody, 1));
     let error = R::block_on(client.v1_delete()).unwrap_err();
@@ -331,7 +354,10 @@ fn delayed_answer_times_out<R: Rig>() {
         other => panic!("expected a request timeout, got {other:?}"),
     }
     assert!(elapsed >= timeout, "failed before the timeout: {elapsed:?}");
-    assert!(elapsed < timeout + Duration::from_secs(1), "noticed late: {elapsed:?}");
+    assert!(
+        elapsed < timeout + Duration::from_secs(1),
+        "noticed late: {elapsed:?}"
+    );
     assert_eq!(error.attempts(), None);
     assert_eq!(options.attempts.all().len(), 1);
     assert!(!error.to_string().contains("usersig="), "{error}");
@@ -379,7 +405,10 @@ fn idle_closed_connection_is_replaced<R: Rig>() {
     assert_eq!(control.connections_accepted(), 2);
     let attempts = options.attempts.all();
     assert_eq!(attempts.len(), 2);
-    assert!(attempts.iter().all(|a| a.success && a.number == 1), "{attempts:?}");
+    assert!(
+        attempts.iter().all(|a| a.success && a.number == 1),
+        "{attempts:?}"
+    );
 }
 
 /// Runs every behaviour above on every transport, one `#[test]` each.

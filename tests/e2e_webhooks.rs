@@ -23,7 +23,7 @@ use callkit::webhook::{
     ActionType, CallResult, Event, Payload, V1Command, WebhookConfig, WebhookHandler,
 };
 use callkit::{BaseUrl, Client, SecretKey, SmolTransport};
-use support::e2e::{KEY, SDKAPPID};
+use support::e2e::{KEY, SDKAPPID, sdkappid_as};
 
 /// A sleeper that records each wait and returns at once.
 fn recording_sleeper() -> (Sleeper, Arc<Mutex<Vec<Duration>>>) {
@@ -68,13 +68,18 @@ fn receiver() -> (LoopbackServer, Receiver<Event>) {
     let server = callkit::webhook::serve(
         "127.0.0.1:0".parse().unwrap(),
         false,
-        WebhookConfig::new(SDKAPPID.into()),
+        WebhookConfig::new(sdkappid_as()),
         move |event| {
             let _ = tx.send(event);
         },
     )
     .expect("receiver starts");
     (server, rx)
+}
+
+/// The SDKAppID of an event is ours (whatever integer type the core gives it).
+fn assert_is_our_app<T: From<u32> + PartialEq + std::fmt::Debug>(sdkappid: T) {
+    assert_eq!(sdkappid, T::from(SDKAPPID));
 }
 
 fn scenario(outcome: CallOutcome) -> CallScenario {
@@ -97,7 +102,7 @@ fn v1_commands(events: &[Event]) -> Vec<V1Command> {
     events
         .iter()
         .map(|event| {
-            assert_eq!(u64::from(event.sdkappid), u64::from(SDKAPPID));
+            assert_is_our_app(event.sdkappid);
             match &event.payload {
                 Payload::V1(callback) => callback.command.clone(),
                 other => panic!("expected a v1 callback, got {other:?}"),
@@ -134,11 +139,16 @@ fn v1_callbacks_configured_through_the_client_arrive_in_order() {
         ],
     };
     smol::block_on(async {
-        assert_eq!(client.v1_set_callback(&config).await.unwrap(), config.address);
+        assert_eq!(
+            client.v1_set_callback(&config).await.unwrap(),
+            config.address
+        );
         assert_eq!(client.v1_get_callback().await.unwrap(), config);
     });
 
-    let report = emulator.simulate_call_blocking(SDKAPPID, &answered()).unwrap();
+    let report = emulator
+        .simulate_call_blocking(SDKAPPID, &answered())
+        .unwrap();
     assert_all_acked_once(&report, Generation::V1, 4);
     let events = drain(&rx);
     assert_eq!(
@@ -150,15 +160,28 @@ fn v1_callbacks_configured_through_the_client_arrive_in_order() {
             V1Command::NormalEnd,
         ]
     );
-    let commands: Vec<_> = report.deliveries.iter().map(|d| d.command.as_str()).collect();
+    let commands: Vec<_> = report
+        .deliveries
+        .iter()
+        .map(|d| d.command.as_str())
+        .collect();
     assert_eq!(
         commands,
-        ["caller_start_call", "callee_accept_call", "caller_call_end", "normal_end"]
+        [
+            "caller_start_call",
+            "callee_accept_call",
+            "caller_call_end",
+            "normal_end"
+        ]
     );
     // Typed content: the subscribed events name the users; the status callback last.
-    let Payload::V1(accept) = &events[1].payload else { unreachable!() };
+    let Payload::V1(accept) = &events[1].payload else {
+        unreachable!()
+    };
     assert_eq!(accept.user_id, "bob");
-    let Payload::V1(status) = &events[3].payload else { unreachable!() };
+    let Payload::V1(status) = &events[3].payload else {
+        unreachable!()
+    };
     assert_eq!(status.call_result, Some(CallResult::NormalEnd));
     assert!(status.start_call_ts.is_some() && status.end_ts.is_some());
     // All the events of one call share its id.
@@ -169,7 +192,10 @@ fn v1_callbacks_configured_through_the_client_arrive_in_order() {
             _ => unreachable!(),
         })
         .collect();
-    assert!(ids.iter().all(|id| !id.is_empty() && *id == ids[0]), "{ids:?}");
+    assert!(
+        ids.iter().all(|id| !id.is_empty() && *id == ids[0]),
+        "{ids:?}"
+    );
 
     let report = emulator
         .simulate_call_blocking(SDKAPPID, &scenario(CallOutcome::Rejected))
@@ -184,10 +210,15 @@ fn v1_callbacks_configured_through_the_client_arrive_in_order() {
             V1Command::Reject,
         ]
     );
-    let Payload::V1(status) = &events[2].payload else { unreachable!() };
+    let Payload::V1(status) = &events[2].payload else {
+        unreachable!()
+    };
     assert_eq!(status.call_result, Some(CallResult::Reject));
 
-    assert!(sleeps.lock().unwrap().is_empty(), "every callback was acked at once");
+    assert!(
+        sleeps.lock().unwrap().is_empty(),
+        "every callback was acked at once"
+    );
     assert_eq!(receiver.control().requests_received(), 7);
 }
 
@@ -210,7 +241,9 @@ fn v4_callbacks_configured_through_the_client_arrive_in_order() {
         assert_eq!(client.v4_get_callback().await.unwrap(), config);
     });
 
-    let report = emulator.simulate_call_blocking(SDKAPPID, &answered()).unwrap();
+    let report = emulator
+        .simulate_call_blocking(SDKAPPID, &answered())
+        .unwrap();
     // StartCall, MemberChanged (bob accepts), MemberChanged (hang up), EndCall.
     assert_all_acked_once(&report, Generation::V4, 4);
     let events = drain(&rx);
@@ -229,7 +262,10 @@ fn v4_callbacks_configured_through_the_client_arrive_in_order() {
             other => panic!("expected MemberChanged, got {other:?}"),
         })
         .collect();
-    assert_eq!(actions, [Some(ActionType::Accept), Some(ActionType::HangUp)]);
+    assert_eq!(
+        actions,
+        [Some(ActionType::Accept), Some(ActionType::HangUp)]
+    );
     let Payload::EndCall(end) = &events[3].payload else {
         panic!("last: {:?}", events[3].payload)
     };
@@ -265,7 +301,7 @@ fn a_receiver_failing_twice_gets_the_v1_retries() {
     let (sleeper, sleeps) = recording_sleeper();
     let emulator = emulator(sleeper);
     let (tx, rx) = channel();
-    let handler = WebhookHandler::new(WebhookConfig::new(SDKAPPID.into()), move |event| {
+    let handler = WebhookHandler::new(WebhookConfig::new(sdkappid_as()), move |event| {
         let _ = tx.send(event);
     });
     // The first two requests get a 503 without reaching the handler.
