@@ -41,6 +41,10 @@ use smol_hyper::rt::FuturesIo;
 mod ureq_closure;
 
 fn main() {
+    // Skipped when divan is only listing benches or filtering to other ones.
+    if std::env::var_os("CALLKIT_BENCH_PAIRED").is_some_and(|v| v == "1") {
+        paired::run();
+    }
     divan::main();
 }
 
@@ -176,6 +180,30 @@ fn client_smol_http(bencher: divan::Bencher) {
     bencher.bench_local(|| check(smol::block_on(client.v4_get_callback()).unwrap()));
 }
 
+/// The client's own work alone (clock, cached UserSig, request building, limiter, reply
+/// parsing, observer hooks), over a closure transport that hands back a reply the
+/// emulator gave once: what callkit adds on top of any HTTP exchange.
+#[divan::bench(sample_count = 1000)]
+fn client_only_closure(bencher: divan::Bencher) {
+    let transport = callkit::SmolTransport::builder()
+        .webpki_roots(false)
+        .add_root_certificate_pem(pem())
+        .build()
+        .unwrap();
+    let url = format!("{}{}", HTTPS.base_url(), presigned_target());
+    let request: HttpRequest = http::Request::post(url.as_str())
+        .body(b"{}".to_vec())
+        .unwrap();
+    let canned = smol::block_on(transport.send(request)).unwrap().into_body();
+    let closure = move |_request: HttpRequest| {
+        let body = canned.clone();
+        async move { Ok::<_, std::convert::Infallible>(http::Response::new(body)) }
+    };
+    let client = async_client(&HTTPS, closure);
+    bencher
+        .bench_local(|| check(futures_lite::future::block_on(client.v4_get_callback()).unwrap()));
+}
+
 /// The path and query of one pre-signed request (a UserSig valid for a day).
 fn presigned_target() -> String {
     let key = SecretKey::new(KEY).unwrap();
@@ -284,4 +312,157 @@ fn bare_hyper_http(bencher: divan::Bencher) {
     let host = HTTP.server().local_addr().to_string();
     let target = presigned_target();
     bencher.bench_local(|| bare_call(&sender, &host, &target));
+}
+
+/// Paired rounds: on a shared machine whose load shifts from one second to the next,
+/// divan's separate runs of two benches can see different loads. Here each round times
+/// 100 bare-hyper calls and 100 callkit calls back to back (order alternating per round),
+/// and the ratio is taken per round; the median over 40 rounds is reported.
+/// Enabled with `CALLKIT_BENCH_PAIRED=1`.
+mod paired {
+    use super::*;
+    use std::time::Instant;
+
+    const ROUNDS: usize = 40;
+    const CALLS: usize = 100;
+
+    fn time(f: &mut dyn FnMut()) -> Duration {
+        let start = Instant::now();
+        for _ in 0..CALLS {
+            f();
+        }
+        start.elapsed()
+    }
+
+    fn compare(name: &str, bare: &mut dyn FnMut(), ours: &mut dyn FnMut()) {
+        for _ in 0..CALLS {
+            bare();
+            ours();
+        }
+        let mut ratios = Vec::with_capacity(ROUNDS);
+        let mut bare_us = Vec::with_capacity(ROUNDS);
+        let mut ours_us = Vec::with_capacity(ROUNDS);
+        for round in 0..ROUNDS {
+            let (b, o) = if round % 2 == 0 {
+                let b = time(bare);
+                (b, time(ours))
+            } else {
+                let o = time(ours);
+                (time(bare), o)
+            };
+            ratios.push(o.as_secs_f64() / b.as_secs_f64());
+            bare_us.push(b.as_secs_f64() * 1e6 / CALLS as f64);
+            ours_us.push(o.as_secs_f64() * 1e6 / CALLS as f64);
+        }
+        let median = |v: &mut Vec<f64>| {
+            v.sort_by(f64::total_cmp);
+            v[v.len() / 2]
+        };
+        let q = |v: &Vec<f64>, k: usize| v[v.len() * k / 4];
+        let m = median(&mut ratios);
+        println!(
+            "paired {name:<34} ratio median {m:.3} (quartiles {:.3}..{:.3}); per call: ours {:.1} us, bare {:.1} us (medians)",
+            q(&ratios, 1),
+            q(&ratios, 3),
+            median(&mut ours_us),
+            median(&mut bare_us),
+        );
+    }
+
+    pub fn run() {
+        let https_target = presigned_target();
+        let https_host = HTTPS.server().local_addr().to_string();
+        let https_bare = bare_hyper(&HTTPS);
+        let mut bare_https = || bare_call(&https_bare, &https_host, &https_target);
+        let http_target = presigned_target();
+        let http_host = HTTP.server().local_addr().to_string();
+        let http_bare = bare_hyper(&HTTP);
+        let mut bare_http = || bare_call(&http_bare, &http_host, &http_target);
+
+        let smol = async_client(
+            &HTTPS,
+            callkit::SmolTransport::builder()
+                .webpki_roots(false)
+                .add_root_certificate_pem(pem())
+                .build()
+                .unwrap(),
+        );
+        compare(
+            "client smol https / bare hyper https",
+            &mut bare_https,
+            &mut || check(smol::block_on(smol.v4_get_callback()).unwrap()),
+        );
+        let async_std = async_client(
+            &HTTPS,
+            callkit::AsyncStdTransport::builder()
+                .webpki_roots(false)
+                .add_root_certificate_pem(pem())
+                .build()
+                .unwrap(),
+        );
+        compare(
+            "client async-std https / bare https",
+            &mut bare_https,
+            &mut || check(async_std::task::block_on(async_std.v4_get_callback()).unwrap()),
+        );
+        let transport = callkit::SmolTransport::builder()
+            .webpki_roots(false)
+            .add_root_certificate_pem(pem())
+            .build()
+            .unwrap();
+        let url = format!("{}{}", HTTPS.base_url(), https_target);
+        compare(
+            "SmolTransport alone / bare https",
+            &mut bare_https,
+            &mut || {
+                let request: HttpRequest = http::Request::post(url.as_str())
+                    .header(http::header::CONTENT_TYPE, "application/json")
+                    .body(b"{}".to_vec())
+                    .unwrap();
+                divan::black_box(smol::block_on(transport.send(request)).unwrap());
+            },
+        );
+        let der = HTTPS.server().certificate().unwrap().der().to_vec();
+        let ureq = BlockingClient::builder(SDKAPPID, SecretKey::new(KEY).unwrap(), base(&HTTPS))
+            .clock(SteppingClock {
+                ticks: AtomicU64::new(0),
+            })
+            .build(ureq_closure::ureq_transport(ureq_closure::UreqSettings {
+                root_der: Some(der),
+                ..Default::default()
+            }))
+            .unwrap();
+        compare(
+            "client ureq blocking / bare https",
+            &mut bare_https,
+            &mut || check(ureq.v4_get_callback().unwrap()),
+        );
+        let smol_http = async_client(
+            &HTTP,
+            callkit::SmolTransport::builder()
+                .allow_http(true)
+                .build()
+                .unwrap(),
+        );
+        compare(
+            "client smol http / bare hyper http",
+            &mut bare_http,
+            &mut || check(smol::block_on(smol_http.v4_get_callback()).unwrap()),
+        );
+        let surf: surf::Client = surf::Config::new()
+            .set_tcp_no_delay(true)
+            .try_into()
+            .unwrap();
+        let surf = async_client(
+            &HTTP,
+            callkit::SurfTransport::builder(surf)
+                .allow_http(true)
+                .build(),
+        );
+        compare(
+            "client surf http / bare hyper http",
+            &mut bare_http,
+            &mut || check(async_std::task::block_on(surf.v4_get_callback()).unwrap()),
+        );
+    }
 }
