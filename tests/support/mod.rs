@@ -4,6 +4,10 @@
 
 pub mod ureq_closure;
 
+// The end-to-end rigs need every transport and the emulator.
+#[cfg(all(feature = "emulator", feature = "async-std", feature = "surf"))]
+pub mod e2e;
+
 use std::time::{Duration, Instant};
 
 use callkit::server::{BodyFraming, LoopbackServer};

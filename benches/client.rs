@@ -1,0 +1,468 @@
+//! Calls per second of `Client::v4_get_callback` over loopback against the emulator, per
+//! transport, next to a bare hyper request for the same emulator endpoint with one
+//! pre-signed URL, in the same run.
+//!
+//! Run: `cargo bench --bench client --all-features`
+//!
+//! Each iteration is one complete call on a kept-alive connection (one `block_on` per call
+//! for the async ones, baseline included). The emulator is the real one: it verifies the
+//! UserSig, looks up the configuration and answers the v4 envelope, which the client
+//! parses into a `V4CallbackConfig`.
+//!
+//! Rate limits: v4 allows 200 calls per second, enforced by the emulator and by the
+//! client's own limiter, which would make every figure here "200/s". Neither can be
+//! configured, but both take their time from an injectable clock, so this bench gives
+//! each a clock that moves 10 ms per reading (the emulator reads it once per request, the
+//! client's limiter once per attempt): to both, calls look 10 ms apart, so neither ever
+//! refuses or waits, and what is measured is the client, transport, TLS and emulator path.
+//! The UserSig is still signed and checked against the wall clock (it is cached by the
+//! client, as in production).
+//!
+//! surf runs over plain HTTP (its test backend has no TLS) and has a plain-HTTP bare hyper
+//! baseline of its own. The ureq closure (`BlockingClient`) is ureq's own stack, so its
+//! bare-hyper ratio compares two different HTTP clients, not callkit's overhead alone.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, LazyLock, Mutex};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use bytes::Bytes;
+use callkit::client::Clock;
+use callkit::core::callback::{V4CallbackConfig, V4Command};
+use callkit::emulator::EmulatorServer;
+use callkit::transport::{HttpRequest, Transport};
+use callkit::{BaseUrl, BlockingClient, Client, SecretKey};
+use http_body_util::{BodyExt, Full};
+use hyper::client::conn::http1::SendRequest;
+use smol_hyper::rt::FuturesIo;
+
+#[allow(dead_code)]
+#[path = "../tests/support/ureq_closure.rs"]
+mod ureq_closure;
+
+fn main() {
+    // Skipped when divan is only listing benches or filtering to other ones.
+    if std::env::var_os("CALLKIT_BENCH_PAIRED").is_some_and(|v| v == "1") {
+        paired::run();
+    }
+    divan::main();
+}
+
+const SDKAPPID: u32 = 1_400_000_321;
+const KEY: &str = "bench-secret-key-0123456789abcdef";
+/// What each call asks for, so the client has a payload to parse.
+const PATH: &str = "/v4/call_config/get_callback";
+
+/// [`SDKAPPID`] as the integer type an API takes (u32 or u64 while the core moves to u32).
+fn sdkappid_as<T: From<u32>>() -> T {
+    T::from(SDKAPPID)
+}
+
+fn wall() -> Duration {
+    SystemTime::now().duration_since(UNIX_EPOCH).unwrap()
+}
+
+/// Wall-clock Unix time; a monotonic time that moves 10 ms per reading (see the top).
+struct SteppingClock {
+    ticks: AtomicU64,
+}
+
+impl Clock for SteppingClock {
+    fn unix_time(&self) -> Duration {
+        wall()
+    }
+
+    fn monotonic(&self) -> Duration {
+        Duration::from_millis(10 * self.ticks.fetch_add(1, Ordering::Relaxed))
+    }
+}
+
+fn start_emulator(https: bool) -> EmulatorServer {
+    let start = wall();
+    let ticks = AtomicU64::new(0);
+    let emulator = EmulatorServer::builder()
+        .app(SDKAPPID, SecretKey::new(KEY).unwrap())
+        .https(https)
+        .clock(move || start + Duration::from_millis(10 * ticks.fetch_add(1, Ordering::Relaxed)))
+        .start()
+        .expect("emulator starts");
+    let config = V4CallbackConfig {
+        url: "https://app.example.com/callkit".into(),
+        commands: vec![V4Command::AfterStartCall, V4Command::AfterEndCall],
+    };
+    emulator.with_emulator(|e| e.set_v4_config(SDKAPPID, Some(config)));
+    emulator
+}
+
+static HTTPS: LazyLock<EmulatorServer> = LazyLock::new(|| start_emulator(true));
+static HTTP: LazyLock<EmulatorServer> = LazyLock::new(|| start_emulator(false));
+
+fn pem() -> &'static str {
+    HTTPS.certificate_pem().expect("certificate")
+}
+
+fn base(emulator: &EmulatorServer) -> BaseUrl {
+    BaseUrl::parse_allow_http(emulator.base_url()).unwrap()
+}
+
+fn async_client<T: Transport>(emulator: &EmulatorServer, transport: T) -> Client<T> {
+    Client::builder(SDKAPPID, SecretKey::new(KEY).unwrap(), base(emulator))
+        .clock(SteppingClock {
+            ticks: AtomicU64::new(0),
+        })
+        .build(transport)
+        .unwrap()
+}
+
+fn check(config: V4CallbackConfig) {
+    assert_eq!(config.commands.len(), 2);
+    divan::black_box(config);
+}
+
+#[divan::bench(sample_count = 300)]
+fn client_smol_https(bencher: divan::Bencher) {
+    let transport = callkit::SmolTransport::builder()
+        .webpki_roots(false)
+        .add_root_certificate_pem(pem())
+        .build()
+        .unwrap();
+    let client = async_client(&HTTPS, transport);
+    bencher.bench_local(|| check(smol::block_on(client.v4_get_callback()).unwrap()));
+}
+
+#[divan::bench(sample_count = 300)]
+fn client_async_std_https(bencher: divan::Bencher) {
+    let transport = callkit::AsyncStdTransport::builder()
+        .webpki_roots(false)
+        .add_root_certificate_pem(pem())
+        .build()
+        .unwrap();
+    let client = async_client(&HTTPS, transport);
+    bencher.bench_local(|| check(async_std::task::block_on(client.v4_get_callback()).unwrap()));
+}
+
+#[divan::bench(sample_count = 300)]
+fn client_ureq_blocking_https(bencher: divan::Bencher) {
+    let der = HTTPS.server().certificate().unwrap().der().to_vec();
+    let transport = ureq_closure::ureq_transport(ureq_closure::UreqSettings {
+        root_der: Some(der),
+        ..Default::default()
+    });
+    let client = BlockingClient::builder(SDKAPPID, SecretKey::new(KEY).unwrap(), base(&HTTPS))
+        .clock(SteppingClock {
+            ticks: AtomicU64::new(0),
+        })
+        .build(transport)
+        .unwrap();
+    bencher.bench_local(|| check(client.v4_get_callback().unwrap()));
+}
+
+#[divan::bench(sample_count = 300)]
+fn client_surf_http(bencher: divan::Bencher) {
+    let surf: surf::Client = surf::Config::new()
+        .set_tcp_no_delay(true)
+        .try_into()
+        .unwrap();
+    let transport = callkit::SurfTransport::builder(surf)
+        .allow_http(true)
+        .build();
+    let client = async_client(&HTTP, transport);
+    bencher.bench_local(|| check(async_std::task::block_on(client.v4_get_callback()).unwrap()));
+}
+
+#[divan::bench(sample_count = 300)]
+fn client_smol_http(bencher: divan::Bencher) {
+    let transport = callkit::SmolTransport::builder()
+        .allow_http(true)
+        .build()
+        .unwrap();
+    let client = async_client(&HTTP, transport);
+    bencher.bench_local(|| check(smol::block_on(client.v4_get_callback()).unwrap()));
+}
+
+/// The client's own work alone (clock, cached UserSig, request building, limiter, reply
+/// parsing, observer hooks), over a closure transport that hands back a reply the
+/// emulator gave once: what callkit adds on top of any HTTP exchange.
+#[divan::bench(sample_count = 1000)]
+fn client_only_closure(bencher: divan::Bencher) {
+    let transport = callkit::SmolTransport::builder()
+        .webpki_roots(false)
+        .add_root_certificate_pem(pem())
+        .build()
+        .unwrap();
+    let url = format!("{}{}", HTTPS.base_url(), presigned_target());
+    let request: HttpRequest = http::Request::post(url.as_str())
+        .body(b"{}".to_vec())
+        .unwrap();
+    let canned = smol::block_on(transport.send(request)).unwrap().into_body();
+    let closure = move |_request: HttpRequest| {
+        let body = canned.clone();
+        async move { Ok::<_, std::convert::Infallible>(http::Response::new(body)) }
+    };
+    let client = async_client(&HTTPS, closure);
+    bencher
+        .bench_local(|| check(futures_lite::future::block_on(client.v4_get_callback()).unwrap()));
+}
+
+/// The path and query of one pre-signed request (a UserSig valid for a day).
+fn presigned_target() -> String {
+    let key = SecretKey::new(KEY).unwrap();
+    let usersig = callkit::core::usersig::generate_user_sig(
+        sdkappid_as(),
+        &key,
+        "administrator",
+        86_400,
+        wall().as_secs(),
+    )
+    .unwrap();
+    format!(
+        "{PATH}?sdkappid={SDKAPPID}&identifier=administrator&usersig={}&random=1&contenttype=json",
+        usersig.as_str()
+    )
+}
+
+/// The same pre-signed request through `SmolTransport` alone: the transport's share.
+#[divan::bench(sample_count = 300)]
+fn transport_smol_https(bencher: divan::Bencher) {
+    let transport = callkit::SmolTransport::builder()
+        .webpki_roots(false)
+        .add_root_certificate_pem(pem())
+        .build()
+        .unwrap();
+    let url = format!("{}{}", HTTPS.base_url(), presigned_target());
+    bencher.bench_local(|| {
+        let request: HttpRequest = http::Request::post(url.as_str())
+            .header(http::header::CONTENT_TYPE, "application/json")
+            .body(b"{}".to_vec())
+            .unwrap();
+        let response = smol::block_on(transport.send(request)).unwrap();
+        assert_eq!(response.status(), 200);
+        divan::black_box(response);
+    });
+}
+
+/// One hyper HTTP/1.1 connection to the emulator, no pool, no timeouts, no caps.
+fn bare_hyper(emulator: &EmulatorServer) -> Mutex<SendRequest<Full<Bytes>>> {
+    let addr = emulator.server().local_addr();
+    smol::block_on(async {
+        let tcp = smol::net::TcpStream::connect(addr).await.unwrap();
+        tcp.set_nodelay(true).unwrap();
+        let sender = match emulator.server().certificate() {
+            Some(certificate) => {
+                let mut roots = rustls::RootCertStore::empty();
+                roots.add(certificate.der().to_vec().into()).unwrap();
+                let provider = Arc::new(rustls::crypto::ring::default_provider());
+                let config = rustls::ClientConfig::builder_with_provider(provider)
+                    .with_safe_default_protocol_versions()
+                    .unwrap()
+                    .with_root_certificates(roots)
+                    .with_no_client_auth();
+                let name = rustls::pki_types::ServerName::try_from("127.0.0.1").unwrap();
+                let tls = futures_rustls::TlsConnector::from(Arc::new(config))
+                    .connect(name, tcp)
+                    .await
+                    .unwrap();
+                let (sender, connection) =
+                    hyper::client::conn::http1::handshake(FuturesIo::new(tls))
+                        .await
+                        .unwrap();
+                smol::spawn(async move { drop(connection.await) }).detach();
+                sender
+            }
+            None => {
+                let (sender, connection) =
+                    hyper::client::conn::http1::handshake(FuturesIo::new(tcp))
+                        .await
+                        .unwrap();
+                smol::spawn(async move { drop(connection.await) }).detach();
+                sender
+            }
+        };
+        Mutex::new(sender)
+    })
+}
+
+fn bare_call(sender: &Mutex<SendRequest<Full<Bytes>>>, host: &str, target: &str) {
+    let mut sender = sender.lock().unwrap();
+    smol::block_on(async {
+        sender.ready().await.unwrap();
+        let request = http::Request::post(target)
+            .header(http::header::HOST, host)
+            .header(http::header::CONTENT_TYPE, "application/json")
+            .body(Full::new(Bytes::from_static(b"{}")))
+            .unwrap();
+        let response = sender.send_request(request).await.unwrap();
+        assert_eq!(response.status(), 200);
+        let body = response.into_body().collect().await.unwrap().to_bytes();
+        divan::black_box(body);
+    });
+}
+
+#[divan::bench(sample_count = 300)]
+fn bare_hyper_https(bencher: divan::Bencher) {
+    let sender = bare_hyper(&HTTPS);
+    let host = HTTPS.server().local_addr().to_string();
+    let target = presigned_target();
+    bencher.bench_local(|| bare_call(&sender, &host, &target));
+}
+
+#[divan::bench(sample_count = 300)]
+fn bare_hyper_http(bencher: divan::Bencher) {
+    let sender = bare_hyper(&HTTP);
+    let host = HTTP.server().local_addr().to_string();
+    let target = presigned_target();
+    bencher.bench_local(|| bare_call(&sender, &host, &target));
+}
+
+/// Paired rounds: on a shared machine whose load shifts from one second to the next,
+/// divan's separate runs of two benches can see different loads. Here each round times
+/// 100 bare-hyper calls and 100 callkit calls back to back (order alternating per round),
+/// and the ratio is taken per round; the median over 40 rounds is reported.
+/// Enabled with `CALLKIT_BENCH_PAIRED=1`.
+mod paired {
+    use super::*;
+    use std::time::Instant;
+
+    const ROUNDS: usize = 40;
+    const CALLS: usize = 100;
+
+    fn time(f: &mut dyn FnMut()) -> Duration {
+        let start = Instant::now();
+        for _ in 0..CALLS {
+            f();
+        }
+        start.elapsed()
+    }
+
+    fn compare(name: &str, bare: &mut dyn FnMut(), ours: &mut dyn FnMut()) {
+        for _ in 0..CALLS {
+            bare();
+            ours();
+        }
+        let mut ratios = Vec::with_capacity(ROUNDS);
+        let mut bare_us = Vec::with_capacity(ROUNDS);
+        let mut ours_us = Vec::with_capacity(ROUNDS);
+        for round in 0..ROUNDS {
+            let (b, o) = if round % 2 == 0 {
+                let b = time(bare);
+                (b, time(ours))
+            } else {
+                let o = time(ours);
+                (time(bare), o)
+            };
+            ratios.push(o.as_secs_f64() / b.as_secs_f64());
+            bare_us.push(b.as_secs_f64() * 1e6 / CALLS as f64);
+            ours_us.push(o.as_secs_f64() * 1e6 / CALLS as f64);
+        }
+        let median = |v: &mut Vec<f64>| {
+            v.sort_by(f64::total_cmp);
+            v[v.len() / 2]
+        };
+        let q = |v: &Vec<f64>, k: usize| v[v.len() * k / 4];
+        let m = median(&mut ratios);
+        println!(
+            "paired {name:<34} ratio median {m:.3} (quartiles {:.3}..{:.3}); per call: ours {:.1} us, bare {:.1} us (medians)",
+            q(&ratios, 1),
+            q(&ratios, 3),
+            median(&mut ours_us),
+            median(&mut bare_us),
+        );
+    }
+
+    pub fn run() {
+        let https_target = presigned_target();
+        let https_host = HTTPS.server().local_addr().to_string();
+        let https_bare = bare_hyper(&HTTPS);
+        let mut bare_https = || bare_call(&https_bare, &https_host, &https_target);
+        let http_target = presigned_target();
+        let http_host = HTTP.server().local_addr().to_string();
+        let http_bare = bare_hyper(&HTTP);
+        let mut bare_http = || bare_call(&http_bare, &http_host, &http_target);
+
+        let smol = async_client(
+            &HTTPS,
+            callkit::SmolTransport::builder()
+                .webpki_roots(false)
+                .add_root_certificate_pem(pem())
+                .build()
+                .unwrap(),
+        );
+        compare(
+            "client smol https / bare hyper https",
+            &mut bare_https,
+            &mut || check(smol::block_on(smol.v4_get_callback()).unwrap()),
+        );
+        let async_std = async_client(
+            &HTTPS,
+            callkit::AsyncStdTransport::builder()
+                .webpki_roots(false)
+                .add_root_certificate_pem(pem())
+                .build()
+                .unwrap(),
+        );
+        compare(
+            "client async-std https / bare https",
+            &mut bare_https,
+            &mut || check(async_std::task::block_on(async_std.v4_get_callback()).unwrap()),
+        );
+        let transport = callkit::SmolTransport::builder()
+            .webpki_roots(false)
+            .add_root_certificate_pem(pem())
+            .build()
+            .unwrap();
+        let url = format!("{}{}", HTTPS.base_url(), https_target);
+        compare(
+            "SmolTransport alone / bare https",
+            &mut bare_https,
+            &mut || {
+                let request: HttpRequest = http::Request::post(url.as_str())
+                    .header(http::header::CONTENT_TYPE, "application/json")
+                    .body(b"{}".to_vec())
+                    .unwrap();
+                divan::black_box(smol::block_on(transport.send(request)).unwrap());
+            },
+        );
+        let der = HTTPS.server().certificate().unwrap().der().to_vec();
+        let ureq = BlockingClient::builder(SDKAPPID, SecretKey::new(KEY).unwrap(), base(&HTTPS))
+            .clock(SteppingClock {
+                ticks: AtomicU64::new(0),
+            })
+            .build(ureq_closure::ureq_transport(ureq_closure::UreqSettings {
+                root_der: Some(der),
+                ..Default::default()
+            }))
+            .unwrap();
+        compare(
+            "client ureq blocking / bare https",
+            &mut bare_https,
+            &mut || check(ureq.v4_get_callback().unwrap()),
+        );
+        let smol_http = async_client(
+            &HTTP,
+            callkit::SmolTransport::builder()
+                .allow_http(true)
+                .build()
+                .unwrap(),
+        );
+        compare(
+            "client smol http / bare hyper http",
+            &mut bare_http,
+            &mut || check(smol::block_on(smol_http.v4_get_callback()).unwrap()),
+        );
+        let surf: surf::Client = surf::Config::new()
+            .set_tcp_no_delay(true)
+            .try_into()
+            .unwrap();
+        let surf = async_client(
+            &HTTP,
+            callkit::SurfTransport::builder(surf)
+                .allow_http(true)
+                .build(),
+        );
+        compare(
+            "client surf http / bare hyper http",
+            &mut bare_http,
+            &mut || check(async_std::task::block_on(surf.v4_get_callback()).unwrap()),
+        );
+    }
+}
