@@ -19,9 +19,7 @@ use callkit::core::emulator::{CallOutcome, CallScenario, V1_RETRY_SCHEDULE};
 use callkit::core::endpoint::Generation;
 use callkit::emulator::{EmulatorServer, SimulationReport, Sleep, Sleeper};
 use callkit::server::LoopbackServer;
-use callkit::webhook::{
-    ActionType, CallResult, Event, Payload, V1Command, WebhookConfig, WebhookHandler,
-};
+use callkit::webhook::{ActionType, CallResult, Event, Payload, WebhookConfig, WebhookHandler};
 use callkit::{BaseUrl, Client, SecretKey, SmolTransport};
 use support::e2e::{KEY, SDKAPPID, sdkappid_as};
 
@@ -98,7 +96,7 @@ fn drain(rx: &Receiver<Event>) -> Vec<Event> {
     rx.try_iter().collect()
 }
 
-fn v1_commands(events: &[Event]) -> Vec<V1Command> {
+fn v1_commands(events: &[Event]) -> Vec<V1Action> {
     events
         .iter()
         .map(|event| {
@@ -154,10 +152,10 @@ fn v1_callbacks_configured_through_the_client_arrive_in_order() {
     assert_eq!(
         v1_commands(&events),
         [
-            V1Command::CallerStartCall,
-            V1Command::CalleeAcceptCall,
-            V1Command::CallerCallEnd,
-            V1Command::NormalEnd,
+            V1Action::CallerStartCall,
+            V1Action::CalleeAcceptCall,
+            V1Action::CallerCallEnd,
+            V1Action::NormalEnd,
         ]
     );
     let commands: Vec<_> = report
@@ -205,9 +203,9 @@ fn v1_callbacks_configured_through_the_client_arrive_in_order() {
     assert_eq!(
         v1_commands(&events),
         [
-            V1Command::CallerStartCall,
-            V1Command::CalleeRejectCall,
-            V1Command::Reject,
+            V1Action::CallerStartCall,
+            V1Action::CalleeRejectCall,
+            V1Action::Reject,
         ]
     );
     let Payload::V1(status) = &events[2].payload else {
@@ -333,7 +331,7 @@ fn a_receiver_failing_twice_gets_the_v1_retries() {
     assert_eq!(*sleeps.lock().unwrap(), V1_RETRY_SCHEDULE[..2].to_vec());
     assert_eq!(
         v1_commands(&drain(&rx)),
-        [V1Command::CallerStartCall, V1Command::Reject]
+        [V1Action::CallerStartCall, V1Action::Reject]
     );
     assert_eq!(receiver.control().requests_received(), 4);
 }
