@@ -53,11 +53,6 @@ const KEY: &str = "bench-secret-key-0123456789abcdef";
 /// What each call asks for, so the client has a payload to parse.
 const PATH: &str = "/v4/call_config/get_callback";
 
-/// [`SDKAPPID`] as the integer type an API takes (u32 or u64 while the core moves to u32).
-fn sdkappid_as<T: From<u32>>() -> T {
-    T::from(SDKAPPID)
-}
-
 fn wall() -> Duration {
     SystemTime::now().duration_since(UNIX_EPOCH).unwrap()
 }
@@ -208,7 +203,7 @@ fn client_only_closure(bencher: divan::Bencher) {
 fn presigned_target() -> String {
     let key = SecretKey::new(KEY).unwrap();
     let usersig = callkit::core::usersig::generate_user_sig(
-        sdkappid_as(),
+        SDKAPPID,
         &key,
         "administrator",
         86_400,

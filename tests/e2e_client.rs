@@ -124,7 +124,7 @@ fn bad_address<R: Rig>() {
     // The same body, signed correctly, sent through the client's transport.
     let key = SecretKey::new(KEY).unwrap();
     let usersig = callkit::core::usersig::generate_user_sig(
-        sdkappid_as(),
+        SDKAPPID,
         &key,
         "administrator",
         86_400,

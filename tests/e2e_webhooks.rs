@@ -21,7 +21,7 @@ use callkit::emulator::{EmulatorServer, SimulationReport, Sleep, Sleeper};
 use callkit::server::LoopbackServer;
 use callkit::webhook::{ActionType, CallResult, Event, Payload, WebhookConfig, WebhookHandler};
 use callkit::{BaseUrl, Client, SecretKey, SmolTransport};
-use support::e2e::{KEY, SDKAPPID, sdkappid_as};
+use support::e2e::{KEY, SDKAPPID};
 
 /// A sleeper that records each wait and returns at once.
 fn recording_sleeper() -> (Sleeper, Arc<Mutex<Vec<Duration>>>) {
@@ -66,18 +66,13 @@ fn receiver() -> (LoopbackServer, Receiver<Event>) {
     let server = callkit::webhook::serve(
         "127.0.0.1:0".parse().unwrap(),
         false,
-        WebhookConfig::new(sdkappid_as()),
+        WebhookConfig::new(SDKAPPID),
         move |event| {
             let _ = tx.send(event);
         },
     )
     .expect("receiver starts");
     (server, rx)
-}
-
-/// The SDKAppID of an event is ours (whatever integer type the core gives it).
-fn assert_is_our_app<T: From<u32> + PartialEq + std::fmt::Debug>(sdkappid: T) {
-    assert_eq!(sdkappid, T::from(SDKAPPID));
 }
 
 fn scenario(outcome: CallOutcome) -> CallScenario {
@@ -100,7 +95,7 @@ fn v1_commands(events: &[Event]) -> Vec<V1Action> {
     events
         .iter()
         .map(|event| {
-            assert_is_our_app(event.sdkappid);
+            assert_eq!(event.sdkappid, SDKAPPID);
             match &event.payload {
                 Payload::V1(callback) => callback.command.clone(),
                 other => panic!("expected a v1 callback, got {other:?}"),
@@ -299,7 +294,7 @@ fn a_receiver_failing_twice_gets_the_v1_retries() {
     let (sleeper, sleeps) = recording_sleeper();
     let emulator = emulator(sleeper);
     let (tx, rx) = channel();
-    let handler = WebhookHandler::new(WebhookConfig::new(sdkappid_as()), move |event| {
+    let handler = WebhookHandler::new(WebhookConfig::new(SDKAPPID), move |event| {
         let _ = tx.send(event);
     });
     // The first two requests get a 503 without reaching the handler.

@@ -35,11 +35,6 @@ use super::ureq_closure::{UreqSettings, ureq_transport};
 
 /// The app every emulator serves.
 pub const SDKAPPID: u32 = 1_400_000_123;
-/// [`SDKAPPID`] as whatever integer type an API takes (u32 or u64: the core is moving
-/// every SDKAppID to u32, and a plain `.into()` would then be a useless conversion).
-pub fn sdkappid_as<T: From<u32>>() -> T {
-    T::from(SDKAPPID)
-}
 
 /// Its secret key.
 pub const KEY: &str = "e2e-secret-key-0123456789abcdef";
