@@ -14,96 +14,66 @@ use serde::{Deserialize, Serialize, Serializer};
 
 use super::values::Timestamp;
 
-/// An id (`User_Account`, `RoomId`, …): a string, or a number kept as its decimal text;
-/// `null` reads as `""`. Written as a string.
-#[derive(Default, Serialize)]
-#[serde(transparent)]
-pub(crate) struct WireId(pub(crate) String);
+/// Declares a wire newtype read by one of the readers below. `, left out if is_none` adds
+/// that method, for the fields that leave a missing value out
+/// (`skip_serializing_if = "WireText::is_none"`).
+macro_rules! wire_newtype {
+    ($(#[$meta:meta])* $name:ident($inner:ty) read by $read:expr $(, left out if $is_none:ident)?) => {
+        $(#[$meta])*
+        #[derive(Default)]
+        pub(crate) struct $name(pub(crate) $inner);
 
-impl<'de> Deserialize<'de> for WireId {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        id(d).map(Self)
-    }
-}
-
-/// A text value for an enum field; `null` and `""` read as `None`, which is written as
-/// `null` (fields that leave it out say `skip_serializing_if = "WireText::is_none"`).
-#[derive(Default, Serialize)]
-#[serde(transparent)]
-pub(crate) struct WireText(pub(crate) Option<String>);
-
-impl WireText {
-    pub(crate) fn is_none(&self) -> bool {
-        self.0.is_none()
-    }
-}
-
-impl<'de> Deserialize<'de> for WireText {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        text(d).map(Self)
-    }
-}
-
-/// A count such as `TotalNum`: a non-negative integer that fits `u32`.
-#[derive(Default, Serialize)]
-#[serde(transparent)]
-pub(crate) struct WireCount(pub(crate) Option<u32>);
-
-impl WireCount {
-    pub(crate) fn is_none(&self) -> bool {
-        self.0.is_none()
-    }
-}
-
-impl<'de> Deserialize<'de> for WireCount {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        unsigned::<D, u32>(d).map(Self)
-    }
-}
-
-/// A signed code such as `RoomIdType`.
-#[derive(Default, Serialize)]
-#[serde(transparent)]
-pub(crate) struct WireCode(pub(crate) Option<i64>);
-
-impl WireCode {
-    pub(crate) fn is_none(&self) -> bool {
-        self.0.is_none()
-    }
-}
-
-impl<'de> Deserialize<'de> for WireCode {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        match int(d)? {
-            None => Ok(Self(None)),
-            Some(v) => i64::try_from(v)
-                .map(|v| Self(Some(v)))
-                .map_err(|_| de::Error::custom(alloc::format!("integer {v} out of range"))),
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                $read(d).map(Self)
+            }
         }
-    }
+
+        $(
+            impl $name {
+                /// No value (a field that is then not written).
+                pub(crate) fn $is_none(&self) -> bool {
+                    self.0.is_none()
+                }
+            }
+        )?
+    };
 }
 
-/// A time in seconds (v1 bodies and the v4 record); `0`, `null` and missing all read as
-/// `None`, which is written as `0`.
-#[derive(Default)]
-pub(crate) struct WireSecs(pub(crate) Option<Timestamp>);
+wire_newtype!(
+    /// An id (`User_Account`, `RoomId`, …): a string, or a number kept as its decimal
+    /// text; `null` reads as `""`. Written as a string.
+    #[derive(Serialize)]
+    #[serde(transparent)]
+    WireId(String) read by id
+);
 
-impl WireSecs {
-    pub(crate) fn is_none(&self) -> bool {
-        self.0.is_none()
-    }
-}
+wire_newtype!(
+    /// A text value for an enum field; `null` and `""` read as `None`, written as `null`.
+    #[derive(Serialize)]
+    #[serde(transparent)]
+    WireText(Option<String>) read by text, left out if is_none
+);
 
-impl<'de> Deserialize<'de> for WireSecs {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        match unsigned::<D, u64>(d)? {
-            None | Some(0) => Ok(Self(None)),
-            Some(s) => Timestamp::from_secs(s)
-                .map(|t| Self(Some(t)))
-                .ok_or_else(|| de::Error::custom(alloc::format!("time {s} s is out of range"))),
-        }
-    }
-}
+wire_newtype!(
+    /// A count such as `TotalNum`: a non-negative integer that fits `u32`.
+    #[derive(Serialize)]
+    #[serde(transparent)]
+    WireCount(Option<u32>) read by count, left out if is_none
+);
+
+wire_newtype!(
+    /// A signed code such as `RoomIdType`.
+    #[derive(Serialize)]
+    #[serde(transparent)]
+    WireCode(Option<i64>) read by code, left out if is_none
+);
+
+wire_newtype!(
+    /// A time in seconds (v1 bodies and the v4 record); `0`, `null` and missing all read
+    /// as `None`, which is written as `0`.
+    WireSecs(Option<Timestamp>) read by secs, left out if is_none
+);
 
 impl Serialize for WireSecs {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -111,17 +81,11 @@ impl Serialize for WireSecs {
     }
 }
 
-/// A time in milliseconds (the v4 `EventTime`); `0`, `null` and missing all read as
-/// `None`, which is written as `0`.
-#[derive(Default)]
-pub(crate) struct WireMillis(pub(crate) Option<Timestamp>);
-
-impl<'de> Deserialize<'de> for WireMillis {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let ms = unsigned::<D, u64>(d)?;
-        Ok(Self(ms.filter(|&ms| ms != 0).map(Timestamp::from_millis)))
-    }
-}
+wire_newtype!(
+    /// A time in milliseconds (the v4 `EventTime`); `0`, `null` and missing all read as
+    /// `None`, which is written as `0`.
+    WireMillis(Option<Timestamp>) read by millis
+);
 
 impl Serialize for WireMillis {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -249,4 +213,36 @@ fn unsigned<'de, D: Deserializer<'de>, T: TryFrom<i128>>(d: D) -> Result<Option<
             ))
         }),
     }
+}
+
+/// A count such as `TotalNum`.
+fn count<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u32>, D::Error> {
+    unsigned::<D, u32>(d)
+}
+
+/// A signed code such as `RoomIdType`.
+fn code<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+    match int(d)? {
+        None => Ok(None),
+        Some(v) => i64::try_from(v)
+            .map(Some)
+            .map_err(|_| de::Error::custom(alloc::format!("integer {v} out of range"))),
+    }
+}
+
+/// A time in seconds; `0`, `null` and missing all mean "no time".
+fn secs<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Timestamp>, D::Error> {
+    match unsigned::<D, u64>(d)? {
+        None | Some(0) => Ok(None),
+        Some(s) => Timestamp::from_secs(s)
+            .map(Some)
+            .ok_or_else(|| de::Error::custom(alloc::format!("time {s} s is out of range"))),
+    }
+}
+
+/// A time in milliseconds; `0`, `null` and missing all mean "no time".
+fn millis<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Timestamp>, D::Error> {
+    Ok(unsigned::<D, u64>(d)?
+        .filter(|&ms| ms != 0)
+        .map(Timestamp::from_millis))
 }
