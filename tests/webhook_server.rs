@@ -37,41 +37,20 @@ fn v4_query(command: &str) -> String {
     )
 }
 
-// §6.1, verbatim.
-const V1_STATUS_BODY: &str = r#"{"UserId": "Alice", "RoomId": "Alice's Room", "TotalNum": 2, "MediaType": "audio", "CallType": "single",
- "CallId": "aheahfo-eqwnknoihfsd-qweqf", "Role": "caller", "CallResult": "normal_end", "EventTime": 170485688,
- "StartCallTs": 1704856873, "AcceptTs": 1704856876, "EndTs": 1704856885}"#;
-
-// §6.2, verbatim.
-const V1_EVENT_BODY: &str = r#"{"UserId": "Alice", "RoomId": "Alice's Room", "TotalNum": 2, "MediaType": "audio", "CallType": "single",
- "CallId": "aheahfo-eqwnknoihfsd-qweqf", "Role": "caller", "Event": "start_call", "CallResult": "",
- "EventTime": 1704695566, "StartCallTs": 1704856873, "AcceptTs": 1704856876, "EndTs": 1704856885}"#;
-
-// §6.4, verbatim.
-const START_BODY: &str = r#"{"CallbackCommand":"Call.CallbackAfterStartCall",
- "CallInfo":{"CallId":"055662e1-bc8a-469c-a334-1126c8c17d58","CallMediaType":"Audio","ChatGroupId":"","RoomId":"","RoomIdType":1},
- "UserList":[{"User_Account":144115212830834855,"Status":"Calling"},{"User_Account":144115212948889925,"Status":"Waiting"}],
- "EventTime":1740464128807}"#;
-
+// The published examples, byte for byte (see `core/tests/data/webhook/README.md`).
+const V1_STATUS_BODY: &str = include_str!("../core/tests/data/webhook/6.1-call-status.json");
+const V1_EVENT_BODY: &str = include_str!("../core/tests/data/webhook/6.2-call-event.json");
+const START_BODY: &str = include_str!("../core/tests/data/webhook/6.4-start-call.json");
 // §6.5 as published: no comma before "EventTime" (line 5).
-const END_BODY_AS_PUBLISHED: &str = r#"{"CallbackCommand":"Call.CallbackAfterEndCall",
- "CallRecord": {"CallId": "055662e1-bc8a-469c-a334-1126c8c17d58", "Caller_Account": "10001", "MediaType": "Audio",
-                "CallType": "SingleCall", "StartTime": 1741231146, "EndTime": 1741231296, "AcceptTime": 0,
-                "CallResult": "NotAnswer", "CalleeList_Account": ["10001", "user2"], "RoomId": "roomid-1434", "RoomIdType": 2}
- "EventTime":1703589922780}"#;
+const END_BODY_AS_PUBLISHED: &str = include_str!("../core/tests/data/webhook/6.5-end-call.json");
+// §6.6 as published: no comma before "EventTime" either.
+const MEMBER_BODY_AS_PUBLISHED: &str =
+    include_str!("../core/tests/data/webhook/6.6-member-changed.json");
 
-// §6.5 with the comma put back.
-const END_BODY: &str = r#"{"CallbackCommand":"Call.CallbackAfterEndCall",
- "CallRecord": {"CallId": "055662e1-bc8a-469c-a334-1126c8c17d58", "Caller_Account": "10001", "MediaType": "Audio",
-                "CallType": "SingleCall", "StartTime": 1741231146, "EndTime": 1741231296, "AcceptTime": 0,
-                "CallResult": "NotAnswer", "CalleeList_Account": ["10001", "user2"], "RoomId": "roomid-1434", "RoomIdType": 2},
- "EventTime":1703589922780}"#;
-
-// §6.6 with the comma put back.
-const MEMBER_BODY: &str = r#"{"CallbackCommand":"Call.CallbackAfterMemberChanged", "CallId":"055662e1-bc8a-469c-a334-1126c8c17d58",
- "UserList":[{"User_Account":"user1","Status":"Calling"},{"User_Account":"user2","Status":"Calling"}],
- "ChangedUserList":[{"User_Account":"user2","ActionType":"Answer"}],
- "EventTime":1740464128807}"#;
+/// A published §6.5/§6.6 example with the missing comma before its "EventTime" line put back.
+fn with_comma_put_back(published: &str) -> String {
+    published.replacen("\n \"EventTime\"", ",\n \"EventTime\"", 1)
+}
 
 // The Chat signature example of §6.7.
 const TOKEN: &str = "xxxxyyyy";
@@ -198,8 +177,14 @@ fn v4_examples_are_acknowledged_and_delivered_in_order() {
 
     for (command, body) in [
         ("Call.CallbackAfterStartCall", START_BODY),
-        ("Call.CallbackAfterEndCall", END_BODY),
-        ("Call.CallbackAfterMemberChanged", MEMBER_BODY),
+        (
+            "Call.CallbackAfterEndCall",
+            &with_comma_put_back(END_BODY_AS_PUBLISHED),
+        ),
+        (
+            "Call.CallbackAfterMemberChanged",
+            &with_comma_put_back(MEMBER_BODY_AS_PUBLISHED),
+        ),
     ] {
         assert_ack(&receiver.post(&v4_query(command), body), V4_ACK);
     }
@@ -447,7 +432,7 @@ fn serve_over_https_with_the_self_signed_certificate() {
         "/callkit?{}",
         v4_query("Call.CallbackAfterMemberChanged")
     )))
-    .body(MEMBER_BODY.as_bytes().to_vec())
+    .body(with_comma_put_back(MEMBER_BODY_AS_PUBLISHED).into_bytes())
     .expect("valid request");
     let response = smol::block_on(client.send(request)).expect("the server answers");
 
@@ -460,7 +445,10 @@ fn serve_over_https_with_the_self_signed_certificate() {
 fn events_print_as_one_flushed_json_line_each() {
     let receiver = Receiver::start(WebhookConfig::new(V4_APP), 0);
     receiver.post(&v4_query("Call.CallbackAfterStartCall"), START_BODY);
-    receiver.post(&v4_query("Call.CallbackAfterMemberChanged"), MEMBER_BODY);
+    receiver.post(
+        &v4_query("Call.CallbackAfterMemberChanged"),
+        &with_comma_put_back(MEMBER_BODY_AS_PUBLISHED),
+    );
 
     /// Records what was written and how often it was flushed.
     #[derive(Default)]

@@ -36,34 +36,13 @@ fn v4(command: &str, body: &str) -> Result<Event, callkit_core::webhook::Webhook
     )
 }
 
-// §6.1, verbatim (line break as printed).
-const STATUS_EXAMPLE: &str = r#"{"UserId": "Alice", "RoomId": "Alice's Room", "TotalNum": 2, "MediaType": "audio", "CallType": "single",
- "CallId": "aheahfo-eqwnknoihfsd-qweqf", "Role": "caller", "CallResult": "normal_end", "EventTime": 170485688,
- "StartCallTs": 1704856873, "AcceptTs": 1704856876, "EndTs": 1704856885}"#;
-
-// §6.2, verbatim.
-const EVENT_EXAMPLE: &str = r#"{"UserId": "Alice", "RoomId": "Alice's Room", "TotalNum": 2, "MediaType": "audio", "CallType": "single",
- "CallId": "aheahfo-eqwnknoihfsd-qweqf", "Role": "caller", "Event": "start_call", "CallResult": "",
- "EventTime": 1704695566, "StartCallTs": 1704856873, "AcceptTs": 1704856876, "EndTs": 1704856885}"#;
-
-// §6.4, verbatim.
-const START_EXAMPLE: &str = r#"{"CallbackCommand":"Call.CallbackAfterStartCall",
- "CallInfo":{"CallId":"055662e1-bc8a-469c-a334-1126c8c17d58","CallMediaType":"Audio","ChatGroupId":"","RoomId":"","RoomIdType":1},
- "UserList":[{"User_Account":144115212830834855,"Status":"Calling"},{"User_Account":144115212948889925,"Status":"Waiting"}],
- "EventTime":1740464128807}"#;
-
-// §6.5, verbatim: the comma before "EventTime" is missing in the published example.
-const END_EXAMPLE_AS_PUBLISHED: &str = r#"{"CallbackCommand":"Call.CallbackAfterEndCall",
- "CallRecord": {"CallId": "055662e1-bc8a-469c-a334-1126c8c17d58", "Caller_Account": "10001", "MediaType": "Audio",
-                "CallType": "SingleCall", "StartTime": 1741231146, "EndTime": 1741231296, "AcceptTime": 0,
-                "CallResult": "NotAnswer", "CalleeList_Account": ["10001", "user2"], "RoomId": "roomid-1434", "RoomIdType": 2}
- "EventTime":1703589922780}"#;
-
-// §6.6, verbatim apart from the inline comment the spec already removed; comma missing.
-const MEMBER_EXAMPLE_AS_PUBLISHED: &str = r#"{"CallbackCommand":"Call.CallbackAfterMemberChanged", "CallId":"055662e1-bc8a-469c-a334-1126c8c17d58",
- "UserList":[{"User_Account":"user1","Status":"Calling"},{"User_Account":"user2","Status":"Calling"}],
- "ChangedUserList":[{"User_Account":"user2","ActionType":"Answer"}]
- "EventTime":1740464128807}"#;
+// The published examples (see `data/webhook/README.md`), byte for byte.
+const STATUS_EXAMPLE: &str = include_str!("data/webhook/6.1-call-status.json");
+const EVENT_EXAMPLE: &str = include_str!("data/webhook/6.2-call-event.json");
+const START_EXAMPLE: &str = include_str!("data/webhook/6.4-start-call.json");
+// The comma before "EventTime" is missing in these two published examples.
+const END_EXAMPLE_AS_PUBLISHED: &str = include_str!("data/webhook/6.5-end-call.json");
+const MEMBER_EXAMPLE_AS_PUBLISHED: &str = include_str!("data/webhook/6.6-member-changed.json");
 
 /// The published example with the one missing comma put back (before the last line).
 fn corrected(published: &str) -> String {

@@ -32,12 +32,12 @@ mod error;
 mod event;
 #[cfg(feature = "std")]
 mod http;
-mod lenient;
 mod query;
 mod reply;
 mod v1;
 mod v4;
 mod values;
+mod wire;
 
 use alloc::string::String;
 
@@ -225,15 +225,15 @@ fn parse_v4(command: &str, body: &[u8]) -> Result<Payload, WebhookErrorKind> {
     let is = |known: &str| command.eq_ignore_ascii_case(known);
     if is(START_CALL) {
         let wire: v4::StartCallWire = json(body)?;
-        check(wire.command.as_deref())?;
+        check(wire.callback_command.0.as_deref())?;
         Ok(Payload::StartCall(StartCall::from_wire(wire)))
     } else if is(END_CALL) {
         let wire: v4::EndCallWire = json(body)?;
-        check(wire.command.as_deref())?;
+        check(wire.callback_command.0.as_deref())?;
         Ok(Payload::EndCall(EndCall::from_wire(wire)))
     } else if is(MEMBER_CHANGED) {
         let wire: v4::MemberChangedWire = json(body)?;
-        check(wire.command.as_deref())?;
+        check(wire.callback_command.0.as_deref())?;
         Ok(Payload::MemberChanged(MemberChanged::from_wire(wire)))
     } else {
         let value: serde_json::Value = json(body)?;

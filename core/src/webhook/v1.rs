@@ -3,8 +3,8 @@
 
 use alloc::string::String;
 
-use super::lenient;
 use super::values::{CallResult, CallType, MediaType, Role, Timestamp, loose_eq};
+use super::wire::{WireCount, WireId, WireSecs, WireText};
 use crate::callback::V1Action;
 
 /// Reads a v1 `command` word as leniently as the webhook's other enums (case, `_`, `-` and
@@ -102,130 +102,72 @@ impl V1Callback {
     pub(crate) fn from_wire(command: V1Action, w: Wire) -> Self {
         Self {
             command,
-            user_id: w.user_id,
-            room_id: w.room_id,
-            total_num: w.total_num,
-            media_type: w.media_type.as_deref().map(MediaType::from_wire),
-            call_type: w.call_type.as_deref().map(CallType::from_wire),
-            call_id: w.call_id,
-            role: w.role.as_deref().map(Role::from_wire),
-            event: w.event,
-            call_result: w.call_result.as_deref().map(CallResult::from_wire),
-            event_time: w.event_time,
-            start_call_ts: w.start_call_ts,
-            accept_ts: w.accept_ts,
-            end_ts: w.end_ts,
+            user_id: w.user_id.0,
+            room_id: w.room_id.0,
+            total_num: w.total_num.0,
+            media_type: w.media_type.0.as_deref().map(MediaType::from_wire),
+            call_type: w.call_type.0.as_deref().map(CallType::from_wire),
+            call_id: w.call_id.0,
+            role: w.role.0.as_deref().map(Role::from_wire),
+            event: w.event.0,
+            call_result: w.call_result.0.as_deref().map(CallResult::from_wire),
+            event_time: w.event_time.0,
+            start_call_ts: w.start_call_ts.0,
+            accept_ts: w.accept_ts.0,
+            end_ts: w.end_ts.0,
         }
     }
 
     pub(crate) fn to_wire(&self) -> Wire {
+        let text = |v: Option<&str>| WireText(v.map(String::from));
         Wire {
-            user_id: self.user_id.clone(),
-            room_id: self.room_id.clone(),
-            total_num: self.total_num,
-            media_type: self.media_type.as_ref().map(|v| v.as_v1_str().into()),
-            call_type: self.call_type.as_ref().map(|v| v.as_v1_str().into()),
-            call_id: self.call_id.clone(),
-            role: self.role.as_ref().map(|v| v.as_v1_str().into()),
-            event: self.event.clone(),
-            call_result: self.call_result.as_ref().map(|v| v.as_v1_str().into()),
-            event_time: self.event_time,
-            start_call_ts: self.start_call_ts,
-            accept_ts: self.accept_ts,
-            end_ts: self.end_ts,
+            user_id: WireId(self.user_id.clone()),
+            room_id: WireId(self.room_id.clone()),
+            total_num: WireCount(self.total_num),
+            media_type: text(self.media_type.as_ref().map(MediaType::as_v1_str)),
+            call_type: text(self.call_type.as_ref().map(CallType::as_v1_str)),
+            call_id: WireId(self.call_id.clone()),
+            role: text(self.role.as_ref().map(Role::as_v1_str)),
+            event: WireText(self.event.clone()),
+            // No result yet is written as `""`, as in the §6.2 example.
+            call_result: text(Some(
+                self.call_result.as_ref().map_or("", CallResult::as_v1_str),
+            )),
+            event_time: WireSecs(self.event_time),
+            start_call_ts: WireSecs(self.start_call_ts),
+            accept_ts: WireSecs(self.accept_ts),
+            end_ts: WireSecs(self.end_ts),
         }
     }
 }
 
 /// The body exactly as it travels. Building writes the documented example's spellings
-/// (lower-case enums, seconds) and leaves out what is `None`; a `CallResult` of `None` is
-/// written as `""` as in the §6.2 example.
-#[derive(serde::Deserialize, serde::Serialize)]
+/// (lower-case enums, seconds) and leaves out what is `None`, except `CallResult`.
+#[derive(Default, serde::Deserialize, serde::Serialize)]
+#[serde(rename_all = "PascalCase", default)]
 pub(crate) struct Wire {
-    #[serde(rename = "UserId", default, deserialize_with = "lenient::id")]
-    user_id: String,
-    #[serde(rename = "RoomId", default, deserialize_with = "lenient::id")]
-    room_id: String,
-    #[serde(
-        rename = "TotalNum",
-        default,
-        deserialize_with = "lenient::count",
-        skip_serializing_if = "Option::is_none"
-    )]
-    total_num: Option<u32>,
-    #[serde(
-        rename = "MediaType",
-        default,
-        deserialize_with = "lenient::text",
-        skip_serializing_if = "Option::is_none"
-    )]
-    media_type: Option<String>,
-    #[serde(
-        rename = "CallType",
-        default,
-        deserialize_with = "lenient::text",
-        skip_serializing_if = "Option::is_none"
-    )]
-    call_type: Option<String>,
-    #[serde(rename = "CallId", default, deserialize_with = "lenient::id")]
-    call_id: String,
-    #[serde(
-        rename = "Role",
-        default,
-        deserialize_with = "lenient::text",
-        skip_serializing_if = "Option::is_none"
-    )]
-    role: Option<String>,
-    #[serde(
-        rename = "Event",
-        default,
-        deserialize_with = "lenient::text",
-        skip_serializing_if = "Option::is_none"
-    )]
-    event: Option<String>,
-    #[serde(
-        rename = "CallResult",
-        default,
-        deserialize_with = "lenient::text",
-        serialize_with = "write_text_or_empty"
-    )]
-    call_result: Option<String>,
-    #[serde(
-        rename = "EventTime",
-        default,
-        deserialize_with = "lenient::secs",
-        serialize_with = "lenient::write_secs",
-        skip_serializing_if = "Option::is_none"
-    )]
-    event_time: Option<Timestamp>,
-    #[serde(
-        rename = "StartCallTs",
-        default,
-        deserialize_with = "lenient::secs",
-        serialize_with = "lenient::write_secs",
-        skip_serializing_if = "Option::is_none"
-    )]
-    start_call_ts: Option<Timestamp>,
-    #[serde(
-        rename = "AcceptTs",
-        default,
-        deserialize_with = "lenient::secs",
-        serialize_with = "lenient::write_secs",
-        skip_serializing_if = "Option::is_none"
-    )]
-    accept_ts: Option<Timestamp>,
-    #[serde(
-        rename = "EndTs",
-        default,
-        deserialize_with = "lenient::secs",
-        serialize_with = "lenient::write_secs",
-        skip_serializing_if = "Option::is_none"
-    )]
-    end_ts: Option<Timestamp>,
-}
-
-fn write_text_or_empty<S: serde::Serializer>(v: &Option<String>, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_str(v.as_deref().unwrap_or(""))
+    user_id: WireId,
+    room_id: WireId,
+    #[serde(skip_serializing_if = "WireCount::is_none")]
+    total_num: WireCount,
+    #[serde(skip_serializing_if = "WireText::is_none")]
+    media_type: WireText,
+    #[serde(skip_serializing_if = "WireText::is_none")]
+    call_type: WireText,
+    call_id: WireId,
+    #[serde(skip_serializing_if = "WireText::is_none")]
+    role: WireText,
+    #[serde(skip_serializing_if = "WireText::is_none")]
+    event: WireText,
+    call_result: WireText,
+    #[serde(skip_serializing_if = "WireSecs::is_none")]
+    event_time: WireSecs,
+    #[serde(skip_serializing_if = "WireSecs::is_none")]
+    start_call_ts: WireSecs,
+    #[serde(skip_serializing_if = "WireSecs::is_none")]
+    accept_ts: WireSecs,
+    #[serde(skip_serializing_if = "WireSecs::is_none")]
+    end_ts: WireSecs,
 }
 
 #[cfg(test)]

@@ -9,10 +9,10 @@
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use super::lenient;
 use super::values::{
     ActionType, CallResult, CallType, MediaType, RoomIdType, Timestamp, UserStatus,
 };
+use super::wire::{WireCode, WireId, WireList, WireMillis, WireSecs, WireText};
 
 /// `CallbackCommand` of the start-call callback.
 pub const START_CALL: &str = "Call.CallbackAfterStartCall";
@@ -143,238 +143,138 @@ pub struct MemberChanged {
 
 // ---- wire shapes -------------------------------------------------------------------
 
-#[derive(serde::Deserialize, serde::Serialize)]
+#[derive(Default, serde::Deserialize, serde::Serialize)]
+#[serde(rename_all = "PascalCase", default)]
 pub(crate) struct MemberWire {
-    #[serde(rename = "User_Account", default, deserialize_with = "lenient::id")]
-    user: String,
-    #[serde(
-        rename = "Status",
-        default,
-        deserialize_with = "lenient::text",
-        skip_serializing_if = "Option::is_none"
-    )]
-    status: Option<String>,
+    #[serde(rename = "User_Account")]
+    user: WireId,
+    #[serde(skip_serializing_if = "WireText::is_none")]
+    status: WireText,
 }
 
-#[derive(serde::Deserialize, serde::Serialize)]
+#[derive(Default, serde::Deserialize, serde::Serialize)]
+#[serde(rename_all = "PascalCase", default)]
 pub(crate) struct ActionWire {
-    #[serde(rename = "User_Account", default, deserialize_with = "lenient::id")]
-    user: String,
-    #[serde(
-        rename = "ActionType",
-        default,
-        deserialize_with = "lenient::text",
-        skip_serializing_if = "Option::is_none"
-    )]
-    action: Option<String>,
+    #[serde(rename = "User_Account")]
+    user: WireId,
+    #[serde(skip_serializing_if = "WireText::is_none")]
+    action_type: WireText,
 }
 
-#[derive(serde::Deserialize, serde::Serialize)]
+#[derive(Default, serde::Deserialize, serde::Serialize)]
+#[serde(rename_all = "PascalCase", default)]
 pub(crate) struct CallInfoWire {
-    #[serde(rename = "CallId", default, deserialize_with = "lenient::id")]
-    call_id: String,
-    #[serde(
-        rename = "CallMediaType",
-        default,
-        deserialize_with = "lenient::text",
-        skip_serializing_if = "Option::is_none"
-    )]
-    call_media_type: Option<String>,
-    #[serde(
-        rename = "MediaType",
-        default,
-        deserialize_with = "lenient::text",
-        skip_serializing_if = "Option::is_none"
-    )]
-    media_type: Option<String>,
-    #[serde(rename = "ChatGroupId", default, deserialize_with = "lenient::id")]
-    chat_group_id: String,
-    #[serde(rename = "RoomId", default, deserialize_with = "lenient::id")]
-    room_id: String,
-    #[serde(
-        rename = "RoomIdType",
-        default,
-        deserialize_with = "lenient::code",
-        skip_serializing_if = "Option::is_none"
-    )]
-    room_id_type: Option<i64>,
+    call_id: WireId,
+    #[serde(skip_serializing_if = "WireText::is_none")]
+    call_media_type: WireText,
+    #[serde(skip_serializing_if = "WireText::is_none")]
+    media_type: WireText,
+    chat_group_id: WireId,
+    room_id: WireId,
+    #[serde(skip_serializing_if = "WireCode::is_none")]
+    room_id_type: WireCode,
 }
 
-#[derive(serde::Deserialize, serde::Serialize)]
+#[derive(Default, serde::Deserialize, serde::Serialize)]
+#[serde(rename_all = "PascalCase", default)]
 pub(crate) struct StartCallWire {
-    #[serde(
-        rename = "CallbackCommand",
-        default,
-        deserialize_with = "lenient::text",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub(crate) command: Option<String>,
-    #[serde(rename = "CallInfo", default)]
+    #[serde(skip_serializing_if = "WireText::is_none")]
+    pub(crate) callback_command: WireText,
     call_info: Option<CallInfoWire>,
-    #[serde(rename = "UserList", default, deserialize_with = "members")]
-    users: Vec<MemberWire>,
-    #[serde(
-        rename = "EventTime",
-        default,
-        deserialize_with = "lenient::millis",
-        serialize_with = "lenient::write_millis"
-    )]
-    event_time: Option<Timestamp>,
+    #[serde(rename = "UserList")]
+    users: WireList<MemberWire>,
+    event_time: WireMillis,
 }
 
-#[derive(serde::Deserialize, serde::Serialize)]
+#[derive(Default, serde::Deserialize, serde::Serialize)]
+#[serde(rename_all = "PascalCase", default)]
 pub(crate) struct RecordWire {
-    #[serde(rename = "CallId", default, deserialize_with = "lenient::id")]
-    call_id: String,
-    #[serde(rename = "Caller_Account", default, deserialize_with = "lenient::id")]
-    caller: String,
-    #[serde(
-        rename = "MediaType",
-        default,
-        deserialize_with = "lenient::text",
-        skip_serializing_if = "Option::is_none"
-    )]
-    media_type: Option<String>,
-    #[serde(
-        rename = "CallType",
-        default,
-        deserialize_with = "lenient::text",
-        skip_serializing_if = "Option::is_none"
-    )]
-    call_type: Option<String>,
-    #[serde(
-        rename = "StartTime",
-        default,
-        deserialize_with = "lenient::secs",
-        serialize_with = "lenient::write_secs"
-    )]
-    start_time: Option<Timestamp>,
-    #[serde(
-        rename = "EndTime",
-        default,
-        deserialize_with = "lenient::secs",
-        serialize_with = "lenient::write_secs"
-    )]
-    end_time: Option<Timestamp>,
-    #[serde(
-        rename = "AcceptTime",
-        default,
-        deserialize_with = "lenient::secs",
-        serialize_with = "lenient::write_secs"
-    )]
-    accept_time: Option<Timestamp>,
-    #[serde(
-        rename = "CallResult",
-        default,
-        deserialize_with = "lenient::text",
-        skip_serializing_if = "Option::is_none"
-    )]
-    call_result: Option<String>,
-    #[serde(
-        rename = "CalleeList_Account",
-        default,
-        deserialize_with = "lenient::id_list"
-    )]
-    callees: Vec<String>,
-    #[serde(rename = "RoomId", default, deserialize_with = "lenient::id")]
-    room_id: String,
-    #[serde(
-        rename = "RoomIdType",
-        default,
-        deserialize_with = "lenient::code",
-        skip_serializing_if = "Option::is_none"
-    )]
-    room_id_type: Option<i64>,
+    call_id: WireId,
+    #[serde(rename = "Caller_Account")]
+    caller: WireId,
+    #[serde(skip_serializing_if = "WireText::is_none")]
+    media_type: WireText,
+    #[serde(skip_serializing_if = "WireText::is_none")]
+    call_type: WireText,
+    start_time: WireSecs,
+    end_time: WireSecs,
+    accept_time: WireSecs,
+    #[serde(skip_serializing_if = "WireText::is_none")]
+    call_result: WireText,
+    #[serde(rename = "CalleeList_Account")]
+    callees: WireList<WireId>,
+    room_id: WireId,
+    #[serde(skip_serializing_if = "WireCode::is_none")]
+    room_id_type: WireCode,
 }
 
-#[derive(serde::Deserialize, serde::Serialize)]
+#[derive(Default, serde::Deserialize, serde::Serialize)]
+#[serde(rename_all = "PascalCase", default)]
 pub(crate) struct EndCallWire {
-    #[serde(
-        rename = "CallbackCommand",
-        default,
-        deserialize_with = "lenient::text",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub(crate) command: Option<String>,
-    #[serde(rename = "CallRecord", default)]
+    #[serde(skip_serializing_if = "WireText::is_none")]
+    pub(crate) callback_command: WireText,
+    #[serde(rename = "CallRecord")]
     record: Option<RecordWire>,
-    #[serde(
-        rename = "EventTime",
-        default,
-        deserialize_with = "lenient::millis",
-        serialize_with = "lenient::write_millis"
-    )]
-    event_time: Option<Timestamp>,
+    event_time: WireMillis,
 }
 
-#[derive(serde::Deserialize, serde::Serialize)]
+#[derive(Default, serde::Deserialize, serde::Serialize)]
+#[serde(rename_all = "PascalCase", default)]
 pub(crate) struct MemberChangedWire {
-    #[serde(
-        rename = "CallbackCommand",
-        default,
-        deserialize_with = "lenient::text",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub(crate) command: Option<String>,
-    #[serde(rename = "CallId", default, deserialize_with = "lenient::id")]
-    call_id: String,
-    #[serde(rename = "UserList", default, deserialize_with = "members")]
-    users: Vec<MemberWire>,
-    #[serde(rename = "ChangedUserList", default, deserialize_with = "actions")]
-    changed: Vec<ActionWire>,
-    #[serde(
-        rename = "EventTime",
-        default,
-        deserialize_with = "lenient::millis",
-        serialize_with = "lenient::write_millis"
-    )]
-    event_time: Option<Timestamp>,
-}
-
-/// A list that may be `null`.
-fn members<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<MemberWire>, D::Error> {
-    let v: Option<Vec<MemberWire>> = serde::Deserialize::deserialize(d)?;
-    Ok(v.unwrap_or_default())
-}
-
-fn actions<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<ActionWire>, D::Error> {
-    let v: Option<Vec<ActionWire>> = serde::Deserialize::deserialize(d)?;
-    Ok(v.unwrap_or_default())
+    #[serde(skip_serializing_if = "WireText::is_none")]
+    pub(crate) callback_command: WireText,
+    call_id: WireId,
+    #[serde(rename = "UserList")]
+    users: WireList<MemberWire>,
+    #[serde(rename = "ChangedUserList")]
+    changed: WireList<ActionWire>,
+    event_time: WireMillis,
 }
 
 // ---- conversions -------------------------------------------------------------------
 
+/// A wire text from a value's v4 spelling.
+fn v4_text<T>(value: Option<&T>, spell: fn(&T) -> &str) -> WireText {
+    WireText(value.map(|v| spell(v).into()))
+}
+
+/// The three callbacks' `CallbackCommand` as written.
+fn command(name: &str) -> WireText {
+    WireText(Some(name.into()))
+}
+
 fn member_from(w: MemberWire) -> CallMember {
     CallMember {
-        user_id: w.user,
-        status: w.status.as_deref().map(UserStatus::from_wire),
+        user_id: w.user.0,
+        status: w.status.0.as_deref().map(UserStatus::from_wire),
     }
 }
 
 fn member_to(m: &CallMember) -> MemberWire {
     MemberWire {
-        user: m.user_id.clone(),
-        status: m.status.as_ref().map(|s| s.as_v4_str().into()),
+        user: WireId(m.user_id.clone()),
+        status: v4_text(m.status.as_ref(), UserStatus::as_v4_str),
     }
 }
 
 impl StartCall {
     pub(crate) fn from_wire(w: StartCallWire) -> Self {
         let info = w.call_info.map(|i| CallInfo {
-            call_id: i.call_id,
+            call_id: i.call_id.0,
             media_type: i
                 .call_media_type
-                .or(i.media_type)
+                .0
+                .or(i.media_type.0)
                 .as_deref()
                 .map(MediaType::from_wire),
-            chat_group_id: i.chat_group_id,
-            room_id: i.room_id,
-            room_id_type: i.room_id_type.map(RoomIdType::from_code),
+            chat_group_id: i.chat_group_id.0,
+            room_id: i.room_id.0,
+            room_id_type: i.room_id_type.0.map(RoomIdType::from_code),
         });
         Self {
             call_info: info.unwrap_or_default(),
-            users: w.users.into_iter().map(member_from).collect(),
-            event_time: w.event_time,
+            users: w.users.0.into_iter().map(member_from).collect(),
+            event_time: w.event_time.0,
         }
     }
 
@@ -382,17 +282,17 @@ impl StartCall {
     pub(crate) fn to_wire(&self) -> StartCallWire {
         let i = &self.call_info;
         StartCallWire {
-            command: Some(START_CALL.into()),
+            callback_command: command(START_CALL),
             call_info: Some(CallInfoWire {
-                call_id: i.call_id.clone(),
-                call_media_type: i.media_type.as_ref().map(|m| m.as_v4_str().into()),
-                media_type: None,
-                chat_group_id: i.chat_group_id.clone(),
-                room_id: i.room_id.clone(),
-                room_id_type: i.room_id_type.map(RoomIdType::code),
+                call_id: WireId(i.call_id.clone()),
+                call_media_type: v4_text(i.media_type.as_ref(), MediaType::as_v4_str),
+                media_type: WireText(None),
+                chat_group_id: WireId(i.chat_group_id.clone()),
+                room_id: WireId(i.room_id.clone()),
+                room_id_type: WireCode(i.room_id_type.map(RoomIdType::code)),
             }),
-            users: self.users.iter().map(member_to).collect(),
-            event_time: self.event_time,
+            users: WireList(self.users.iter().map(member_to).collect()),
+            event_time: WireMillis(self.event_time),
         }
     }
 }
@@ -400,42 +300,42 @@ impl StartCall {
 impl EndCall {
     pub(crate) fn from_wire(w: EndCallWire) -> Self {
         let record = w.record.map(|r| CallRecord {
-            call_id: r.call_id,
-            caller: r.caller,
-            media_type: r.media_type.as_deref().map(MediaType::from_wire),
-            call_type: r.call_type.as_deref().map(CallType::from_wire),
-            start_time: r.start_time,
-            end_time: r.end_time,
-            accept_time: r.accept_time,
-            call_result: r.call_result.as_deref().map(CallResult::from_wire),
-            callees: r.callees,
-            room_id: r.room_id,
-            room_id_type: r.room_id_type.map(RoomIdType::from_code),
+            call_id: r.call_id.0,
+            caller: r.caller.0,
+            media_type: r.media_type.0.as_deref().map(MediaType::from_wire),
+            call_type: r.call_type.0.as_deref().map(CallType::from_wire),
+            start_time: r.start_time.0,
+            end_time: r.end_time.0,
+            accept_time: r.accept_time.0,
+            call_result: r.call_result.0.as_deref().map(CallResult::from_wire),
+            callees: r.callees.0.into_iter().map(|WireId(id)| id).collect(),
+            room_id: r.room_id.0,
+            room_id_type: r.room_id_type.0.map(RoomIdType::from_code),
         });
         Self {
             record: record.unwrap_or_default(),
-            event_time: w.event_time,
+            event_time: w.event_time.0,
         }
     }
 
     pub(crate) fn to_wire(&self) -> EndCallWire {
         let r = &self.record;
         EndCallWire {
-            command: Some(END_CALL.into()),
+            callback_command: command(END_CALL),
             record: Some(RecordWire {
-                call_id: r.call_id.clone(),
-                caller: r.caller.clone(),
-                media_type: r.media_type.as_ref().map(|m| m.as_v4_str().into()),
-                call_type: r.call_type.as_ref().map(|c| c.as_v4_str().into()),
-                start_time: r.start_time,
-                end_time: r.end_time,
-                accept_time: r.accept_time,
-                call_result: r.call_result.as_ref().map(|c| c.as_v4_str().into()),
-                callees: r.callees.clone(),
-                room_id: r.room_id.clone(),
-                room_id_type: r.room_id_type.map(RoomIdType::code),
+                call_id: WireId(r.call_id.clone()),
+                caller: WireId(r.caller.clone()),
+                media_type: v4_text(r.media_type.as_ref(), MediaType::as_v4_str),
+                call_type: v4_text(r.call_type.as_ref(), CallType::as_v4_str),
+                start_time: WireSecs(r.start_time),
+                end_time: WireSecs(r.end_time),
+                accept_time: WireSecs(r.accept_time),
+                call_result: v4_text(r.call_result.as_ref(), CallResult::as_v4_str),
+                callees: WireList(r.callees.iter().cloned().map(WireId).collect()),
+                room_id: WireId(r.room_id.clone()),
+                room_id_type: WireCode(r.room_id_type.map(RoomIdType::code)),
             }),
-            event_time: self.event_time,
+            event_time: WireMillis(self.event_time),
         }
     }
 }
@@ -443,34 +343,36 @@ impl EndCall {
 impl MemberChanged {
     pub(crate) fn from_wire(w: MemberChangedWire) -> Self {
         Self {
-            call_id: w.call_id,
-            users: w.users.into_iter().map(member_from).collect(),
+            call_id: w.call_id.0,
+            users: w.users.0.into_iter().map(member_from).collect(),
             changed: w
                 .changed
+                .0
                 .into_iter()
                 .map(|a| MemberAction {
-                    user_id: a.user,
-                    action: a.action.as_deref().map(ActionType::from_wire),
+                    user_id: a.user.0,
+                    action: a.action_type.0.as_deref().map(ActionType::from_wire),
                 })
                 .collect(),
-            event_time: w.event_time,
+            event_time: w.event_time.0,
         }
     }
 
     pub(crate) fn to_wire(&self) -> MemberChangedWire {
         MemberChangedWire {
-            command: Some(MEMBER_CHANGED.into()),
-            call_id: self.call_id.clone(),
-            users: self.users.iter().map(member_to).collect(),
-            changed: self
-                .changed
-                .iter()
-                .map(|a| ActionWire {
-                    user: a.user_id.clone(),
-                    action: a.action.as_ref().map(|x| x.as_v4_str().into()),
-                })
-                .collect(),
-            event_time: self.event_time,
+            callback_command: command(MEMBER_CHANGED),
+            call_id: WireId(self.call_id.clone()),
+            users: WireList(self.users.iter().map(member_to).collect()),
+            changed: WireList(
+                self.changed
+                    .iter()
+                    .map(|a| ActionWire {
+                        user: WireId(a.user_id.clone()),
+                        action_type: v4_text(a.action.as_ref(), ActionType::as_v4_str),
+                    })
+                    .collect(),
+            ),
+            event_time: WireMillis(self.event_time),
         }
     }
 }

@@ -1,15 +1,117 @@
-//! serde helpers that read webhook fields the way the docs' disagreements require:
-//! ids as strings *or* numbers, integers as numbers *or* digit strings, `null` as missing.
+//! The webhook bodies' field types as they travel, each reading itself the way the docs'
+//! disagreements require: ids as strings *or* numbers, integers as numbers *or* digit
+//! strings, `null` as missing, times in the wire's unit with `0` meaning "no time".
 //!
-//! They are used through `#[serde(deserialize_with = ...)]` on the private wire structs, so
-//! a value that cannot be read still fails inside serde_json and its error keeps the line
-//! and column.
+//! The private wire structs are made of these newtypes, so a field reads
+//! `call_id: WireId` and a value that cannot be read still fails inside serde_json, whose
+//! error keeps the line and column. Each newtype is `Default` (a missing field).
 
 use alloc::string::{String, ToString};
+use alloc::vec::Vec;
 use core::fmt;
 use serde::de::{self, Deserializer, Visitor};
+use serde::{Deserialize, Serialize, Serializer};
 
 use super::values::Timestamp;
+
+/// Declares a wire newtype read by one of the readers below. `, left out if is_none` adds
+/// that method, for the fields that leave a missing value out
+/// (`skip_serializing_if = "WireText::is_none"`).
+macro_rules! wire_newtype {
+    ($(#[$meta:meta])* $name:ident($inner:ty) read by $read:expr $(, left out if $is_none:ident)?) => {
+        $(#[$meta])*
+        #[derive(Default)]
+        pub(crate) struct $name(pub(crate) $inner);
+
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                $read(d).map(Self)
+            }
+        }
+
+        $(
+            impl $name {
+                /// No value (a field that is then not written).
+                pub(crate) fn $is_none(&self) -> bool {
+                    self.0.is_none()
+                }
+            }
+        )?
+    };
+}
+
+wire_newtype!(
+    /// An id (`User_Account`, `RoomId`, …): a string, or a number kept as its decimal
+    /// text; `null` reads as `""`. Written as a string.
+    #[derive(Serialize)]
+    #[serde(transparent)]
+    WireId(String) read by id
+);
+
+wire_newtype!(
+    /// A text value for an enum field; `null` and `""` read as `None`, written as `null`.
+    #[derive(Serialize)]
+    #[serde(transparent)]
+    WireText(Option<String>) read by text, left out if is_none
+);
+
+wire_newtype!(
+    /// A count such as `TotalNum`: a non-negative integer that fits `u32`.
+    #[derive(Serialize)]
+    #[serde(transparent)]
+    WireCount(Option<u32>) read by count, left out if is_none
+);
+
+wire_newtype!(
+    /// A signed code such as `RoomIdType`.
+    #[derive(Serialize)]
+    #[serde(transparent)]
+    WireCode(Option<i64>) read by code, left out if is_none
+);
+
+wire_newtype!(
+    /// A time in seconds (v1 bodies and the v4 record); `0`, `null` and missing all read
+    /// as `None`, which is written as `0`.
+    WireSecs(Option<Timestamp>) read by secs, left out if is_none
+);
+
+impl Serialize for WireSecs {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_u64(self.0.map_or(0, Timestamp::as_secs))
+    }
+}
+
+wire_newtype!(
+    /// A time in milliseconds (the v4 `EventTime`); `0`, `null` and missing all read as
+    /// `None`, which is written as `0`.
+    WireMillis(Option<Timestamp>) read by millis
+);
+
+impl Serialize for WireMillis {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_u64(self.0.map_or(0, Timestamp::as_millis))
+    }
+}
+
+/// A list that may be `null` (read as empty), such as `UserList` or `CalleeList_Account`.
+#[derive(Serialize)]
+#[serde(transparent)]
+pub(crate) struct WireList<T>(pub(crate) Vec<T>);
+
+impl<T> Default for WireList<T> {
+    fn default() -> Self {
+        Self(Vec::new())
+    }
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for WireList<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let list: Option<Vec<T>> = Deserialize::deserialize(d)?;
+        Ok(Self(list.unwrap_or_default()))
+    }
+}
+
+// ---- the readers behind them -------------------------------------------------------
 
 /// An id (`User_Account`, `RoomId`, …): a string, or a number kept as its decimal text.
 /// `null` reads as the empty string.
@@ -18,7 +120,7 @@ use super::values::Timestamp;
 /// with a fraction or exponent, reaches us as an `f64` (serde_json without
 /// `arbitrary_precision`) and is kept as Rust's shortest text for that `f64`, so digits past
 /// about the 17th may differ from the sender's.
-pub(crate) fn id<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+fn id<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
     struct IdVisitor;
     impl Visitor<'_> for IdVisitor {
         type Value = String;
@@ -47,25 +149,15 @@ pub(crate) fn id<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
     d.deserialize_any(IdVisitor)
 }
 
-/// A list of ids (`CalleeList_Account`); `null` reads as an empty list.
-pub(crate) fn id_list<'de, D: Deserializer<'de>>(
-    d: D,
-) -> Result<alloc::vec::Vec<String>, D::Error> {
-    #[derive(serde::Deserialize)]
-    struct Id(#[serde(deserialize_with = "id")] String);
-    let ids: Option<alloc::vec::Vec<Id>> = serde::Deserialize::deserialize(d)?;
-    Ok(ids.unwrap_or_default().into_iter().map(|Id(s)| s).collect())
-}
-
 /// A text value for an enum field; `null` and `""` read as missing.
-pub(crate) fn text<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+fn text<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
     let value: Option<String> = serde::Deserialize::deserialize(d)?;
     Ok(value.filter(|s| !s.is_empty()))
 }
 
 /// An integer given as a JSON integer, an integral float, or a string of digits;
 /// `null` and `""` read as missing.
-pub(crate) fn int<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i128>, D::Error> {
+fn int<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i128>, D::Error> {
     struct IntVisitor;
     impl<'de> Visitor<'de> for IntVisitor {
         type Value = Option<i128>;
@@ -124,12 +216,12 @@ fn unsigned<'de, D: Deserializer<'de>, T: TryFrom<i128>>(d: D) -> Result<Option<
 }
 
 /// A count such as `TotalNum`.
-pub(crate) fn count<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u32>, D::Error> {
+fn count<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u32>, D::Error> {
     unsigned::<D, u32>(d)
 }
 
 /// A signed code such as `RoomIdType`.
-pub(crate) fn code<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+fn code<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
     match int(d)? {
         None => Ok(None),
         Some(v) => i64::try_from(v)
@@ -139,7 +231,7 @@ pub(crate) fn code<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Er
 }
 
 /// A time in seconds; `0`, `null` and missing all mean "no time".
-pub(crate) fn secs<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Timestamp>, D::Error> {
+fn secs<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Timestamp>, D::Error> {
     match unsigned::<D, u64>(d)? {
         None | Some(0) => Ok(None),
         Some(s) => Timestamp::from_secs(s)
@@ -149,30 +241,8 @@ pub(crate) fn secs<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Timestamp>,
 }
 
 /// A time in milliseconds; `0`, `null` and missing all mean "no time".
-pub(crate) fn millis<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Timestamp>, D::Error> {
+fn millis<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Timestamp>, D::Error> {
     Ok(unsigned::<D, u64>(d)?
         .filter(|&ms| ms != 0)
         .map(Timestamp::from_millis))
-}
-
-/// Writes an optional time as seconds (the v1 and record wire unit).
-pub(crate) fn write_secs<S: serde::Serializer>(
-    t: &Option<Timestamp>,
-    s: S,
-) -> Result<S::Ok, S::Error> {
-    match t {
-        Some(t) => s.serialize_u64(t.as_secs()),
-        None => s.serialize_u64(0),
-    }
-}
-
-/// Writes an optional time as milliseconds (the v4 webhook wire unit).
-pub(crate) fn write_millis<S: serde::Serializer>(
-    t: &Option<Timestamp>,
-    s: S,
-) -> Result<S::Ok, S::Error> {
-    match t {
-        Some(t) => s.serialize_u64(t.as_millis()),
-        None => s.serialize_u64(0),
-    }
 }
