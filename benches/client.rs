@@ -45,6 +45,10 @@ fn main() {
     if std::env::var_os("CALLKIT_BENCH_PAIRED").is_some_and(|v| v == "1") {
         paired::run();
     }
+    if let Some(spec) = std::env::var_os("CALLKIT_BENCH_LOOP") {
+        paired::run_loop(spec.to_str().unwrap_or_default());
+        return;
+    }
     divan::main();
 }
 
@@ -361,6 +365,58 @@ mod paired {
             q(&ratios, 3),
             median(&mut ours_us),
             median(&mut bare_us),
+        );
+    }
+
+    /// `CALLKIT_BENCH_LOOP=<bare|transport|client>:<calls>`: only that many HTTPS calls of one
+    /// kind, for `perf stat` / `strace -c` / callgrind (per-call syscalls, context switches,
+    /// CPU time), without divan's sampling around them.
+    pub fn run_loop(spec: &str) {
+        let (kind, calls) = spec.split_once(':').unwrap_or((spec, "10000"));
+        let calls: usize = calls.parse().expect("CALLKIT_BENCH_LOOP=<kind>:<calls>");
+        let target = presigned_target();
+        let mut call: Box<dyn FnMut()> = match kind {
+            "bare" => {
+                let host = HTTPS.server().local_addr().to_string();
+                let sender = bare_hyper(&HTTPS);
+                Box::new(move || bare_call(&sender, &host, &target))
+            }
+            "transport" => {
+                let transport = callkit::SmolTransport::builder()
+                    .webpki_roots(false)
+                    .add_root_certificate_pem(pem())
+                    .build()
+                    .unwrap();
+                let url = format!("{}{}", HTTPS.base_url(), target);
+                Box::new(move || {
+                    let request: HttpRequest = http::Request::post(url.as_str())
+                        .header(http::header::CONTENT_TYPE, "application/json")
+                        .body(b"{}".to_vec())
+                        .unwrap();
+                    divan::black_box(smol::block_on(transport.send(request)).unwrap());
+                })
+            }
+            "client" => {
+                let client = async_client(
+                    &HTTPS,
+                    callkit::SmolTransport::builder()
+                        .webpki_roots(false)
+                        .add_root_certificate_pem(pem())
+                        .build()
+                        .unwrap(),
+                );
+                Box::new(move || check(smol::block_on(client.v4_get_callback()).unwrap()))
+            }
+            other => panic!("CALLKIT_BENCH_LOOP kind {other:?}: bare, transport or client"),
+        };
+        let start = Instant::now();
+        for _ in 0..calls {
+            call();
+        }
+        let took = start.elapsed();
+        println!(
+            "loop {kind}: {calls} calls, {:.1} us per call",
+            took.as_secs_f64() * 1e6 / calls as f64
         );
     }
 

@@ -8,6 +8,7 @@
 //! live one until the connection task has run.
 
 pub(crate) mod connect;
+mod deadline;
 pub(crate) mod facade;
 pub(crate) mod maybe_tls;
 pub(crate) mod pool;
@@ -27,7 +28,7 @@ use smol_hyper::rt::FuturesIo;
 use self::connect::Endpoint;
 use self::pool::{Conn, Pool};
 use self::runtime::Runtime;
-use crate::error::{TimeoutKind, TransportError, redact_url};
+use crate::error::{TimeoutKind, TransportError};
 use crate::transport::{HttpRequest, HttpResponse};
 
 /// Defaults: Tencent answers within 3 s, so 10 s means something is wrong.
@@ -137,18 +138,32 @@ impl<R: Runtime> HyperTransport<R> {
 
     /// Sends one request under the request timeout.
     pub(crate) async fn send(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
-        let target = redact_url(&request.uri().to_string());
+        let target = redacted_target(request.uri());
         let after = self.inner.settings.request_timeout;
-        let timeout_target = target.clone();
-        let deadline = async move {
-            R::sleep(after).await;
-            Err(TransportError::Timeout {
-                what: TimeoutKind::Request,
-                target: timeout_target,
-                after,
-            })
+        let timed_out = || TransportError::Timeout {
+            what: TimeoutKind::Request,
+            target: target.clone(),
+            after,
         };
-        futures_lite::future::or(self.exchange(request, &target), deadline).await
+        let exchange = self.exchange(request, &target);
+        // The watchdog's deadline when it is available (no reactor wake-up per request),
+        // the runtime's timer otherwise.
+        match deadline::Deadline::after(after) {
+            Some(deadline) => {
+                let deadline = async {
+                    deadline.await;
+                    Err(timed_out())
+                };
+                futures_lite::future::or(exchange, deadline).await
+            }
+            None => {
+                let deadline = async {
+                    R::sleep(after).await;
+                    Err(timed_out())
+                };
+                futures_lite::future::or(exchange, deadline).await
+            }
+        }
     }
 
     async fn exchange(
@@ -286,6 +301,23 @@ impl<R: Runtime> HyperTransport<R> {
     }
 }
 
+/// `redact_url(&uri.to_string())` without formatting the (long, signed) query first.
+fn redacted_target(uri: &http::Uri) -> String {
+    let mut out = String::with_capacity(64);
+    if let Some(scheme) = uri.scheme_str() {
+        out.push_str(scheme);
+        out.push_str("://");
+    }
+    if let Some(authority) = uri.authority() {
+        out.push_str(authority.as_str());
+    }
+    out.push_str(uri.path());
+    if uri.query().is_some() {
+        out.push_str("?<redacted>");
+    }
+    out
+}
+
 /// hyper's connection API wants the origin form (`/path?query`) and an explicit Host.
 fn into_hyper_request(
     request: HttpRequest,
@@ -315,4 +347,28 @@ fn into_hyper_request(
         parts,
         Full::new(Bytes::from(body)),
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::redact_url;
+
+    #[test]
+    fn the_redacted_target_is_redact_url_of_the_whole_uri() {
+        for url in [
+            "https://console.tim.qq.com/v4/x/y?sdkappid=1&usersig=SECRET&random=2",
+            "http://127.0.0.1:8080/p",
+            "https://[::1]:8443/a/b?q",
+            "https://user:pw@h/p?usersig=SECRET",
+            "https://h",
+            "https://h?only=query",
+            "/relative?usersig=SECRET",
+        ] {
+            let uri: http::Uri = url.parse().unwrap();
+            let ours = redacted_target(&uri);
+            assert_eq!(ours, redact_url(&uri.to_string()), "{url}");
+            assert!(!ours.contains("SECRET"));
+        }
+    }
 }

@@ -74,12 +74,18 @@ impl Pool {
             .idle
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        let list = idle.entry(endpoint.clone()).or_default();
-        if list.len() < self.max_idle_per_endpoint {
-            list.push(Idle {
-                conn,
-                since: Instant::now(),
-            });
+        let entry = Idle {
+            conn,
+            since: Instant::now(),
+        };
+        // Look up before inserting: `entry()` would clone the key on every call.
+        match idle.get_mut(endpoint) {
+            Some(list) if list.len() < self.max_idle_per_endpoint => list.push(entry),
+            Some(_) => {}
+            None if self.max_idle_per_endpoint > 0 => {
+                idle.insert(endpoint.clone(), vec![entry]);
+            }
+            None => {}
         }
     }
 }
