@@ -240,10 +240,45 @@ fn transport_smol_https(bencher: divan::Bencher) {
     });
 }
 
-/// One hyper HTTP/1.1 connection to the emulator, no pool, no timeouts, no caps.
-fn bare_hyper(emulator: &EmulatorServer) -> Mutex<SendRequest<Full<Bytes>>> {
+/// Which runtime drives a bare-hyper baseline: its connection task and each call's
+/// `block_on`, like the transport it is compared with.
+#[derive(Clone, Copy)]
+enum Rt {
+    Smol,
+    AsyncStd,
+}
+
+impl Rt {
+    fn spawn(self, task: impl std::future::Future<Output = ()> + Send + 'static) {
+        match self {
+            Rt::Smol => smol::spawn(task).detach(),
+            Rt::AsyncStd => drop(async_std::task::spawn(task)),
+        }
+    }
+
+    fn block_on<T>(self, future: impl std::future::Future<Output = T>) -> T {
+        match self {
+            Rt::Smol => smol::block_on(future),
+            Rt::AsyncStd => async_std::task::block_on(future),
+        }
+    }
+}
+
+/// One hyper HTTP/1.1 connection to the emulator, no pool, no timeouts, no caps; its
+/// connection task on the smol global executor.
+fn bare_hyper(emulator: &EmulatorServer) -> Bare {
+    bare_hyper_on(emulator, Rt::Smol)
+}
+
+/// A bare connection and the runtime its calls run on.
+struct Bare {
+    sender: Mutex<SendRequest<Full<Bytes>>>,
+    rt: Rt,
+}
+
+fn bare_hyper_on(emulator: &EmulatorServer, rt: Rt) -> Bare {
     let addr = emulator.server().local_addr();
-    smol::block_on(async {
+    rt.block_on(async {
         let tcp = smol::net::TcpStream::connect(addr).await.unwrap();
         tcp.set_nodelay(true).unwrap();
         let sender = match emulator.server().certificate() {
@@ -265,7 +300,7 @@ fn bare_hyper(emulator: &EmulatorServer) -> Mutex<SendRequest<Full<Bytes>>> {
                     hyper::client::conn::http1::handshake(FuturesIo::new(tls))
                         .await
                         .unwrap();
-                smol::spawn(async move { drop(connection.await) }).detach();
+                rt.spawn(async move { drop(connection.await) });
                 sender
             }
             None => {
@@ -273,17 +308,20 @@ fn bare_hyper(emulator: &EmulatorServer) -> Mutex<SendRequest<Full<Bytes>>> {
                     hyper::client::conn::http1::handshake(FuturesIo::new(tcp))
                         .await
                         .unwrap();
-                smol::spawn(async move { drop(connection.await) }).detach();
+                rt.spawn(async move { drop(connection.await) });
                 sender
             }
         };
-        Mutex::new(sender)
+        Bare {
+            sender: Mutex::new(sender),
+            rt,
+        }
     })
 }
 
-fn bare_call(sender: &Mutex<SendRequest<Full<Bytes>>>, host: &str, target: &str) {
-    let mut sender = sender.lock().unwrap();
-    smol::block_on(async {
+fn bare_call(bare: &Bare, host: &str, target: &str) {
+    let mut sender = bare.sender.lock().unwrap();
+    bare.rt.block_on(async {
         sender.ready().await.unwrap();
         let request = http::Request::post(target)
             .header(http::header::HOST, host)
@@ -305,6 +343,16 @@ fn bare_hyper_https(bencher: divan::Bencher) {
     bencher.bench_local(|| bare_call(&sender, &host, &target));
 }
 
+/// The baseline for the async-std transport: the same bare connection, its task on
+/// async-std's executor and each call in `async_std::task::block_on`.
+#[divan::bench(sample_count = 300)]
+fn bare_hyper_https_async_std(bencher: divan::Bencher) {
+    let sender = bare_hyper_on(&HTTPS, Rt::AsyncStd);
+    let host = HTTPS.server().local_addr().to_string();
+    let target = presigned_target();
+    bencher.bench_local(|| bare_call(&sender, &host, &target));
+}
+
 #[divan::bench(sample_count = 300)]
 fn bare_hyper_http(bencher: divan::Bencher) {
     let sender = bare_hyper(&HTTP);
@@ -316,13 +364,13 @@ fn bare_hyper_http(bencher: divan::Bencher) {
 /// Paired rounds: on a shared machine whose load shifts from one second to the next,
 /// divan's separate runs of two benches can see different loads. Here each round times
 /// 100 bare-hyper calls and 100 callkit calls back to back (order alternating per round),
-/// and the ratio is taken per round; the median over 40 rounds is reported.
+/// and the ratio is taken per round; the median over 80 rounds is reported.
 /// Enabled with `CALLKIT_BENCH_PAIRED=1`.
 mod paired {
     use super::*;
     use std::time::Instant;
 
-    const ROUNDS: usize = 40;
+    const ROUNDS: usize = 80;
     const CALLS: usize = 100;
 
     fn time(f: &mut dyn FnMut()) -> Duration {
@@ -368,26 +416,36 @@ mod paired {
         );
     }
 
-    /// `CALLKIT_BENCH_LOOP=<bare|transport|client>:<calls>`: only that many HTTPS calls of one
+    /// `CALLKIT_BENCH_LOOP=<bare|transport|client>[_http]:<calls>`: only that many calls of one
     /// kind, for `perf stat` / `strace -c` / callgrind (per-call syscalls, context switches,
     /// CPU time), without divan's sampling around them.
     pub fn run_loop(spec: &str) {
         let (kind, calls) = spec.split_once(':').unwrap_or((spec, "10000"));
         let calls: usize = calls.parse().expect("CALLKIT_BENCH_LOOP=<kind>:<calls>");
+        // `<kind>_http` runs the same over plain HTTP.
+        let (kind, emulator, https) = match kind.strip_suffix("_http") {
+            Some(kind) => (kind, &*HTTP, false),
+            None => (kind, &*HTTPS, true),
+        };
+        let transport = || {
+            let builder = callkit::SmolTransport::builder();
+            let builder = if https {
+                builder.webpki_roots(false).add_root_certificate_pem(pem())
+            } else {
+                builder.allow_http(true)
+            };
+            builder.build().unwrap()
+        };
         let target = presigned_target();
         let mut call: Box<dyn FnMut()> = match kind {
             "bare" => {
-                let host = HTTPS.server().local_addr().to_string();
-                let sender = bare_hyper(&HTTPS);
+                let host = emulator.server().local_addr().to_string();
+                let sender = bare_hyper(emulator);
                 Box::new(move || bare_call(&sender, &host, &target))
             }
             "transport" => {
-                let transport = callkit::SmolTransport::builder()
-                    .webpki_roots(false)
-                    .add_root_certificate_pem(pem())
-                    .build()
-                    .unwrap();
-                let url = format!("{}{}", HTTPS.base_url(), target);
+                let transport = transport();
+                let url = format!("{}{}", emulator.base_url(), target);
                 Box::new(move || {
                     let request: HttpRequest = http::Request::post(url.as_str())
                         .header(http::header::CONTENT_TYPE, "application/json")
@@ -397,14 +455,7 @@ mod paired {
                 })
             }
             "client" => {
-                let client = async_client(
-                    &HTTPS,
-                    callkit::SmolTransport::builder()
-                        .webpki_roots(false)
-                        .add_root_certificate_pem(pem())
-                        .build()
-                        .unwrap(),
-                );
+                let client = async_client(emulator, transport());
                 Box::new(move || check(smol::block_on(client.v4_get_callback()).unwrap()))
             }
             other => panic!("CALLKIT_BENCH_LOOP kind {other:?}: bare, transport or client"),
@@ -454,6 +505,13 @@ mod paired {
         compare(
             "client async-std https / bare https",
             &mut bare_https,
+            &mut || check(async_std::task::block_on(async_std.v4_get_callback()).unwrap()),
+        );
+        // Like for like: the baseline on async-std too.
+        let https_bare_async_std = bare_hyper_on(&HTTPS, Rt::AsyncStd);
+        compare(
+            "client async-std https / bare async-std",
+            &mut || bare_call(&https_bare_async_std, &https_host, &https_target),
             &mut || check(async_std::task::block_on(async_std.v4_get_callback()).unwrap()),
         );
         let transport = callkit::SmolTransport::builder()
