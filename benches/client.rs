@@ -458,7 +458,45 @@ mod paired {
                 let client = async_client(emulator, transport());
                 Box::new(move || check(smol::block_on(client.v4_get_callback()).unwrap()))
             }
-            other => panic!("CALLKIT_BENCH_LOOP kind {other:?}: bare, transport or client"),
+            // async-std, HTTPS only: the like-for-like pair of the paired run.
+            "bare_async_std" => {
+                let host = HTTPS.server().local_addr().to_string();
+                let sender = bare_hyper_on(&HTTPS, Rt::AsyncStd);
+                Box::new(move || bare_call(&sender, &host, &target))
+            }
+            "transport_async_std" => {
+                let transport = callkit::AsyncStdTransport::builder()
+                    .webpki_roots(false)
+                    .add_root_certificate_pem(pem())
+                    .build()
+                    .unwrap();
+                let url = format!("{}{}", HTTPS.base_url(), target);
+                Box::new(move || {
+                    let request: HttpRequest = http::Request::post(url.as_str())
+                        .header(http::header::CONTENT_TYPE, "application/json")
+                        .body(b"{}".to_vec())
+                        .unwrap();
+                    let response = async_std::task::block_on(transport.send(request)).unwrap();
+                    divan::black_box(response);
+                })
+            }
+            "client_async_std" => {
+                let client = async_client(
+                    &HTTPS,
+                    callkit::AsyncStdTransport::builder()
+                        .webpki_roots(false)
+                        .add_root_certificate_pem(pem())
+                        .build()
+                        .unwrap(),
+                );
+                Box::new(move || {
+                    check(async_std::task::block_on(client.v4_get_callback()).unwrap())
+                })
+            }
+            other => panic!(
+                "CALLKIT_BENCH_LOOP kind {other:?}: bare, transport or client (optionally _http \
+                 or _async_std)"
+            ),
         };
         let start = Instant::now();
         for _ in 0..calls {
