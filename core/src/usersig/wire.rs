@@ -1,6 +1,7 @@
 //! The byte-level layers around the JSON document: Tencent's base64 variant, stored zlib
 //! framing, JSON string escaping, and inflating what other implementations compressed.
 
+#[cfg(not(feature = "std"))]
 use alloc::boxed::Box;
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -148,16 +149,22 @@ fn stored_block_header(last: bool, len: u16) -> [u8; 5] {
 /// Inflates zlib streams of at most [`MAX_DOCUMENT_LEN`] bytes, insisting that the whole
 /// input is one stream (no trailing bytes).
 ///
-/// It keeps miniz_oxide's decompressor state (about 11 KiB) and the output buffer between
-/// calls: allocating and zeroing them is a large share of inflating a 130-byte stream, so a
-/// long-lived verifier reuses one `Inflater` (the decompressor is reset for every stream).
+/// Streams made only of stored blocks (ours) take a fast path with no decompressor at all.
+/// Compressed streams (zlib level 6 or 9 from the official libraries: one dynamic-Huffman
+/// block) go to a decompressor that depends on the build:
 ///
-/// It also remembers the last compressed stream it inflated: a client presents the same
-/// UserSig again and again, and building the Huffman tables is most of the remaining cost.
-/// The remembered stream is compared in constant time, so timing does not reveal how much
-/// of a guess matches a signature someone else presented.
+/// - with the `std` feature, `fdeflate` (image-rs; `forbid(unsafe_code)`), whose table build
+///   costs about a quarter of miniz_oxide's for a 136-byte stream; it needs std;
+/// - without it, miniz_oxide, whose decompressor state (about 11 KiB) is kept between calls
+///   so that it is allocated and zeroed once.
+///
+/// The output buffer is kept between calls too, and the last compressed stream is
+/// remembered: a client presents the same UserSig again and again. The remembered stream is
+/// compared in constant time, so timing does not reveal how much of a guess matches a
+/// signature someone else presented.
 #[derive(Clone)]
 pub(crate) struct Inflater {
+    #[cfg(not(feature = "std"))]
     state: Option<Box<miniz_oxide::inflate::core::DecompressorOxide>>,
     out: Vec<u8>,
     /// The compressed input whose inflated bytes are `out[..len]`, if any.
@@ -168,6 +175,7 @@ impl Inflater {
     /// An inflater that allocates nothing until the first compressed stream.
     pub(crate) const fn new() -> Self {
         Self {
+            #[cfg(not(feature = "std"))]
             state: None,
             out: Vec::new(),
             last: None,
@@ -197,7 +205,66 @@ impl Inflater {
         }
     }
 
+    /// Sizes the output buffer for a first attempt at `input`. The buffer keeps its length
+    /// from earlier calls, so only growth zeroes memory. Stale bytes are never read: both
+    /// decompressors refuse any back-reference before the start of this stream's output.
+    fn prepare_out(&mut self, input: &[u8]) {
+        let wanted = input.len().saturating_mul(4).clamp(256, MAX_DOCUMENT_LEN);
+        if self.out.len() < wanted {
+            self.out.resize(wanted, 0);
+        }
+    }
+
+    /// Any zlib stream, through fdeflate, growing the output up to the cap.
+    ///
+    /// fdeflate reads up to 8 bytes ahead into its bit buffer and counts them as consumed,
+    /// so "all input consumed" cannot tell a stream followed by a few stray bytes from an
+    /// exact one. Instead, everything but the last byte goes in first (marked as not the end
+    /// of input): an exact stream cannot finish without its last Adler-32 byte, so finishing
+    /// early means trailing bytes. Then the last byte goes in and the stream must finish.
+    #[cfg(feature = "std")]
+    fn inflate_general(&mut self, input: &[u8]) -> Result<&[u8], DecodeError> {
+        let Some(head_len) = input.len().checked_sub(1) else {
+            return Err(DecodeError::Zlib);
+        };
+        self.prepare_out(input);
+        let mut decompressor = fdeflate::Decompressor::new();
+        let (mut in_pos, mut out_pos) = (0usize, 0usize);
+        loop {
+            let at_end = in_pos >= head_len;
+            let available = if at_end {
+                input.get(in_pos..)
+            } else {
+                input.get(in_pos..head_len)
+            };
+            let (read, written) = decompressor
+                .read(
+                    available.unwrap_or_default(),
+                    &mut self.out,
+                    out_pos,
+                    at_end,
+                )
+                .map_err(|_| DecodeError::Zlib)?;
+            in_pos += read;
+            out_pos += written;
+            if decompressor.is_done() {
+                if at_end && in_pos == input.len() {
+                    return self.out.get(..out_pos).ok_or(DecodeError::Zlib);
+                }
+                return Err(DecodeError::Zlib); // finished before the last byte
+            }
+            if out_pos >= self.out.len() && self.out.len() < MAX_DOCUMENT_LEN {
+                grow_out(&mut self.out)?;
+            } else if read == 0 && written == 0 {
+                // No progress: a truncated stream, or one that inflates beyond the cap (a
+                // full buffer at the cap still gets calls, to read the end-of-block code).
+                return Err(DecodeError::Zlib);
+            }
+        }
+    }
+
     /// Any zlib stream, through miniz_oxide, growing the output up to the cap.
+    #[cfg(not(feature = "std"))]
     fn inflate_general(&mut self, input: &[u8]) -> Result<&[u8], DecodeError> {
         use miniz_oxide::inflate::TINFLStatus;
         use miniz_oxide::inflate::core::{decompress, inflate_flags};
@@ -205,16 +272,10 @@ impl Inflater {
         let flags = inflate_flags::TINFL_FLAG_PARSE_ZLIB_HEADER
             | inflate_flags::TINFL_FLAG_COMPUTE_ADLER32
             | inflate_flags::TINFL_FLAG_USING_NON_WRAPPING_OUTPUT_BUF;
-        let state = self.state.get_or_insert_with(Box::default);
+        self.prepare_out(input);
+        let Self { state, out, .. } = self;
+        let state = state.get_or_insert_with(Box::default);
         state.init();
-        // The buffer keeps its length from earlier calls, so only growth zeroes memory. The
-        // stale bytes are never read: with a non-wrapping buffer, miniz refuses any
-        // back-reference before the start of this stream's output.
-        let wanted = input.len().saturating_mul(4).clamp(256, MAX_DOCUMENT_LEN);
-        let out = &mut self.out;
-        if out.len() < wanted {
-            out.resize(wanted, 0);
-        }
         let (mut in_pos, mut out_pos) = (0usize, 0usize);
         loop {
             let (status, read, written) = decompress(
@@ -228,16 +289,23 @@ impl Inflater {
             out_pos += written;
             match status {
                 TINFLStatus::Done if in_pos == input.len() => {
-                    return Ok(out.get(..out_pos).unwrap_or_default());
+                    return out.get(..out_pos).ok_or(DecodeError::Zlib);
                 }
-                TINFLStatus::HasMoreOutput if out.len() < MAX_DOCUMENT_LEN => {
-                    let grown = out.len().saturating_mul(2).min(MAX_DOCUMENT_LEN);
-                    out.resize(grown, 0);
-                }
+                TINFLStatus::HasMoreOutput => grow_out(out)?,
                 _ => return Err(DecodeError::Zlib),
             }
         }
     }
+}
+
+/// Doubles an output buffer, or refuses once it is at the cap (a zip bomb).
+fn grow_out(out: &mut Vec<u8>) -> Result<(), DecodeError> {
+    if out.len() >= MAX_DOCUMENT_LEN {
+        return Err(DecodeError::Zlib);
+    }
+    let grown = out.len().saturating_mul(2).min(MAX_DOCUMENT_LEN);
+    out.resize(grown, 0);
+    Ok(())
 }
 
 /// Inflates a zlib stream of at most [`MAX_DOCUMENT_LEN`] bytes in one call (see [`Inflater`]).
@@ -365,6 +433,44 @@ mod tests {
         let mut trailing = fits.clone();
         trailing.push(0);
         assert_eq!(inflate_zlib(&trailing), Err(DecodeError::Zlib));
+    }
+
+    #[test]
+    fn compressed_streams_refuse_every_trailing_tail() {
+        // fdeflate reads up to 8 bytes ahead of what it decodes; none of those may slip by,
+        // not even a tail that repeats the stream's own Adler-32.
+        let text =
+            b"{\"TLS.ver\":\"2.0\",\"TLS.identifier\":\"xiaojun\",\"TLS.sdkappid\":1400000000}";
+        let compressed = miniz_oxide::deflate::compress_to_vec_zlib(text, 6);
+        assert_eq!(inflate_zlib(&compressed).unwrap(), text);
+        let adler = compressed.get(compressed.len() - 4..).unwrap();
+        for extra in 1..=9 {
+            for fill in [0u8, 0xFF] {
+                let mut bytes = compressed.clone();
+                bytes.extend(core::iter::repeat_n(fill, extra));
+                assert_eq!(
+                    inflate_zlib(&bytes),
+                    Err(DecodeError::Zlib),
+                    "{extra} x {fill}"
+                );
+            }
+            let mut bytes = compressed.clone();
+            bytes.extend(adler.iter().cycle().skip(4 - extra % 4).take(extra));
+            assert!(bytes.ends_with(adler) || extra < 4);
+            assert_eq!(
+                inflate_zlib(&bytes),
+                Err(DecodeError::Zlib),
+                "{extra} adler"
+            );
+        }
+        for cut in 1..compressed.len() {
+            let truncated = compressed.get(..cut).unwrap();
+            assert_eq!(
+                inflate_zlib(truncated),
+                Err(DecodeError::Zlib),
+                "cut at {cut}"
+            );
+        }
     }
 
     #[test]
