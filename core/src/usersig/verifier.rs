@@ -12,9 +12,9 @@ use crate::secret::SecretKey;
 /// Verifies UserSigs and PrivateMapKeys, keeping its decompression state between calls.
 ///
 /// Our own signatures are stored (uncompressed) zlib and need no decompressor, but the
-/// official libraries compress theirs (zlib level 6 or 9). For those, setting miniz_oxide's
-/// decompressor up (about 11 KiB, allocated and zeroed) is a large part of the cost; a
-/// `Verifier` allocates it once and resets it per call, hence `&mut self`. Checks and results
+/// official libraries compress theirs (zlib level 6 or 9). A `Verifier` keeps the output
+/// buffer (and, without the `std` feature, miniz_oxide's 11 KiB decompressor) between calls
+/// and remembers the last compressed stream, hence `&mut self`. Checks and results
 /// are exactly those of [`Signer::verify_user_sig`] and [`Signer::verify_private_map_key`].
 /// Keep one per thread (or behind a lock); `Debug` is redacted.
 ///
