@@ -4,7 +4,7 @@
 use callkit_core::callback::*;
 use callkit_core::endpoint::{Empty, Generation};
 use callkit_core::region::{BaseUrl, Region, Server};
-use callkit_core::request::{BuildError, HttpRequest, Method, build_request};
+use callkit_core::request::{BuildError, Method, build_request};
 use percent_encoding::percent_decode_str;
 
 const USERSIG: &str = "eJwtzEELgjAYBuC-8p2jYptuTqFDhBGRIhp0lvnpvkCZ1ayg-x6Zx-d5P94P1KdqPeEdEohWDBbzJoeDx5Zm-LgCJrmKTBgbqUfOFWuSslWYMjsoGCSQsODInAR2uJE3hU-Y6O-9sPDfhYR-k4PPs1yVR1nb6W5a*CxqVr-KGZU";
@@ -222,7 +222,7 @@ fn converts_into_an_http_request() {
 #[cfg(feature = "std")]
 #[test]
 fn an_invalid_added_header_is_an_error_not_a_panic() {
-    let mut request: HttpRequest =
+    let mut request: callkit_core::request::HttpRequest =
         build_request::<V4GetCallback>(&Region::ChatChina.into(), 1, "a", "s", 1, &Empty {})
             .unwrap();
     request.push_header("x-bad", "line\nbreak");
