@@ -16,7 +16,7 @@ use smol_hyper::rt::FuturesIo;
 use super::control::{BodyFraming, ServerControl};
 use super::{Handler, ReplyDelay};
 use crate::hyper_client::maybe_tls::MaybeTls;
-use crate::transport::HttpRequest;
+use crate::transport::{HttpRequest, HttpResponse};
 
 /// How long a client may take for its TLS handshake.
 const TLS_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
@@ -164,14 +164,14 @@ async fn respond(
 ) -> Result<http::Response<ResponseBody>, Infallible> {
     context.control.request_received();
     let n = served_count.fetch_add(1, Ordering::SeqCst) + 1;
-    let response = produce(&context, request).await;
+    let response = produce(context, request).await;
     // The connection loop arms the idle-close deadline from here.
     let _ = served_tx.try_send(n);
     Ok(response)
 }
 
 async fn produce(
-    context: &Context,
+    context: Arc<Context>,
     request: http::Request<Incoming>,
 ) -> http::Response<ResponseBody> {
     let (parts, body) = request.into_parts();
@@ -190,7 +190,7 @@ async fn produce(
     };
 
     if let Some(delay) = context.control.take_delay() {
-        wait_unless_shutdown(context, delay).await;
+        wait_unless_shutdown(&context, delay).await;
     }
 
     if let Some((bytes, framing)) = context.control.take_oversize() {
@@ -198,11 +198,10 @@ async fn produce(
     }
 
     let request: HttpRequest = http::Request::from_parts(parts, body);
-    // A panicking handler costs its request a 500, not the server its thread.
-    match std::panic::catch_unwind(AssertUnwindSafe(|| (context.handler)(request))) {
+    match call_handler(Arc::clone(&context), request).await {
         Ok(response) => {
             if let Some(ReplyDelay(delay)) = response.extensions().get::<ReplyDelay>().copied() {
-                wait_unless_shutdown(context, delay).await;
+                wait_unless_shutdown(&context, delay).await;
             }
             response.map(|body| Either::Left(Full::new(Bytes::from(body))))
         }
@@ -211,6 +210,20 @@ async fn produce(
             "handler panicked".to_owned(),
         ),
     }
+}
+
+/// Runs the handler on smol's blocking thread pool, not on the server's I/O thread: a
+/// handler that is slow or blocks (a webhook callback writing to disk, the emulator
+/// delivering a simulated call's callbacks) then holds up only its own request, while
+/// the I/O thread keeps serving every other connection.
+///
+/// A panicking handler costs its request a 500 (the `Err`), not the server a thread.
+async fn call_handler(
+    context: Arc<Context>,
+    request: HttpRequest,
+) -> std::thread::Result<HttpResponse> {
+    smol::unblock(move || std::panic::catch_unwind(AssertUnwindSafe(|| (context.handler)(request))))
+        .await
 }
 
 /// Sleeps `delay`; shutdown cuts it short, so dropping the server never waits for it.

@@ -7,6 +7,13 @@
 //! requests, and can inject faults (delays, oversized bodies, idle closes) through its
 //! [`ServerControl`].
 //!
+//! The handler is called on smol's blocking thread pool (`smol::unblock`), not on the
+//! server's I/O thread, so it may be slow or block (on a lock, a channel, a file, or a
+//! request of its own to this same server): that holds up only its own request, while
+//! every other connection keeps being served. A handler that panics costs its request a
+//! `500`. Each call hops to a pool thread and back, which adds a few microseconds per
+//! request.
+//!
 //! ```
 //! use callkit::server::LoopbackServer;
 //!
@@ -34,12 +41,14 @@ pub use self::cert::SelfSignedCertificate;
 pub use self::control::{BodyFraming, ServerControl};
 use crate::transport::{HttpRequest, HttpResponse};
 
-/// The handler a server serves: a pure function from request to response.
+/// The handler a server serves: a function from request to response, called on a
+/// blocking-pool thread (see the [module docs](self)), so it may block.
 pub type Handler = dyn Fn(HttpRequest) -> HttpResponse + Send + Sync + 'static;
 
 /// Put in a handler's response extensions, asks the server to wait this long before
 /// sending that response. The wait happens on the connection's task, after the handler
-/// returned (so a handler never sleeps while holding a lock), and shutdown cuts it short.
+/// returned (so a handler never sleeps while holding a lock, nor occupies a pool thread
+/// while it waits), and shutdown cuts it short.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ReplyDelay(pub Duration);
 
@@ -161,7 +170,8 @@ impl ServerBuilder {
 
 /// A running loopback server. Dropping it (or [`shutdown`](Self::shutdown)) stops
 /// accepting, lets open connections finish their exchange (up to 2 s), and joins the
-/// server thread.
+/// server thread. A handler still running after that finishes on its pool thread, and its
+/// response is discarded.
 #[derive(Debug)]
 pub struct LoopbackServer {
     base_url: String,
