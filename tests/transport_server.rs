@@ -194,3 +194,36 @@ fn a_blocked_handler_holds_up_only_its_own_request() {
     assert_eq!(server.control().connections_accepted(), 11);
     assert_eq!(server.control().requests_received(), 11);
 }
+
+#[test]
+fn inline_when_keeps_selected_requests_on_the_server_thread() {
+    let server = LoopbackServer::builder()
+        .inline_when(|request| request.uri().path().starts_with("/inline"))
+        .serve(|request| {
+            if request.uri().path() == "/inline/boom" {
+                panic!("inline handler bug");
+            }
+            let thread = std::thread::current();
+            http::Response::new(thread.name().unwrap_or("").as_bytes().to_vec())
+        })
+        .unwrap();
+    let client = http_client();
+    let thread_of = |path: &str| {
+        let response = smol::block_on(client.send(post(&server.url(path), ""))).unwrap();
+        (
+            response.status(),
+            String::from_utf8(response.into_body()).unwrap(),
+        )
+    };
+    let server_thread = format!("callkit-loopback-{}", server.local_addr().port());
+    assert_eq!(
+        thread_of("/inline"),
+        (http::StatusCode::OK, server_thread.clone())
+    );
+    let (status, pooled) = thread_of("/pooled");
+    assert_eq!(status, 200);
+    assert_ne!(pooled, server_thread);
+    // A panic inline still costs only its request.
+    assert_eq!(thread_of("/inline/boom").0, 500);
+    assert_eq!(thread_of("/inline"), (http::StatusCode::OK, server_thread));
+}

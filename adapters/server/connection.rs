@@ -26,6 +26,8 @@ const CHUNK: usize = 16 * 1024;
 /// What every connection of one server shares.
 pub(crate) struct Context {
     pub(crate) handler: Box<Handler>,
+    /// Requests whose handler call stays on the I/O thread (none when `None`).
+    pub(crate) inline: Option<Arc<super::InlineFn>>,
     pub(crate) control: ServerControl,
     pub(crate) tls: Option<futures_rustls::TlsAcceptor>,
     pub(crate) max_request_body_bytes: usize,
@@ -217,11 +219,18 @@ async fn produce(
 /// delivering a simulated call's callbacks) then holds up only its own request, while
 /// the I/O thread keeps serving every other connection.
 ///
+/// Requests the builder's `inline_when` selects skip the pool (and its two thread hops).
 /// A panicking handler costs its request a 500 (the `Err`), not the server a thread.
 async fn call_handler(
     context: Arc<Context>,
     request: HttpRequest,
 ) -> std::thread::Result<HttpResponse> {
+    let inline = context.inline.as_ref().is_some_and(|quick| {
+        std::panic::catch_unwind(AssertUnwindSafe(|| quick(&request))).unwrap_or(false)
+    });
+    if inline {
+        return std::panic::catch_unwind(AssertUnwindSafe(|| (context.handler)(request)));
+    }
     smol::unblock(move || std::panic::catch_unwind(AssertUnwindSafe(|| (context.handler)(request))))
         .await
 }
