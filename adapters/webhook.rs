@@ -26,8 +26,10 @@
 //! certificate, and the URL you register with CallKit is the terminator's `https://` one.
 //! Alternatively, mount [`WebhookHandler::handle`] in your own HTTP server.
 //!
-//! `on_event` runs on the server's thread, which serves every connection, before the
-//! acknowledgement is sent: keep it quick (e.g. send the event into a channel). If it
+//! With [`serve`], `on_event` runs on a thread of the server's blocking pool, before the
+//! acknowledgement is sent: a slow callback delays only its own request's acknowledgement,
+//! not other connections. Still keep it well under CallKit's callback timeout (e.g. send
+//! the event into a channel), since an unacknowledged v1 callback is retried. If it
 //! panics, the request gets a 500 and CallKit retries (v1 retries on any HTTP error).
 //!
 //! ```

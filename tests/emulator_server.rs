@@ -492,6 +492,99 @@ fn the_control_path_simulates_a_call_and_answers_the_report() {
     assert_eq!(block_on(transport.send(get)).unwrap().status(), 405);
 }
 
+#[test]
+fn the_emulator_answers_rest_requests_while_the_control_path_delivers() {
+    // The receiver holds its first callback until the test says the emulator has answered
+    // a REST request meanwhile; it acknowledges only a callback that was released.
+    let (delivering_tx, delivering_rx) = std::sync::mpsc::channel::<()>();
+    let (answered_tx, answered_rx) = std::sync::mpsc::channel::<()>();
+    let delivering_tx = Mutex::new(delivering_tx);
+    let answered_rx = Mutex::new(answered_rx);
+    let receiver = LoopbackServer::builder()
+        .https(true)
+        .serve(move |_request: HttpRequest| -> HttpResponse {
+            let _ = delivering_tx.lock().unwrap().send(());
+            let released = answered_rx
+                .lock()
+                .unwrap()
+                .recv_timeout(Duration::from_secs(10))
+                .is_ok();
+            let body: &[u8] = if released {
+                V1_ACK
+            } else {
+                br#"{"ErrorCode":1,"ErrorMessage":"not released"}"#
+            };
+            HttpResponse::new(body.to_vec())
+        })
+        .unwrap();
+    let receiver = Receiver {
+        server: receiver,
+        seen: Seen::default(),
+    };
+    let emulator = emulator_for(&receiver, recording_sleeper().0);
+    hook_v1(&emulator, &receiver, vec![V1Action::NormalEnd]);
+    let url = format!(
+        "{}{SIMULATE_CALL_PATH}?sdkappid={SDKAPPID}",
+        emulator.base_url()
+    );
+    let spec =
+        serde_json::to_vec(&ScenarioSpec::new("alice", ["bob"], OutcomeName::Answered)).unwrap();
+
+    let (status, report) = std::thread::scope(|scope| {
+        let simulate = scope.spawn(|| post(&transport_for(&emulator), &url, &spec));
+        delivering_rx
+            .recv_timeout(Duration::from_secs(10))
+            .expect("the callback reaches the receiver");
+        // Mid-delivery: a REST call to the same emulator (its own connection) is answered.
+        let mut caller = Caller::new(&emulator);
+        let config = caller.call::<V1GetCallback>(&Empty {}).unwrap();
+        assert_eq!(config.address, receiver.server.url("/hook"));
+        answered_tx.send(()).unwrap();
+        simulate.join().unwrap()
+    });
+    assert_eq!(status, 200, "{report}");
+    assert_eq!(report["deliveries"][0]["command"], "normal_end");
+    assert_eq!(report["deliveries"][0]["attempts"], 1);
+    assert_eq!(report["deliveries"][0]["acked"], true);
+}
+
+#[test]
+fn the_emulator_can_deliver_a_callback_to_itself() {
+    let emulator = EmulatorServer::builder()
+        .app(SDKAPPID, key())
+        .clock(stepping_clock())
+        .sleeper(recording_sleeper().0)
+        .start()
+        .unwrap();
+    let own_url = format!("{}/v4hook", emulator.base_url());
+    emulator.with_emulator(|e| {
+        e.set_v4_config(
+            SDKAPPID,
+            Some(V4CallbackConfig {
+                url: own_url.clone(),
+                commands: vec![V4Command::AfterEndCall],
+            }),
+        )
+    });
+    let url = format!(
+        "{}{SIMULATE_CALL_PATH}?sdkappid={SDKAPPID}",
+        emulator.base_url()
+    );
+    let spec =
+        serde_json::to_vec(&ScenarioSpec::new("alice", ["bob"], OutcomeName::Answered)).unwrap();
+    let (status, report) = post(&transport_for(&emulator), &url, &spec);
+    assert_eq!(status, 200, "{report}");
+    // The emulator answered its own callback (an unknown path: 200 with a v4 error, so
+    // not an acknowledgement) instead of waiting on itself until the client gave up.
+    let delivery = &report["deliveries"][0];
+    let delivered_to = delivery["url"].as_str().unwrap_or_default();
+    assert!(delivered_to.starts_with(&own_url), "{delivery}");
+    assert_eq!(delivery["status"], 200, "{delivery}");
+    assert_eq!(delivery["acked"], false);
+    // The control request and the callback it caused.
+    assert_eq!(emulator.control().requests_received(), 2);
+}
+
 #[cfg(feature = "cli")]
 mod cli {
     use std::io::{BufRead as _, BufReader};

@@ -134,3 +134,96 @@ fn shutdown_cuts_a_pending_delay_short() {
         "shutdown waited for the delay"
     );
 }
+
+#[test]
+fn a_blocked_handler_holds_up_only_its_own_request() {
+    // The handler of `/slow` tells the test it has started, then blocks until the test
+    // releases it (or 10 s pass: then it answers "not released" and the test fails).
+    let (started_tx, started_rx) = std::sync::mpsc::channel::<()>();
+    let (release_tx, release_rx) = std::sync::mpsc::channel::<()>();
+    let started_tx = std::sync::Mutex::new(started_tx);
+    let release_rx = std::sync::Mutex::new(release_rx);
+    let server = LoopbackServer::builder()
+        .serve(move |request| {
+            if request.uri().path() != "/slow" {
+                return echo(request);
+            }
+            let _ = started_tx.lock().unwrap().send(());
+            let released = release_rx
+                .lock()
+                .unwrap()
+                .recv_timeout(std::time::Duration::from_secs(10))
+                .is_ok();
+            let body = if released { "released" } else { "not released" };
+            http::Response::new(body.as_bytes().to_vec())
+        })
+        .unwrap();
+
+    std::thread::scope(|scope| {
+        let slow = scope.spawn(|| {
+            smol::block_on(http_client().send(post(&server.url("/slow"), "")))
+                .unwrap()
+                .into_body()
+        });
+        started_rx
+            .recv_timeout(std::time::Duration::from_secs(10))
+            .expect("the slow handler starts");
+
+        // Ten requests, each on a connection of its own, all answered while `/slow` blocks.
+        let others: Vec<_> = (0..10)
+            .map(|i| {
+                let url = server.url(&format!("/fast/{i}"));
+                scope.spawn(move || {
+                    let response =
+                        smol::block_on(http_client().send(post(&url, &i.to_string()))).unwrap();
+                    response.into_body()
+                })
+            })
+            .collect();
+        for (i, other) in others.into_iter().enumerate() {
+            assert_eq!(other.join().unwrap(), i.to_string().as_bytes());
+        }
+        assert!(
+            !slow.is_finished(),
+            "the slow request waits for its release"
+        );
+
+        release_tx.send(()).unwrap();
+        assert_eq!(slow.join().unwrap(), b"released");
+    });
+    assert_eq!(server.control().connections_accepted(), 11);
+    assert_eq!(server.control().requests_received(), 11);
+}
+
+#[test]
+fn inline_when_keeps_selected_requests_on_the_server_thread() {
+    let server = LoopbackServer::builder()
+        .inline_when(|request| request.uri().path().starts_with("/inline"))
+        .serve(|request| {
+            if request.uri().path() == "/inline/boom" {
+                panic!("inline handler bug");
+            }
+            let thread = std::thread::current();
+            http::Response::new(thread.name().unwrap_or("").as_bytes().to_vec())
+        })
+        .unwrap();
+    let client = http_client();
+    let thread_of = |path: &str| {
+        let response = smol::block_on(client.send(post(&server.url(path), ""))).unwrap();
+        (
+            response.status(),
+            String::from_utf8(response.into_body()).unwrap(),
+        )
+    };
+    let server_thread = format!("callkit-loopback-{}", server.local_addr().port());
+    assert_eq!(
+        thread_of("/inline"),
+        (http::StatusCode::OK, server_thread.clone())
+    );
+    let (status, pooled) = thread_of("/pooled");
+    assert_eq!(status, 200);
+    assert_ne!(pooled, server_thread);
+    // A panic inline still costs only its request.
+    assert_eq!(thread_of("/inline/boom").0, 500);
+    assert_eq!(thread_of("/inline"), (http::StatusCode::OK, server_thread));
+}

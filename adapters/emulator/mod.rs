@@ -17,9 +17,11 @@
 //! ([`SIMULATE_CALL_PATH`]) with a [`ScenarioSpec`] as the JSON body: it simulates the
 //! call, delivers its callbacks and answers `200` with the [`SimulationReport`] as JSON
 //! (`400` for a bad query or body, `404` for an unknown app, `405` for another method).
-//! It has no authentication (a local test server). While it runs, the server's thread is
-//! busy delivering: other requests to this emulator wait until the report is sent, so the
-//! webhook receiver must not be this emulator.
+//! It has no authentication (a local test server). The delivery runs on the server's
+//! blocking pool (the quick REST paths stay on its I/O thread, see
+//! [`ServerBuilder::inline_when`](crate::server::ServerBuilder::inline_when)), so the
+//! emulator keeps answering other requests (REST calls, another simulation) while it is
+//! in progress, and a callback address may even point at this emulator itself.
 //!
 //! ```no_run
 //! use callkit::emulator::EmulatorServer;
@@ -200,6 +202,9 @@ impl EmulatorServerBuilder {
         let server = LoopbackServer::builder()
             .https(self.https)
             .port(self.port)
+            // The REST paths only take the lock briefly (delays are ReplyDelays): they
+            // stay on the I/O thread; the control path's delivery goes to the pool.
+            .inline_when(|request| request.uri().path() != SIMULATE_CALL_PATH)
             .serve(move |request| handler_shared.answer(request))?;
         Ok(EmulatorServer { server, shared })
     }

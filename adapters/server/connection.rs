@@ -16,7 +16,7 @@ use smol_hyper::rt::FuturesIo;
 use super::control::{BodyFraming, ServerControl};
 use super::{Handler, ReplyDelay};
 use crate::hyper_client::maybe_tls::MaybeTls;
-use crate::transport::HttpRequest;
+use crate::transport::{HttpRequest, HttpResponse};
 
 /// How long a client may take for its TLS handshake.
 const TLS_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
@@ -26,6 +26,8 @@ const CHUNK: usize = 16 * 1024;
 /// What every connection of one server shares.
 pub(crate) struct Context {
     pub(crate) handler: Box<Handler>,
+    /// Requests whose handler call stays on the I/O thread (none when `None`).
+    pub(crate) inline: Option<Arc<super::InlineFn>>,
     pub(crate) control: ServerControl,
     pub(crate) tls: Option<futures_rustls::TlsAcceptor>,
     pub(crate) max_request_body_bytes: usize,
@@ -164,14 +166,14 @@ async fn respond(
 ) -> Result<http::Response<ResponseBody>, Infallible> {
     context.control.request_received();
     let n = served_count.fetch_add(1, Ordering::SeqCst) + 1;
-    let response = produce(&context, request).await;
+    let response = produce(context, request).await;
     // The connection loop arms the idle-close deadline from here.
     let _ = served_tx.try_send(n);
     Ok(response)
 }
 
 async fn produce(
-    context: &Context,
+    context: Arc<Context>,
     request: http::Request<Incoming>,
 ) -> http::Response<ResponseBody> {
     let (parts, body) = request.into_parts();
@@ -190,7 +192,7 @@ async fn produce(
     };
 
     if let Some(delay) = context.control.take_delay() {
-        wait_unless_shutdown(context, delay).await;
+        wait_unless_shutdown(&context, delay).await;
     }
 
     if let Some((bytes, framing)) = context.control.take_oversize() {
@@ -198,11 +200,10 @@ async fn produce(
     }
 
     let request: HttpRequest = http::Request::from_parts(parts, body);
-    // A panicking handler costs its request a 500, not the server its thread.
-    match std::panic::catch_unwind(AssertUnwindSafe(|| (context.handler)(request))) {
+    match call_handler(Arc::clone(&context), request).await {
         Ok(response) => {
             if let Some(ReplyDelay(delay)) = response.extensions().get::<ReplyDelay>().copied() {
-                wait_unless_shutdown(context, delay).await;
+                wait_unless_shutdown(&context, delay).await;
             }
             response.map(|body| Either::Left(Full::new(Bytes::from(body))))
         }
@@ -211,6 +212,27 @@ async fn produce(
             "handler panicked".to_owned(),
         ),
     }
+}
+
+/// Runs the handler on smol's blocking thread pool, not on the server's I/O thread: a
+/// handler that is slow or blocks (a webhook callback writing to disk, the emulator
+/// delivering a simulated call's callbacks) then holds up only its own request, while
+/// the I/O thread keeps serving every other connection.
+///
+/// Requests the builder's `inline_when` selects skip the pool (and its two thread hops).
+/// A panicking handler costs its request a 500 (the `Err`), not the server a thread.
+async fn call_handler(
+    context: Arc<Context>,
+    request: HttpRequest,
+) -> std::thread::Result<HttpResponse> {
+    let inline = context.inline.as_ref().is_some_and(|quick| {
+        std::panic::catch_unwind(AssertUnwindSafe(|| quick(&request))).unwrap_or(false)
+    });
+    if inline {
+        return std::panic::catch_unwind(AssertUnwindSafe(|| (context.handler)(request)));
+    }
+    smol::unblock(move || std::panic::catch_unwind(AssertUnwindSafe(|| (context.handler)(request))))
+        .await
 }
 
 /// Sleeps `delay`; shutdown cuts it short, so dropping the server never waits for it.
