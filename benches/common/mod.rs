@@ -58,21 +58,21 @@ pub fn bare_hyper_connect(server: &LoopbackServer, rt: Rt) -> SendRequest<Full<B
                     .connect(name, tcp)
                     .await
                     .unwrap();
-                let (sender, connection) =
-                    hyper::client::conn::http1::handshake(FuturesIo::new(tls))
-                        .await
-                        .unwrap();
-                rt.spawn(async move { drop(connection.await) });
-                sender
+                handshake(tls, rt).await
             }
-            None => {
-                let (sender, connection) =
-                    hyper::client::conn::http1::handshake(FuturesIo::new(tcp))
-                        .await
-                        .unwrap();
-                rt.spawn(async move { drop(connection.await) });
-                sender
-            }
+            None => handshake(tcp, rt).await,
         }
     })
+}
+
+/// The HTTP/1.1 handshake over `io`, the connection task spawned on `rt`.
+async fn handshake<Io>(io: Io, rt: Rt) -> SendRequest<Full<Bytes>>
+where
+    Io: futures_lite::AsyncRead + futures_lite::AsyncWrite + Unpin + Send + 'static,
+{
+    let (sender, connection) = hyper::client::conn::http1::handshake(FuturesIo::new(io))
+        .await
+        .unwrap();
+    rt.spawn(async move { drop(connection.await) });
+    sender
 }
