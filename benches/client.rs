@@ -23,7 +23,7 @@
 //! bare-hyper ratio compares two different HTTP clients, not callkit's overhead alone.
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, LazyLock, Mutex};
+use std::sync::{LazyLock, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
@@ -34,7 +34,9 @@ use callkit::transport::{HttpRequest, Transport};
 use callkit::{BaseUrl, BlockingClient, Client, SecretKey};
 use http_body_util::{BodyExt, Full};
 use hyper::client::conn::http1::SendRequest;
-use smol_hyper::rt::FuturesIo;
+
+mod common;
+use common::Rt;
 
 #[allow(dead_code)]
 #[path = "../tests/support/ureq_closure.rs"]
@@ -113,6 +115,66 @@ fn async_client<T: Transport>(emulator: &EmulatorServer, transport: T) -> Client
         .unwrap()
 }
 
+/// `SmolTransport` trusting only the HTTPS emulator's certificate.
+fn smol_https() -> callkit::SmolTransport {
+    callkit::SmolTransport::builder()
+        .webpki_roots(false)
+        .add_root_certificate_pem(pem())
+        .build()
+        .unwrap()
+}
+
+/// `AsyncStdTransport` trusting only the HTTPS emulator's certificate.
+fn async_std_https() -> callkit::AsyncStdTransport {
+    callkit::AsyncStdTransport::builder()
+        .webpki_roots(false)
+        .add_root_certificate_pem(pem())
+        .build()
+        .unwrap()
+}
+
+/// `SmolTransport` over plain HTTP.
+fn smol_http() -> callkit::SmolTransport {
+    callkit::SmolTransport::builder()
+        .allow_http(true)
+        .build()
+        .unwrap()
+}
+
+/// `SurfTransport` over plain HTTP, with Nagle off like the others.
+fn surf_http() -> callkit::SurfTransport {
+    let surf: surf::Client = surf::Config::new()
+        .set_tcp_no_delay(true)
+        .try_into()
+        .unwrap();
+    callkit::SurfTransport::builder(surf)
+        .allow_http(true)
+        .build()
+}
+
+/// `BlockingClient` over the ureq closure, trusting only the HTTPS emulator's certificate.
+fn ureq_client() -> BlockingClient<impl callkit::transport::BlockingTransport> {
+    let der = HTTPS.server().certificate().unwrap().der().to_vec();
+    let transport = ureq_closure::ureq_transport(ureq_closure::UreqSettings {
+        root_der: Some(der),
+        ..Default::default()
+    });
+    BlockingClient::builder(SDKAPPID, SecretKey::new(KEY).unwrap(), base(&HTTPS))
+        .clock(SteppingClock {
+            ticks: AtomicU64::new(0),
+        })
+        .build(transport)
+        .unwrap()
+}
+
+/// The pre-signed JSON POST the transport-only measurements send.
+fn presigned_post(url: &str) -> HttpRequest {
+    http::Request::post(url)
+        .header(http::header::CONTENT_TYPE, "application/json")
+        .body(b"{}".to_vec())
+        .unwrap()
+}
+
 fn check(config: V4CallbackConfig) {
     assert_eq!(config.commands.len(), 2);
     divan::black_box(config);
@@ -120,62 +182,31 @@ fn check(config: V4CallbackConfig) {
 
 #[divan::bench(sample_count = 300)]
 fn client_smol_https(bencher: divan::Bencher) {
-    let transport = callkit::SmolTransport::builder()
-        .webpki_roots(false)
-        .add_root_certificate_pem(pem())
-        .build()
-        .unwrap();
-    let client = async_client(&HTTPS, transport);
+    let client = async_client(&HTTPS, smol_https());
     bencher.bench_local(|| check(smol::block_on(client.v4_get_callback()).unwrap()));
 }
 
 #[divan::bench(sample_count = 300)]
 fn client_async_std_https(bencher: divan::Bencher) {
-    let transport = callkit::AsyncStdTransport::builder()
-        .webpki_roots(false)
-        .add_root_certificate_pem(pem())
-        .build()
-        .unwrap();
-    let client = async_client(&HTTPS, transport);
+    let client = async_client(&HTTPS, async_std_https());
     bencher.bench_local(|| check(async_std::task::block_on(client.v4_get_callback()).unwrap()));
 }
 
 #[divan::bench(sample_count = 300)]
 fn client_ureq_blocking_https(bencher: divan::Bencher) {
-    let der = HTTPS.server().certificate().unwrap().der().to_vec();
-    let transport = ureq_closure::ureq_transport(ureq_closure::UreqSettings {
-        root_der: Some(der),
-        ..Default::default()
-    });
-    let client = BlockingClient::builder(SDKAPPID, SecretKey::new(KEY).unwrap(), base(&HTTPS))
-        .clock(SteppingClock {
-            ticks: AtomicU64::new(0),
-        })
-        .build(transport)
-        .unwrap();
+    let client = ureq_client();
     bencher.bench_local(|| check(client.v4_get_callback().unwrap()));
 }
 
 #[divan::bench(sample_count = 300)]
 fn client_surf_http(bencher: divan::Bencher) {
-    let surf: surf::Client = surf::Config::new()
-        .set_tcp_no_delay(true)
-        .try_into()
-        .unwrap();
-    let transport = callkit::SurfTransport::builder(surf)
-        .allow_http(true)
-        .build();
-    let client = async_client(&HTTP, transport);
+    let client = async_client(&HTTP, surf_http());
     bencher.bench_local(|| check(async_std::task::block_on(client.v4_get_callback()).unwrap()));
 }
 
 #[divan::bench(sample_count = 300)]
 fn client_smol_http(bencher: divan::Bencher) {
-    let transport = callkit::SmolTransport::builder()
-        .allow_http(true)
-        .build()
-        .unwrap();
-    let client = async_client(&HTTP, transport);
+    let client = async_client(&HTTP, smol_http());
     bencher.bench_local(|| check(smol::block_on(client.v4_get_callback()).unwrap()));
 }
 
@@ -184,11 +215,7 @@ fn client_smol_http(bencher: divan::Bencher) {
 /// emulator gave once: what callkit adds on top of any HTTP exchange.
 #[divan::bench(sample_count = 1000)]
 fn client_only_closure(bencher: divan::Bencher) {
-    let transport = callkit::SmolTransport::builder()
-        .webpki_roots(false)
-        .add_root_certificate_pem(pem())
-        .build()
-        .unwrap();
+    let transport = smol_https();
     let url = format!("{}{}", HTTPS.base_url(), presigned_target());
     let request: HttpRequest = http::Request::post(url.as_str())
         .body(b"{}".to_vec())
@@ -223,45 +250,13 @@ fn presigned_target() -> String {
 /// The same pre-signed request through `SmolTransport` alone: the transport's share.
 #[divan::bench(sample_count = 300)]
 fn transport_smol_https(bencher: divan::Bencher) {
-    let transport = callkit::SmolTransport::builder()
-        .webpki_roots(false)
-        .add_root_certificate_pem(pem())
-        .build()
-        .unwrap();
+    let transport = smol_https();
     let url = format!("{}{}", HTTPS.base_url(), presigned_target());
     bencher.bench_local(|| {
-        let request: HttpRequest = http::Request::post(url.as_str())
-            .header(http::header::CONTENT_TYPE, "application/json")
-            .body(b"{}".to_vec())
-            .unwrap();
-        let response = smol::block_on(transport.send(request)).unwrap();
+        let response = smol::block_on(transport.send(presigned_post(&url))).unwrap();
         assert_eq!(response.status(), 200);
         divan::black_box(response);
     });
-}
-
-/// Which runtime drives a bare-hyper baseline: its connection task and each call's
-/// `block_on`, like the transport it is compared with.
-#[derive(Clone, Copy)]
-enum Rt {
-    Smol,
-    AsyncStd,
-}
-
-impl Rt {
-    fn spawn(self, task: impl std::future::Future<Output = ()> + Send + 'static) {
-        match self {
-            Rt::Smol => smol::spawn(task).detach(),
-            Rt::AsyncStd => drop(async_std::task::spawn(task)),
-        }
-    }
-
-    fn block_on<T>(self, future: impl std::future::Future<Output = T>) -> T {
-        match self {
-            Rt::Smol => smol::block_on(future),
-            Rt::AsyncStd => async_std::task::block_on(future),
-        }
-    }
 }
 
 /// One hyper HTTP/1.1 connection to the emulator, no pool, no timeouts, no caps; its
@@ -277,46 +272,10 @@ struct Bare {
 }
 
 fn bare_hyper_on(emulator: &EmulatorServer, rt: Rt) -> Bare {
-    let addr = emulator.server().local_addr();
-    rt.block_on(async {
-        let tcp = smol::net::TcpStream::connect(addr).await.unwrap();
-        tcp.set_nodelay(true).unwrap();
-        let sender = match emulator.server().certificate() {
-            Some(certificate) => {
-                let mut roots = rustls::RootCertStore::empty();
-                roots.add(certificate.der().to_vec().into()).unwrap();
-                let provider = Arc::new(rustls::crypto::ring::default_provider());
-                let config = rustls::ClientConfig::builder_with_provider(provider)
-                    .with_safe_default_protocol_versions()
-                    .unwrap()
-                    .with_root_certificates(roots)
-                    .with_no_client_auth();
-                let name = rustls::pki_types::ServerName::try_from("127.0.0.1").unwrap();
-                let tls = futures_rustls::TlsConnector::from(Arc::new(config))
-                    .connect(name, tcp)
-                    .await
-                    .unwrap();
-                let (sender, connection) =
-                    hyper::client::conn::http1::handshake(FuturesIo::new(tls))
-                        .await
-                        .unwrap();
-                rt.spawn(async move { drop(connection.await) });
-                sender
-            }
-            None => {
-                let (sender, connection) =
-                    hyper::client::conn::http1::handshake(FuturesIo::new(tcp))
-                        .await
-                        .unwrap();
-                rt.spawn(async move { drop(connection.await) });
-                sender
-            }
-        };
-        Bare {
-            sender: Mutex::new(sender),
-            rt,
-        }
-    })
+    Bare {
+        sender: Mutex::new(common::bare_hyper_connect(emulator.server(), rt)),
+        rt,
+    }
 }
 
 fn bare_call(bare: &Bare, host: &str, target: &str) {
@@ -427,15 +386,7 @@ mod paired {
             Some(kind) => (kind, &*HTTP, false),
             None => (kind, &*HTTPS, true),
         };
-        let transport = || {
-            let builder = callkit::SmolTransport::builder();
-            let builder = if https {
-                builder.webpki_roots(false).add_root_certificate_pem(pem())
-            } else {
-                builder.allow_http(true)
-            };
-            builder.build().unwrap()
-        };
+        let transport = || if https { smol_https() } else { smol_http() };
         let target = presigned_target();
         let mut call: Box<dyn FnMut()> = match kind {
             "bare" => {
@@ -447,11 +398,7 @@ mod paired {
                 let transport = transport();
                 let url = format!("{}{}", emulator.base_url(), target);
                 Box::new(move || {
-                    let request: HttpRequest = http::Request::post(url.as_str())
-                        .header(http::header::CONTENT_TYPE, "application/json")
-                        .body(b"{}".to_vec())
-                        .unwrap();
-                    divan::black_box(smol::block_on(transport.send(request)).unwrap());
+                    divan::black_box(smol::block_on(transport.send(presigned_post(&url))).unwrap());
                 })
             }
             "client" => {
@@ -465,30 +412,16 @@ mod paired {
                 Box::new(move || bare_call(&sender, &host, &target))
             }
             "transport_async_std" => {
-                let transport = callkit::AsyncStdTransport::builder()
-                    .webpki_roots(false)
-                    .add_root_certificate_pem(pem())
-                    .build()
-                    .unwrap();
+                let transport = async_std_https();
                 let url = format!("{}{}", HTTPS.base_url(), target);
                 Box::new(move || {
-                    let request: HttpRequest = http::Request::post(url.as_str())
-                        .header(http::header::CONTENT_TYPE, "application/json")
-                        .body(b"{}".to_vec())
-                        .unwrap();
-                    let response = async_std::task::block_on(transport.send(request)).unwrap();
+                    let response =
+                        async_std::task::block_on(transport.send(presigned_post(&url))).unwrap();
                     divan::black_box(response);
                 })
             }
             "client_async_std" => {
-                let client = async_client(
-                    &HTTPS,
-                    callkit::AsyncStdTransport::builder()
-                        .webpki_roots(false)
-                        .add_root_certificate_pem(pem())
-                        .build()
-                        .unwrap(),
-                );
+                let client = async_client(&HTTPS, async_std_https());
                 Box::new(move || {
                     check(async_std::task::block_on(client.v4_get_callback()).unwrap())
                 })
@@ -519,27 +452,13 @@ mod paired {
         let http_bare = bare_hyper(&HTTP);
         let mut bare_http = || bare_call(&http_bare, &http_host, &http_target);
 
-        let smol = async_client(
-            &HTTPS,
-            callkit::SmolTransport::builder()
-                .webpki_roots(false)
-                .add_root_certificate_pem(pem())
-                .build()
-                .unwrap(),
-        );
+        let smol = async_client(&HTTPS, smol_https());
         compare(
             "client smol https / bare hyper https",
             &mut bare_https,
             &mut || check(smol::block_on(smol.v4_get_callback()).unwrap()),
         );
-        let async_std = async_client(
-            &HTTPS,
-            callkit::AsyncStdTransport::builder()
-                .webpki_roots(false)
-                .add_root_certificate_pem(pem())
-                .build()
-                .unwrap(),
-        );
+        let async_std = async_client(&HTTPS, async_std_https());
         compare(
             "client async-std https / bare https",
             &mut bare_https,
@@ -552,60 +471,28 @@ mod paired {
             &mut || bare_call(&https_bare_async_std, &https_host, &https_target),
             &mut || check(async_std::task::block_on(async_std.v4_get_callback()).unwrap()),
         );
-        let transport = callkit::SmolTransport::builder()
-            .webpki_roots(false)
-            .add_root_certificate_pem(pem())
-            .build()
-            .unwrap();
+        let transport = smol_https();
         let url = format!("{}{}", HTTPS.base_url(), https_target);
         compare(
             "SmolTransport alone / bare https",
             &mut bare_https,
             &mut || {
-                let request: HttpRequest = http::Request::post(url.as_str())
-                    .header(http::header::CONTENT_TYPE, "application/json")
-                    .body(b"{}".to_vec())
-                    .unwrap();
-                divan::black_box(smol::block_on(transport.send(request)).unwrap());
+                divan::black_box(smol::block_on(transport.send(presigned_post(&url))).unwrap());
             },
         );
-        let der = HTTPS.server().certificate().unwrap().der().to_vec();
-        let ureq = BlockingClient::builder(SDKAPPID, SecretKey::new(KEY).unwrap(), base(&HTTPS))
-            .clock(SteppingClock {
-                ticks: AtomicU64::new(0),
-            })
-            .build(ureq_closure::ureq_transport(ureq_closure::UreqSettings {
-                root_der: Some(der),
-                ..Default::default()
-            }))
-            .unwrap();
+        let ureq = ureq_client();
         compare(
             "client ureq blocking / bare https",
             &mut bare_https,
             &mut || check(ureq.v4_get_callback().unwrap()),
         );
-        let smol_http = async_client(
-            &HTTP,
-            callkit::SmolTransport::builder()
-                .allow_http(true)
-                .build()
-                .unwrap(),
-        );
+        let smol_http = async_client(&HTTP, smol_http());
         compare(
             "client smol http / bare hyper http",
             &mut bare_http,
             &mut || check(smol::block_on(smol_http.v4_get_callback()).unwrap()),
         );
-        let surf: surf::Client = surf::Config::new()
-            .set_tcp_no_delay(true)
-            .try_into()
-            .unwrap();
-        let surf = async_client(
-            &HTTP,
-            callkit::SurfTransport::builder(surf)
-                .allow_http(true)
-                .build(),
-        );
+        let surf = async_client(&HTTP, surf_http());
         compare(
             "client surf http / bare hyper http",
             &mut bare_http,

@@ -14,7 +14,8 @@ use callkit::server::LoopbackServer;
 use callkit::transport::{BlockingTransport, HttpRequest, Transport};
 use http_body_util::{BodyExt, Full};
 use hyper::client::conn::http1::SendRequest;
-use smol_hyper::rt::FuturesIo;
+
+mod common;
 
 fn main() {
     divan::main();
@@ -103,45 +104,7 @@ fn surf_h1_http(bencher: divan::Bencher) {
 
 /// One hyper HTTP/1.1 connection, no pool, no timeouts, no caps: what callkit adds to.
 fn bare_hyper(server: &LoopbackServer) -> Mutex<SendRequest<Full<Bytes>>> {
-    smol::block_on(async {
-        let tcp = smol::net::TcpStream::connect(server.local_addr())
-            .await
-            .unwrap();
-        tcp.set_nodelay(true).unwrap();
-        let (sender, connection) = match server.certificate() {
-            Some(certificate) => {
-                let mut roots = rustls::RootCertStore::empty();
-                roots.add(certificate.der().to_vec().into()).unwrap();
-                let provider = Arc::new(rustls::crypto::ring::default_provider());
-                let config = rustls::ClientConfig::builder_with_provider(provider)
-                    .with_safe_default_protocol_versions()
-                    .unwrap()
-                    .with_root_certificates(roots)
-                    .with_no_client_auth();
-                let name = rustls::pki_types::ServerName::try_from("127.0.0.1").unwrap();
-                let tls = futures_rustls::TlsConnector::from(Arc::new(config))
-                    .connect(name, tcp)
-                    .await
-                    .unwrap();
-                let (sender, connection) =
-                    hyper::client::conn::http1::handshake(FuturesIo::new(tls))
-                        .await
-                        .unwrap();
-                smol::spawn(async move { drop(connection.await) }).detach();
-                (sender, ())
-            }
-            None => {
-                let (sender, connection) =
-                    hyper::client::conn::http1::handshake(FuturesIo::new(tcp))
-                        .await
-                        .unwrap();
-                smol::spawn(async move { drop(connection.await) }).detach();
-                (sender, ())
-            }
-        };
-        let () = connection;
-        Mutex::new(sender)
-    })
+    Mutex::new(common::bare_hyper_connect(server, common::Rt::Smol))
 }
 
 fn bare_call(sender: &Mutex<SendRequest<Full<Bytes>>>, server: &LoopbackServer) {

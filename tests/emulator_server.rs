@@ -9,8 +9,8 @@ use std::time::{Duration, Instant};
 
 use callkit::SmolTransport;
 use callkit::emulator::{
-    EmulatorServer, OutcomeName, Pacing, SIMULATE_CALL_PATH, ScenarioSpec, SimulateError, Sleep,
-    Sleeper,
+    EmulatorServer, EmulatorServerBuilder, OutcomeName, Pacing, SIMULATE_CALL_PATH, ScenarioSpec,
+    SimulateError, SimulationReport, Sleep, Sleeper,
 };
 use callkit::server::LoopbackServer;
 use callkit::transport::{HttpRequest, HttpResponse, Transport};
@@ -262,12 +262,18 @@ fn receiver(ack_from: u64, ack_body: &'static [u8]) -> Receiver {
     Receiver { server, seen }
 }
 
-fn emulator_for(receiver: &Receiver, sleeper: Sleeper) -> EmulatorServer {
+/// An emulator builder for the app that sleeps through `sleeper` and trusts `receiver`'s
+/// certificate for its callbacks.
+fn calling(receiver: &Receiver, sleeper: Sleeper) -> EmulatorServerBuilder {
     EmulatorServer::builder()
         .app(SDKAPPID, key())
-        .clock(stepping_clock())
         .sleeper(sleeper)
         .callback_root_certificate_pem(receiver.server.certificate().unwrap().pem())
+}
+
+fn emulator_for(receiver: &Receiver, sleeper: Sleeper) -> EmulatorServer {
+    calling(receiver, sleeper)
+        .clock(stepping_clock())
         .start()
         .unwrap()
 }
@@ -311,15 +317,20 @@ fn answered() -> CallScenario {
     )
 }
 
+/// Simulates the [`answered`] call for the app.
+fn simulate_answered(emulator: &EmulatorServer) -> SimulationReport {
+    emulator
+        .simulate_call_blocking(SDKAPPID, &answered())
+        .unwrap()
+}
+
 #[test]
 fn a_v1_callback_is_retried_on_schedule_until_acknowledged() {
     let receiver = receiver(3, V1_ACK);
     let (sleeper, sleeps) = recording_sleeper();
     let emulator = emulator_for(&receiver, sleeper);
     hook_v1(&emulator, &receiver, vec![V1Action::NormalEnd]);
-    let report = emulator
-        .simulate_call_blocking(SDKAPPID, &answered())
-        .unwrap();
+    let report = simulate_answered(&emulator);
     assert_eq!(report.deliveries.len(), 1);
     let one = &report.deliveries[0];
     assert_eq!(one.generation, Generation::V1);
@@ -363,9 +374,7 @@ fn v4_callbacks_are_sent_once_in_order() {
         &receiver,
         vec![V4Command::AfterStartCall, V4Command::AfterEndCall],
     );
-    let report = emulator
-        .simulate_call_blocking(SDKAPPID, &answered())
-        .unwrap();
+    let report = simulate_answered(&emulator);
     let commands: Vec<&str> = report
         .deliveries
         .iter()
@@ -388,9 +397,7 @@ fn v4_callbacks_are_sent_once_in_order() {
     let receiver = receiver_acking_v4();
     let emulator = emulator_for(&receiver, recording_sleeper().0);
     hook_v4(&emulator, &receiver, vec![V4Command::AfterEndCall]);
-    let report = emulator
-        .simulate_call_blocking(SDKAPPID, &answered())
-        .unwrap();
+    let report = simulate_answered(&emulator);
     assert!(report.all_acked());
     assert_eq!(report.deliveries.len(), 1);
 }
@@ -399,12 +406,9 @@ fn v4_callbacks_are_sent_once_in_order() {
 fn scheduled_pacing_waits_for_each_callbacks_offset() {
     let receiver = receiver(1, V1_ACK);
     let (sleeper, sleeps) = recording_sleeper();
-    let emulator = EmulatorServer::builder()
-        .app(SDKAPPID, key())
+    let emulator = calling(&receiver, sleeper)
         .clock(|| Duration::from_secs(START_SECS))
-        .sleeper(sleeper)
         .pacing(Pacing::Scheduled)
-        .callback_root_certificate_pem(receiver.server.certificate().unwrap().pem())
         .start()
         .unwrap();
     hook_v1(
@@ -413,9 +417,7 @@ fn scheduled_pacing_waits_for_each_callbacks_offset() {
         vec![V1Action::CallerStartCall, V1Action::NormalEnd],
     );
     // Rings 2 s (the default), talks 5 s: the status callback comes 7 s after the start.
-    let report = emulator
-        .simulate_call_blocking(SDKAPPID, &answered())
-        .unwrap();
+    let report = simulate_answered(&emulator);
     assert!(report.all_acked());
     assert_eq!(report.deliveries.len(), 2);
     assert_eq!(*sleeps.lock().unwrap(), vec![Duration::from_secs(7)]);
@@ -445,13 +447,7 @@ fn post(transport: &SmolTransport, url: &str, body: &[u8]) -> (u16, serde_json::
 fn the_control_path_simulates_a_call_and_answers_the_report() {
     let receiver = receiver(2, V1_ACK);
     let (sleeper, sleeps) = recording_sleeper();
-    let emulator = EmulatorServer::builder()
-        .app(SDKAPPID, key())
-        .https(true)
-        .sleeper(sleeper)
-        .callback_root_certificate_pem(receiver.server.certificate().unwrap().pem())
-        .start()
-        .unwrap();
+    let emulator = calling(&receiver, sleeper).https(true).start().unwrap();
     hook_v1(
         &emulator,
         &receiver,

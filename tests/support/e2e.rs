@@ -358,49 +358,41 @@ fn pem(emulator: &EmulatorServer) -> &str {
     emulator.certificate_pem().expect("HTTPS emulator")
 }
 
-pub struct SmolRig;
+/// A rig for one of callkit's own hyper transports (their builders share the same
+/// methods): TLS trusting only the emulator's certificate, the options' timeout and cap.
+macro_rules! hyper_rig {
+    ($rig:ident, $kind:expr, $transport:ty, $block_on:path) => {
+        pub struct $rig;
 
-impl Rig for SmolRig {
-    const KIND: Kind = Kind::Smol;
-    type Api = Client<callkit::SmolTransport>;
+        impl Rig for $rig {
+            const KIND: Kind = $kind;
+            type Api = Client<$transport>;
 
-    fn client(emulator: &EmulatorServer, options: &Options) -> Self::Api {
-        let mut builder = callkit::SmolTransport::builder()
-            .webpki_roots(false)
-            .add_root_certificate_pem(pem(emulator))
-            .request_timeout(options.request_timeout);
-        if let Some(cap) = options.max_body {
-            builder = builder.max_body_bytes(cap);
+            fn client(emulator: &EmulatorServer, options: &Options) -> Self::Api {
+                let mut builder = <$transport>::builder()
+                    .webpki_roots(false)
+                    .add_root_certificate_pem(pem(emulator))
+                    .request_timeout(options.request_timeout);
+                if let Some(cap) = options.max_body {
+                    builder = builder.max_body_bytes(cap);
+                }
+                async_client(emulator, options, builder.build().expect("transport"))
+            }
+
+            fn block_on<F: Future>(future: F) -> F::Output {
+                $block_on(future)
+            }
         }
-        async_client(emulator, options, builder.build().expect("transport"))
-    }
-
-    fn block_on<F: Future>(future: F) -> F::Output {
-        smol::block_on(future)
-    }
+    };
 }
 
-pub struct AsyncStdRig;
-
-impl Rig for AsyncStdRig {
-    const KIND: Kind = Kind::AsyncStd;
-    type Api = Client<callkit::AsyncStdTransport>;
-
-    fn client(emulator: &EmulatorServer, options: &Options) -> Self::Api {
-        let mut builder = callkit::AsyncStdTransport::builder()
-            .webpki_roots(false)
-            .add_root_certificate_pem(pem(emulator))
-            .request_timeout(options.request_timeout);
-        if let Some(cap) = options.max_body {
-            builder = builder.max_body_bytes(cap);
-        }
-        async_client(emulator, options, builder.build().expect("transport"))
-    }
-
-    fn block_on<F: Future>(future: F) -> F::Output {
-        async_std::task::block_on(future)
-    }
-}
+hyper_rig!(SmolRig, Kind::Smol, callkit::SmolTransport, smol::block_on);
+hyper_rig!(
+    AsyncStdRig,
+    Kind::AsyncStd,
+    callkit::AsyncStdTransport,
+    async_std::task::block_on
+);
 
 /// surf over plain HTTP: see the module docs.
 pub struct SurfRig;
