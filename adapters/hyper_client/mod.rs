@@ -146,24 +146,16 @@ impl<R: Runtime> HyperTransport<R> {
             after,
         };
         let exchange = self.exchange(request, &target);
-        // The watchdog's deadline when it is available (no reactor wake-up per request),
-        // the runtime's timer otherwise.
-        match deadline::Deadline::after(after) {
-            Some(deadline) => {
-                let deadline = async {
-                    deadline.await;
-                    Err(timed_out())
-                };
-                futures_lite::future::or(exchange, deadline).await
+        let deadline = async {
+            // The watchdog's deadline when it is available (no reactor wake-up per request),
+            // the runtime's timer otherwise.
+            match deadline::Deadline::after(after) {
+                Some(deadline) => deadline.await,
+                None => R::sleep(after).await,
             }
-            None => {
-                let deadline = async {
-                    R::sleep(after).await;
-                    Err(timed_out())
-                };
-                futures_lite::future::or(exchange, deadline).await
-            }
-        }
+            Err(timed_out())
+        };
+        futures_lite::future::or(exchange, deadline).await
     }
 
     async fn exchange(
