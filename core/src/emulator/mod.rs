@@ -561,7 +561,7 @@ fn usersig_refusal(generation: Generation, error: VerifyError) -> Refusal {
                 70013,
                 "identifier differs from the one the UserSig was made for",
             ),
-            VerifyError::SdkAppIdMismatch => refuse(
+            VerifyError::SdkAppIdMismatch { .. } => refuse(
                 70014,
                 "SDKAppID differs from the one the UserSig was made for",
             ),
