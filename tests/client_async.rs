@@ -9,7 +9,7 @@ use std::time::Duration;
 use callkit::client::testing::ManualClock;
 use callkit::client::{Attempt, AttemptOutcome, Clock};
 use callkit::core::callback::{V1Action, V1CallbackConfig, V4CallbackConfig, V4Command};
-use callkit::core::endpoint::{Empty, Endpoint, Generation, RateLimit};
+use callkit::core::endpoint::{Empty, Endpoint, Generation, RateClass};
 use callkit::core::request::BuildError;
 use callkit::core::response::{ApiErrorKind, ResponseError};
 use callkit::core::usersig::{GenerateError, verify_user_sig};
@@ -522,7 +522,7 @@ struct NotRetrySafe;
 impl Endpoint for NotRetrySafe {
     const PATH: &'static str = "/v4/test/not_retry_safe";
     const GENERATION: Generation = Generation::V4;
-    const RATE: RateLimit = RateLimit::V4;
+    const RATE: RateClass = RateClass::V4;
     const RETRY_SAFE: bool = false;
     type Request = Empty;
     type Data = IgnoredAny;

@@ -14,9 +14,13 @@ use callkit_core::usersig::{AdminSigner, DEFAULT_EXPIRE, DEFAULT_REFRESH_MARGIN}
 use callkit_core::validate::check_identifier;
 
 use super::engine::{Observer, Shared};
-use super::limit::{DEFAULT_MARGIN, Limiters};
 use super::{Attempt, BlockingClient, Client, Error};
 use crate::transport::{BlockingTransport, Transport};
+use callkit_core::ratelimit::RateLimiters;
+
+/// The default extra length of each one-second rate-limit window: it absorbs that much
+/// network jitter (see [`RateLimiters::with_margin`]), at about 5% of the budget.
+const DEFAULT_RATE_LIMIT_MARGIN: Duration = Duration::from_millis(50);
 
 /// The default admin identifier: the account Tencent creates with the CallKit package.
 pub const DEFAULT_ADMIN: &str = "administrator";
@@ -150,7 +154,7 @@ impl<S: Default> ClientBuilder<S> {
                 Duration::from_secs(DEFAULT_REFRESH_MARGIN),
             ),
             max_attempts: DEFAULT_MAX_ATTEMPTS,
-            rate_limit_margin: DEFAULT_MARGIN,
+            rate_limit_margin: DEFAULT_RATE_LIMIT_MARGIN,
             clock: Arc::new(SystemClock),
             random: Arc::new(|| fastrand::u32(..)),
             observer: None,
@@ -226,7 +230,7 @@ impl<S> ClientBuilder<S> {
             server: self.server,
             max_attempts: self.max_attempts,
             signer: Mutex::new(signer),
-            limiters: Mutex::new(Limiters::new(self.rate_limit_margin)),
+            limiters: Mutex::new(RateLimiters::with_margin(self.rate_limit_margin)),
             clock: self.clock,
             random: self.random,
             observer: self.observer,

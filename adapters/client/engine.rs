@@ -18,13 +18,13 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use callkit_core::endpoint::Endpoint;
+use callkit_core::ratelimit::RateLimiters;
 use callkit_core::region::Server;
 use callkit_core::request::build_request;
 use callkit_core::response::parse_response;
 use callkit_core::usersig::AdminSigner;
 
 use super::builder::Clock;
-use super::limit::Limiters;
 use super::retry::{judge, surely_not_sent};
 use super::{Attempt, AttemptOutcome, Error};
 use crate::transport::{HttpRequest, HttpResponse};
@@ -41,7 +41,7 @@ pub(crate) struct Shared {
     /// The UserSig cache. Held while signing (under 1 µs), so concurrent callers wait for
     /// the one UserSig instead of each making their own; never held across an await.
     pub(crate) signer: Mutex<AdminSigner>,
-    pub(crate) limiters: Mutex<Limiters>,
+    pub(crate) limiters: Mutex<RateLimiters>,
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) random: Arc<dyn Fn() -> u32 + Send + Sync>,
     pub(crate) observer: Option<Observer>,
@@ -96,7 +96,7 @@ impl Shared {
         };
         let request = request.into_http()?;
         // Reserve only once the request is known to be valid: a refused body spends no slot.
-        let queued = lock(&self.limiters).reserve(E::RATE, self.clock.monotonic());
+        let queued = lock(&self.limiters).reserve_for::<E>(self.clock.monotonic());
         call.attempt += 1;
         call.random = random;
         call.queued = queued;
@@ -141,14 +141,21 @@ impl Shared {
                     .retry_after
                     .filter(|_| call.attempt < self.max_attempts);
                 self.report::<E>(call, AttemptOutcome::Failure(&error), retry_in);
-                match (retry_in, verdict.retry_after) {
-                    (Some(wait), _) => Next::Retry(wait),
-                    (None, Some(_)) => Next::Done(Err(Error::RetriesExhausted {
+                let error = match (retry_in, verdict.retry_after) {
+                    (Some(wait), _) => return Next::Retry(wait),
+                    (None, Some(_)) => Error::RetriesExhausted {
                         attempts: call.attempt,
                         last: Box::new(error),
-                    })),
-                    (None, None) => Next::Done(Err(error)),
+                    },
+                    (None, None) => error,
+                };
+                if !E::RETRY_SAFE && error.may_have_been_sent() {
+                    return Next::Done(Err(Error::MaybeSent {
+                        path: E::PATH,
+                        last: Box::new(error),
+                    }));
                 }
+                Next::Done(Err(error))
             }
         }
     }

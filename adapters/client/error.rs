@@ -51,6 +51,18 @@ pub enum Error {
     /// message, request id and `random`), a non-200 status, or a malformed body.
     #[error("{0}; {hint}", hint = hint(.0))]
     Response(#[from] ResponseError),
+    /// A request to an endpoint that is not safe to retry (`start_call_by_robot`) failed
+    /// after it may have reached the service: the service may have acted on it, so it
+    /// was not resent. `last` is the failure.
+    #[error(
+        "{path}: the request may have been sent and acted on, so it was not resent (a second request could repeat it, e.g. ring the callees twice); check the outcome (get_call_info, the call records) before trying again: {last}"
+    )]
+    MaybeSent {
+        /// The endpoint's path.
+        path: &'static str,
+        /// The failure.
+        last: Box<Error>,
+    },
     /// A retryable failure happened on every one of `attempts` attempts; `last` is the
     /// final one.
     #[error("gave up after {attempts} attempts: {last}")]
@@ -66,7 +78,7 @@ impl Error {
     /// The error itself, or for [`Error::RetriesExhausted`] the last attempt's error.
     pub fn last(&self) -> &Error {
         match self {
-            Error::RetriesExhausted { last, .. } => last.last(),
+            Error::RetriesExhausted { last, .. } | Error::MaybeSent { last, .. } => last.last(),
             other => other,
         }
     }
@@ -103,6 +115,19 @@ impl Error {
         match self {
             Error::RetriesExhausted { attempts, .. } => Some(*attempts),
             _ => None,
+        }
+    }
+
+    /// Whether the request may have reached the service and been acted on: no reply or
+    /// an unreadable one, a non-200 status, or a server-side error.
+    pub(crate) fn may_have_been_sent(&self) -> bool {
+        match self.last() {
+            Error::Transport { not_sent, .. } => !not_sent,
+            Error::Response(ResponseError::Api(api)) => {
+                matches!(api.kind, ApiErrorKind::ServerError | ApiErrorKind::Other)
+            }
+            Error::Response(_) => true,
+            _ => false,
         }
     }
 
@@ -156,6 +181,12 @@ fn hint(error: &ResponseError) -> &'static str {
             ApiErrorKind::InvalidParameter => "check the request body and the query parameters",
             ApiErrorKind::ServerError => {
                 "retry later; open a ticket with the request id if it persists"
+            }
+            ApiErrorKind::CallNotFound => {
+                "the call is over (or never existed): nothing is left to end or to ask about"
+            }
+            ApiErrorKind::RecordNotFound => {
+                "check the call id; records appear once a call ends and are kept for 7 days"
             }
             _ => "see the code's documentation; open a ticket with the request id and random",
         },

@@ -97,7 +97,6 @@
 mod builder;
 mod engine;
 mod error;
-mod limit;
 mod retry;
 pub mod testing;
 
@@ -105,12 +104,10 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use callkit_core::callback::{
-    V1CallbackConfig, V1DeleteCallback, V1GetCallback, V1SetCallback, V1UpdateCallback,
-    V4CallbackConfig, V4DeleteCallback, V4GetCallback, V4SetCallback,
-};
 use callkit_core::endpoint::{Empty, Endpoint, Generation};
+use callkit_core::records::{PagedFilter, Pager};
 use callkit_core::region::Server;
+use callkit_core::registry;
 use callkit_core::secret::SecretKey;
 
 pub use builder::{
@@ -296,53 +293,33 @@ macro_rules! accessors {
     };
 }
 
-/// The seven callback-configuration methods, written once for both clients
-/// (`$($kw)?` is `async` or nothing, `$($await)*` is `.await` or nothing).
+/// One method per endpoint of the registry ([`callkit_core::for_each_endpoint!`]),
+/// written once for both clients: `$mode` is `[async; .await]` or `[;]`.
 macro_rules! endpoint_methods {
-    ($($kw:ident)?; $($await:tt)*) => {
-        /// `POST /v1/callback/set`: creates the v1 callback configuration, replacing any
-        /// (10 per second). Returns the address the service stored.
-        pub $($kw)? fn v1_set_callback(&self, config: &V1CallbackConfig) -> Result<String, Error> {
-            self.call::<V1SetCallback>(config) $($await)*
+    (
+        $mode:tt
+        $(
+            $(#[$doc:meta])*
+            $name:ident => $method:ident($($arg:ident)?) { $($declaration:tt)* }
+        )+
+    ) => {
+        $(
+            endpoint_methods!(@one $mode [$(#[$doc])*] $name $method ($($arg)?));
+        )+
+    };
+    (@one [$($kw:ident)?; $($await:tt)*] [$(#[$doc:meta])*] $name:ident $method:ident ()) => {
+        $(#[$doc])*
+        pub $($kw)? fn $method(&self) -> Result<<registry::$name as Endpoint>::Response, Error> {
+            self.call::<registry::$name>(&Empty {}) $($await)*
         }
-
-        /// `POST /v1/callback/get`: reads the v1 callback configuration (10 per second).
-        /// With none configured the service answers an error, probably code 999
-        /// ([`ApiErrorKind::NoConfiguration`](callkit_core::response::ApiErrorKind::NoConfiguration)).
-        pub $($kw)? fn v1_get_callback(&self) -> Result<V1CallbackConfig, Error> {
-            self.call::<V1GetCallback>(&Empty {}) $($await)*
-        }
-
-        /// `POST /v1/callback/update`: replaces the v1 callback configuration (10 per
-        /// second); fails with 999 (no configuration) if none was set. Returns the address
-        /// stored.
-        pub $($kw)? fn v1_update_callback(&self, config: &V1CallbackConfig) -> Result<String, Error> {
-            self.call::<V1UpdateCallback>(config) $($await)*
-        }
-
-        /// `POST /v1/callback/delete`: removes the v1 callback configuration (10 per second).
-        pub $($kw)? fn v1_delete_callback(&self) -> Result<(), Error> {
-            self.call::<V1DeleteCallback>(&Empty {}) $($await)*
-        }
-
-        /// `POST /v4/call_config/set_callback`: sets the v4 callback configuration,
-        /// replacing any (200 per second).
-        pub $($kw)? fn v4_set_callback(&self, config: &V4CallbackConfig) -> Result<(), Error> {
-            self.call::<V4SetCallback>(config) $($await)*
-        }
-
-        /// `POST /v4/call_config/get_callback`: reads the v4 callback configuration (200
-        /// per second); code 100301
-        /// ([`ApiErrorKind::NoConfiguration`](callkit_core::response::ApiErrorKind::NoConfiguration))
-        /// when there is none.
-        pub $($kw)? fn v4_get_callback(&self) -> Result<V4CallbackConfig, Error> {
-            self.call::<V4GetCallback>(&Empty {}) $($await)*
-        }
-
-        /// `POST /v4/call_config/delete_callback`: removes the v4 callback configuration
-        /// (200 per second).
-        pub $($kw)? fn v4_delete_callback(&self) -> Result<(), Error> {
-            self.call::<V4DeleteCallback>(&Empty {}) $($await)*
+    };
+    (@one [$($kw:ident)?; $($await:tt)*] [$(#[$doc:meta])*] $name:ident $method:ident ($arg:ident)) => {
+        $(#[$doc])*
+        pub $($kw)? fn $method(
+            &self,
+            $arg: &<registry::$name as Endpoint>::Request,
+        ) -> Result<<registry::$name as Endpoint>::Response, Error> {
+            self.call::<registry::$name>($arg) $($await)*
         }
     };
 }
@@ -386,7 +363,41 @@ impl<T: Transport> Client<T> {
         }
     }
 
-    endpoint_methods!(async; .await);
+    callkit_core::for_each_endpoint!(endpoint_methods, [async; .await]);
+
+    /// Every record a filter matches, as a stream that asks for one page at a time (each
+    /// page one rate-limited call) and ends after the last page, at `cap` records
+    /// (`None`: no cap), or after yielding an error.
+    ///
+    /// `filter` is a [`V1RecordFilter`](callkit_core::records::V1RecordFilter) or a
+    /// [`V4RecordFilter`](callkit_core::records::V4RecordFilter); its page (default 1)
+    /// is where the walk starts.
+    pub fn records<F>(
+        &self,
+        filter: F,
+        cap: Option<u64>,
+    ) -> impl futures_lite::Stream<Item = Result<F::Record, Error>> + use<T, F>
+    where
+        F: PagedFilter,
+    {
+        let client = self.clone();
+        futures_lite::stream::unfold(Some(Pager::new(filter, cap)), move |state| {
+            let client = client.clone();
+            async move {
+                let mut pager = state?;
+                loop {
+                    if let Some(record) = pager.pop() {
+                        return Some((Ok(record), Some(pager)));
+                    }
+                    let request = pager.next_request()?.clone();
+                    match client.call::<F::Endpoint>(&request).await {
+                        Ok(page) => pager.accept(page),
+                        Err(error) => return Some((Err(error), None)),
+                    }
+                }
+            }
+        })
+    }
 }
 
 impl<T> BlockingClient<T> {
@@ -425,5 +436,31 @@ impl<T: BlockingTransport> BlockingClient<T> {
         }
     }
 
-    endpoint_methods!(;);
+    callkit_core::for_each_endpoint!(endpoint_methods, [;]);
+
+    /// Every record a filter matches, as an iterator that asks for one page at a time
+    /// (see [`Client::records`]).
+    pub fn records<'a, F: PagedFilter + 'a>(
+        &'a self,
+        filter: F,
+        cap: Option<u64>,
+    ) -> impl Iterator<Item = Result<F::Record, Error>> + 'a {
+        let mut state = Some(Pager::new(filter, cap));
+        std::iter::from_fn(move || {
+            let pager = state.as_mut()?;
+            loop {
+                if let Some(record) = pager.pop() {
+                    return Some(Ok(record));
+                }
+                let request = pager.next_request()?.clone();
+                match self.call::<F::Endpoint>(&request) {
+                    Ok(page) => pager.accept(page),
+                    Err(error) => {
+                        state = None;
+                        return Some(Err(error));
+                    }
+                }
+            }
+        })
+    }
 }

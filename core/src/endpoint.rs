@@ -12,6 +12,7 @@ use core::fmt;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
+use crate::response::ApiErrorKind;
 use crate::validate::Validate;
 
 /// The two published generations of the CallKit server API.
@@ -44,40 +45,61 @@ impl fmt::Display for Generation {
     }
 }
 
-/// A group of endpoints that share one documented request budget.
+/// A group of endpoints that share one documented request budget (spec §8.5).
 ///
 /// The docs give a per-second limit on each endpoint's page without saying whether
 /// endpoints share it; the SDK assumes the cautious reading and lets the endpoints of a
-/// class share one limiter ([`crate::ratelimit::RateLimiters`]).
+/// class share one limiter ([`crate::ratelimit::RateLimiters`]). Every class has its own
+/// budget and its own limiter: [`RateClass::per_second`] and [`RateClass::index`] are
+/// exhaustive matches, so a new class cannot fall into another's budget.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum RateClass {
     /// v1 `/v1/callback/{set,get,update,delete}`: 10 requests per second.
     V1CallbackConfig,
+    /// v1 `/v1/records/get_record_by_callId`: 20 requests per second.
+    V1RecordByCallId,
+    /// v1 `/v1/records/get_records_by_filter`: 200 requests per second.
+    V1RecordsByFilter,
     /// Every v4 endpoint: 200 requests per second.
     V4,
 }
 
-/// A per-second request budget, as an endpoint declares it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct RateLimit {
-    /// Which budget the endpoint draws from.
-    pub class: RateClass,
-    /// How many requests may start in any one-second window.
-    pub per_second: u32,
-}
+impl RateClass {
+    /// Every class, in [`RateClass::index`] order.
+    pub const ALL: [RateClass; 4] = [
+        RateClass::V1CallbackConfig,
+        RateClass::V1RecordByCallId,
+        RateClass::V1RecordsByFilter,
+        RateClass::V4,
+    ];
 
-impl RateLimit {
-    /// The v1 callback configuration endpoints: 10 per second (spec §3.1-3.4).
-    pub const V1_CALLBACK_CONFIG: RateLimit = RateLimit {
-        class: RateClass::V1CallbackConfig,
-        per_second: 10,
-    };
-    /// Every v4 endpoint: 200 per second (spec §4).
-    pub const V4: RateLimit = RateLimit {
-        class: RateClass::V4,
-        per_second: 200,
-    };
+    /// How many requests may start in any one-second window.
+    ///
+    /// ```
+    /// use callkit_core::endpoint::RateClass;
+    /// assert_eq!(RateClass::V1CallbackConfig.per_second(), 10);
+    /// assert_eq!(RateClass::V1RecordByCallId.per_second(), 20);
+    /// assert_eq!(RateClass::V4.per_second(), 200);
+    /// ```
+    pub const fn per_second(self) -> u32 {
+        match self {
+            RateClass::V1CallbackConfig => 10,
+            RateClass::V1RecordByCallId => 20,
+            RateClass::V1RecordsByFilter => 200,
+            RateClass::V4 => 200,
+        }
+    }
+
+    /// The class's position in [`RateClass::ALL`] (and its limiter's slot).
+    pub const fn index(self) -> usize {
+        match self {
+            RateClass::V1CallbackConfig => 0,
+            RateClass::V1RecordByCallId => 1,
+            RateClass::V1RecordsByFilter => 2,
+            RateClass::V4 => 3,
+        }
+    }
 }
 
 /// A request body with no fields; it serializes as `{}`, which the APIs require
@@ -92,7 +114,7 @@ pub struct Empty {}
 /// use callkit_core::callback::V1GetCallback;
 /// assert_eq!(V1GetCallback::PATH, "/v1/callback/get");
 /// assert_eq!(V1GetCallback::GENERATION, Generation::V1);
-/// assert_eq!(V1GetCallback::RATE.per_second, 10);
+/// assert_eq!(V1GetCallback::RATE.per_second(), 10);
 /// ```
 pub trait Endpoint {
     /// The URL path, starting with `/` (e.g. `/v1/callback/set`).
@@ -100,13 +122,20 @@ pub trait Endpoint {
     /// The API generation: decides which hosts serve it and how the response is enveloped.
     const GENERATION: Generation;
     /// The request budget this endpoint draws from.
-    const RATE: RateLimit;
+    const RATE: RateClass;
     /// Whether sending the same request twice leaves the service as sending it once,
     /// so the client may retry after a lost response, a rate limit or an expired UserSig.
+    /// A request that is not retry safe is resent only when it surely never left this
+    /// machine.
     const RETRY_SAFE: bool;
+    /// The endpoint's private error codes and what they mean, consulted before the
+    /// generation's common table ([`crate::response::codes::classify`]).
+    const PRIVATE_CODES: &'static [(i64, ApiErrorKind)] = &[];
 
     /// The JSON body sent (checked with [`Validate`] before anything is sent).
-    type Request: Serialize + Validate;
+    /// The emulator reads it back with `Deserialize`, and checks it with the same
+    /// [`Validate`].
+    type Request: Serialize + DeserializeOwned + Validate;
     /// The payload as it travels: v1 `data`, or v4 `Response`.
     type Data: DeserializeOwned;
     /// What a successful call returns to the caller.

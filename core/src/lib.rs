@@ -9,6 +9,10 @@
 //!   `(status, body bytes)` ([`response::parse_response`]). [`validate`] holds the checks
 //!   run before sending, [`ratelimit`] the client-side limiter, [`query`] the server's
 //!   reading of the signed query.
+//! * [`records`] and [`call_engine`]: call records of both generations, and the v4 call
+//!   engine (live call state, robot calls, ending a call).
+//! * [`registry`]: every endpoint declared once ([`for_each_endpoint!`]), with the
+//!   [`registry::ALL`] list.
 //! * [`webhook`]: the callbacks CallKit sends to the app, parsed into typed events.
 //! * `emulator` (feature `emulator`): the CallKit REST service as a pure handler, for
 //!   tests and local development.
@@ -20,16 +24,20 @@
 
 extern crate alloc;
 
+pub mod call_engine;
 pub mod callback;
 #[cfg(feature = "emulator")]
 pub mod emulator;
 pub mod endpoint;
 pub mod query;
 pub mod ratelimit;
+pub mod records;
 pub mod region;
+pub mod registry;
 pub mod request;
 pub mod response;
 pub mod secret;
+mod spelling;
 mod url_check;
 pub mod usersig;
 pub mod validate;

@@ -5,14 +5,16 @@
 //! so no window of one second ever holds more than `N` starts: a burst of `k` requests
 //! goes out as `N` at once, then `N` one second later, and so on, fitting in
 //! `ceil(k / N)` one-second windows. [`RateLimiters`] holds one limiter per
-//! [`RateClass`]. Put it behind a mutex to share it: each caller reserves a slot under
-//! the lock, releases the lock, then sleeps the returned delay.
+//! [`RateClass`]: the client reserves slots in it (with a margin, see
+//! [`RateLimiters::with_margin`]) and the emulator admits requests with it. Put it behind
+//! a mutex to share it: each caller reserves a slot under the lock, releases the lock,
+//! then sleeps the returned delay.
 //!
 //! ```
 //! use core::time::Duration;
 //! use callkit_core::ratelimit::RateLimiter;
-//! use callkit_core::endpoint::RateLimit;
-//! let mut limiter = RateLimiter::new(RateLimit::V1_CALLBACK_CONFIG);
+//! use callkit_core::endpoint::RateClass;
+//! let mut limiter = RateLimiter::new(RateClass::V1CallbackConfig);
 //! let now = Duration::from_secs(100);
 //! let delays: Vec<Duration> = (0..12).map(|_| limiter.reserve(now)).collect();
 //! assert!(delays[..10].iter().all(|d| d.is_zero()));
@@ -24,7 +26,7 @@ use alloc::vec::Vec;
 use core::num::NonZeroU32;
 use core::time::Duration;
 
-use crate::endpoint::{Endpoint, RateClass, RateLimit};
+use crate::endpoint::{Endpoint, RateClass};
 
 /// A sliding-window limiter: at most `max` request starts in any window of `window`
 /// (half-open: a start exactly `window` after another does not share its window).
@@ -40,11 +42,15 @@ pub struct RateLimiter {
 }
 
 impl RateLimiter {
-    /// A limiter for an endpoint's declared budget: `per_second` starts per second
-    /// (a budget of 0 is treated as 1).
-    pub fn new(limit: RateLimit) -> Self {
-        let max = NonZeroU32::new(limit.per_second).unwrap_or(NonZeroU32::MIN);
-        Self::with_window(max, Duration::from_secs(1))
+    /// A limiter for a class's documented budget: `per_second` starts per second.
+    pub fn new(class: RateClass) -> Self {
+        Self::for_class(class, Duration::ZERO)
+    }
+
+    /// A limiter for a class's budget whose one-second window is `margin` longer.
+    fn for_class(class: RateClass, margin: Duration) -> Self {
+        let max = NonZeroU32::new(class.per_second()).unwrap_or(NonZeroU32::MIN);
+        Self::with_window(max, Duration::from_secs(1).saturating_add(margin))
     }
 
     /// A limiter for `max` starts per `window`.
@@ -102,11 +108,11 @@ impl RateLimiter {
     }
 }
 
-/// One [`RateLimiter`] per [`RateClass`], sized from the documented budgets.
+/// One [`RateLimiter`] per [`RateClass`], sized from the documented budgets: the one
+/// limiter implementation the client and the emulator both use.
 #[derive(Debug, Clone)]
 pub struct RateLimiters {
-    v1_callback_config: RateLimiter,
-    v4: RateLimiter,
+    classes: [RateLimiter; RateClass::ALL.len()],
 }
 
 impl Default for RateLimiters {
@@ -116,25 +122,45 @@ impl Default for RateLimiters {
 }
 
 impl RateLimiters {
-    /// Limiters for every class at its documented budget.
+    /// Limiters for every class at its documented budget, with exact one-second windows
+    /// (how the service counts).
     pub fn new() -> Self {
+        Self::with_margin(Duration::ZERO)
+    }
+
+    /// Limiters whose windows are one second plus `margin`.
+    ///
+    /// Why a client wants a margin: the service counts requests by when they *arrive*,
+    /// and the network delays each request differently. If the client starts request 1
+    /// at t = 0 and request 11 at t = 1.000 s, a 30 ms slower trip for request 1 puts
+    /// both in one server-side second, and the 11th is refused. A window longer by the
+    /// margin absorbs that much jitter, at the cost of a little of the budget.
+    pub fn with_margin(margin: Duration) -> Self {
         RateLimiters {
-            v1_callback_config: RateLimiter::new(RateLimit::V1_CALLBACK_CONFIG),
-            v4: RateLimiter::new(RateLimit::V4),
+            classes: RateClass::ALL.map(|class| RateLimiter::for_class(class, margin)),
         }
     }
 
     /// The limiter of `class`.
     pub fn limiter_mut(&mut self, class: RateClass) -> &mut RateLimiter {
-        match class {
-            RateClass::V1CallbackConfig => &mut self.v1_callback_config,
-            RateClass::V4 => &mut self.v4,
-        }
+        // `index` is an exhaustive match over the classes `ALL` lists, in order.
+        &mut self.classes[class.index()]
+    }
+
+    /// Reserves a slot for a request drawing from `class`; returns how long to wait
+    /// before sending.
+    pub fn reserve(&mut self, class: RateClass, now: Duration) -> Duration {
+        self.limiter_mut(class).reserve(now)
+    }
+
+    /// Takes a slot of `class` only if one is free now (see [`RateLimiter::acquire`]).
+    pub fn acquire(&mut self, class: RateClass, now: Duration) -> Result<(), Duration> {
+        self.limiter_mut(class).acquire(now)
     }
 
     /// Reserves a slot for a request to `E`; returns how long to wait before sending.
-    pub fn reserve<E: Endpoint>(&mut self, now: Duration) -> Duration {
-        self.limiter_mut(E::RATE.class).reserve(now)
+    pub fn reserve_for<E: Endpoint>(&mut self, now: Duration) -> Duration {
+        self.reserve(E::RATE, now)
     }
 }
 
@@ -158,7 +184,7 @@ mod tests {
 
     #[test]
     fn a_burst_goes_out_ten_per_second() {
-        let mut limiter = RateLimiter::new(RateLimit::V1_CALLBACK_CONFIG);
+        let mut limiter = RateLimiter::new(RateClass::V1CallbackConfig);
         let now = Duration::from_secs(5);
         let starts: Vec<Duration> = (0..35).map(|_| now + limiter.reserve(now)).collect();
         for (i, start) in starts.iter().enumerate() {
@@ -175,7 +201,7 @@ mod tests {
 
     #[test]
     fn irregular_arrivals_never_exceed_the_budget() {
-        let mut limiter = RateLimiter::new(RateLimit::V1_CALLBACK_CONFIG);
+        let mut limiter = RateLimiter::new(RateClass::V1CallbackConfig);
         // A deterministic pseudo-random arrival pattern (xorshift), 0-150 ms apart.
         let mut x: u32 = 0x9e37_79b9;
         let mut now = Duration::ZERO;
@@ -218,18 +244,47 @@ mod tests {
         let mut limiters = RateLimiters::new();
         let now = Duration::from_secs(1);
         for _ in 0..10 {
-            assert_eq!(limiters.reserve::<V1GetCallback>(now), Duration::ZERO);
+            assert_eq!(limiters.reserve_for::<V1GetCallback>(now), Duration::ZERO);
         }
         assert_eq!(
-            limiters.reserve::<V1GetCallback>(now),
+            limiters.reserve_for::<V1GetCallback>(now),
             Duration::from_secs(1)
         );
         for _ in 0..200 {
-            assert_eq!(limiters.reserve::<V4GetCallback>(now), Duration::ZERO);
+            assert_eq!(limiters.reserve_for::<V4GetCallback>(now), Duration::ZERO);
         }
         assert_eq!(
-            limiters.reserve::<V4GetCallback>(now),
+            limiters.reserve_for::<V4GetCallback>(now),
             Duration::from_secs(1)
         );
+    }
+
+    #[test]
+    fn every_class_has_its_own_limiter_and_budget() {
+        let mut limiters = RateLimiters::new();
+        let now = Duration::from_secs(1);
+        for class in RateClass::ALL {
+            assert_eq!(RateClass::ALL[class.index()], class);
+            let budget = class.per_second();
+            for _ in 0..budget {
+                assert_eq!(limiters.reserve(class, now), Duration::ZERO, "{class:?}");
+            }
+            // Full: the next one waits, while the other classes (not yet used) stay free.
+            assert_eq!(limiters.reserve(class, now), Duration::from_secs(1));
+        }
+    }
+
+    #[test]
+    fn a_margin_lengthens_the_window() {
+        let mut limiters = RateLimiters::with_margin(MS * 50);
+        let now = Duration::from_secs(10);
+        for _ in 0..10 {
+            limiters.reserve(RateClass::V1CallbackConfig, now);
+        }
+        assert_eq!(
+            limiters.reserve(RateClass::V1CallbackConfig, now),
+            MS * 1050
+        );
+        assert_eq!(limiters.reserve(RateClass::V4, now), Duration::ZERO);
     }
 }

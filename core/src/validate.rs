@@ -33,6 +33,45 @@ pub enum InvalidBody {
         /// The entry's position in the list, from 0.
         index: usize,
     },
+    /// A required text field (a call id, an account) is empty.
+    #[error("{field} is empty")]
+    EmptyField {
+        /// The field's name as sent.
+        field: &'static str,
+    },
+    /// A number is outside its documented range.
+    #[error("{field} is {value}, outside the allowed {min} to {max}")]
+    OutOfRange {
+        /// The field's name as sent.
+        field: &'static str,
+        /// The value given.
+        value: u64,
+        /// The smallest allowed value.
+        min: u64,
+        /// The largest allowed value.
+        max: u64,
+    },
+    /// A text field is longer than documented.
+    #[error("{field} is {len} bytes long; at most {max} are allowed")]
+    TooLong {
+        /// The field's name as sent.
+        field: &'static str,
+        /// Its length in bytes.
+        len: usize,
+        /// The limit in bytes.
+        max: usize,
+    },
+    /// The start of a time range is after its end.
+    #[error("the time range starts ({start}) after it ends ({end}); start must be <= end")]
+    TimeRange {
+        /// The start, Unix seconds.
+        start: u64,
+        /// The end, Unix seconds.
+        end: u64,
+    },
+    /// `RoomIdType` does not fit the room id given.
+    #[error("RoomIdType and RoomId disagree: {0}")]
+    RoomId(&'static str),
 }
 
 /// Why a string cannot be the admin identifier (UserID).
@@ -108,6 +147,40 @@ fn has_space_or_control(s: &str) -> bool {
             .fold(false, |bad, b| bad | (b <= b' ') | (b == 0x7f))
     } else {
         s.chars().any(|c| c.is_whitespace() || c.is_control())
+    }
+}
+
+/// Checks that a required text field is not empty.
+pub(crate) fn check_non_empty(field: &'static str, value: &str) -> Result<(), InvalidBody> {
+    if value.is_empty() {
+        return Err(InvalidBody::EmptyField { field });
+    }
+    Ok(())
+}
+
+/// Checks that an optional number, when given, lies in `min..=max`.
+pub(crate) fn check_range(
+    field: &'static str,
+    value: Option<u64>,
+    min: u64,
+    max: u64,
+) -> Result<(), InvalidBody> {
+    match value {
+        Some(value) if !(min..=max).contains(&value) => Err(InvalidBody::OutOfRange {
+            field,
+            value,
+            min,
+            max,
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// Checks that a time range, where both ends are given, does not end before it starts.
+pub(crate) fn check_time_range(start: Option<u64>, end: Option<u64>) -> Result<(), InvalidBody> {
+    match (start, end) {
+        (Some(start), Some(end)) if start > end => Err(InvalidBody::TimeRange { start, end }),
+        _ => Ok(()),
     }
 }
 

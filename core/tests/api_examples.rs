@@ -233,7 +233,7 @@ fn endpoint_declarations_match_the_spec() {
         (
             E::PATH,
             E::GENERATION.as_str(),
-            E::RATE.per_second,
+            E::RATE.per_second(),
             E::RETRY_SAFE,
         )
     }

@@ -6,10 +6,8 @@
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use serde::de::IgnoredAny;
 use serde::{Deserialize, Serialize};
 
-use crate::endpoint::{Empty, Endpoint, Generation, RateLimit};
 use crate::validate::{InvalidBody, Validate, check_callback_address, check_list};
 
 string_enum! {
@@ -107,27 +105,4 @@ impl Validate for V1CallbackConfig {
             _ => None,
         })
     }
-}
-
-callback_endpoints! {
-    generation: V1, rate: V1_CALLBACK_CONFIG;
-
-    /// `POST /v1/callback/set`: create the configuration, overwriting any (last call
-    /// wins). Returns the address the service stored.
-    V1SetCallback, "/v1/callback/set", V1CallbackConfig, String, String, |data| data;
-
-    /// `POST /v1/callback/get`: read the configuration (body `{}`).
-    ///
-    /// What it returns when nothing is configured is undocumented (probably code 999,
-    /// [`crate::response::ApiErrorKind::NoConfiguration`]); a success without `data` is
-    /// reported as a malformed response.
-    V1GetCallback, "/v1/callback/get", Empty, V1CallbackConfig, V1CallbackConfig, |data| data;
-
-    /// `POST /v1/callback/update`: replace the configuration; fails with 999
-    /// (no configuration) if `set` was never called. Returns the address stored.
-    V1UpdateCallback, "/v1/callback/update", V1CallbackConfig, String, String, |data| data;
-
-    /// `POST /v1/callback/delete`: remove the configuration (body `{}`). The documented
-    /// `data` is `""`; whatever comes is ignored.
-    V1DeleteCallback, "/v1/callback/delete", Empty, IgnoredAny, (), |_data| Some(());
 }

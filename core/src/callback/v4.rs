@@ -6,10 +6,8 @@
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use serde::de::IgnoredAny;
 use serde::{Deserialize, Serialize};
 
-use crate::endpoint::{Empty, Endpoint, Generation, RateLimit};
 use crate::validate::{InvalidBody, Validate, check_callback_address, check_list};
 
 string_enum! {
@@ -44,22 +42,4 @@ impl Validate for V4CallbackConfig {
             _ => None,
         })
     }
-}
-
-callback_endpoints! {
-    generation: V4, rate: V4;
-
-    /// `POST /v4/call_config/set_callback`: set the configuration, overwriting any.
-    /// The reply is the envelope only.
-    V4SetCallback, "/v4/call_config/set_callback", V4CallbackConfig, IgnoredAny, (),
-    |_data| Some(());
-
-    /// `POST /v4/call_config/get_callback`: read the configuration (body `{}`); code
-    /// 100301 ([`crate::response::ApiErrorKind::NoConfiguration`]) when there is none.
-    V4GetCallback, "/v4/call_config/get_callback", Empty, V4CallbackConfig, V4CallbackConfig,
-    |data| data;
-
-    /// `POST /v4/call_config/delete_callback`: remove the configuration (body `{}`).
-    /// The reply is the envelope only.
-    V4DeleteCallback, "/v4/call_config/delete_callback", Empty, IgnoredAny, (), |_data| Some(());
 }

@@ -16,8 +16,9 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use core::time::Duration;
 
-use super::Emulator;
+use super::store::{LiveCall, StoredCall};
 use super::wire::{hex32, mix};
+use super::{AppState, Emulator};
 use crate::callback::{V1Action, V1CallbackConfig, V4CallbackConfig, V4Command};
 use crate::endpoint::Generation;
 use crate::webhook::{
@@ -378,7 +379,7 @@ fn v4_series(scenario: &CallScenario, call_id: &str, time: &Timeline) -> Vec<(Pa
         }),
         time.start,
     ));
-    let result = match scenario.outcome {
+    match scenario.outcome {
         CallOutcome::Answered { .. } => {
             out.push(changed(
                 ActionType::Accept,
@@ -386,7 +387,6 @@ fn v4_series(scenario: &CallScenario, call_id: &str, time: &Timeline) -> Vec<(Pa
                 UserStatus::Calling,
             ));
             out.push(changed(ActionType::HangUp, time.end, UserStatus::Calling));
-            CallResult::NormalEnd
         }
         CallOutcome::Rejected => {
             out.push(changed(
@@ -394,7 +394,6 @@ fn v4_series(scenario: &CallScenario, call_id: &str, time: &Timeline) -> Vec<(Pa
                 time.decided,
                 UserStatus::Waiting,
             ));
-            CallResult::Reject
         }
         CallOutcome::NotAnswered => {
             out.push(changed(
@@ -402,7 +401,6 @@ fn v4_series(scenario: &CallScenario, call_id: &str, time: &Timeline) -> Vec<(Pa
                 time.decided,
                 UserStatus::Waiting,
             ));
-            CallResult::NotAnswer
         }
         CallOutcome::Cancelled => {
             out.push(changed(
@@ -410,10 +408,10 @@ fn v4_series(scenario: &CallScenario, call_id: &str, time: &Timeline) -> Vec<(Pa
                 time.decided,
                 UserStatus::Waiting,
             ));
-            CallResult::Cancel
         }
-        CallOutcome::Busy => CallResult::CallBusy,
-    };
+        CallOutcome::Busy => {}
+    }
+    let result = result_of(scenario.outcome);
     let mut callees = alloc::vec![scenario.caller.clone()];
     callees.extend(scenario.callees.iter().cloned());
     out.push((
@@ -475,7 +473,8 @@ impl Emulator {
     /// The callbacks the service would send to app `sdkappid` for `scenario`, starting
     /// at `now` (time since the Unix epoch), in sending order: the v1 series to the v1
     /// address, then the v4 series to the v4 URL, each filtered by the configuration's
-    /// subscriptions. Empty if the app is unknown or has no configuration.
+    /// subscriptions. Empty if the app is unknown or has no configuration. The call's
+    /// record is written (both generations' records endpoints answer it).
     pub fn simulate_call(
         &mut self,
         sdkappid: u32,
@@ -484,30 +483,58 @@ impl Emulator {
     ) -> Vec<Delivery> {
         self.seq = self.seq.wrapping_add(1);
         let seq = self.seq;
-        let Some(app) = self.apps.get(&sdkappid) else {
+        let new_id = self.call_ids.0;
+        let Some(app) = self.apps.get_mut(&sdkappid) else {
             return Vec::new();
         };
         let call_id = scenario
             .call_id
             .clone()
-            .unwrap_or_else(|| uuid(sdkappid, seq));
+            .unwrap_or_else(|| new_id(sdkappid, seq));
         let time = Timeline::of(scenario, now);
+        app.records.push(StoredCall {
+            call_id: call_id.clone(),
+            caller: scenario.caller.clone(),
+            callees: scenario.callees.clone(),
+            media: scenario.media.clone(),
+            result: result_of(scenario.outcome),
+            room_id: scenario.room_id.clone(),
+            room_id_type: RoomIdType::Text,
+            start: time.start.as_secs(),
+            accept: time.accept.map_or(0, |t| t.as_secs()),
+            end: time.end.as_secs(),
+        });
+        app.deliveries(sdkappid, scenario, &call_id, &time, |_| true)
+    }
+}
+
+impl AppState {
+    /// The callbacks of a call described by `scenario` and `time`, for this app's
+    /// configurations, keeping the commands `keep` accepts.
+    fn deliveries(
+        &self,
+        sdkappid: u32,
+        scenario: &CallScenario,
+        call_id: &str,
+        time: &Timeline,
+        keep: impl Fn(&str) -> bool,
+    ) -> Vec<Delivery> {
         let origin = |payload: Payload| {
             Event::new(sdkappid, payload)
                 .with_origin(Some(String::from("127.0.0.1")), Some(OptPlatform::Ios))
         };
         let mut out = Vec::new();
-        if let Some(config) = &app.v1 {
-            for (cb, at) in v1_series(scenario, &call_id, &time) {
-                if v1_subscribed(config, &cb.command) {
+        if let Some(config) = &self.v1 {
+            for (cb, at) in v1_series(scenario, call_id, time) {
+                if v1_subscribed(config, &cb.command) && keep(cb.command.as_str()) {
                     let event = origin(Payload::V1(cb));
                     out.extend(delivery(&event, &config.address, at, &V1_RETRY_SCHEDULE));
                 }
             }
         }
-        if let Some(config) = &app.v4 {
-            for (payload, at) in v4_series(scenario, &call_id, &time) {
-                if v4_subscribed(config, payload.command()) {
+        if let Some(config) = &self.v4 {
+            for (payload, at) in v4_series(scenario, call_id, time) {
+                if v4_subscribed(config, payload.command()) && keep(payload.command()) {
                     let event = origin(payload);
                     out.extend(delivery(&event, &config.url, at, &V4_RETRY_SCHEDULE));
                 }
@@ -515,10 +542,63 @@ impl Emulator {
         }
         out
     }
+
+    /// The callbacks sent when a live call is ended at `now` (`end_call`): the v1
+    /// call-status and end events, and the v4 `EndCall`, as subscribed.
+    pub(super) fn end_call_deliveries(
+        &self,
+        sdkappid: u32,
+        live: &LiveCall,
+        now: u64,
+    ) -> Vec<Delivery> {
+        let at = |secs: u64| Duration::from_secs(secs);
+        let answered = live.accept.map(at);
+        let mut scenario = CallScenario::new(
+            live.caller.clone(),
+            live.callees.iter().map(|(c, _)| c.clone()),
+            match answered {
+                Some(accept) => CallOutcome::Answered {
+                    talk: at(now).saturating_sub(accept),
+                },
+                None => CallOutcome::Cancelled,
+            },
+        );
+        scenario.media = live.media.clone();
+        scenario.room_id = live.room_id.clone();
+        let time = Timeline {
+            start: at(live.start),
+            accept: answered,
+            decided: answered.unwrap_or(at(now)),
+            end: at(now),
+        };
+        let ending = |command: &str| {
+            V1Action::from(command).is_call_result()
+                || matches!(
+                    command,
+                    "caller_call_end"
+                        | "callee_call_end"
+                        | "caller_cancel_call"
+                        | "callee_call_canceled"
+                )
+                || command == V4Command::AfterEndCall.as_str()
+        };
+        self.deliveries(sdkappid, &scenario, &live.call_id, &time, ending)
+    }
+}
+
+/// The record's result of a simulated call.
+fn result_of(outcome: CallOutcome) -> CallResult {
+    match outcome {
+        CallOutcome::Answered { .. } => CallResult::NormalEnd,
+        CallOutcome::Rejected => CallResult::Reject,
+        CallOutcome::NotAnswered => CallResult::NotAnswer,
+        CallOutcome::Cancelled => CallResult::Cancel,
+        CallOutcome::Busy => CallResult::CallBusy,
+    }
 }
 
 /// A UUID-shaped call id derived from the SDKAppID and a counter.
-fn uuid(sdkappid: u32, seq: u64) -> String {
+pub(crate) fn uuid(sdkappid: u32, seq: u64) -> String {
     let hex = hex32(sdkappid, mix(seq));
     let part = |r: core::ops::Range<usize>| hex.get(r).unwrap_or("");
     alloc::format!(

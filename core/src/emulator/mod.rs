@@ -53,6 +53,7 @@ mod calls;
 mod fault;
 #[cfg(feature = "std")]
 mod http;
+mod store;
 mod wire;
 
 use alloc::collections::BTreeMap;
@@ -70,16 +71,22 @@ pub use fault::Fault;
 pub use http::ResponseDelay;
 pub use wire::{JSON, Request, Response, TEXT};
 
-use crate::callback::{
-    V1CallbackConfig, V1DeleteCallback, V1GetCallback, V1SetCallback, V1UpdateCallback,
-    V4CallbackConfig, V4DeleteCallback, V4GetCallback, V4SetCallback,
+use crate::call_engine::{V4CalleeResult, V4RobotCallStarted};
+use crate::callback::{V1CallbackConfig, V4CallbackConfig};
+use crate::endpoint::{Endpoint, Generation};
+use crate::ratelimit::RateLimiters;
+use crate::records::V4RecordReply;
+use crate::registry::{
+    EndpointId, V1DeleteCallback, V1GetCallback, V1GetRecordByCallId, V1GetRecordsByFilter,
+    V1SetCallback, V4DeleteCallback, V4EndCall, V4GetCallInfo, V4GetCallback, V4GetRecordByCallId,
+    V4GetRecordByFilter, V4SetCallback, V4StartCallByRobot,
 };
-use crate::endpoint::{Endpoint, Generation, RateClass, RateLimit};
-use crate::ratelimit::RateLimiter;
+use crate::response::codes;
 use crate::secret::SecretKey;
 use crate::usersig::{GenerateError, Signer, VerifyError};
 use crate::validate::{InvalidBody, Validate};
 use fault::FaultQueue;
+use store::{LiveCall, Records};
 
 /// The admin account every app has unless told otherwise (spec §2.1).
 pub const DEFAULT_ADMIN: &str = "administrator";
@@ -106,67 +113,6 @@ impl App {
     }
 }
 
-/// The seven emulated endpoints.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Route {
-    V1Set,
-    V1Get,
-    V1Update,
-    V1Delete,
-    V4Set,
-    V4Get,
-    V4Delete,
-}
-
-impl Route {
-    const ALL: [Route; 7] = [
-        Route::V1Set,
-        Route::V1Get,
-        Route::V1Update,
-        Route::V1Delete,
-        Route::V4Set,
-        Route::V4Get,
-        Route::V4Delete,
-    ];
-
-    fn path(self) -> &'static str {
-        match self {
-            Route::V1Set => V1SetCallback::PATH,
-            Route::V1Get => V1GetCallback::PATH,
-            Route::V1Update => V1UpdateCallback::PATH,
-            Route::V1Delete => V1DeleteCallback::PATH,
-            Route::V4Set => V4SetCallback::PATH,
-            Route::V4Get => V4GetCallback::PATH,
-            Route::V4Delete => V4DeleteCallback::PATH,
-        }
-    }
-
-    fn generation(self) -> Generation {
-        match self {
-            Route::V1Set | Route::V1Get | Route::V1Update | Route::V1Delete => {
-                V1SetCallback::GENERATION
-            }
-            _ => V4SetCallback::GENERATION,
-        }
-    }
-
-    fn rate(self) -> RateLimit {
-        match self {
-            Route::V1Set => V1SetCallback::RATE,
-            Route::V1Get => V1GetCallback::RATE,
-            Route::V1Update => V1UpdateCallback::RATE,
-            Route::V1Delete => V1DeleteCallback::RATE,
-            Route::V4Set => V4SetCallback::RATE,
-            Route::V4Get => V4GetCallback::RATE,
-            Route::V4Delete => V4DeleteCallback::RATE,
-        }
-    }
-
-    fn find(path: &str) -> Option<Route> {
-        Route::ALL.into_iter().find(|r| r.path() == path)
-    }
-}
-
 /// Per-app state.
 #[derive(Debug, Clone)]
 struct AppState {
@@ -174,17 +120,24 @@ struct AppState {
     admins: Vec<String>,
     v1: Option<V1CallbackConfig>,
     v4: Option<V4CallbackConfig>,
-    v1_limiter: RateLimiter,
-    v4_limiter: RateLimiter,
+    limiters: RateLimiters,
     handled: BTreeMap<&'static str, u64>,
+    /// Live robot calls by call id.
+    live: BTreeMap<String, LiveCall>,
+    records: Records,
 }
 
-impl AppState {
-    fn limiter(&mut self, rate: RateLimit) -> &mut RateLimiter {
-        match rate.class {
-            RateClass::V1CallbackConfig => &mut self.v1_limiter,
-            _ => &mut self.v4_limiter,
-        }
+/// Makes the id of a new call from the SDKAppID and a sequence number: injected with
+/// [`Emulator::set_call_ids`] so that tests know the ids in advance.
+pub type CallIdGenerator = fn(sdkappid: u32, seq: u64) -> String;
+
+/// The generator in use (a newtype so that [`Emulator`] keeps its `Default`).
+#[derive(Debug, Clone, Copy)]
+struct CallIds(CallIdGenerator);
+
+impl Default for CallIds {
+    fn default() -> Self {
+        CallIds(calls::uuid)
     }
 }
 
@@ -239,6 +192,9 @@ pub struct Emulator {
     seq: u64,
     total: u64,
     by_endpoint: BTreeMap<&'static str, u64>,
+    call_ids: CallIds,
+    /// Callbacks produced by REST calls (`end_call`), for the adapter to deliver.
+    pending: Vec<Delivery>,
 }
 
 impl Emulator {
@@ -258,9 +214,10 @@ impl Emulator {
                 admins: app.admins,
                 v1: None,
                 v4: None,
-                v1_limiter: RateLimiter::new(RateLimit::V1_CALLBACK_CONFIG),
-                v4_limiter: RateLimiter::new(RateLimit::V4),
+                limiters: RateLimiters::new(),
                 handled: BTreeMap::new(),
+                live: BTreeMap::new(),
+                records: Records::default(),
             },
         );
         Ok(())
@@ -342,14 +299,14 @@ impl Emulator {
         self.seq = self.seq.wrapping_add(1);
         let seq = self.seq;
         let (path, query) = req.path_and_query();
-        let route = Route::find(path);
+        let route = EndpointId::find(path);
         let generation = match route {
-            Some(route) => route.generation(),
+            Some(route) => route.info().generation,
             None if path.starts_with("/v1/") => Generation::V1,
             None => Generation::V4,
         };
         if let Some(route) = route {
-            *self.by_endpoint.entry(route.path()).or_insert(0) += 1;
+            *self.by_endpoint.entry(route.info().path).or_insert(0) += 1;
         }
         let query = Query::parse(query);
         let id_app = query
@@ -371,7 +328,9 @@ impl Emulator {
         }
 
         let mut response = match self.answer(route, generation, req, &query, now) {
-            Ok(body) => Response::json(200, wire::success(generation, &request_id, body)),
+            Ok(body) => {
+                Response::json(200, wire::success(generation, &request_id, body.as_deref()))
+            }
             Err(refusal) => Response::json(
                 refusal.status,
                 wire::failure(generation, &request_id, refusal.code, &refusal.message),
@@ -383,12 +342,12 @@ impl Emulator {
 
     fn answer(
         &mut self,
-        route: Option<Route>,
+        route: Option<EndpointId>,
         generation: Generation,
         req: &Request<'_>,
         query: &Query,
         now: Duration,
-    ) -> Result<wire::OwnedPayload, Refusal> {
+    ) -> Result<Payload, Refusal> {
         let Some(route) = route else {
             return Err(match generation {
                 Generation::V1 => Refusal {
@@ -455,67 +414,224 @@ impl Emulator {
                 Generation::V4 => refuse(60010, "this request needs app administrator permission"),
             });
         }
-        *app.handled.entry(route.path()).or_insert(0) += 1;
-        if app.limiter(route.rate()).acquire(now).is_err() {
+        let info = route.info();
+        *app.handled.entry(info.path).or_insert(0) += 1;
+        if app.limiters.acquire(info.rate, now).is_err() {
             return Err(match generation {
                 Generation::V1 => refuse(70005, "request rate limit exceeded"),
                 Generation::V4 => refuse(60007, "REST API call frequency over limit"),
             });
         }
-        endpoint(app, route, req.body)
+        let call = Call {
+            sdkappid,
+            now: now.as_secs(),
+            new_call_id: (self.call_ids.0)(sdkappid, self.seq),
+        };
+        app.end_rang_out_calls(call.now);
+        let (answer, deliveries) = endpoint(app, route, req.body, &call);
+        self.pending.extend(deliveries);
+        answer
+    }
+
+    /// Replaces the generator of new call ids (robot calls and simulated calls without
+    /// an id): tests inject one to know the ids in advance.
+    ///
+    /// ```
+    /// use callkit_core::emulator::Emulator;
+    /// let mut emulator = Emulator::new();
+    /// emulator.set_call_ids(|_sdkappid, seq| format!("call-{seq}"));
+    /// ```
+    pub fn set_call_ids(&mut self, generator: CallIdGenerator) {
+        self.call_ids = CallIds(generator);
+    }
+
+    /// Marks `user` as having answered the live call `call_id` (the callee's app would):
+    /// its status becomes `Calling`. `false` if the app, the call or the callee is
+    /// unknown.
+    pub fn answer_call(&mut self, sdkappid: u32, call_id: &str, user: &str, now: Duration) -> bool {
+        self.apps
+            .get_mut(&sdkappid)
+            .and_then(|app| app.live.get_mut(call_id))
+            .is_some_and(|call| call.answer(user, now.as_secs()))
+    }
+
+    /// How many live calls app `sdkappid` has.
+    pub fn live_calls(&self, sdkappid: u32) -> usize {
+        self.apps.get(&sdkappid).map_or(0, |app| app.live.len())
+    }
+
+    /// How many call records app `sdkappid` holds (before expiry at the next request).
+    pub fn record_count(&self, sdkappid: u32) -> usize {
+        self.apps.get(&sdkappid).map_or(0, |app| app.records.len())
+    }
+
+    /// Takes the callbacks REST calls produced since the last call (`end_call` delivers
+    /// the end-of-call callbacks the configuration subscribes to), in sending order.
+    pub fn take_deliveries(&mut self) -> Vec<Delivery> {
+        core::mem::take(&mut self.pending)
     }
 }
 
-/// Runs one authenticated, admitted request against the app's state.
-fn endpoint(app: &mut AppState, route: Route, body: &[u8]) -> Result<wire::OwnedPayload, Refusal> {
-    use wire::OwnedPayload as P;
-    let generation = route.generation();
-    match route {
-        Route::V1Set | Route::V1Update => {
-            let config: V1CallbackConfig = read_body(generation, body)?;
-            config
-                .validate()
-                .map_err(|e| invalid_body(generation, &e))?;
-            if route == Route::V1Update && app.v1.is_none() {
+/// What one request's behaviour needs besides the app's state.
+struct Call {
+    sdkappid: u32,
+    /// Unix seconds.
+    now: u64,
+    /// The id a call started by this request gets.
+    new_call_id: String,
+}
+
+impl AppState {
+    /// Ends the live calls that rang out unanswered, writing their records.
+    fn end_rang_out_calls(&mut self, now: u64) {
+        self.records.expire(now);
+        let rang_out: Vec<String> = self
+            .live
+            .values()
+            .filter(|call| call.rang_out(now))
+            .map(|call| call.call_id.clone())
+            .collect();
+        for id in rang_out {
+            if let Some(call) = self.live.remove(&id) {
+                let end = call.ring_until;
+                self.records.push(call.finish(end));
+            }
+        }
+    }
+}
+
+/// Runs one authenticated, admitted request against the app's state: its answer, and
+/// the callbacks it makes the service send. One arm per registered endpoint.
+fn endpoint(
+    app: &mut AppState,
+    id: EndpointId,
+    body: &[u8],
+    call: &Call,
+) -> (Result<Payload, Refusal>, Vec<Delivery>) {
+    use EndpointId as E;
+    let mut deliveries = Vec::new();
+    let answer = match id {
+        E::V1SetCallback | E::V1UpdateCallback => read::<V1SetCallback>(body).and_then(|config| {
+            if id == E::V1UpdateCallback && app.v1.is_none() {
                 return Err(refuse(999, "no configuration information"));
             }
             let address = config.address.clone();
             app.v1 = Some(config);
-            Ok(P::Text(address))
-        }
-        Route::V1Get => {
-            read_body::<serde::de::IgnoredAny>(generation, body)?;
-            match &app.v1 {
-                Some(config) => Ok(P::V1Config(config.clone())),
-                None => Err(refuse(999, "no configuration information")),
-            }
-        }
-        Route::V1Delete => {
-            read_body::<serde::de::IgnoredAny>(generation, body)?;
+            payload(&address)
+        }),
+        E::V1GetCallback => read::<V1GetCallback>(body).and_then(|_| match &app.v1 {
+            Some(config) => payload(&V1ConfigOut {
+                actions: &config.actions,
+                address: &config.address,
+            }),
+            None => Err(refuse(999, "no configuration information")),
+        }),
+        E::V1DeleteCallback => read::<V1DeleteCallback>(body).and_then(|_| {
             app.v1 = None;
-            Ok(P::Text(String::new()))
-        }
-        Route::V4Set => {
-            let config: V4CallbackConfig = read_body(generation, body)?;
-            config
-                .validate()
-                .map_err(|e| invalid_body(generation, &e))?;
+            payload("")
+        }),
+        E::V4SetCallback => read::<V4SetCallback>(body).map(|config| {
             app.v4 = Some(config);
-            Ok(P::None)
-        }
-        Route::V4Get => {
-            read_body::<serde::de::IgnoredAny>(generation, body)?;
-            match &app.v4 {
-                Some(config) => Ok(P::V4Config(config.clone())),
-                None => Err(refuse(100301, "callback configuration does not exist")),
-            }
-        }
-        Route::V4Delete => {
-            read_body::<serde::de::IgnoredAny>(generation, body)?;
+            None
+        }),
+        E::V4GetCallback => read::<V4GetCallback>(body).and_then(|_| match &app.v4 {
+            Some(config) => payload(config),
+            None => Err(refuse(100301, "callback configuration does not exist")),
+        }),
+        E::V4DeleteCallback => read::<V4DeleteCallback>(body).map(|_| {
             app.v4 = None;
-            Ok(P::None)
+            None
+        }),
+        E::V1GetRecordByCallId => read::<V1GetRecordByCallId>(body).and_then(|request| {
+            match app.records.find(&request.call_id) {
+                Some(record) => payload(&record.v1(call.sdkappid)),
+                // v1 documents no "not found" code: its invalid-parameter code says it.
+                None => Err(refuse(70001, "call record does not exist")),
+            }
+        }),
+        E::V1GetRecordsByFilter => read::<V1GetRecordsByFilter>(body)
+            .and_then(|filter| payload(&app.records.v1_page(call.sdkappid, &filter))),
+        E::V4GetRecordByCallId => read::<V4GetRecordByCallId>(body).and_then(|request| {
+            match app.records.find(&request.call_id) {
+                Some(record) => payload(&V4RecordReply {
+                    record: record.v4(),
+                }),
+                None => Err(refuse(101050, "call record does not exist")),
+            }
+        }),
+        E::V4GetRecordByFilter => read::<V4GetRecordByFilter>(body)
+            .and_then(|filter| payload(&app.records.v4_page(&filter, call.now))),
+        E::V4GetCallInfo => {
+            read::<V4GetCallInfo>(body).and_then(|request| match app.live.get(&request.call_id) {
+                Some(live) => payload(&live.info()),
+                None => Err(call_not_found()),
+            })
         }
-    }
+        E::V4StartCallByRobot => read::<V4StartCallByRobot>(body).and_then(|robot| {
+            let live = LiveCall::start(call.new_call_id.clone(), &robot, call.now);
+            let started = V4RobotCallStarted {
+                call_id: Some(live.call_id.clone()),
+                callees: robot
+                    .callees
+                    .iter()
+                    .map(|callee| V4CalleeResult {
+                        callee: callee.clone(),
+                        code: 0,
+                    })
+                    .collect(),
+            };
+            app.live.insert(live.call_id.clone(), live);
+            payload(&started)
+        }),
+        E::V4EndCall => read::<V4EndCall>(body).and_then(|request| {
+            let Some(live) = app.live.remove(&request.call_id) else {
+                return Err(call_not_found());
+            };
+            deliveries = app.end_call_deliveries(call.sdkappid, &live, call.now);
+            app.records.push(live.finish(call.now));
+            Ok(None)
+        }),
+    };
+    (answer, deliveries)
+}
+
+/// A success payload, serialized in its fields' order: `data` (v1) or `Response` (v4);
+/// `None` for the envelope alone.
+type Payload = Option<alloc::boxed::Box<serde_json::value::RawValue>>;
+
+fn payload<T: serde::Serialize + ?Sized>(value: &T) -> Result<Payload, Refusal> {
+    serde_json::value::to_raw_value(value)
+        .map(Some)
+        .map_err(|_| refuse(100001, "internal error"))
+}
+
+/// The v1 `data` of `get`, with the keys in the order of the spec's example.
+#[derive(serde::Serialize)]
+struct V1ConfigOut<'a> {
+    actions: &'a [crate::callback::V1Action],
+    address: &'a str,
+}
+
+fn call_not_found() -> Refusal {
+    refuse(101004, "the call does not exist or has already ended")
+}
+
+/// Reads and checks the body of a request to `E`, answering as `E`'s generation and
+/// private codes do when it is wrong.
+fn read<E: Endpoint>(body: &[u8]) -> Result<E::Request, Refusal> {
+    let request: E::Request = read_body(E::GENERATION, body)?;
+    request.validate().map_err(|error| {
+        // The call engine has its own invalid-parameter code (spec §4.6-4.8).
+        let engine = E::PRIVATE_CODES
+            .iter()
+            .any(|(code, _)| *code == codes::v4::CALL_NOT_FOUND);
+        if engine {
+            refuse(codes::v4::CALL_INVALID_PARAMETER, alloc::format!("{error}"))
+        } else {
+            invalid_body(E::GENERATION, &error)
+        }
+    })?;
+    Ok(request)
 }
 
 /// Parses the body: JSON syntax first (v1 70009 / v4 60003), then an object of the

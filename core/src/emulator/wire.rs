@@ -6,8 +6,8 @@ use alloc::vec::Vec;
 use core::time::Duration;
 
 use serde::Serialize;
+use serde_json::value::RawValue;
 
-use crate::callback::{V1Action, V1CallbackConfig, V4CallbackConfig};
 use crate::endpoint::Generation;
 
 /// The `Content-Type` of every API answer.
@@ -95,30 +95,12 @@ impl Response {
     }
 }
 
-/// What a successful call returns, per endpoint.
-pub(crate) enum OwnedPayload {
-    /// v1 set/update: the address; v1 delete: `""`.
-    Text(String),
-    /// v1 get.
-    V1Config(V1CallbackConfig),
-    /// v4 get_callback.
-    V4Config(V4CallbackConfig),
-    /// v4 set/delete: the envelope only.
-    None,
-}
-
-/// The v1 `data` of `get`, with the keys in the order of the spec's example.
-#[derive(Serialize)]
-struct V1ConfigOut<'a> {
-    actions: &'a [V1Action],
-    address: &'a str,
-}
-
+/// The v1 `data`: the payload, or `""` when there is none (as the error envelopes).
 #[derive(Serialize)]
 #[serde(untagged)]
 enum V1Data<'a> {
     Text(&'a str),
-    Config(V1ConfigOut<'a>),
+    Value(&'a RawValue),
 }
 
 #[derive(Serialize)]
@@ -143,37 +125,29 @@ struct V4Envelope<'a> {
     #[serde(rename = "RequestId")]
     request_id: &'a str,
     #[serde(rename = "Response", skip_serializing_if = "Option::is_none")]
-    response: Option<&'a V4CallbackConfig>,
+    response: Option<&'a RawValue>,
 }
 
-/// A success body in `generation`'s envelope.
-pub(crate) fn success(generation: Generation, request_id: &str, payload: OwnedPayload) -> Vec<u8> {
+/// A success body in `generation`'s envelope, with the payload as `data` (v1) or
+/// `Response` (v4).
+pub(crate) fn success(
+    generation: Generation,
+    request_id: &str,
+    payload: Option<&RawValue>,
+) -> Vec<u8> {
     match generation {
-        Generation::V1 => {
-            let data = match &payload {
-                OwnedPayload::V1Config(config) => V1Data::Config(V1ConfigOut {
-                    actions: &config.actions,
-                    address: &config.address,
-                }),
-                OwnedPayload::Text(text) => V1Data::Text(text),
-                OwnedPayload::V4Config(_) | OwnedPayload::None => V1Data::Text(""),
-            };
-            to_json(&V1Envelope {
-                error_code: 0,
-                error_message: "Success",
-                request_id,
-                data,
-            })
-        }
+        Generation::V1 => to_json(&V1Envelope {
+            error_code: 0,
+            error_message: "Success",
+            request_id,
+            data: payload.map_or(V1Data::Text(""), V1Data::Value),
+        }),
         Generation::V4 => to_json(&V4Envelope {
             action_status: "OK",
             error_info: "",
             error_code: 0,
             request_id,
-            response: match &payload {
-                OwnedPayload::V4Config(config) => Some(config),
-                _ => None,
-            },
+            response: payload,
         }),
     }
 }
@@ -203,8 +177,8 @@ pub(crate) fn failure(
 }
 
 fn to_json<T: Serialize>(value: &T) -> Vec<u8> {
-    // These types hold only strings, integers and slices of string enums, which
-    // serde_json always serializes; an empty body would still be a visible failure.
+    // These types hold only strings, integers and JSON values, which serde_json always
+    // serializes; an empty body would still be a visible failure.
     serde_json::to_vec(value).unwrap_or_default()
 }
 

@@ -7,7 +7,7 @@
 //! (the emulator) and for matching on [`super::ApiError::code`].
 
 use super::ApiErrorKind;
-use crate::endpoint::Generation;
+use crate::endpoint::{Endpoint, Generation};
 
 /// v1 codes (legacy CallKit hosts).
 pub mod v1 {
@@ -100,6 +100,53 @@ pub mod v4 {
     pub const INVALID_PARAMETER: i64 = 100002;
     /// Callback configuration does not exist.
     pub const NO_CONFIGURATION: i64 = 100301;
+    /// Call records and call engine: internal error; retry.
+    pub const CALL_SERVER_ERROR: i64 = 101001;
+    /// Call engine: invalid parameter.
+    pub const CALL_INVALID_PARAMETER: i64 = 101002;
+    /// Call engine: the call does not exist or has already ended.
+    pub const CALL_NOT_FOUND: i64 = 101004;
+    /// Call records: the record does not exist.
+    pub const RECORD_NOT_FOUND: i64 = 101050;
+}
+
+/// The private codes of the v1 records endpoints (none are documented beyond the common
+/// v1 list, spec §3.5-3.6).
+pub const V1_RECORDS_CODES: &[(i64, ApiErrorKind)] = &[];
+
+/// The private codes of the v4 call-record endpoints (spec §4.4-4.5).
+pub const V4_RECORD_CODES: &[(i64, ApiErrorKind)] = &[
+    (v4::SERVER_ERROR, ApiErrorKind::ServerError),
+    (v4::CALL_SERVER_ERROR, ApiErrorKind::ServerError),
+    (v4::INVALID_PARAMETER, ApiErrorKind::InvalidParameter),
+    (v4::CALL_INVALID_PARAMETER, ApiErrorKind::InvalidParameter),
+    (v4::RECORD_NOT_FOUND, ApiErrorKind::RecordNotFound),
+];
+
+/// The private codes of the v4 call-engine endpoints (spec §4.6-4.8).
+pub const V4_CALL_ENGINE_CODES: &[(i64, ApiErrorKind)] = &[
+    (v4::SERVER_ERROR, ApiErrorKind::ServerError),
+    (v4::CALL_SERVER_ERROR, ApiErrorKind::ServerError),
+    (v4::INVALID_PARAMETER, ApiErrorKind::InvalidParameter),
+    (v4::CALL_INVALID_PARAMETER, ApiErrorKind::InvalidParameter),
+    (v4::CALL_NOT_FOUND, ApiErrorKind::CallNotFound),
+];
+
+/// Classifies `code` as returned by endpoint `E`: its private codes
+/// ([`Endpoint::PRIVATE_CODES`]) first, then its generation's common table.
+///
+/// ```
+/// use callkit_core::call_engine::V4EndCall;
+/// use callkit_core::callback::V4GetCallback;
+/// use callkit_core::response::{ApiErrorKind, codes::classify_for};
+/// assert_eq!(classify_for::<V4EndCall>(101004), ApiErrorKind::CallNotFound);
+/// assert_eq!(classify_for::<V4GetCallback>(101004), ApiErrorKind::Other);
+/// ```
+pub fn classify_for<E: Endpoint>(code: i64) -> ApiErrorKind {
+    E::PRIVATE_CODES
+        .iter()
+        .find(|(private, _)| *private == code)
+        .map_or_else(|| classify(E::GENERATION, code), |(_, kind)| *kind)
 }
 
 /// Classifies `code` as returned by an endpoint of `generation`.

@@ -43,6 +43,12 @@ pub enum ApiErrorKind {
     InvalidParameter,
     /// The service failed internally; a retry may succeed.
     ServerError,
+    /// The call does not exist or has already ended (v4 call engine 101004): for
+    /// `end_call`, the call is over either way.
+    CallNotFound,
+    /// No record of that call (v4 call records 101050; a call younger than a few seconds
+    /// or older than the 7 days kept has none).
+    RecordNotFound,
     /// A code this SDK does not classify; see the code and message.
     Other,
 }
@@ -59,6 +65,8 @@ impl ApiErrorKind {
             ApiErrorKind::NoConfiguration => "no callback configuration",
             ApiErrorKind::InvalidParameter => "invalid parameter",
             ApiErrorKind::ServerError => "server error",
+            ApiErrorKind::CallNotFound => "call does not exist or has already ended",
+            ApiErrorKind::RecordNotFound => "call record does not exist",
             ApiErrorKind::Other => "unclassified error",
         }
     }
@@ -293,7 +301,7 @@ pub fn parse_response<E: Endpoint>(
                 message,
                 request_id,
                 random,
-                kind: codes::classify(E::GENERATION, code),
+                kind: codes::classify_for::<E>(code),
                 retry_safe: E::RETRY_SAFE,
             }))
         }
