@@ -61,8 +61,10 @@ fn main() -> ExitCode {
     }
 }
 
-fn print_event(event: Event) {
-    if let Err(error) = write_json_line(&mut std::io::stdout().lock(), &event) {
+/// Prints the event; when stdout is gone the error answers the callback with a 500, so
+/// that CallKit delivers it again rather than the event being lost.
+fn print_event(event: Event) -> std::io::Result<()> {
+    write_json_line(&mut std::io::stdout().lock(), &event).inspect_err(|error| {
         eprintln!("webhook_server: cannot write to stdout: {error}");
-    }
+    })
 }

@@ -67,9 +67,7 @@ fn receiver() -> (LoopbackServer, Receiver<Event>) {
         "127.0.0.1:0".parse().unwrap(),
         false,
         WebhookConfig::new(SDKAPPID),
-        move |event| {
-            let _ = tx.send(event);
-        },
+        move |event| tx.send(event).map_err(|_| "the test dropped its receiver"),
     )
     .expect("receiver starts");
     (server, rx)
@@ -295,7 +293,7 @@ fn a_receiver_failing_twice_gets_the_v1_retries() {
     let emulator = emulator(sleeper);
     let (tx, rx) = channel();
     let handler = WebhookHandler::new(WebhookConfig::new(SDKAPPID), move |event| {
-        let _ = tx.send(event);
+        tx.send(event).map_err(|_| "the test dropped its receiver")
     });
     // The first two requests get a 503 without reaching the handler.
     let failures = AtomicU32::new(0);
@@ -329,4 +327,48 @@ fn a_receiver_failing_twice_gets_the_v1_retries() {
         [V1Action::CallerStartCall, V1Action::Reject]
     );
     assert_eq!(receiver.control().requests_received(), 4);
+}
+
+#[test]
+fn an_application_that_cannot_store_an_event_gets_it_again_until_it_can() {
+    let (sleeper, sleeps) = recording_sleeper();
+    let emulator = emulator(sleeper);
+    let (tx, rx) = channel();
+    // The "database" is down for the first two attempts.
+    let failures = AtomicU32::new(0);
+    let receiver = WebhookHandler::new(WebhookConfig::new(SDKAPPID), move |event| {
+        if failures.fetch_add(1, Ordering::SeqCst) < 2 {
+            return Err("database unavailable".to_owned());
+        }
+        tx.send(event).map_err(|e| e.to_string())
+    })
+    .dedup(callkit::webhook::MemoryDedupStore::new(
+        1000,
+        Duration::from_secs(600),
+    ))
+    .serve("127.0.0.1:0".parse().unwrap(), false)
+    .unwrap();
+    let client = client(&emulator);
+    let config = V1CallbackConfig {
+        address: receiver.url("/callkit/v1"),
+        actions: vec![V1Action::CallerStartCall, V1Action::Reject],
+    };
+    smol::block_on(client.v1_set_callback(&config)).unwrap();
+
+    let report = emulator
+        .simulate_call_blocking(SDKAPPID, &scenario(CallOutcome::Rejected))
+        .unwrap();
+    assert!(report.all_acked(), "{report:?}");
+    let attempts: Vec<_> = report.deliveries.iter().map(|d| d.attempts).collect();
+    assert_eq!(
+        attempts,
+        [3, 1],
+        "the callback's two errors were answered for a retry"
+    );
+    assert_eq!(*sleeps.lock().unwrap(), V1_RETRY_SCHEDULE[..2].to_vec());
+    // Each event reached the application once it could take it, and only once.
+    assert_eq!(
+        v1_commands(&drain(&rx)),
+        [V1Action::CallerStartCall, V1Action::Reject]
+    );
 }

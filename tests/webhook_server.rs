@@ -76,6 +76,7 @@ impl Receiver {
         let server = WebhookHandler::new(config, move |event| {
             let tx = event_tx.lock().unwrap_or_else(PoisonError::into_inner);
             tx.send(event).expect("the test holds the receiver");
+            Ok::<(), String>(())
         })
         .on_rejected(move |error| {
             let tx = rejected_tx.lock().unwrap_or_else(PoisonError::into_inner);
@@ -375,10 +376,10 @@ fn handler_with_clock_checks_request_time_against_the_injected_clock() {
         config,
         || REQUEST_TIME - 60,
         move |event| {
-            let _ = tx
-                .lock()
+            tx.lock()
                 .unwrap_or_else(PoisonError::into_inner)
-                .send(event);
+                .send(event)
+                .map_err(|_| "the test dropped its receiver")
         },
     );
     let request = |time: u64, sign: &str| {
@@ -408,10 +409,10 @@ fn serve_over_https_with_the_self_signed_certificate() {
         true,
         WebhookConfig::new(V4_APP),
         move |event| {
-            let _ = tx
-                .lock()
+            tx.lock()
                 .unwrap_or_else(PoisonError::into_inner)
-                .send(event);
+                .send(event)
+                .map_err(|_| "the test dropped its receiver")
         },
     )
     .expect("server starts");
@@ -543,7 +544,7 @@ fn serve_listens_on_the_given_address() {
         SocketAddr::from((ip, 0)),
         false,
         WebhookConfig::new(V1_APP),
-        |_| {},
+        |_| Ok::<(), String>(()),
     )
     .expect("server starts");
     assert_eq!(server.local_addr().ip(), ip);

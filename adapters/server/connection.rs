@@ -1,27 +1,54 @@
-//! One accepted connection: optional TLS, hyper's HTTP/1.1 server, faults, idle close.
+//! One accepted connection: optional TLS, hyper's HTTP/1.1 server, faults, and the
+//! deadlines that keep a slow or silent client from holding it open.
+//!
+//! hyper's own `header_read_timeout` starts when hyper begins waiting for a request head,
+//! which on a keep-alive connection is right after the previous response: it would cut
+//! idle connections at the header limit. So the deadlines are kept here instead, with a
+//! [`Watched`] stream telling when the first byte of a request arrives:
+//!
+//! * before the first request, and from the first byte of each later one: the head must
+//!   be complete within the header timeout;
+//! * between requests, a connection with no byte in flight closes after the idle timeout;
+//! * the body must be complete within the body timeout of its head (else `408`).
 
 use std::convert::Infallible;
 use std::panic::AssertUnwindSafe;
+use std::pin::Pin;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::task::Poll;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use http_body_util::{BodyExt, Either, Full, Limited, StreamBody};
+use futures_lite::io::{AsyncRead, AsyncWrite};
+use http_body_util::{BodyExt, Either, Full, LengthLimitError, Limited, StreamBody};
 use hyper::body::{Frame, Incoming};
 use smol::channel::{Receiver, Sender};
 use smol::net::TcpStream;
 use smol_hyper::rt::FuturesIo;
 
+use super::accept::closed;
 use super::control::{BodyFraming, ServerControl};
+use super::workers::Workers;
 use super::{Handler, ReplyDelay};
 use crate::hyper_client::maybe_tls::MaybeTls;
 use crate::transport::{HttpRequest, HttpResponse};
 
-/// How long a client may take for its TLS handshake.
-const TLS_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 /// Oversized bodies are streamed in chunks of this size.
 const CHUNK: usize = 16 * 1024;
+
+/// How long a client may take over each part of an exchange.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Timeouts {
+    /// The TLS handshake.
+    pub(crate) tls_handshake: Duration,
+    /// A request head: from the connection's start, or from the first byte of a later request.
+    pub(crate) header: Duration,
+    /// A request body, from its head.
+    pub(crate) body: Duration,
+    /// A keep-alive connection between requests.
+    pub(crate) idle: Duration,
+}
 
 /// What every connection of one server shares.
 pub(crate) struct Context {
@@ -31,6 +58,9 @@ pub(crate) struct Context {
     pub(crate) control: ServerControl,
     pub(crate) tls: Option<futures_rustls::TlsAcceptor>,
     pub(crate) max_request_body_bytes: usize,
+    pub(crate) timeouts: Timeouts,
+    /// The threads handlers run on (unless inline).
+    pub(crate) workers: Workers,
     /// Closed (never sent on) when the server shuts down.
     pub(crate) shutdown: Receiver<()>,
 }
@@ -39,7 +69,7 @@ type ChunkStream = futures_lite::stream::Iter<std::vec::IntoIter<Result<Frame<By
 type ResponseBody = Either<Full<Bytes>, StreamBody<ChunkStream>>;
 
 /// An accepted connection, plain or TLS.
-type Stream = MaybeTls<TcpStream, futures_rustls::server::TlsStream<TcpStream>>;
+type Stream = MaybeTls<Watched, futures_rustls::server::TlsStream<Watched>>;
 
 /// Counts the connection as closed when dropped, i.e. after its socket is gone.
 struct ClosedOnDrop(ServerControl);
@@ -50,14 +80,96 @@ impl Drop for ClosedOnDrop {
     }
 }
 
+/// What the connection loop hears from the service and the stream.
+enum Signal {
+    /// hyper read a request head and called the service.
+    Started,
+    /// A response was produced.
+    Served,
+    /// The first byte since the loop armed the stream arrived at this instant.
+    FirstByte(Instant),
+}
+
+/// The TCP stream, reporting the first byte read after [`Watched::arm`] was called.
+struct Watched {
+    tcp: TcpStream,
+    armed: Arc<AtomicBool>,
+    signals: Sender<Signal>,
+}
+
+impl AsyncRead for Watched {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<std::io::Result<usize>> {
+        let this = self.get_mut();
+        let read = Pin::new(&mut this.tcp).poll_read(cx, buf);
+        if matches!(read, Poll::Ready(Ok(n)) if n > 0) && this.armed.swap(false, Ordering::AcqRel) {
+            let _ = this.signals.try_send(Signal::FirstByte(Instant::now()));
+        }
+        read
+    }
+}
+
+impl AsyncWrite for Watched {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        Pin::new(&mut self.get_mut().tcp).poll_write(cx, buf)
+    }
+    fn poll_flush(
+        self: Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.get_mut().tcp).poll_flush(cx)
+    }
+    fn poll_close(
+        self: Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.get_mut().tcp).poll_close(cx)
+    }
+}
+
+/// The connection between requests: since when, whether a request was served yet, and
+/// when the next one's first byte arrived.
+struct Waiting {
+    since: Instant,
+    first_request: bool,
+    first_byte: Option<Instant>,
+}
+
+impl Waiting {
+    /// When the connection is closed unless a request head arrives first.
+    fn deadline(&self, timeouts: &Timeouts, idle: Duration) -> Instant {
+        match self.first_byte {
+            Some(at) => at + timeouts.header,
+            None if self.first_request => self.since + timeouts.header,
+            None => self.since + idle,
+        }
+    }
+}
+
+/// Waits for `future`, or gives `None` once `limit` has passed.
+pub(crate) async fn within<T>(limit: Duration, future: impl Future<Output = T>) -> Option<T> {
+    smol::future::or(async { Some(future.await) }, async {
+        smol::Timer::after(limit).await;
+        None
+    })
+    .await
+}
+
 /// What the connection loop is woken by.
 enum Event {
     /// hyper finished the connection (client closed, error, or graceful shutdown done).
     Finished,
-    /// A response was produced for the `n`th request of this connection.
-    Served(u64),
-    /// The idle-close deadline passed.
-    IdleDeadline,
+    /// The service or the stream said something.
+    Signal(Signal),
+    /// The waiting deadline passed.
+    Deadline,
     /// The server is shutting down.
     Shutdown,
 }
@@ -67,88 +179,95 @@ pub(crate) async fn serve(tcp: TcpStream, context: Arc<Context>) {
     // Declared first so it drops last, after the socket has been closed.
     let _closed = ClosedOnDrop(context.control.clone());
     let _ = tcp.set_nodelay(true);
+    let (signal_tx, signals) = smol::channel::unbounded::<Signal>();
+    let armed = Arc::new(AtomicBool::new(true));
+    let watched = Watched {
+        tcp,
+        armed: Arc::clone(&armed),
+        signals: signal_tx.clone(),
+    };
+    let started_at = Instant::now();
+    let timeouts = context.timeouts;
     let stream: Stream = match &context.tls {
-        None => MaybeTls::Plain(tcp),
-        Some(acceptor) => {
-            let handshake = async { acceptor.accept(tcp).await.ok() };
-            let timeout = async {
-                smol::Timer::after(TLS_HANDSHAKE_TIMEOUT).await;
-                None
-            };
-            match smol::future::or(handshake, timeout).await {
-                Some(tls) => MaybeTls::Tls(Box::new(tls)),
-                // An untrusting client aborts the handshake: nothing more to do.
-                None => return,
-            }
-        }
+        None => MaybeTls::Plain(watched),
+        Some(acceptor) => match within(timeouts.tls_handshake, acceptor.accept(watched)).await {
+            Some(Ok(tls)) => MaybeTls::Tls(Box::new(tls)),
+            // A silent client, or one that aborts the handshake: nothing more to do.
+            _ => return,
+        },
     };
 
-    let served_count = Arc::new(AtomicU64::new(0));
-    let (served_tx, served_rx) = smol::channel::unbounded::<u64>();
     let service = {
         let context = Arc::clone(&context);
-        let served_count = Arc::clone(&served_count);
         hyper::service::service_fn(move |request: http::Request<Incoming>| {
-            respond(
-                Arc::clone(&context),
-                request,
-                Arc::clone(&served_count),
-                served_tx.clone(),
-            )
+            respond(Arc::clone(&context), request, signal_tx.clone())
         })
     };
     let connection = hyper::server::conn::http1::Builder::new()
         .keep_alive(true)
         .serve_connection(FuturesIo::new(stream), service);
     let mut connection = std::pin::pin!(connection);
-    let mut idle_deadline: Option<(u64, Instant)> = None;
+    // The handshake's bytes are not a request: the header deadline counts from the start.
+    armed.store(true, Ordering::Release);
+    let mut waiting = Some(Waiting {
+        since: started_at,
+        first_request: true,
+        first_byte: None,
+    });
 
     loop {
+        let idle = context.control.idle_close().unwrap_or(timeouts.idle);
+        let deadline = waiting.as_ref().map(|w| w.deadline(&timeouts, idle));
         let finished = async {
             let _ = connection.as_mut().await;
             Event::Finished
         };
-        let served = async {
-            match served_rx.recv().await {
-                Ok(n) => Event::Served(n),
-                // Unreachable while the service (holding the sender) lives.
+        let signal = async {
+            match signals.recv().await {
+                Ok(signal) => Event::Signal(signal),
+                // Unreachable while the service (holding a sender) lives.
                 Err(_) => std::future::pending().await,
             }
         };
-        let idle = async {
-            match idle_deadline {
-                Some((_, at)) => {
+        let timer = async {
+            match deadline {
+                Some(at) => {
                     smol::Timer::at(at).await;
-                    Event::IdleDeadline
+                    Event::Deadline
                 }
                 None => std::future::pending().await,
             }
         };
         let shutdown = async {
-            let _ = context.shutdown.recv().await;
+            closed(&context.shutdown).await;
             Event::Shutdown
         };
         let event = smol::future::or(
             finished,
-            smol::future::or(served, smol::future::or(idle, shutdown)),
+            smol::future::or(signal, smol::future::or(timer, shutdown)),
         )
         .await;
         match event {
             Event::Finished => return,
-            Event::Served(n) => {
-                idle_deadline = context
-                    .control
-                    .idle_close()
-                    .map(|after| (n, Instant::now() + after));
+            Event::Signal(Signal::Started) => {
+                armed.store(false, Ordering::Release);
+                waiting = None;
             }
-            Event::IdleDeadline => {
-                let still_idle =
-                    idle_deadline.is_some_and(|(n, _)| served_count.load(Ordering::SeqCst) == n);
-                idle_deadline = None;
-                if still_idle {
-                    break;
+            Event::Signal(Signal::Served) => {
+                waiting = Some(Waiting {
+                    since: Instant::now(),
+                    first_request: false,
+                    first_byte: None,
+                });
+                armed.store(true, Ordering::Release);
+            }
+            Event::Signal(Signal::FirstByte(at)) => {
+                if let Some(waiting) = waiting.as_mut() {
+                    waiting.first_byte.get_or_insert(at);
                 }
             }
+            // Too slow or silent: drop the connection (and its socket) without a word.
+            Event::Deadline => return,
             Event::Shutdown => break,
         }
     }
@@ -157,18 +276,17 @@ pub(crate) async fn serve(tcp: TcpStream, context: Arc<Context>) {
     let _ = connection.as_mut().await;
 }
 
-/// Produces the response to one request: body cap, faults, then the handler.
+/// Produces the response to one request, telling the connection loop when it starts
+/// and when the response is ready.
 async fn respond(
     context: Arc<Context>,
     request: http::Request<Incoming>,
-    served_count: Arc<AtomicU64>,
-    served_tx: Sender<u64>,
+    signals: Sender<Signal>,
 ) -> Result<http::Response<ResponseBody>, Infallible> {
     context.control.request_received();
-    let n = served_count.fetch_add(1, Ordering::SeqCst) + 1;
+    let _ = signals.try_send(Signal::Started);
     let response = produce(context, request).await;
-    // The connection loop arms the idle-close deadline from here.
-    let _ = served_tx.try_send(n);
+    let _ = signals.try_send(Signal::Served);
     Ok(response)
 }
 
@@ -177,17 +295,25 @@ async fn produce(
     request: http::Request<Incoming>,
 ) -> http::Response<ResponseBody> {
     let (parts, body) = request.into_parts();
-    let body = match Limited::new(body, context.max_request_body_bytes)
-        .collect()
-        .await
-    {
-        Ok(collected) => collected.to_bytes().to_vec(),
-        Err(_) => {
+    let limit = context.max_request_body_bytes;
+    let collected = within(context.timeouts.body, Limited::new(body, limit).collect()).await;
+    let body = match collected {
+        Some(Ok(collected)) => collected.to_bytes().to_vec(),
+        Some(Err(error)) if error.downcast_ref::<LengthLimitError>().is_some() => {
+            let message = format!("request body exceeds {limit} bytes");
+            return closing(plain(http::StatusCode::PAYLOAD_TOO_LARGE, message));
+        }
+        // Bad chunk sizes, truncated chunks, a body cut short: the framing is broken.
+        Some(Err(error)) => {
+            let message = format!("malformed request body: {error}");
+            return closing(plain(http::StatusCode::BAD_REQUEST, message));
+        }
+        None => {
             let message = format!(
-                "request body exceeds {} bytes",
-                context.max_request_body_bytes
+                "request body not received within {:?}",
+                context.timeouts.body
             );
-            return plain(http::StatusCode::PAYLOAD_TOO_LARGE, message);
+            return closing(plain(http::StatusCode::REQUEST_TIMEOUT, message));
         }
     };
 
@@ -214,13 +340,23 @@ async fn produce(
     }
 }
 
-/// Runs the handler on smol's blocking thread pool, not on the server's I/O thread: a
+/// Adds `Connection: close`: after a refused body the rest of the stream cannot be
+/// trusted to start at a request boundary.
+fn closing(mut response: http::Response<ResponseBody>) -> http::Response<ResponseBody> {
+    response.headers_mut().insert(
+        http::header::CONNECTION,
+        http::HeaderValue::from_static("close"),
+    );
+    response
+}
+
+/// Runs the handler on one of the server's worker threads, not on its I/O thread: a
 /// handler that is slow or blocks (a webhook callback writing to disk, the emulator
 /// delivering a simulated call's callbacks) then holds up only its own request, while
 /// the I/O thread keeps serving every other connection.
 ///
-/// Requests the builder's `inline_when` selects skip the pool (and its two thread hops).
-/// A panicking handler costs its request a 500 (the `Err`), not the server a thread.
+/// Requests the builder's `inline_when` selects skip the workers (and their two thread
+/// hops). A panicking handler costs its request a 500 (the `Err`), not the server a thread.
 async fn call_handler(
     context: Arc<Context>,
     request: HttpRequest,
@@ -231,7 +367,10 @@ async fn call_handler(
     if inline {
         return std::panic::catch_unwind(AssertUnwindSafe(|| (context.handler)(request)));
     }
-    smol::unblock(move || std::panic::catch_unwind(AssertUnwindSafe(|| (context.handler)(request))))
+    let worker_context = Arc::clone(&context);
+    context
+        .workers
+        .run(move || (worker_context.handler)(request))
         .await
 }
 
@@ -241,9 +380,7 @@ async fn wait_unless_shutdown(context: &Context, delay: Duration) {
         async {
             smol::Timer::after(delay).await;
         },
-        async {
-            let _ = context.shutdown.recv().await;
-        },
+        closed(&context.shutdown),
     )
     .await;
 }

@@ -29,6 +29,7 @@ struct Faults {
 #[derive(Debug, Default)]
 pub(crate) struct Shared {
     accepted: AtomicU64,
+    accept_errors: AtomicU64,
     requests: Mutex<u64>,
     requests_changed: Condvar,
     closed: Mutex<u64>,
@@ -60,6 +61,12 @@ impl ServerControl {
     /// TCP connections accepted so far.
     pub fn connections_accepted(&self) -> u64 {
         self.shared.accepted.load(Ordering::SeqCst)
+    }
+
+    /// Accept calls that failed (e.g. the descriptor table was full); each one paused
+    /// accepting for a while (see the [server docs](super#facing-the-internet)).
+    pub fn accept_errors(&self) -> u64 {
+        self.shared.accept_errors.load(Ordering::SeqCst)
     }
 
     /// Connections that have ended (closed by either side, or a failed TLS handshake).
@@ -113,15 +120,20 @@ impl ServerControl {
         faults.oversize_framing = Some(framing);
     }
 
-    /// Closes a connection once it has been idle for `after` following a response
+    /// Overrides the server's [idle timeout](super::ServerBuilder::idle_timeout) from now
+    /// on: a connection is closed once it has been idle for `after` following a response
     /// (without a `Connection: close` header, as a server's idle timeout does); `None`
-    /// (the default) keeps connections open.
+    /// (the default) goes back to the configured timeout.
     pub fn close_idle_after(&self, after: Option<Duration>) {
         lock(&self.shared.faults).close_idle_after = after;
     }
 
     pub(crate) fn connection_accepted(&self) {
         self.shared.accepted.fetch_add(1, Ordering::SeqCst);
+    }
+
+    pub(crate) fn accept_failed(&self) {
+        self.shared.accept_errors.fetch_add(1, Ordering::SeqCst);
     }
 
     pub(crate) fn connection_closed(&self) {

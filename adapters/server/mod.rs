@@ -7,13 +7,37 @@
 //! requests, and can inject faults (delays, oversized bodies, idle closes) through its
 //! [`ServerControl`].
 //!
-//! The handler is called on smol's blocking thread pool (`smol::unblock`), not on the
-//! server's I/O thread, so it may be slow or block (on a lock, a channel, a file, or a
-//! request of its own to this same server): that holds up only its own request, while
-//! every other connection keeps being served. A handler that panics costs its request a
-//! `500`. Each call hops to a pool thread and back, which costs tens of microseconds per
-//! request on a busy machine; a handler path known to be quick can stay on the I/O thread
-//! with [`ServerBuilder::inline_when`] (the emulator does this for its REST paths).
+//! The handler is called on a fixed set of worker threads ([`ServerBuilder::workers`],
+//! default 8), not on the server's I/O thread, so it may be slow or block (on a lock, a
+//! channel, a file, or a request of its own to this same server): that holds up only its
+//! own request, while every other connection keeps being served. When every worker is
+//! busy, further requests queue for the next free one; the thread count never grows
+//! with load. A handler that panics costs its request a `500`. Each call hops to a worker
+//! and back, which costs tens of microseconds per request on a busy machine; a handler
+//! path known to be quick can stay on the I/O thread with [`ServerBuilder::inline_when`]
+//! (the emulator does this for its REST paths).
+//!
+//! # Facing the internet
+//!
+//! A webhook receiver listens on `0.0.0.0`, where clients are slow, silent or hostile.
+//! The server defends itself with limits, each configurable on the [`ServerBuilder`]:
+//!
+//! | limit | default | beyond it |
+//! |---|---|---|
+//! | [TLS handshake](ServerBuilder::tls_handshake_timeout) | 10 s | connection dropped |
+//! | [request head](ServerBuilder::header_timeout), from the connection's start or the request's first byte | 10 s | connection dropped |
+//! | [request body](ServerBuilder::body_timeout), from its head | 30 s | `408`, connection closed |
+//! | [keep-alive idle](ServerBuilder::idle_timeout) between requests | 60 s | connection closed |
+//! | [body size](ServerBuilder::max_request_body_bytes) | 1 MiB | `413`, connection closed |
+//! | [open connections](ServerBuilder::max_connections) | 1024 | new ones wait in the kernel's backlog |
+//!
+//! Broken body framing (a bad chunk size, a truncated chunk) is a `400`. Beyond the
+//! connection cap the server simply stops accepting, rather than answering `503`:
+//! accepting only to refuse would spend the very descriptors the cap protects, and a
+//! connection waiting in the backlog is served as soon as a slot frees (or times out on
+//! the client's side). An accept error (the descriptor table full: EMFILE/ENFILE; a
+//! connection aborted in the backlog) pauses accepting for 10 ms, doubling up to 1 s,
+//! while the open connections keep being served; accepting resumes by itself.
 //!
 //! ```
 //! use callkit::server::LoopbackServer;
@@ -27,23 +51,25 @@
 //! # Ok::<(), callkit::server::ServerError>(())
 //! ```
 
+mod accept;
 mod cert;
 mod connection;
 mod control;
+mod workers;
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpListener};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use smol::channel::{Receiver, Sender};
+use smol::channel::Sender;
 
 pub use self::cert::SelfSignedCertificate;
 pub use self::control::{BodyFraming, ServerControl};
 use crate::transport::{HttpRequest, HttpResponse};
 
 /// The handler a server serves: a function from request to response, called on a
-/// blocking-pool thread (see the [module docs](self)), so it may block.
+/// worker thread (see the [module docs](self)), so it may block.
 pub type Handler = dyn Fn(HttpRequest) -> HttpResponse + Send + Sync + 'static;
 
 /// Put in a handler's response extensions, asks the server to wait this long before
@@ -56,8 +82,25 @@ pub struct ReplyDelay(pub Duration);
 /// Default cap on request bodies (larger ones get 413).
 pub const DEFAULT_MAX_REQUEST_BODY_BYTES: usize = 1024 * 1024;
 
-/// How long shutdown waits for open connections to finish their current exchange.
-const SHUTDOWN_GRACE: Duration = Duration::from_secs(2);
+/// Default limits of a server (see the [module docs](self#facing-the-internet)).
+pub mod defaults {
+    use std::time::Duration;
+
+    /// How long a client may take for its TLS handshake.
+    pub const TLS_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+    /// How long a request head may take.
+    pub const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
+    /// How long a request body may take after its head.
+    pub const BODY_TIMEOUT: Duration = Duration::from_secs(30);
+    /// How long a keep-alive connection may sit idle between requests.
+    pub const IDLE_TIMEOUT: Duration = Duration::from_secs(60);
+    /// How many connections are served at once.
+    pub const MAX_CONNECTIONS: usize = 1024;
+    /// How many worker threads run handlers.
+    pub const WORKERS: usize = 8;
+    /// How long shutdown waits for requests in flight.
+    pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(2);
+}
 
 /// Why a server could not start.
 #[derive(Debug, thiserror::Error)]
@@ -93,6 +136,10 @@ pub struct ServerBuilder {
     max_request_body_bytes: usize,
     ip: IpAddr,
     inline: Option<Arc<InlineFn>>,
+    timeouts: connection::Timeouts,
+    max_connections: usize,
+    workers: usize,
+    shutdown_grace: Duration,
 }
 
 impl std::fmt::Debug for ServerBuilder {
@@ -103,6 +150,10 @@ impl std::fmt::Debug for ServerBuilder {
             .field("max_request_body_bytes", &self.max_request_body_bytes)
             .field("ip", &self.ip)
             .field("inline_when", &self.inline.is_some())
+            .field("timeouts", &self.timeouts)
+            .field("max_connections", &self.max_connections)
+            .field("workers", &self.workers)
+            .field("shutdown_grace", &self.shutdown_grace)
             .finish()
     }
 }
@@ -156,6 +207,56 @@ impl ServerBuilder {
         self
     }
 
+    /// How long a client may take for its TLS handshake (default 10 s); then the
+    /// connection is dropped.
+    pub fn tls_handshake_timeout(mut self, limit: Duration) -> Self {
+        self.timeouts.tls_handshake = limit;
+        self
+    }
+
+    /// How long a request head may take (default 10 s), counted from the connection's
+    /// start for its first request and from the first byte for later ones; then the
+    /// connection is dropped. A client that connects and stays silent is cut off here.
+    pub fn header_timeout(mut self, limit: Duration) -> Self {
+        self.timeouts.header = limit;
+        self
+    }
+
+    /// How long a request body may take after its head (default 30 s); then the request
+    /// gets `408 Request Timeout` and the connection is closed.
+    pub fn body_timeout(mut self, limit: Duration) -> Self {
+        self.timeouts.body = limit;
+        self
+    }
+
+    /// How long a keep-alive connection may sit idle between requests (default 60 s);
+    /// then it is closed.
+    pub fn idle_timeout(mut self, limit: Duration) -> Self {
+        self.timeouts.idle = limit;
+        self
+    }
+
+    /// How many connections are served at once (default 1024, at least 1). Beyond it the
+    /// server stops accepting until one closes: new connections wait in the kernel's
+    /// backlog (see the [module docs](self#facing-the-internet) for why not a `503`).
+    pub fn max_connections(mut self, limit: usize) -> Self {
+        self.max_connections = limit;
+        self
+    }
+
+    /// How many worker threads run the handler (default 8, at least 1). They live as
+    /// long as the server; requests beyond them queue for the next free one.
+    pub fn workers(mut self, count: usize) -> Self {
+        self.workers = count;
+        self
+    }
+
+    /// How long shutdown lets requests in flight finish (default 2 s).
+    pub fn shutdown_grace(mut self, limit: Duration) -> Self {
+        self.shutdown_grace = limit;
+        self
+    }
+
     /// Binds the port and starts serving `handler` on a background thread.
     pub fn serve<H>(self, handler: H) -> Result<LoopbackServer, ServerError>
     where
@@ -175,6 +276,19 @@ impl ServerBuilder {
                 port: self.port,
                 source,
             })?;
+        self.start(listener, local_addr, handler)
+    }
+
+    /// Starts serving `handler` on connections from `listener` (bound to `local_addr`).
+    fn start<H>(
+        self,
+        listener: impl accept::Accept,
+        local_addr: SocketAddr,
+        handler: H,
+    ) -> Result<LoopbackServer, ServerError>
+    where
+        H: Fn(HttpRequest) -> HttpResponse + Send + Sync + 'static,
+    {
         let (certificate, tls) = if self.https {
             let (certificate, config) = cert::self_signed()?;
             (
@@ -187,17 +301,23 @@ impl ServerBuilder {
         let scheme = if self.https { "https" } else { "http" };
         let control = ServerControl::new();
         let (shutdown_tx, shutdown_rx) = smol::channel::bounded::<()>(1);
+        let port = local_addr.port();
+        let workers = workers::Workers::start(self.workers, &format!("callkit-worker-{port}"))
+            .map_err(ServerError::Thread)?;
         let context = Arc::new(connection::Context {
             handler: Box::new(handler),
             inline: self.inline,
             control: control.clone(),
             tls,
             max_request_body_bytes: self.max_request_body_bytes,
+            timeouts: self.timeouts,
+            workers,
             shutdown: shutdown_rx.clone(),
         });
+        let (max_connections, grace) = (self.max_connections, self.shutdown_grace);
         let thread = std::thread::Builder::new()
-            .name(format!("callkit-loopback-{}", local_addr.port()))
-            .spawn(move || accept_loop(listener, context, shutdown_rx))
+            .name(format!("callkit-loopback-{port}"))
+            .spawn(move || accept::run(listener, context, shutdown_rx, max_connections, grace))
             .map_err(ServerError::Thread)?;
         Ok(LoopbackServer {
             base_url: format!("{scheme}://{local_addr}"),
@@ -211,9 +331,10 @@ impl ServerBuilder {
 }
 
 /// A running loopback server. Dropping it (or [`shutdown`](Self::shutdown)) stops
-/// accepting, lets open connections finish their exchange (up to 2 s), and joins the
-/// server thread. A handler still running after that finishes on its pool thread, and its
-/// response is discarded.
+/// accepting, lets requests in flight finish (up to the
+/// [shutdown grace](ServerBuilder::shutdown_grace), 2 s by default), closes idle
+/// connections, and joins the server thread. A handler still running after that finishes
+/// on its worker thread, and its response is discarded.
 #[derive(Debug)]
 pub struct LoopbackServer {
     base_url: String,
@@ -225,7 +346,8 @@ pub struct LoopbackServer {
 }
 
 impl LoopbackServer {
-    /// Starts configuring a server: plain HTTP on a free port, 1 MiB request body cap.
+    /// Starts configuring a server: plain HTTP on a free port, 1 MiB request body cap,
+    /// and the [`defaults`] limits.
     pub fn builder() -> ServerBuilder {
         ServerBuilder {
             port: 0,
@@ -233,6 +355,15 @@ impl LoopbackServer {
             max_request_body_bytes: DEFAULT_MAX_REQUEST_BODY_BYTES,
             ip: IpAddr::V4(Ipv4Addr::LOCALHOST),
             inline: None,
+            timeouts: connection::Timeouts {
+                tls_handshake: defaults::TLS_HANDSHAKE_TIMEOUT,
+                header: defaults::HEADER_TIMEOUT,
+                body: defaults::BODY_TIMEOUT,
+                idle: defaults::IDLE_TIMEOUT,
+            },
+            max_connections: defaults::MAX_CONNECTIONS,
+            workers: defaults::WORKERS,
+            shutdown_grace: defaults::SHUTDOWN_GRACE,
         }
     }
 
@@ -278,43 +409,107 @@ impl Drop for LoopbackServer {
     }
 }
 
-/// The server thread: accepts until shutdown, then waits (bounded) for connections.
-fn accept_loop(
-    listener: smol::net::TcpListener,
-    context: Arc<connection::Context>,
-    shutdown: Receiver<()>,
-) {
-    let executor = smol::Executor::new();
-    smol::block_on(executor.run(async {
-        let mut connections: Vec<smol::Task<()>> = Vec::new();
-        loop {
-            let accepted = smol::future::or(async { Some(listener.accept().await) }, async {
-                let _ = shutdown.recv().await;
-                None
-            })
-            .await;
-            match accepted {
-                None => break,
-                Some(Ok((stream, _peer))) => {
-                    context.control.connection_accepted();
-                    connections.retain(|task| !task.is_finished());
-                    connections
-                        .push(executor.spawn(connection::serve(stream, Arc::clone(&context))));
-                }
-                // A failed accept (e.g. the client reset during the backlog) only
-                // concerns that connection.
-                Some(Err(_)) => continue,
+#[cfg(test)]
+mod tests {
+    use std::io::{Read, Write};
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::{Condvar, Mutex};
+    use std::time::Instant;
+
+    use super::*;
+
+    /// A listener that fails every accept with EMFILE while `failing` is set, as a full
+    /// descriptor table does, and records when each failure happened.
+    struct Exhausted {
+        inner: smol::net::TcpListener,
+        failing: Arc<AtomicBool>,
+        failures: Arc<(Mutex<Vec<Instant>>, Condvar)>,
+    }
+
+    impl accept::Accept for Exhausted {
+        async fn accept(&self) -> std::io::Result<smol::net::TcpStream> {
+            if self.failing.load(Ordering::SeqCst) {
+                let (times, changed) = &*self.failures;
+                times.lock().unwrap().push(Instant::now());
+                changed.notify_all();
+                // EMFILE, "too many open files", what a full descriptor table gives.
+                return Err(std::io::Error::from_raw_os_error(24));
             }
+            accept::Accept::accept(&self.inner).await
         }
-        drop(listener);
-        let all_done = async {
-            for task in connections {
-                task.await;
-            }
+    }
+
+    fn exchange(stream: &mut std::net::TcpStream, body: &str) -> String {
+        write!(
+            stream,
+            "POST /x HTTP/1.1\r\nHost: t\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        )
+        .unwrap();
+        let mut reply = Vec::new();
+        let mut buf = [0u8; 1024];
+        while !String::from_utf8_lossy(&reply).ends_with(body) {
+            let n = stream.read(&mut buf).unwrap();
+            assert!(
+                n > 0,
+                "connection closed early: {:?}",
+                String::from_utf8_lossy(&reply)
+            );
+            reply.extend_from_slice(&buf[..n]);
+        }
+        String::from_utf8(reply).unwrap()
+    }
+
+    #[test]
+    fn accept_errors_back_off_keep_serving_open_connections_and_recover() {
+        let std_listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = std_listener.local_addr().unwrap();
+        let failing = Arc::new(AtomicBool::new(false));
+        let failures = Arc::new((Mutex::new(Vec::new()), Condvar::new()));
+        let listener = Exhausted {
+            inner: smol::net::TcpListener::try_from(std_listener).unwrap(),
+            failing: Arc::clone(&failing),
+            failures: Arc::clone(&failures),
         };
-        smol::future::or(all_done, async {
-            smol::Timer::after(SHUTDOWN_GRACE).await;
-        })
-        .await;
-    }));
+        let server = LoopbackServer::builder()
+            .start(listener, addr, |request| {
+                http::Response::new(request.into_body())
+            })
+            .unwrap();
+
+        // A connection opened before the table fills up.
+        let mut open = std::net::TcpStream::connect(addr).unwrap();
+        assert!(exchange(&mut open, "before").starts_with("HTTP/1.1 200"));
+
+        // The table is full; a new client waits in the backlog, the listener is readable.
+        failing.store(true, Ordering::SeqCst);
+        let mut waiting = std::net::TcpStream::connect(addr).unwrap();
+        let (times, changed) = &*failures;
+        let seen = changed
+            .wait_timeout_while(times.lock().unwrap(), Duration::from_secs(10), |t| {
+                t.len() < 5
+            })
+            .unwrap()
+            .0
+            .clone();
+        assert!(seen.len() >= 5, "only {} accept attempts", seen.len());
+        // No spinning: each retry waited at least the back-off (10, 20, 40, 80 ms).
+        for (i, pair) in seen.windows(2).take(4).enumerate() {
+            let gap = pair[1] - pair[0];
+            let pause = Duration::from_millis(10 << i);
+            assert!(
+                gap >= pause,
+                "retry {i} after {gap:?}, before its {pause:?} back-off"
+            );
+        }
+        // The connection already open is still served meanwhile.
+        assert!(exchange(&mut open, "during").starts_with("HTTP/1.1 200"));
+
+        // Descriptors are free again: the waiting client is served without intervention.
+        failing.store(false, Ordering::SeqCst);
+        assert!(exchange(&mut waiting, "after").starts_with("HTTP/1.1 200"));
+        assert!(server.control().accept_errors() >= 5);
+        let attempts = times.lock().unwrap().len();
+        assert!(attempts < 20, "{attempts} failed accepts: the loop spun");
+    }
 }

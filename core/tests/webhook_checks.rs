@@ -10,8 +10,9 @@ const APP: u32 = 1400000000;
 const TOKEN: &str = "xxxxyyyy";
 const DOC_TIME: u64 = 1669872112;
 const DOC_SIGN: &str = "17773bc39a671d7b9aa835458704d2a6db81360a5940292b587d6d760d484061";
-const V4_BODY: &[u8] = br#"{"CallbackCommand":"Call.CallbackAfterStartCall","EventTime":1}"#;
-const V1_BODY: &[u8] = br#"{"UserId":"Alice"}"#;
+const V4_BODY: &[u8] =
+    br#"{"CallbackCommand":"Call.CallbackAfterStartCall","CallInfo":{"CallId":"c1"},"EventTime":1}"#;
+const V1_BODY: &[u8] = br#"{"UserId":"Alice","CallId":"c1"}"#;
 
 fn v4_query(extra: &str) -> String {
     format!("SdkAppid={APP}&CallbackCommand=Call.CallbackAfterStartCall&contenttype=json{extra}")
@@ -303,4 +304,76 @@ fn replies_have_each_generations_shape() {
     assert_eq!(json["ActionStatus"], "FAIL");
     assert_eq!(json["ErrorCode"], 400);
     assert_eq!(json["ErrorInfo"], json["ErrorMessage"]);
+}
+
+#[test]
+fn an_event_without_its_identity_is_400_with_the_field_named() {
+    let config = WebhookConfig::new(APP);
+    let v1 = |body: &str| {
+        parse(
+            "POST",
+            &format!("sdkappid={APP}&command=cancel"),
+            body.as_bytes(),
+            &config,
+            0,
+        )
+    };
+    let query = |command: &str| format!("SdkAppid={APP}&CallbackCommand={command}");
+    let v4 =
+        |command: &str, body: &str| parse("POST", &query(command), body.as_bytes(), &config, 0);
+    let missing = |result: Result<_, WebhookError>| match result {
+        Err(error) => {
+            assert_eq!(error.status(), 400);
+            match error.kind() {
+                WebhookErrorKind::MissingField { field } => *field,
+                other => panic!("{other:?}"),
+            }
+        }
+        Ok(event) => panic!("accepted {event:?}"),
+    };
+    assert_eq!(missing(v1(r#"{"UserId":"Alice"}"#)), "CallId");
+    assert_eq!(missing(v1(r#"{"CallId":"c1","UserId":" "}"#)), "UserId");
+    assert_eq!(
+        missing(v4("Call.CallbackAfterStartCall", r#"{"CallInfo":{}}"#)),
+        "CallInfo.CallId"
+    );
+    assert_eq!(
+        missing(v4(
+            "Call.CallbackAfterEndCall",
+            r#"{"CallRecord":{"CallId":""}}"#
+        )),
+        "CallRecord.CallId"
+    );
+    // The issue's probe: an unknown field with bytes that are not UTF-8, and nothing else.
+    assert_eq!(
+        missing(v4(
+            "Call.CallbackAfterMemberChanged",
+            "{\"a\":\"\u{fffd}\"}"
+        )),
+        "CallId"
+    );
+    let raw = parse(
+        "POST",
+        &query("Call.CallbackAfterMemberChanged"),
+        b"{\"a\":\"\xff\xfe\"}",
+        &config,
+        0,
+    );
+    assert_eq!(raw.unwrap_err().status(), 400);
+    assert_eq!(
+        missing(v4(
+            "Call.CallbackAfterMemberChanged",
+            r#"{"CallId":"c1","ChangedUserList":[]}"#
+        )),
+        "ChangedUserList"
+    );
+    // Leniency stays where it does not touch identity: numbers for ids, unknown fields.
+    assert!(
+        v4(
+            "Call.CallbackAfterEndCall",
+            r#"{"CallRecord":{"CallId":7,"Extra":true},"New":1}"#
+        )
+        .is_ok()
+    );
+    assert!(v4("Call.CallbackAfterSomethingNew", "{}").is_ok());
 }

@@ -107,8 +107,7 @@ fn v1_call_event_example() {
 
 #[test]
 fn v1_table_spellings_read_like_the_example_spellings() {
-    let body =
-        r#"{"MediaType":"Video","CallType":"Group","Role":"Callee","CallResult":"Not_answer"}"#;
+    let body = r#"{"UserId":"u","CallId":"c","MediaType":"Video","CallType":"Group","Role":"Callee","CallResult":"Not_answer"}"#;
     let Payload::V1(cb) = v1("not_answer", body).unwrap().payload else {
         panic!()
     };
@@ -116,7 +115,7 @@ fn v1_table_spellings_read_like_the_example_spellings() {
     assert_eq!(cb.call_type, Some(CallType::Group));
     assert_eq!(cb.role, Some(Role::Callee));
     assert_eq!(cb.call_result, Some(CallResult::NotAnswer));
-    assert_eq!(cb.user_id, "", "missing ids read as empty");
+    assert_eq!(cb.room_id, "", "missing ids read as empty");
     assert_eq!(cb.total_num, None);
     assert_eq!(cb.event_time, None);
 }
@@ -305,7 +304,9 @@ fn user_account_as_any_json_number_is_kept_as_text() {
         ("null", ""),
     ];
     for (json, want) in cases {
-        let body = format!(r#"{{"UserList":[{{"User_Account":{json}}}]}}"#);
+        let body = format!(
+            r#"{{"CallId":"c","ChangedUserList":[{{"User_Account":"u"}}],"UserList":[{{"User_Account":{json}}}]}}"#
+        );
         let Payload::MemberChanged(m) = v4("Call.CallbackAfterMemberChanged", &body)
             .unwrap()
             .payload
@@ -350,9 +351,12 @@ fn a_time_of_the_wrong_type_is_a_json_error_with_position() {
     // A negative time is not a time either.
     assert!(v4("Call.CallbackAfterStartCall", r#"{"EventTime": -5}"#).is_err());
     // Digits in a string are accepted.
-    let Payload::StartCall(s) = v4("Call.CallbackAfterStartCall", r#"{"EventTime":"12"}"#)
-        .unwrap()
-        .payload
+    let Payload::StartCall(s) = v4(
+        "Call.CallbackAfterStartCall",
+        r#"{"CallInfo":{"CallId":"c"},"EventTime":"12"}"#,
+    )
+    .unwrap()
+    .payload
     else {
         panic!()
     };

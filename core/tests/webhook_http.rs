@@ -4,7 +4,7 @@
 
 use callkit_core::webhook::{
     CallbackToken, Event, Generation, Payload, StartCall, V1_ACK, V4_ACK, WebhookConfig,
-    ack_response, build, handle, handle_and_reply, http_reply_for,
+    ack_response, build, handle, handle_and_reply, http_reply_for, not_handled_response,
 };
 
 const APP: u32 = 1400000000;
@@ -48,7 +48,11 @@ fn a_handler_closure_acks_and_passes_the_event_on() {
 #[test]
 fn handle_reads_method_query_and_body() {
     let config = WebhookConfig::new(APP);
-    let req = request("POST", "/?sdkappid=1400000000&command=reject", b"{}");
+    let req = request(
+        "POST",
+        "/?sdkappid=1400000000&command=reject",
+        br#"{"CallId":"c1","UserId":"u1"}"#,
+    );
     let event = handle(&req, &config, 0).unwrap();
     assert_eq!(event.generation(), Generation::V1);
     assert_eq!(http_reply_for(&Ok(event)).body(), V1_ACK);
@@ -56,6 +60,12 @@ fn handle_reads_method_query_and_body() {
     let res = http_reply_for(&handle(&no_query, &config, 0));
     assert_eq!(res.status(), 400);
     assert_eq!(ack_response(Generation::V1).body(), V1_ACK);
+    let not_handled = not_handled_response(Generation::V4);
+    assert_eq!(not_handled.status(), 500);
+    assert_eq!(not_handled.headers()["content-type"], "application/json");
+    let body: serde_json::Value = serde_json::from_slice(not_handled.body()).unwrap();
+    assert_eq!(body["ActionStatus"], "FAIL");
+    assert_eq!(body["ErrorCode"], 500);
 }
 
 #[test]

@@ -67,6 +67,11 @@ fn members() -> impl Strategy<Value = Vec<CallMember>> {
     )
 }
 
+/// An identifying id: anything, but never blank (an event without one is refused).
+fn id() -> impl Strategy<Value = String> {
+    any::<String>().prop_map(|s| format!("c{s}"))
+}
+
 fn v1_payload() -> impl Strategy<Value = Payload> {
     let command = prop_oneof![
         3 => proptest::sample::select(V1Action::ALL.to_vec()),
@@ -74,7 +79,7 @@ fn v1_payload() -> impl Strategy<Value = Payload> {
     ];
     let role = lenient(vec![Role::Caller, Role::Callee], Role::Other);
     (
-        (command, any::<String>(), any::<String>(), any::<String>()),
+        (command, id(), any::<String>(), id()),
         (any::<Option<u32>>(), media(), call_type(), role),
         (proptest::option::of(".+"), call_result()),
         (secs(), secs(), secs(), secs()),
@@ -99,7 +104,7 @@ fn v1_payload() -> impl Strategy<Value = Payload> {
 
 fn start_call() -> impl Strategy<Value = Payload> {
     (
-        (any::<String>(), media(), any::<String>(), any::<String>()),
+        (id(), media(), any::<String>(), any::<String>()),
         room_id_type(),
         members(),
         millis(),
@@ -119,7 +124,7 @@ fn start_call() -> impl Strategy<Value = Payload> {
 
 fn end_call() -> impl Strategy<Value = Payload> {
     (
-        (any::<String>(), any::<String>(), media(), call_type()),
+        (id(), any::<String>(), media(), call_type()),
         (secs(), secs(), secs(), call_result()),
         (
             proptest::collection::vec(any::<String>(), 0..4),
@@ -155,9 +160,9 @@ fn member_changed() -> impl Strategy<Value = Payload> {
     );
     let changed = proptest::collection::vec(
         (any::<String>(), action).prop_map(|(u, a)| MemberAction::new(u, a)),
-        0..4,
+        1..4,
     );
-    (any::<String>(), members(), changed, millis()).prop_map(|(call, users, changed, time)| {
+    (id(), members(), changed, millis()).prop_map(|(call, users, changed, time)| {
         let mut m = MemberChanged::default();
         m.call_id = call;
         m.users = users;

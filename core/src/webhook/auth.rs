@@ -67,6 +67,14 @@ pub(crate) fn verify(
     let (Some(sign), Some(request_time)) = (sign, request_time) else {
         return Err(WebhookErrorKind::MissingSignature);
     };
+    // Plain digits only: `u64::from_str` would also take "+1669872112", a second spelling
+    // of one time with a different Sign.
+    if request_time.is_empty() || !request_time.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(WebhookErrorKind::InvalidParameter {
+            name: "RequestTime",
+            reason: "not plain decimal digits",
+        });
+    }
     let given = hex::decode(sign).map_err(|_| WebhookErrorKind::BadSignature)?;
     // `ct_eq` on slices of different lengths is false without comparing contents.
     if !bool::from(given.as_slice().ct_eq(&token.digest(request_time))) {
@@ -76,7 +84,7 @@ pub(crate) fn verify(
         .parse()
         .map_err(|_| WebhookErrorKind::InvalidParameter {
             name: "RequestTime",
-            reason: "not a number of seconds",
+            reason: "out of range",
         })?;
     if time.abs_diff(now) > MAX_CLOCK_SKEW_SECS {
         return Err(WebhookErrorKind::RequestTimeSkew {
@@ -122,5 +130,28 @@ mod tests {
             verify(&t, None, Some("1669872112"), 1669872112),
             Err(WebhookErrorKind::MissingSignature)
         );
+    }
+
+    #[test]
+    fn request_time_must_be_plain_digits_even_when_signed() {
+        let t = CallbackToken::new("xxxxyyyy");
+        for time in [
+            "+1669872112",
+            " 1669872112",
+            "1669872112 ",
+            "",
+            "1_669_872_112",
+            "1e9",
+        ] {
+            let signed = sign(&t, time);
+            assert_eq!(
+                verify(&t, Some(&signed), Some(time), 1669872112),
+                Err(WebhookErrorKind::InvalidParameter {
+                    name: "RequestTime",
+                    reason: "not plain decimal digits",
+                }),
+                "{time:?}"
+            );
+        }
     }
 }

@@ -95,6 +95,14 @@ pub enum WebhookErrorKind {
         /// The body's command (clipped to 64 characters).
         body: String,
     },
+    /// A field that identifies the event (the call id) or that its command requires is
+    /// missing or empty (HTTP 400). Only identity is strict: misspelt enums, ids as
+    /// numbers and unknown extra fields are still read leniently.
+    #[error("required field {field} is missing or empty")]
+    MissingField {
+        /// The field's path in the body, e.g. `CallInfo.CallId`.
+        field: &'static str,
+    },
     /// The body is not valid JSON, or a field has a type that cannot be read (HTTP 400).
     /// Published examples with a missing comma land here: they are not repaired.
     #[error("invalid JSON body at line {line} column {column}: {message}")]
@@ -136,6 +144,7 @@ impl WebhookErrorKind {
             | Self::UnknownGeneration
             | Self::AmbiguousGeneration
             | Self::CommandMismatch { .. }
+            | Self::MissingField { .. }
             | Self::InvalidJson { .. } => 400,
         }
     }

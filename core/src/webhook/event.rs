@@ -85,6 +85,25 @@ impl Payload {
         }
     }
 
+    /// The first field that identifies the event or that its command requires, when it
+    /// is missing or empty: the call id everywhere the spec has one, the acting user of
+    /// a v1 callback, and who changed in a member-changed callback. Unknown v4 commands
+    /// require nothing (their fields are not known).
+    pub fn missing_required(&self) -> Option<&'static str> {
+        let empty = |value: &str| value.trim().is_empty();
+        match self {
+            Payload::V1(cb) if empty(&cb.call_id) => Some("CallId"),
+            Payload::V1(cb) if empty(&cb.user_id) => Some("UserId"),
+            Payload::StartCall(start) if empty(&start.call_info.call_id) => Some("CallInfo.CallId"),
+            Payload::EndCall(end) if empty(&end.record.call_id) => Some("CallRecord.CallId"),
+            Payload::MemberChanged(changed) if empty(&changed.call_id) => Some("CallId"),
+            Payload::MemberChanged(changed) if changed.changed.is_empty() => {
+                Some("ChangedUserList")
+            }
+            _ => None,
+        }
+    }
+
     /// The command word as it travels.
     pub fn command(&self) -> &str {
         match self {

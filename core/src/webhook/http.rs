@@ -37,6 +37,12 @@ pub fn ack_response(generation: Generation) -> http::Response<Vec<u8>> {
     json_response(200, generation.ack_body().to_vec())
 }
 
+/// [`not_handled`](super::not_handled) as an `http::Response` (JSON content type).
+pub fn not_handled_response(generation: Generation) -> http::Response<Vec<u8>> {
+    let (status, body) = super::not_handled(generation);
+    json_response(status, body)
+}
+
 /// The response for the outcome of [`handle`]: ack, or the error's status and body;
 /// `Content-Type: application/json` either way. A 405 also carries `Allow: POST`.
 pub fn http_reply_for(result: &Result<Event, WebhookError>) -> http::Response<Vec<u8>> {
@@ -52,7 +58,7 @@ pub fn http_reply_for(result: &Result<Event, WebhookError>) -> http::Response<Ve
 /// ```
 /// use callkit_core::webhook::{handle_and_reply, WebhookConfig};
 /// let req = http::Request::post("/cb?sdkappid=1&command=caller_start_call")
-///     .body(br#"{"UserId":"Alice","Event":"start_call"}"#.to_vec())
+///     .body(br#"{"UserId":"Alice","CallId":"c1","Event":"start_call"}"#.to_vec())
 ///     .unwrap();
 /// let mut seen = Vec::new();
 /// let res = handle_and_reply(&req, &WebhookConfig::new(1), 0, |e| seen.push(e));

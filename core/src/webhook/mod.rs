@@ -11,8 +11,9 @@
 //!
 //! The generation is told by which command parameter the query has. Checks, in order:
 //! method `POST` (405), body size (413), query well-formed (400), SDKAppID (403), then, if
-//! a token is configured, `Sign`/`RequestTime` (401/403), then the body (400). The body
-//! is parsed only after the request is authenticated.
+//! a token is configured, `Sign`/`RequestTime` (401/403), then the body (400), which must
+//! carry what identifies the event ([`Payload::missing_required`]). The body is parsed
+//! only after the request is authenticated.
 //!
 //! Reading is lenient where the docs disagree (see [the types](self#types) and the field
 //! docs): enum spellings, ids as strings or numbers, `MediaType`/`CallMediaType`, missing
@@ -32,6 +33,7 @@ mod error;
 mod event;
 #[cfg(feature = "std")]
 mod http;
+mod key;
 mod query;
 mod reply;
 mod v1;
@@ -47,8 +49,9 @@ pub use build::{BuildError, OutgoingWebhook, build};
 pub use error::{WebhookError, WebhookErrorKind};
 pub use event::{Event, Payload};
 #[cfg(feature = "std")]
-pub use http::{ack_response, handle, handle_and_reply, http_reply_for};
-pub use reply::{V1_ACK, V4_ACK, ack, reply_for};
+pub use http::{ack_response, handle, handle_and_reply, http_reply_for, not_handled_response};
+pub use key::EventKey;
+pub use reply::{V1_ACK, V4_ACK, ack, not_handled, reply_for};
 pub use v1::{V1Callback, V1Kind};
 pub use v4::{
     CallInfo, CallMember, CallRecord, END_CALL, EndCall, MEMBER_CHANGED, MemberAction,
@@ -181,6 +184,9 @@ pub fn parse(
         Generation::V4 => parse_v4(q.callback_command.as_deref().unwrap_or(""), body),
     }
     .map_err(fail)?;
+    if let Some(field) = payload.missing_required() {
+        return Err(fail(WebhookErrorKind::MissingField { field }));
+    }
 
     Ok(Event {
         sdkappid: config.sdkappid,

@@ -30,7 +30,8 @@ pub fn ack(generation: Generation) -> (u16, Vec<u8>) {
 ///
 /// ```
 /// use callkit_core::webhook::{parse, reply_for, WebhookConfig};
-/// let result = parse("POST", "sdkappid=1&command=cancel", b"{}", &WebhookConfig::new(1), 0);
+/// let body = br#"{"CallId":"c1","UserId":"u1"}"#;
+/// let result = parse("POST", "sdkappid=1&command=cancel", body, &WebhookConfig::new(1), 0);
 /// assert_eq!(reply_for(&result), (200, br#"{"ErrorCode":0,"ErrorMessage":"Success"}"#.to_vec()));
 /// ```
 pub fn reply_for(result: &Result<Event, WebhookError>) -> (u16, Vec<u8>) {
@@ -38,6 +39,28 @@ pub fn reply_for(result: &Result<Event, WebhookError>) -> (u16, Vec<u8>) {
         Ok(event) => ack(event.generation()),
         Err(error) => error.response(),
     }
+}
+
+/// What [`not_handled`] says.
+pub(crate) const NOT_HANDLED: &str = "the event was not handled; deliver it again";
+
+/// The reply when an accepted event could not be handled (the app's callback failed):
+/// HTTP 500 with a failure body in the generation's shape (`ErrorCode` 500).
+///
+/// v1 retries on any HTTP error or non-zero `ErrorCode` (spec §6.1: after 0, 1, 1, 2, 3
+/// and 5 s, then drops the callback). For v4 the spec states no retry policy for the
+/// `Call.*` callbacks; Chat's generic rules (which they reuse) do not retry "after"
+/// callbacks unless retry-on-timeout is enabled in the console, so a v4 event refused
+/// this way may not come again (§6.3).
+///
+/// ```
+/// use callkit_core::webhook::{not_handled, Generation};
+/// let (status, body) = not_handled(Generation::V1);
+/// assert_eq!(status, 500);
+/// assert!(body.starts_with(br#"{"ErrorCode":500,"ErrorMessage":"#));
+/// ```
+pub fn not_handled(generation: Generation) -> (u16, Vec<u8>) {
+    (500, failure_body(Some(generation), 500, NOT_HANDLED))
 }
 
 #[derive(serde::Serialize)]
