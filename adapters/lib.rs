@@ -63,6 +63,9 @@ pub mod server;
 pub mod emulator;
 pub mod webhook;
 
+#[cfg(feature = "redis")]
+pub mod fleet;
+
 // The README's Rust snippets are compiled (and the runnable ones run) as doc tests, so the
 // README stays true.
 #[cfg(doctest)]

@@ -18,6 +18,8 @@ use super::{Attempt, BlockingClient, Client, Error};
 use crate::transport::{BlockingTransport, Transport};
 use callkit_core::ratelimit::RateLimiters;
 
+use super::pace::{Pace, SharedRateLimiter};
+
 /// The default extra length of each one-second rate-limit window: it absorbs that much
 /// network jitter (see [`RateLimiters::with_margin`]), at about 5% of the budget.
 const DEFAULT_RATE_LIMIT_MARGIN: Duration = Duration::from_millis(50);
@@ -121,6 +123,7 @@ pub struct ClientBuilder<S> {
     lifetime: (Duration, Duration),
     max_attempts: u32,
     rate_limit_margin: Duration,
+    shared_limiter: Option<Arc<dyn SharedRateLimiter>>,
     clock: Arc<dyn Clock>,
     random: Arc<dyn Fn() -> u32 + Send + Sync>,
     observer: Option<Observer>,
@@ -137,6 +140,7 @@ impl<S: fmt::Debug> fmt::Debug for ClientBuilder<S> {
             .field("usersig_lifetime", &self.lifetime)
             .field("max_attempts", &self.max_attempts)
             .field("rate_limit_margin", &self.rate_limit_margin)
+            .field("shared_limiter", &self.shared_limiter.is_some())
             .field("sleep", &self.sleep)
             .finish_non_exhaustive()
     }
@@ -155,6 +159,7 @@ impl<S: Default> ClientBuilder<S> {
             ),
             max_attempts: DEFAULT_MAX_ATTEMPTS,
             rate_limit_margin: DEFAULT_RATE_LIMIT_MARGIN,
+            shared_limiter: None,
             clock: Arc::new(SystemClock),
             random: Arc::new(|| fastrand::u32(..)),
             observer: None,
@@ -195,6 +200,16 @@ impl<S> ClientBuilder<S> {
         self
     }
 
+    /// Draws rate-limit slots from a budget shared with other processes (for example
+    /// [`RedisRateLimiter`](crate::fleet::RedisRateLimiter), feature `redis`) instead of
+    /// the client's own. Use it when more than one instance of a service calls the API
+    /// for the same app: Tencent's limits are per app. The shared limiter then applies
+    /// its own margin; [`rate_limit_margin`](Self::rate_limit_margin) is not used.
+    pub fn rate_limiter(mut self, limiter: Arc<dyn SharedRateLimiter>) -> Self {
+        self.shared_limiter = Some(limiter);
+        self
+    }
+
     /// Where the time comes from (default [`SystemClock`]).
     pub fn clock(mut self, clock: impl Clock) -> Self {
         self.clock = Arc::new(clock);
@@ -230,7 +245,12 @@ impl<S> ClientBuilder<S> {
             server: self.server,
             max_attempts: self.max_attempts,
             signer: Mutex::new(signer),
-            limiters: Mutex::new(RateLimiters::with_margin(self.rate_limit_margin)),
+            pace: match self.shared_limiter {
+                Some(shared) => Pace::Shared(shared),
+                None => Pace::Local(Mutex::new(RateLimiters::with_margin(
+                    self.rate_limit_margin,
+                ))),
+            },
             clock: self.clock,
             random: self.random,
             observer: self.observer,

@@ -18,13 +18,13 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use callkit_core::endpoint::Endpoint;
-use callkit_core::ratelimit::RateLimiters;
 use callkit_core::region::Server;
 use callkit_core::request::build_request;
 use callkit_core::response::parse_response;
 use callkit_core::usersig::AdminSigner;
 
 use super::builder::Clock;
+use super::pace::{Pace, Wait};
 use super::retry::{judge, surely_not_sent};
 use super::{Attempt, AttemptOutcome, Error};
 use crate::transport::{HttpRequest, HttpResponse};
@@ -41,7 +41,7 @@ pub(crate) struct Shared {
     /// The UserSig cache. Held while signing (under 1 µs), so concurrent callers wait for
     /// the one UserSig instead of each making their own; never held across an await.
     pub(crate) signer: Mutex<AdminSigner>,
-    pub(crate) limiters: Mutex<RateLimiters>,
+    pub(crate) pace: Pace,
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) random: Arc<dyn Fn() -> u32 + Send + Sync>,
     pub(crate) observer: Option<Observer>,
@@ -77,7 +77,7 @@ impl Shared {
         &self,
         call: &mut CallState,
         body: &E::Request,
-    ) -> Result<(HttpRequest, Duration), Error> {
+    ) -> Result<(HttpRequest, Wait<'_>), Error> {
         let random = (self.random)();
         let request = {
             let mut signer = lock(&self.signer);
@@ -96,11 +96,19 @@ impl Shared {
         };
         let request = request.into_http()?;
         // Reserve only once the request is known to be valid: a refused body spends no slot.
-        let queued = lock(&self.limiters).reserve_for::<E>(self.clock.monotonic());
+        let wait = self
+            .pace
+            .reserve::<E>(self.sdkappid, self.clock.monotonic());
         call.attempt += 1;
         call.random = random;
-        call.queued = queued;
-        Ok((request, queued))
+        call.queued = Duration::ZERO;
+        Ok((request, wait))
+    }
+
+    /// Records how long the current attempt waited for its rate-limit slot (reported to
+    /// the `on_attempt` observer).
+    pub(crate) fn queued(call: &mut CallState, wait: Duration) {
+        call.queued = wait;
     }
 
     /// Ends the current attempt: turns the transport's result into the endpoint's value

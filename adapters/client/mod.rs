@@ -97,6 +97,7 @@
 mod builder;
 mod engine;
 mod error;
+mod pace;
 mod retry;
 pub mod testing;
 
@@ -115,9 +116,11 @@ pub use builder::{
     SystemClock,
 };
 pub use error::Error;
+pub use pace::{PaceFuture, SharedRateLimiter};
 
 use crate::transport::{BlockingTransport, Transport};
 use engine::{CallState, Next, Shared};
+use pace::Wait;
 
 /// One attempt of a call, as the [`ClientBuilder::on_attempt`] observer sees it.
 #[derive(Debug)]
@@ -347,7 +350,12 @@ impl<T: Transport> Client<T> {
         let inner = &*self.inner;
         let mut call = CallState::default();
         loop {
-            let (request, queued) = inner.shared.prepare::<E>(&mut call, body)?;
+            let (request, wait) = inner.shared.prepare::<E>(&mut call, body)?;
+            let queued = match wait {
+                Wait::Known(wait) => wait,
+                Wait::Asked(reply) => reply.await,
+            };
+            Shared::queued(&mut call, queued);
             if !queued.is_zero() {
                 inner.sleep.sleep(queued).await;
             }
@@ -420,7 +428,14 @@ impl<T: BlockingTransport> BlockingClient<T> {
         let inner = &*self.inner;
         let mut call = CallState::default();
         loop {
-            let (request, queued) = inner.shared.prepare::<E>(&mut call, body)?;
+            let (request, wait) = inner.shared.prepare::<E>(&mut call, body)?;
+            let queued = match wait {
+                Wait::Known(wait) => wait,
+                // A shared budget answers over the network; its client runs on async-io's
+                // reactor, so waiting for it here needs no executor.
+                Wait::Asked(reply) => futures_lite::future::block_on(reply),
+            };
+            Shared::queued(&mut call, queued);
             if !queued.is_zero() {
                 inner.sleep.sleep(queued);
             }

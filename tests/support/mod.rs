@@ -8,6 +8,10 @@ pub mod ureq_closure;
 #[cfg(all(feature = "emulator", feature = "async-std", feature = "surf"))]
 pub mod e2e;
 
+// A real redis-server for the fleet tests.
+#[cfg(feature = "redis")]
+pub mod redis_server;
+
 use std::time::{Duration, Instant};
 
 use callkit::server::{BodyFraming, LoopbackServer};
