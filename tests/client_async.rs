@@ -457,10 +457,13 @@ fn a_rate_limited_call_is_retried_after_a_recorded_wait() {
     );
     let client = client(&clock, &service);
     smol::block_on(client.v1_delete_callback()).unwrap();
-    assert_eq!(clock.sleeps(), [Duration::from_secs(1)]);
+    // One second, plus the jitter drawn from the refused request's random (1000 / 2^32 of
+    // a second is 232 ns).
+    let wait = Duration::from_secs(1) + Duration::from_nanos(232);
+    assert_eq!(clock.sleeps(), [wait]);
     let seen = service.seen();
     assert_eq!(seen.len(), 2);
-    assert_eq!(seen[1].at - seen[0].at, Duration::from_secs(1));
+    assert_eq!(seen[1].at - seen[0].at, wait);
     assert_eq!((seen[0].random(), seen[1].random()), (1000, 1001));
 }
 

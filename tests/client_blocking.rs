@@ -157,17 +157,16 @@ fn the_blocking_client_retries_with_recorded_sleeps() {
         r#"{"errorCode": 70005, "errorMessage": "rate limited", "requestId": "r", "data": ""}"#;
     let client = client(&clock, &log, 2, limited);
     client.v1_delete_callback().unwrap();
-    assert_eq!(clock.sleeps(), [Duration::from_secs(1); 2]);
+    // 1 s then 2 s (growing), each plus the jitter of the refused request's random:
+    // 1 s * 7 / 2^32 is 1 ns, 2 s * 8 / 2^32 is 3 ns.
+    let (first, second) = (
+        Duration::from_secs(1) + Duration::from_nanos(1),
+        Duration::from_secs(2) + Duration::from_nanos(3),
+    );
+    assert_eq!(clock.sleeps(), [first, second]);
     let log = log.lock().unwrap();
     let at: Vec<Duration> = log.iter().map(|(.., at)| *at).collect();
-    assert_eq!(
-        at,
-        [
-            Duration::ZERO,
-            Duration::from_secs(1),
-            Duration::from_secs(2)
-        ]
-    );
+    assert_eq!(at, [Duration::ZERO, first, first + second]);
     let randoms: Vec<u32> = log.iter().map(|(_, _, r, _)| *r).collect();
     assert_eq!(randoms, [7, 8, 9]);
 }

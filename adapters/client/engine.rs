@@ -141,7 +141,7 @@ impl Shared {
                 Next::Done(Ok(value))
             }
             Err(error) => {
-                let verdict = judge(&error, call.attempt);
+                let verdict = judge(&error, call.attempt, call.random);
                 if verdict.renew_usersig {
                     lock(&self.signer).invalidate();
                 }

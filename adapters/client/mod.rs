@@ -73,8 +73,9 @@
 //! At most [`ClientBuilder::max_attempts`] attempts (default 3), each with a fresh
 //! `random`:
 //!
-//! * rate limited (v1 70005, v4 60007/60011/60018/60019, HTTP 429): after 1 s, then the
-//!   limiter's wait;
+//! * rate limited (v1 70005, v4 60007/60011/60018/60019, HTTP 429): after 1 s, doubling
+//!   per attempt up to 8 s, plus a jitter of up to as much again (so that clients refused
+//!   together do not come back together), then the limiter's wait;
 //! * UserSig expired (v1 70003, v4 70001): at once, with a newly signed UserSig;
 //! * server error (v4 100001 and the like, HTTP 5xx): after 200 ms, doubling, at most 2 s;
 //!
