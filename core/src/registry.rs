@@ -50,7 +50,7 @@ use crate::response::{ApiErrorKind, ResponseError, parse_response};
 /// through `<callkit_core::registry::Name as Endpoint>`.
 #[macro_export]
 macro_rules! for_each_endpoint {
-    ($callback:path $(, [$($extra:tt)*])?) => {
+    ($callback:ident $(, [$($extra:tt)*])?) => {
         $callback! {
             [$($($extra)*)?]
 
