@@ -103,3 +103,59 @@ fn v1_update_before_set_is_no_configuration() {
     let result = smol::block_on(client.v1_update_callback(&config));
     assert_eq!(code(result), (999, ApiErrorKind::NoConfiguration));
 }
+
+/// The quickstart's second part: a robot call started, shown live, answered, ended; its
+/// record fetched in both generations; the recent records listed in both.
+#[test]
+fn robot_call_then_its_record_and_the_recent_records() {
+    use callkit::core::call_engine::V4RobotCall;
+    use callkit::core::records::{V1CallId, V1RecordFilter, V4CallId, V4RecordFilter};
+    use callkit::core::webhook::{CallResult, MediaType, UserStatus};
+    use futures_lite::StreamExt;
+
+    let (emulator, client) = emulator_and_client();
+    smol::block_on(async {
+        let mut call = V4RobotCall::new("robot-1", ["alice"], 30_000, MediaType::Audio);
+        call.call_info.text_room("room-quickstart");
+        let started = client.v4_start_call_by_robot(&call).await.unwrap();
+        let call_id = started.call_id.expect("the emulator returns the call id");
+        let id = V4CallId::new(&call_id);
+        let info = client.v4_get_call_info(&id).await.unwrap();
+        assert_eq!(info.users[1].user, "alice");
+        assert_eq!(info.users[1].status, UserStatus::Waiting);
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap();
+        assert!(emulator.with_emulator(|e| e.answer_call(SDKAPPID, &call_id, "alice", now)));
+        let info = client.v4_get_call_info(&id).await.unwrap();
+        assert_eq!(info.users[1].status, UserStatus::Calling);
+        client.v4_end_call(&id).await.unwrap();
+        assert_eq!(
+            code(client.v4_get_call_info(&id).await),
+            (101004, ApiErrorKind::CallNotFound)
+        );
+
+        let v4 = client.v4_get_record_by_call_id(&id).await.unwrap();
+        assert_eq!(v4.call_result, CallResult::NormalEnd);
+        assert_eq!(v4.room_id, "room-quickstart");
+        let v1 = client
+            .v1_get_record_by_call_id(&V1CallId::new(&call_id))
+            .await
+            .unwrap();
+        assert_eq!(v1.callees, ["alice"]);
+
+        let since = now.as_secs() - 24 * 60 * 60;
+        let page = client
+            .v1_get_records_by_filter(&V1RecordFilter::since(since))
+            .await
+            .unwrap();
+        assert_eq!(page.records.len(), 1);
+        let filter = V4RecordFilter {
+            start_secs: Some(since),
+            ..V4RecordFilter::default()
+        };
+        let listed: Vec<_> = client.records(filter, Some(50)).collect().await;
+        assert_eq!(listed.len(), 1);
+        assert_eq!(listed[0].as_ref().unwrap().call_id, call_id);
+    });
+}

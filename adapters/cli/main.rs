@@ -2,16 +2,19 @@
 //!
 //! This file holds only what every command family shares: the top-level parser, the secret
 //! key argument, writing to stdout, the exit codes and how errors are printed. Each family
-//! (`usersig`, `emulator`, `callback`) lives in its own module and returns
-//! `Result<(), Failure>`.
+//! (`usersig`, `emulator`, `callback`, `records`, `call`) lives in its own module and
+//! returns `Result<(), Failure>`; the ones that call the service share `connection`.
 //!
 //! Exit codes: 0 success; 1 the command ran but the answer is "no" (for example a signature
 //! that does not verify) or output could not be written; 2 bad arguments (clap's own usage
 //! errors exit 2 as well).
 #![forbid(unsafe_code)]
 
+mod call;
 mod callback;
+mod connection;
 mod emulator;
+mod records;
 mod usersig;
 
 use std::io::Write as _;
@@ -38,6 +41,12 @@ enum Command {
     /// Get, set, update or delete the app's callback configuration (v1, or v4 with --v4).
     #[command(subcommand)]
     Callback(callback::CallbackCommand),
+    /// Get one call's record, or list the records of a time range (v1, or v4 with --v4).
+    #[command(subcommand)]
+    Records(records::RecordsCommand),
+    /// A live call's state, ending it, or starting a robot call (v4).
+    #[command(subcommand)]
+    Call(call::CallCommand),
 }
 
 /// The environment variable a command's key is read from when `--key` is absent.
@@ -115,6 +124,8 @@ fn main() -> ExitCode {
         Command::Usersig(command) => usersig::run(command),
         Command::Emulator(args) => emulator::run(args),
         Command::Callback(command) => callback::run(command),
+        Command::Records(command) => records::run(command),
+        Command::Call(command) => call::run(command),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

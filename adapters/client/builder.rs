@@ -16,6 +16,7 @@ use callkit_core::validate::check_identifier;
 use super::engine::{Observer, Shared};
 use super::{Attempt, BlockingClient, Client, Error};
 use crate::transport::{BlockingTransport, Transport};
+use callkit_core::failover::{DEFAULT_STAY, Failover};
 use callkit_core::ratelimit::RateLimiters;
 
 use super::pace::{Pace, SharedRateLimiter};
@@ -127,6 +128,8 @@ pub struct ClientBuilder<S> {
     clock: Arc<dyn Clock>,
     random: Arc<dyn Fn() -> u32 + Send + Sync>,
     observer: Option<Observer>,
+    backup: Option<Server>,
+    failover_stay: Duration,
     sleep: S,
 }
 
@@ -151,7 +154,7 @@ impl<S: Default> ClientBuilder<S> {
         ClientBuilder {
             sdkappid,
             key,
-            server,
+            server: server.clone(),
             admin: DEFAULT_ADMIN.to_owned(),
             lifetime: (
                 Duration::from_secs(DEFAULT_EXPIRE),
@@ -163,6 +166,8 @@ impl<S: Default> ClientBuilder<S> {
             clock: Arc::new(SystemClock),
             random: Arc::new(|| fastrand::u32(..)),
             observer: None,
+            backup: server.failover(),
+            failover_stay: DEFAULT_STAY,
             sleep: S::default(),
         }
     }
@@ -231,6 +236,22 @@ impl<S> ClientBuilder<S> {
         self
     }
 
+    /// Where requests go while the server cannot be reached (DNS, connect or TLS
+    /// handshake failed: the request was not sent), for [`failover_stay`](Self::failover_stay)
+    /// before the server is tried again; `None` turns failover off. Default: a v4
+    /// region's backup domain (spec §2.2), none for v1 hosts and custom URLs. Each switch
+    /// is logged once (`warn`) and shows in [`Attempt::server`].
+    pub fn failover_to(mut self, backup: Option<Server>) -> Self {
+        self.backup = backup;
+        self
+    }
+
+    /// How long the client stays on the backup after a switch (default 5 minutes).
+    pub fn failover_stay(mut self, stay: Duration) -> Self {
+        self.failover_stay = stay;
+        self
+    }
+
     /// Checks the configuration and builds the shared state.
     fn shared(self) -> Result<(Shared, S), Error> {
         if self.sdkappid == 0 {
@@ -254,6 +275,8 @@ impl<S> ClientBuilder<S> {
             clock: self.clock,
             random: self.random,
             observer: self.observer,
+            backup: self.backup,
+            failover: Mutex::new(Failover::new(self.failover_stay)),
         };
         Ok((shared, self.sleep))
     }

@@ -18,6 +18,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use callkit_core::endpoint::Endpoint;
+use callkit_core::failover::{Failover, Host, Switch};
 use callkit_core::region::Server;
 use callkit_core::request::build_request;
 use callkit_core::response::parse_response;
@@ -45,14 +46,29 @@ pub(crate) struct Shared {
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) random: Arc<dyn Fn() -> u32 + Send + Sync>,
     pub(crate) observer: Option<Observer>,
+    /// Where requests go while `server` cannot be reached; `None`: no failover.
+    pub(crate) backup: Option<Server>,
+    pub(crate) failover: Mutex<Failover>,
 }
 
 /// Where one call stands: which attempt, and what the current attempt was sent with.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct CallState {
     attempt: u32,
     random: u32,
     queued: Duration,
+    host: Host,
+}
+
+impl Default for CallState {
+    fn default() -> Self {
+        CallState {
+            attempt: 0,
+            random: 0,
+            queued: Duration::ZERO,
+            host: Host::Primary,
+        }
+    }
 }
 
 /// What the driver does after an attempt.
@@ -79,6 +95,7 @@ impl Shared {
         body: &E::Request,
     ) -> Result<(HttpRequest, Wait<'_>), Error> {
         let random = (self.random)();
+        let host = self.host();
         let request = {
             let mut signer = lock(&self.signer);
             // Read the clock under the lock, so that callers sign in clock order and none
@@ -86,7 +103,7 @@ impl Shared {
             let now = self.clock.unix_time().as_secs();
             let usersig = signer.usersig(now)?;
             build_request::<E>(
-                &self.server,
+                self.server_of(host),
                 self.sdkappid,
                 &self.admin,
                 usersig.as_str(),
@@ -102,6 +119,7 @@ impl Shared {
         call.attempt += 1;
         call.random = random;
         call.queued = Duration::ZERO;
+        call.host = host;
         Ok((request, wait))
     }
 
@@ -141,6 +159,9 @@ impl Shared {
                 Next::Done(Ok(value))
             }
             Err(error) => {
+                if let Error::Transport { not_sent: true, .. } = error {
+                    self.unreachable(call.host);
+                }
                 let verdict = judge(&error, call.attempt, call.random);
                 if verdict.renew_usersig {
                     lock(&self.signer).invalidate();
@@ -168,6 +189,49 @@ impl Shared {
         }
     }
 
+    /// The host for the next request (the primary when there is no failover), logging a
+    /// switch back to the primary once.
+    fn host(&self) -> Host {
+        if self.backup.is_none() {
+            return Host::Primary;
+        }
+        let (host, switch) = lock(&self.failover).host(self.clock.monotonic());
+        if let Some(switch) = switch {
+            self.log_switch(switch);
+        }
+        host
+    }
+
+    fn server_of(&self, host: Host) -> &Server {
+        match (host, &self.backup) {
+            (Host::Backup, Some(backup)) => backup,
+            _ => &self.server,
+        }
+    }
+
+    /// A request to `host` was not sent because the host could not be reached.
+    fn unreachable(&self, host: Host) {
+        if self.backup.is_none() {
+            return;
+        }
+        let switch = lock(&self.failover).unreachable(host, self.clock.monotonic());
+        if let Some(switch) = switch {
+            self.log_switch(switch);
+        }
+    }
+
+    fn log_switch(&self, switch: Switch) {
+        let primary = self.server.base_url();
+        let backup = self.server_of(Host::Backup).base_url();
+        match switch {
+            Switch::ToBackup => log::warn!(
+                "{primary} cannot be reached: sending to the backup {backup} for {:?}",
+                lock(&self.failover).stay()
+            ),
+            Switch::BackToPrimary => log::warn!("sending to {primary} again (was {backup})"),
+        }
+    }
+
     /// Tells the observer and the log about an attempt. Nothing here holds a secret: the
     /// path, numbers and the error summary (API errors are redacted by the core,
     /// transport errors carry no query string).
@@ -179,6 +243,7 @@ impl Shared {
     ) {
         let attempt = Attempt {
             path: E::PATH,
+            server: self.server_of(call.host).base_url(),
             generation: E::GENERATION,
             number: call.attempt,
             max_attempts: self.max_attempts,

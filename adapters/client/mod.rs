@@ -63,7 +63,8 @@
 //! # Rate limits
 //!
 //! Every clone of a client shares one sliding-window limiter per rate class (v1 callback
-//! configuration: 10 per second; v4: 200 per second): a burst of calls goes out at the
+//! configuration: 10 per second; v1 `get_record_by_callId`: 20; v1
+//! `get_records_by_filter`: 200; v4: 200): a burst of calls goes out at the
 //! documented rate, the rest wait their turn. The window is one second plus a margin
 //! ([`ClientBuilder::rate_limit_margin`], 50 ms by default) so that network jitter does not
 //! make the service count one request too many.
@@ -80,12 +81,24 @@
 //! * server error (v4 100001 and the like, HTTP 5xx): after 200 ms, doubling, at most 2 s;
 //!
 //! all three only on endpoints declared [`RETRY_SAFE`](callkit_core::endpoint::Endpoint::RETRY_SAFE)
-//! (all seven callback endpoints are). A connect failure (the request surely never left
+//! (every endpoint but `start_call_by_robot` is). A connect failure (the request surely never left
 //! this machine) is retried on any endpoint, with the same backoff as a server error.
 //! Everything else is returned at once. Every attempt is reported to the
 //! [`ClientBuilder::on_attempt`] observer and logged with the `log` crate (`debug` on
 //! success, `info` before a retry, `warn` on the final failure) with the path, attempt
 //! number, `random`, outcome and wait; never the key or the UserSig.
+//!
+//! A request to an endpoint that is not retry safe (`start_call_by_robot`) that may have
+//! reached the service (no reply, a non-200 status, a server error) is never resent: it
+//! returns [`Error::MaybeSent`], which says so.
+//!
+//! # Failover
+//!
+//! A v4 region's client sends to the region's backup domain (spec §2.2) when the
+//! primary cannot be reached (the request was not sent: DNS, connect, TLS handshake),
+//! stays there for [`ClientBuilder::failover_stay`] (5 minutes by default), then tries
+//! the primary again; each switch is logged once (`warn`). [`ClientBuilder::failover_to`]
+//! sets another backup or turns failover off.
 //!
 //! # Errors
 //!
@@ -129,6 +142,8 @@ use pace::Wait;
 pub struct Attempt<'a> {
     /// The endpoint's path, e.g. `/v1/callback/get`.
     pub path: &'static str,
+    /// The base URL the attempt went to: the server's, or its backup's after a failover.
+    pub server: &'a str,
     /// The endpoint's API generation.
     pub generation: Generation,
     /// Which attempt this was, from 1.

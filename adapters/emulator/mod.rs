@@ -17,7 +17,11 @@
 //! ([`SIMULATE_CALL_PATH`]) with a [`ScenarioSpec`] as the JSON body: it simulates the
 //! call, delivers its callbacks and answers `200` with the [`SimulationReport`] as JSON
 //! (`400` for a bad query or body, `404` for an unknown app, `405` for another method).
-//! It has no authentication (a local test server). The delivery runs on the server's
+//! It has no authentication (a local test server).
+//!
+//! `POST /emulator/answer_call?sdkappid=N&call_id=C&user=U` ([`ANSWER_CALL_PATH`]) makes
+//! callee `U` answer the live (robot) call `C`, as its app would: `get_call_info` then
+//! shows it `Calling`. `end_call`'s callbacks are delivered like a simulated call's. The delivery runs on the server's
 //! blocking pool (the quick REST paths stay on its I/O thread, see
 //! [`ServerBuilder::inline_when`](crate::server::ServerBuilder::inline_when)), so the
 //! emulator keeps answering other requests (REST calls, another simulation) while it is
@@ -227,14 +231,34 @@ impl Shared {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// The server's handler: the control path, or the emulator.
-    fn answer(&self, request: HttpRequest) -> HttpResponse {
+    /// The server's handler: the control paths, or the emulator.
+    fn answer(self: &Arc<Self>, request: HttpRequest) -> HttpResponse {
         if request.uri().path() == SIMULATE_CALL_PATH {
             return futures_lite::future::block_on(self.control(&request));
         }
+        if request.uri().path() == ANSWER_CALL_PATH {
+            return self.answer_call(&request);
+        }
         let now = (self.clock)();
-        // The lock is released at the end of this statement, before any delay.
-        let mut response = self.lock().handle_http(&request, now);
+        let (mut response, deliveries) = {
+            // The lock is released at the end of this block, before any delay.
+            let mut emulator = self.lock();
+            let response = emulator.handle_http(&request, now);
+            (response, emulator.take_deliveries())
+        };
+        if !deliveries.is_empty() {
+            // `end_call`'s callbacks go out on their own thread: the REST answer does not
+            // wait for the app's receiver.
+            let shared = Arc::clone(self);
+            std::thread::spawn(move || {
+                futures_lite::future::block_on(deliver(
+                    &shared.transport,
+                    &deliveries,
+                    &shared.sleeper,
+                    shared.pacing,
+                ))
+            });
+        }
         if let Some(ResponseDelay(delay)) = response.extensions_mut().remove::<ResponseDelay>() {
             response.extensions_mut().insert(ReplyDelay(delay));
         }
@@ -277,12 +301,48 @@ impl Shared {
     }
 }
 
-fn form_urlencoded_sdkappid(query: &str) -> Option<u32> {
+impl Shared {
+    /// `POST /emulator/answer_call?sdkappid=N&call_id=C&user=U`: the callee answers.
+    fn answer_call(&self, request: &HttpRequest) -> HttpResponse {
+        if request.method() != http::Method::POST {
+            return json_error(405, "use POST");
+        }
+        let query = request.uri().query().unwrap_or("");
+        let (Some(sdkappid), Some(call_id), Some(user)) = (
+            form_urlencoded_sdkappid(query),
+            query_value(query, "call_id"),
+            query_value(query, "user"),
+        ) else {
+            return json_error(400, "the query needs sdkappid=N, call_id=C and user=U");
+        };
+        let now = (self.clock)();
+        if self.lock().answer_call(sdkappid, &call_id, &user, now) {
+            json(200, &serde_json::json!({"answered": true}))
+        } else {
+            json_error(404, "no such app, live call or callee")
+        }
+    }
+}
+
+/// The path of the control endpoint that makes a callee of a live call answer it
+/// (`POST /emulator/answer_call?sdkappid=N&call_id=C&user=U`): its status in
+/// `get_call_info` becomes `Calling`. Not a Tencent path.
+pub const ANSWER_CALL_PATH: &str = "/emulator/answer_call";
+
+/// A query parameter's value as written (the control paths take plain ids, not
+/// percent-encoded ones).
+fn query_value(query: &str, wanted: &str) -> Option<String> {
     query
         .split('&')
         .filter_map(|pair| pair.split_once('='))
-        .find(|(name, _)| *name == "sdkappid")
-        .and_then(|(_, value)| value.parse::<u32>().ok())
+        .find(|(name, _)| *name == wanted)
+        .map(|(_, value)| value.to_owned())
+        .filter(|value| !value.is_empty())
+}
+
+fn form_urlencoded_sdkappid(query: &str) -> Option<u32> {
+    query_value(query, "sdkappid")
+        .and_then(|value| value.parse::<u32>().ok())
         .filter(|id| *id != 0)
 }
 

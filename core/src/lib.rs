@@ -29,6 +29,7 @@ pub mod callback;
 #[cfg(feature = "emulator")]
 pub mod emulator;
 pub mod endpoint;
+pub mod failover;
 pub mod query;
 pub mod ratelimit;
 pub mod records;

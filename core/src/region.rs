@@ -256,6 +256,17 @@ impl Server {
         self.generation().is_none_or(|g| g == generation)
     }
 
+    /// The host to fail over to when this one cannot be reached: a v4 region's backup
+    /// domain. `None` for a backup host, a v1 host and a custom URL.
+    pub fn failover(&self) -> Option<Server> {
+        match &self.0 {
+            ServerKind::Primary(region) if region.generation() == Generation::V4 => {
+                Server::backup(*region)
+            }
+            _ => None,
+        }
+    }
+
     /// The region, if this is a region's primary or backup host.
     pub fn region_preset(&self) -> Option<Region> {
         match &self.0 {

@@ -50,7 +50,7 @@ use crate::response::{ApiErrorKind, ResponseError, parse_response};
 /// through `<callkit_core::registry::Name as Endpoint>`.
 #[macro_export]
 macro_rules! for_each_endpoint {
-    ($callback:path $(, [$($extra:tt)*])?) => {
+    ($callback:ident $(, [$($extra:tt)*])?) => {
         $callback! {
             [$($($extra)*)?]
 
@@ -65,7 +65,7 @@ macro_rules! for_each_endpoint {
 
             /// `POST /v1/callback/get`: reads the v1 callback configuration (body `{}`).
             /// With none configured the service answers an error, probably code 999
-            /// ([`ApiErrorKind::NoConfiguration`](crate::response::ApiErrorKind::NoConfiguration)).
+            /// (`ApiErrorKind::NoConfiguration`).
             V1GetCallback => v1_get_callback() {
                 path: "/v1/callback/get", generation: V1, rate: V1CallbackConfig,
                 retry_safe: true, codes: [],
@@ -120,7 +120,7 @@ macro_rules! for_each_endpoint {
 
             /// `POST /v4/call_config/get_callback`: reads the v4 callback configuration
             /// (body `{}`); code 100301
-            /// ([`ApiErrorKind::NoConfiguration`](crate::response::ApiErrorKind::NoConfiguration))
+            /// (`ApiErrorKind::NoConfiguration`)
             /// when there is none.
             V4GetCallback => v4_get_callback() {
                 path: "/v4/call_config/get_callback", generation: V4, rate: V4,
@@ -140,7 +140,7 @@ macro_rules! for_each_endpoint {
 
             /// `POST /v4/call_record_http_srv/get_record_by_callid`: one call's record
             /// (the last 7 days only); code 101050
-            /// ([`ApiErrorKind::RecordNotFound`](crate::response::ApiErrorKind::RecordNotFound))
+            /// (`ApiErrorKind::RecordNotFound`)
             /// when there is none.
             V4GetRecordByCallId => v4_get_record_by_call_id(call_id) {
                 path: "/v4/call_record_http_srv/get_record_by_callid", generation: V4,
@@ -160,7 +160,7 @@ macro_rules! for_each_endpoint {
 
             /// `POST /v4/call_engine_http_srv/get_call_info`: a live call's state and its
             /// members; code 101004
-            /// ([`ApiErrorKind::CallNotFound`](crate::response::ApiErrorKind::CallNotFound))
+            /// (`ApiErrorKind::CallNotFound`)
             /// once it has ended.
             V4GetCallInfo => v4_get_call_info(call_id) {
                 path: "/v4/call_engine_http_srv/get_call_info", generation: V4, rate: V4,
@@ -183,7 +183,7 @@ macro_rules! for_each_endpoint {
 
             /// `POST /v4/call_engine_http_srv/end_call`: ends a live call. Ending one that
             /// already ended (or never existed) fails with 101004
-            /// ([`ApiErrorKind::CallNotFound`](crate::response::ApiErrorKind::CallNotFound)).
+            /// (`ApiErrorKind::CallNotFound`).
             V4EndCall => v4_end_call(call_id) {
                 path: "/v4/call_engine_http_srv/end_call", generation: V4, rate: V4,
                 retry_safe: true, codes: [V4_CALL_ENGINE_CODES],

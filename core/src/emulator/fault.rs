@@ -9,8 +9,9 @@ use crate::endpoint::Generation;
 
 /// One injected misbehaviour, applied to one request.
 ///
-/// Every fault except [`Fault::Delay`] replaces the answer: the request is counted but
-/// not processed (no authentication, no rate-limit slot, no change of state).
+/// Every fault except [`Fault::Delay`] and [`Fault::LostReply`] replaces the answer: the
+/// request is counted but not processed (no authentication, no rate-limit slot, no
+/// change of state).
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Fault {
@@ -27,13 +28,17 @@ pub enum Fault {
     /// Answer HTTP 200 with a body of exactly this many bytes (a JSON object padded
     /// with `x` when there is room for one, otherwise `x`s only).
     OversizedBody(usize),
+    /// Process the request normally (its effects happen: a robot call starts), then
+    /// lose the reply: answer with this HTTP status instead, as a gateway would.
+    LostReply(u16),
 }
 
 impl Fault {
-    /// The answer that replaces the normal one; `None` for [`Fault::Delay`].
+    /// The answer that replaces the normal one before processing; `None` for
+    /// [`Fault::Delay`] and [`Fault::LostReply`], which act after it.
     pub(crate) fn answer(&self, generation: Generation, request_id: &str) -> Option<Response> {
         match self {
-            Fault::Delay(_) => None,
+            Fault::Delay(_) | Fault::LostReply(_) => None,
             Fault::HttpStatus(status) => Some(Response::text(
                 *status,
                 alloc::format!("emulated HTTP {status} (injected fault)\n").into_bytes(),

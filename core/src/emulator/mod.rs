@@ -316,14 +316,15 @@ impl Emulator {
         let request_id = wire::request_id(generation, id_app, seq);
 
         let mut delay = None;
+        let mut lost = None;
         if let Some(fault) = self.faults.take() {
             match fault.answer(generation, &request_id) {
                 Some(answer) => return answer,
-                None => {
-                    if let Fault::Delay(d) = fault {
-                        delay = Some(d);
-                    }
-                }
+                None => match fault {
+                    Fault::Delay(d) => delay = Some(d),
+                    Fault::LostReply(status) => lost = Some(status),
+                    _ => {}
+                },
             }
         }
 
@@ -336,6 +337,11 @@ impl Emulator {
                 wire::failure(generation, &request_id, refusal.code, &refusal.message),
             ),
         };
+        if let Some(status) = lost {
+            if let Some(answer) = Fault::HttpStatus(status).answer(generation, &request_id) {
+                return answer;
+            }
+        }
         response.delay = delay;
         response
     }

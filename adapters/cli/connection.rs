@@ -1,0 +1,168 @@
+//! What every command that calls the service shares: the connection flags (`--sdkappid`,
+//! `--region` or `--base-url`, `--allow-http`, `--ca-cert`, `--admin`, the key), the
+//! client they build, and how a failed call becomes an exit code and a message.
+
+use std::path::PathBuf;
+
+use callkit::core::endpoint::Generation;
+use callkit::{BaseUrl, Client, Error, Region, Server, SmolTransport};
+use clap::Args;
+
+use crate::{Failure, KeyArg};
+
+/// Which app, which server, which key.
+#[derive(Debug, Args)]
+pub(crate) struct Connection {
+    /// The application's SDKAppID.
+    #[arg(long, value_name = "N")]
+    sdkappid: u32,
+
+    /// The app administrator the request is signed as.
+    #[arg(long, value_name = "ID", default_value = "administrator")]
+    admin: String,
+
+    /// A documented host: callkit-intl or callkit-china (v1), chat-china, chat-singapore,
+    /// chat-seoul, chat-frankfurt, chat-silicon-valley, chat-jakarta or chat-mumbai (v4).
+    #[arg(long, value_name = "NAME", value_parser = parse_region,
+          required_unless_present = "base_url", conflicts_with = "base_url")]
+    region: Option<Region>,
+
+    /// A custom base URL (an emulator or a proxy) instead of a region.
+    #[arg(long, value_name = "URL")]
+    base_url: Option<String>,
+
+    /// Allow a plain-http --base-url on loopback (127.0.0.1, ::1, localhost) only.
+    #[arg(long, requires = "base_url")]
+    allow_http: bool,
+
+    /// A PEM certificate to trust besides the webpki roots (e.g. the emulator's).
+    #[arg(long, value_name = "PATH")]
+    ca_cert: Option<PathBuf>,
+
+    #[command(flatten)]
+    key: KeyArg,
+}
+
+impl Connection {
+    /// The client for an API `generation`: its server, transport (with the extra root)
+    /// and key. A region of the other generation is a usage error.
+    pub(crate) fn client(&self, generation: Generation) -> Result<Client<SmolTransport>, Failure> {
+        let server = match (&self.region, &self.base_url) {
+            (Some(region), _) => {
+                if region.generation() != generation {
+                    let wanted = match generation {
+                        Generation::V4 => "a chat-* region",
+                        Generation::V1 => "callkit-intl or callkit-china",
+                    };
+                    return Err(Failure::Usage(format!(
+                        "region {} does not serve this API: use {wanted}",
+                        region.name()
+                    )));
+                }
+                Server::from(*region)
+            }
+            (None, Some(url)) => Server::from(base_url(url, self.allow_http)?),
+            (None, None) => return Err(Failure::Usage("pass --region or --base-url".into())),
+        };
+        let mut transport = SmolTransport::builder().allow_http(self.allow_http);
+        if let Some(path) = &self.ca_cert {
+            let pem = std::fs::read(path).map_err(|e| {
+                Failure::Usage(format!("cannot read --ca-cert {}: {e}", path.display()))
+            })?;
+            transport = transport.add_root_certificate_pem(pem);
+        }
+        let transport = transport
+            .build()
+            .map_err(|e| Failure::Usage(format!("cannot build the HTTPS transport: {e}")))?;
+        let key = self.key.secret_key()?;
+        Client::builder(self.sdkappid, key, server)
+            .admin(self.admin.clone())
+            .build(transport)
+            .map_err(|e| Failure::Usage(e.to_string()))
+    }
+}
+
+/// What a call fails with: an argument the CLI refuses, the client's error, or output
+/// that could not be written.
+pub(crate) enum CallError {
+    Usage(String),
+    Client(Error),
+    Output(Failure),
+}
+
+impl From<Error> for CallError {
+    fn from(error: Error) -> Self {
+        CallError::Client(error)
+    }
+}
+
+impl CallError {
+    /// The failure of the command `what` (e.g. `callback get (v1)`): a usage error for
+    /// input refused before sending (exit 2), otherwise the error with its code, message,
+    /// request id and random (exit 1).
+    pub(crate) fn into_failure(self, what: &str) -> Failure {
+        let error = match self {
+            CallError::Usage(message) => return Failure::Usage(message),
+            CallError::Output(failure) => return failure,
+            CallError::Client(error) => error,
+        };
+        // Refused before sending (a bad address, a bad admin id): a bad argument.
+        if let Error::InvalidInput(_) = error {
+            return Failure::Usage(error.to_string());
+        }
+        let mut message = format!("{what} failed: {error}");
+        if let Some(detail) = error.api() {
+            message.push_str(&format!(
+                "\n  code: {} ({})\n  message: {}\n  request id: {}\n  random: {}",
+                detail.code,
+                detail.kind.describe(),
+                detail.message,
+                detail.request_id.as_deref().unwrap_or("none"),
+                detail.random
+            ));
+        } else if let Some(random) = error.random() {
+            message.push_str(&format!("\n  random: {random}"));
+        }
+        Failure::Rejected(message)
+    }
+}
+
+/// A `--base-url`: https, or http on loopback with `--allow-http`.
+fn base_url(url: &str, allow_http: bool) -> Result<BaseUrl, Failure> {
+    let bad = |e: &dyn std::fmt::Display| Failure::Usage(format!("bad --base-url: {e}"));
+    if !allow_http {
+        return BaseUrl::parse(url).map_err(|e| bad(&e));
+    }
+    let parsed = BaseUrl::parse_allow_http(url).map_err(|e| bad(&e))?;
+    let host = url
+        .parse::<http::Uri>()
+        .ok()
+        .and_then(|uri| uri.host().map(str::to_owned))
+        .unwrap_or_default();
+    let loopback = matches!(host.as_str(), "127.0.0.1" | "localhost" | "[::1]" | "::1");
+    if parsed.as_str().starts_with("http://") && !loopback {
+        return Err(bad(&"--allow-http is for loopback hosts only"));
+    }
+    Ok(parsed)
+}
+
+fn parse_region(name: &str) -> Result<Region, String> {
+    name.parse::<Region>().map_err(|_| {
+        let names: Vec<&str> = Region::ALL.iter().map(|r| r.name()).collect();
+        format!("unknown region; known: {}", names.join(", "))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn allow_http_is_for_loopback_only() {
+        assert!(base_url("http://127.0.0.1:8080", true).is_ok());
+        assert!(base_url("http://localhost:8080", true).is_ok());
+        assert!(base_url("http://example.com", true).is_err());
+        assert!(base_url("http://127.0.0.1:8080", false).is_err());
+        assert!(base_url("https://example.com", false).is_ok());
+    }
+}
