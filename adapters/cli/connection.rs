@@ -1,11 +1,14 @@
 //! What every command that calls the service shares: the connection flags (`--sdkappid`,
-//! `--region` or `--base-url`, `--allow-http`, `--ca-cert`, `--admin`, the key), the
+//! `--region` or `--base-url`, `--allow-http`, `--ca-cert`, `--admin`, the key, `--proxy`,
+//! `--redis`), the
 //! client they build, and how a failed call becomes an exit code and a message.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use callkit::core::endpoint::Generation;
-use callkit::{BaseUrl, Client, Error, Region, Server, SmolTransport};
+use callkit::fleet::RedisRateLimiter;
+use callkit::{BaseUrl, Client, Error, Proxies, Region, Server, SmolTransport};
 use clap::Args;
 
 use crate::{Failure, KeyArg};
@@ -41,6 +44,22 @@ pub(crate) struct Connection {
 
     #[command(flatten)]
     key: KeyArg,
+
+    /// An HTTP proxy for the HTTPS calls (http://[user:password@]host:port). Without it,
+    /// HTTPS_PROXY, ALL_PROXY and NO_PROXY are read as curl reads them.
+    #[arg(long, value_name = "URL")]
+    proxy: Option<String>,
+
+    /// Share the rate budget with every process pointing at this Redis
+    /// (redis://host:port), so that separate runs and instances together keep Tencent's
+    /// per-app limits.
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "CALLKIT_REDIS_URL",
+        hide_env_values = true
+    )]
+    redis: Option<String>,
 }
 
 impl Connection {
@@ -71,16 +90,34 @@ impl Connection {
             })?;
             transport = transport.add_root_certificate_pem(pem);
         }
+        if let Some(url) = &self.proxy {
+            let proxies =
+                Proxies::all(url).map_err(|e| Failure::Usage(format!("bad --proxy: {e}")))?;
+            transport = transport.proxy(proxies);
+        }
         let transport = transport
             .build()
             .map_err(|e| Failure::Usage(format!("cannot build the HTTPS transport: {e}")))?;
         let key = self.key.secret_key()?;
-        Client::builder(self.sdkappid, key, server)
-            .admin(self.admin.clone())
+        let mut builder = Client::builder(self.sdkappid, key, server).admin(self.admin.clone());
+        if let Some(url) = &self.redis {
+            let limiter = RedisRateLimiter::new(url)
+                .map_err(|e| Failure::Usage(format!("bad --redis (or CALLKIT_REDIS_URL): {e}")))?
+                .margin(CLI_SHARED_MARGIN);
+            builder = builder.rate_limiter(Arc::new(limiter));
+        }
+        builder
             .build(transport)
             .map_err(|e| Failure::Usage(e.to_string()))
     }
 }
+
+/// The window margin of a budget shared by separate CLI runs. A process sends its request
+/// some time after reserving the slot (it still has to connect), and many short-lived
+/// processes on a busy machine are scheduled late by tens of milliseconds, more than a
+/// long-lived client's 50 ms margin absorbs; a quarter second keeps their arrivals apart
+/// at the cost of a fifth of the budget.
+const CLI_SHARED_MARGIN: std::time::Duration = std::time::Duration::from_millis(250);
 
 /// What a call fails with: an argument the CLI refuses, the client's error, or output
 /// that could not be written.

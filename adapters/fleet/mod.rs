@@ -41,6 +41,9 @@ struct Link {
     shown_url: String,
     timeout: Duration,
     connection: Mutex<Option<MultiplexedConnection>>,
+    /// Held while connecting, so that a burst of first calls opens one connection, not
+    /// one each (a hundred simultaneous connects can miss the timeout on a busy machine).
+    connecting: async_lock::Mutex<()>,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -55,11 +58,17 @@ impl Link {
             shown_url: redact_redis_url(url),
             timeout: DEFAULT_TIMEOUT,
             connection: Mutex::new(None),
+            connecting: async_lock::Mutex::new(()),
         })
     }
 
     /// The open connection, or a new one (under the connect timeout).
     async fn get(&self) -> Result<MultiplexedConnection, redis::RedisError> {
+        if let Some(connection) = lock(&self.connection).clone() {
+            return Ok(connection);
+        }
+        let _connecting = self.connecting.lock().await;
+        // Another caller may have connected while this one waited.
         if let Some(connection) = lock(&self.connection).clone() {
             return Ok(connection);
         }
