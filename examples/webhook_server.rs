@@ -9,6 +9,10 @@
 //! CallKit can reach it, normally behind a TLS terminator whose `https://` URL you
 //! register (`--https` serves a self-signed certificate, for local tests only). The token
 //! can also come from `CALLKIT_CALLBACK_TOKEN`, which keeps it out of `ps`.
+//!
+//! Several receivers behind one load balancer: give each `--redis redis://HOST:6379` (or
+//! `CALLKIT_REDIS_URL`), and a callback CallKit delivers again to another receiver (after
+//! a lost acknowledgement) is recognised there and printed once.
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::process::ExitCode;
@@ -34,6 +38,15 @@ struct Args {
     /// Serve HTTPS with a fresh self-signed certificate (local tests only).
     #[arg(long)]
     https: bool,
+    /// Remember handled callbacks in this Redis (redis://host:port), shared by every
+    /// receiver pointing at it, so that a redelivery is handed over once.
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "CALLKIT_REDIS_URL",
+        hide_env_values = true
+    )]
+    redis: Option<String>,
 }
 
 fn main() -> ExitCode {
@@ -43,9 +56,18 @@ fn main() -> ExitCode {
     if let Some(token) = args.token {
         config = config.with_token(CallbackToken::new(token));
     }
-    let server = WebhookHandler::new(config, print_event)
-        .on_rejected(|error| eprintln!("{error}"))
-        .serve(SocketAddr::new(args.bind, args.port), args.https);
+    let mut handler =
+        WebhookHandler::new(config, print_event).on_rejected(|error| eprintln!("{error}"));
+    if let Some(url) = &args.redis {
+        match shared_memory(url, handler) {
+            Ok(with_store) => handler = with_store,
+            Err(message) => {
+                eprintln!("webhook_server: {message}");
+                return ExitCode::from(2);
+            }
+        }
+    }
+    let server = handler.serve(SocketAddr::new(args.bind, args.port), args.https);
     match server {
         Ok(server) => {
             eprintln!("listening on {}", server.base_url());
@@ -67,4 +89,17 @@ fn print_event(event: Event) -> std::io::Result<()> {
     write_json_line(&mut std::io::stdout().lock(), &event).inspect_err(|error| {
         eprintln!("webhook_server: cannot write to stdout: {error}");
     })
+}
+
+/// The handler with its memory of handled callbacks in the Redis at `url`.
+#[cfg(feature = "redis")]
+fn shared_memory(url: &str, handler: WebhookHandler) -> Result<WebhookHandler, String> {
+    let store =
+        callkit::fleet::RedisDedupStore::new(url).map_err(|e| format!("bad --redis: {e}"))?;
+    Ok(handler.dedup(store))
+}
+
+#[cfg(not(feature = "redis"))]
+fn shared_memory(_url: &str, _handler: WebhookHandler) -> Result<WebhookHandler, String> {
+    Err("--redis needs the `redis` feature: cargo run --example webhook_server --features redis -- ...".into())
 }

@@ -6,7 +6,6 @@
 
 mod support;
 
-use std::num::NonZeroU32;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
@@ -36,7 +35,7 @@ fn limiter(redis: &RedisServer) -> Arc<RedisRateLimiter> {
     Arc::new(
         RedisRateLimiter::new(&redis.url())
             .unwrap()
-            .instances(NonZeroU32::new(4).unwrap())
+            .instances(4)
             .margin(Duration::from_millis(250)),
     )
 }
@@ -116,7 +115,7 @@ fn without_redis_the_limiter_paces_locally_and_returns_to_redis_when_it_is_back(
     };
     let limiter = RedisRateLimiter::new(&redis.url())
         .unwrap()
-        .instances(NonZeroU32::new(4).unwrap())
+        .instances(4)
         .timeout(Duration::from_millis(300))
         // Try Redis again on every call, so the test needs no clock to pass.
         .retry_after(Duration::ZERO);

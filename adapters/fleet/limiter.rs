@@ -129,11 +129,11 @@ impl RedisRateLimiter {
         })
     }
 
-    /// How many instances share the budget (default 1): while Redis is away each one keeps
-    /// `limit / instances` per window (at least one), so that together they stay within
-    /// the limit.
-    pub fn instances(mut self, count: NonZeroU32) -> Self {
-        self.instances = count;
+    /// How many instances share the budget (default 1; 0 counts as 1): while Redis is away
+    /// each one keeps `limit / instances` per window (at least one), so that together they
+    /// stay within the limit.
+    pub fn instances(mut self, count: u32) -> Self {
+        self.instances = NonZeroU32::new(count).unwrap_or(NonZeroU32::MIN);
         self
     }
 
