@@ -7,6 +7,8 @@
 //!
 //! * `parse_v4_record_page_100`: a `get_record_by_filter` reply with 100 records.
 //! * `build_v4_start_call_by_robot`: a complete signed `start_call_by_robot` request.
+//! * `parse_v4_record_page_100_as_json_value`: the same page read by serde_json into an
+//!   untyped `Value`, as a reference.
 //!
 //! Run: `cargo bench --bench request --no-default-features`.
 
@@ -116,4 +118,13 @@ fn build_v4_start_call_by_robot(bencher: Bencher) {
             black_box(&body),
         )
     });
+}
+
+/// Reference for `parse_v4_record_page_100`: the same body read by serde_json into an
+/// untyped `Value` (no envelope, no typed fields), to separate the JSON reading itself
+/// from the SDK's work.
+#[divan::bench(sample_count = 500, sample_size = 20)]
+fn parse_v4_record_page_100_as_json_value(bencher: Bencher) {
+    let body = v4_page_of_100();
+    bencher.bench_local(|| serde_json::from_slice::<serde_json::Value>(black_box(&body)));
 }
