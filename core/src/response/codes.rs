@@ -132,8 +132,7 @@ pub const V4_CALL_ENGINE_CODES: &[(i64, ApiErrorKind)] = &[
 /// ([`Endpoint::PRIVATE_CODES`]) first, then its generation's common table.
 ///
 /// ```
-/// use callkit_core::call_engine::V4EndCall;
-/// use callkit_core::callback::V4GetCallback;
+/// use callkit_core::registry::{V4EndCall, V4GetCallback};
 /// use callkit_core::response::{ApiErrorKind, codes::classify_for};
 /// assert_eq!(classify_for::<V4EndCall>(101004), ApiErrorKind::CallNotFound);
 /// assert_eq!(classify_for::<V4GetCallback>(101004), ApiErrorKind::Other);
