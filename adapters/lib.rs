@@ -38,6 +38,8 @@ pub use error::{TimeoutKind, TransportError, redact_url};
 
 #[cfg(feature = "hyper-stack")]
 mod hyper_client;
+#[cfg(feature = "hyper-stack")]
+pub use hyper_client::proxy::Proxies;
 
 #[cfg(feature = "smol")]
 mod smol;

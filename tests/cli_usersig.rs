@@ -209,8 +209,68 @@ fn expired_sig_exits_1_with_the_reason() {
     assert_eq!(output.status.code(), Some(1));
     assert!(output.stdout.is_empty());
     let err = stderr(&output);
-    assert!(err.contains("expired at 1700000060"), "{err}");
+    // As a date, with the Unix seconds, and how long ago.
+    assert!(
+        err.contains("expired at 2023-11-14T22:14:20Z (Unix 1700000060), 1s before"),
+        "{err}"
+    );
     assert!(!err.contains(&sig), "the signature is not echoed: {err}");
+}
+
+#[test]
+fn a_valid_sig_reports_its_expiry_as_a_date_too() {
+    let sig = gen_sig(&["--expire", "86400"]);
+    let report = json_of(&verify("xiaojun", &sig, NOW, &[]));
+    assert_eq!(report["expires_at"], NOW + 86_400);
+    assert_eq!(report["expires_at_utc"], "2023-11-15T22:13:20Z");
+}
+
+#[test]
+fn a_wrong_sdkappid_names_both_values() {
+    let sig = gen_sig(&[]);
+    let output = run(
+        Some(KEY),
+        &[
+            "usersig",
+            "verify",
+            "--sdkappid",
+            "1400000001",
+            "--identifier",
+            "xiaojun",
+            "--usersig",
+            &sig,
+            "--now",
+            NOW_ARG,
+        ],
+    );
+    assert_eq!(output.status.code(), Some(1));
+    let err = stderr(&output);
+    assert!(
+        err.contains("--sdkappid is 1400000001, the signature is for 1400000000"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_zero_expiry_is_refused_naming_the_flag() {
+    let output = run(Some(KEY), &gen_args(&["--expire", "0"]));
+    assert_eq!(output.status.code(), Some(2));
+    assert!(output.stdout.is_empty());
+    assert!(stderr(&output).contains("--expire"), "{}", stderr(&output));
+}
+
+#[test]
+fn a_short_key_is_used_with_a_warning() {
+    let output = run(Some("abcde"), &gen_args(&[]));
+    assert_eq!(output.status.code(), Some(0));
+    let err = stderr(&output);
+    assert!(
+        err.contains("warning: the secret key is only 5 characters"),
+        "{err}"
+    );
+    assert!(!err.contains("abcde"), "{err}");
+    let quiet = run(Some(KEY), &gen_args(&[]));
+    assert!(stderr(&quiet).is_empty(), "{}", stderr(&quiet));
 }
 
 #[test]
@@ -219,7 +279,12 @@ fn wrong_identifier_exits_1() {
     let output = verify("someone-else", &sig, NOW, &[]);
     assert_eq!(output.status.code(), Some(1));
     assert!(output.stdout.is_empty());
-    assert!(stderr(&output).contains("identifier does not match"));
+    let err = stderr(&output);
+    assert!(err.contains("identifier does not match"), "{err}");
+    assert!(
+        err.contains("not made for --identifier someone-else"),
+        "{err}"
+    );
 }
 
 #[test]

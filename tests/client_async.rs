@@ -825,7 +825,7 @@ fn fifty_calls_against_a_strict_server(margin: Duration) -> usize {
         let refused = Arc::clone(&refused);
         move |_request: HttpRequest| {
             let mut arrivals = arrivals.lock().unwrap();
-            let jitter = if (arrivals.len() / 10) % 2 == 0 {
+            let jitter = if (arrivals.len() / 10).is_multiple_of(2) {
                 Duration::from_millis(40)
             } else {
                 Duration::ZERO

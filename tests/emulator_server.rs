@@ -760,31 +760,6 @@ mod cli {
     }
 
     #[test]
-    fn callkit_emulator_stops_at_stdin_end_of_file() {
-        let mut child = Command::new(BIN)
-            .args([
-                "emulator",
-                "--sdkappid",
-                &SDKAPPID.to_string(),
-                "--key",
-                KEY,
-            ])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let mut url = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut url)
-            .unwrap();
-        assert!(url.starts_with("http://127.0.0.1:"));
-        drop(child.stdin.take()); // end of file
-        let status = child.wait().unwrap();
-        assert!(status.success(), "{status:?}");
-    }
-
-    #[test]
     fn callkit_emulator_without_sdkappid_is_a_usage_error() {
         let output = Command::new(BIN)
             .args(["emulator", "--key", KEY])

@@ -2,13 +2,18 @@
 //! `callkit emulator simulate-call`: ask a running one to simulate a call.
 //!
 //! The server prints its base URL as the first line on stdout (then, with `--tls`, the
-//! path of its certificate's PEM) and serves until stdin reaches end of file or the
-//! process is interrupted. Without `--key` or CALLKIT_SECRET_KEY it makes up a random key
-//! and prints it on stderr: the emulator is a local test server, and a test needs the key
-//! to sign its requests.
+//! path of its certificate's PEM) and serves until SIGINT or SIGTERM, so that
+//! `callkit emulator ... &` works from a script or a terminal; a harness that wants it to
+//! end with its parent passes `--exit-on-stdin-eof`. Stdin is not read otherwise: a
+//! background job that reads its terminal is stopped by the shell. Without `--key` or
+//! CALLKIT_SECRET_KEY it makes up a random key and prints it on stderr: the emulator is a
+//! local test server, and a test needs the key to sign its requests. On the way out it
+//! removes the certificate file it wrote to the temp dir (one given with `--cert-out` is
+//! the caller's and stays).
 
 use std::io::Read as _;
 use std::path::PathBuf;
+use std::sync::mpsc;
 
 use callkit::SmolTransport;
 use callkit::emulator::{EmulatorServer, MediaName, OutcomeName, SIMULATE_CALL_PATH, ScenarioSpec};
@@ -44,7 +49,8 @@ struct ServeArgs {
     #[arg(long)]
     tls: bool,
 
-    /// Where to write the certificate's PEM with --tls [default: a file in the temp dir].
+    /// Where to write the certificate's PEM with --tls, kept after exit [default: a file
+    /// in the temp dir, removed at exit].
     #[arg(long, value_name = "PATH", requires = "tls")]
     cert_out: Option<PathBuf>,
 
@@ -60,8 +66,14 @@ struct ServeArgs {
     #[arg(long, value_name = "NAME")]
     admin: Vec<String>,
 
-    /// Keep serving when stdin reaches end of file (stop with a signal only).
+    /// Also stop when stdin reaches end of file (for harnesses that start the emulator as
+    /// a child and want it gone with them). Without it, only SIGINT or SIGTERM stop it.
     #[arg(long)]
+    exit_on_stdin_eof: bool,
+
+    /// Accepted for scripts written for older versions; serving until a signal is now the
+    /// default.
+    #[arg(long, hide = true, conflicts_with = "exit_on_stdin_eof")]
     ignore_stdin: bool,
 }
 
@@ -136,42 +148,76 @@ fn serve(args: ServeArgs) -> Result<(), Failure> {
     let server = builder
         .start()
         .map_err(|e| Failure::Rejected(format!("cannot start the emulator: {e}")))?;
+    // Listen for signals before announcing the URL: a harness may signal as soon as it
+    // has read it.
+    let stop = stop_requests(args.exit_on_stdin_eof)?;
     let mut lines = vec![server.base_url().to_owned()];
+    let mut temporary_cert = None;
     if args.tls {
-        let path = args.cert_out.unwrap_or_else(|| {
-            std::env::temp_dir().join(format!(
-                "callkit-emulator-{}.pem",
-                server.server().local_addr().port()
-            ))
-        });
+        let path = match args.cert_out {
+            Some(path) => path,
+            None => {
+                let path = std::env::temp_dir().join(format!(
+                    "callkit-emulator-{}.pem",
+                    server.server().local_addr().port()
+                ));
+                temporary_cert = Some(path.clone());
+                path
+            }
+        };
         server
             .write_certificate(&path)
             .map_err(|e| Failure::Rejected(format!("cannot write {}: {e}", path.display())))?;
         lines.push(path.display().to_string());
     }
-    for line in lines {
-        print_line(&line)?;
-    }
-    wait_for_end(args.ignore_stdin);
-    server.shutdown();
-    Ok(())
-}
-
-/// Returns at stdin's end of file; never, with `ignore_stdin` (a signal ends the process).
-fn wait_for_end(ignore_stdin: bool) {
-    if !ignore_stdin {
-        let mut sink = [0u8; 256];
-        let mut stdin = std::io::stdin().lock();
-        loop {
-            match stdin.read(&mut sink) {
-                Ok(0) | Err(_) => return,
-                Ok(_) => {}
-            }
+    let printed = lines.iter().try_for_each(|line| print_line(line));
+    if printed.is_ok() {
+        // Every sender lives in a thread that runs until the process ends, so this only
+        // returns with a reason.
+        if let Ok(reason) = stop.recv() {
+            eprintln!("callkit: {reason}: the emulator stops");
         }
     }
-    loop {
-        std::thread::park();
+    server.shutdown();
+    if let Some(path) = temporary_cert {
+        let _ = std::fs::remove_file(path);
     }
+    printed
+}
+
+/// A channel that receives why the emulator should stop: SIGINT or SIGTERM (on Unix) and,
+/// with `exit_on_stdin_eof`, the end of stdin.
+fn stop_requests(exit_on_stdin_eof: bool) -> Result<mpsc::Receiver<&'static str>, Failure> {
+    let (sender, receiver) = mpsc::channel();
+    #[cfg(unix)]
+    {
+        use signal_hook::consts::{SIGINT, SIGTERM};
+        let mut signals = signal_hook::iterator::Signals::new([SIGINT, SIGTERM])
+            .map_err(|e| Failure::Rejected(format!("cannot listen for signals: {e}")))?;
+        let sender = sender.clone();
+        std::thread::spawn(move || {
+            if let Some(signal) = signals.forever().next() {
+                let _ = sender.send(if signal == SIGINT {
+                    "SIGINT"
+                } else {
+                    "SIGTERM"
+                });
+            }
+        });
+    }
+    if exit_on_stdin_eof {
+        let sender = sender.clone();
+        std::thread::spawn(move || {
+            let mut sink = [0u8; 256];
+            let mut stdin = std::io::stdin().lock();
+            while let Ok(1..) = stdin.read(&mut sink) {}
+            let _ = sender.send("end of stdin");
+        });
+    }
+    // Elsewhere than Unix, with no stdin watch, nothing sends: keep one sender alive so
+    // the wait lasts until the process is killed.
+    std::mem::forget(sender);
+    Ok(receiver)
 }
 
 fn simulate_call(args: SimulateArgs) -> Result<(), Failure> {

@@ -76,8 +76,21 @@ pub(crate) fn secret_key(key: Option<&str>) -> Result<SecretKey, Failure> {
             "no secret key: set {KEY_ENV} (preferred) or pass --key"
         )));
     };
-    SecretKey::new(key).map_err(|e| Failure::Usage(format!("bad secret key: {e}")))
+    let key = SecretKey::new(key).map_err(|e| Failure::Usage(format!("bad secret key: {e}")))?;
+    if key.expose_bytes().len() < SHORTEST_LIKELY_KEY {
+        eprintln!(
+            "callkit: warning: the secret key is only {} characters; the console's keys are \
+             64 hex characters, so check {KEY_ENV} or --key",
+            key.expose_bytes().len()
+        );
+    }
+    Ok(key)
 }
+
+/// Keys from the console are 64 hex characters (older ones 32); anything shorter is
+/// almost certainly a truncated paste, worth a warning (not an error: the emulator and
+/// tests may use any key).
+const SHORTEST_LIKELY_KEY: usize = 32;
 
 /// Writes `text` and a newline to stdout; a closed pipe is a failure, not a panic.
 pub(crate) fn print_line(text: &str) -> Result<(), Failure> {

@@ -129,12 +129,12 @@ fn get(args: &GetArgs) -> Result<(), Failure> {
 }
 
 fn list(args: &ListArgs) -> Result<(), Failure> {
-    if let (Some(since), Some(until)) = (args.since, args.until) {
-        if since > until {
-            return Err(Failure::Usage(format!(
-                "--since {since} is after --until {until}"
-            )));
-        }
+    if let (Some(since), Some(until)) = (args.since, args.until)
+        && since > until
+    {
+        return Err(Failure::Usage(format!(
+            "--since {since} is after --until {until}"
+        )));
     }
     let generation = generation(args.v4);
     let client = args.connection.client(generation)?;

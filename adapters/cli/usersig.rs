@@ -8,7 +8,7 @@
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use callkit_core::usersig::{
-    DEFAULT_EXPIRE, Privileges, Room, RoomId, Signer, Verified, VerifiedPrivateMapKey,
+    DEFAULT_EXPIRE, Privileges, Room, RoomId, Signer, Verified, VerifiedPrivateMapKey, VerifyError,
 };
 use clap::{Args, Subcommand};
 use serde_json::{Map, Value, json};
@@ -74,8 +74,9 @@ pub(crate) struct GenArgs {
     #[command(flatten)]
     common: Common,
 
-    /// Lifetime in seconds (15552000 is 180 days).
-    #[arg(long, value_name = "SECS", default_value_t = DEFAULT_EXPIRE)]
+    /// Lifetime in seconds, at least 1 (15552000 is 180 days).
+    #[arg(long, value_name = "SECS", default_value_t = DEFAULT_EXPIRE,
+          value_parser = clap::value_parser!(u64).range(1..))]
     expire: u64,
 
     #[command(flatten)]
@@ -138,8 +139,72 @@ fn verify(args: &VerifyArgs) -> Result<(), Failure> {
     } else {
         "UserSig"
     };
-    let report = report.map_err(|e| Failure::Rejected(format!("invalid {what}: {e}")))?;
+    let report = report.map_err(|e| {
+        Failure::Rejected(format!("invalid {what}: {}", explain(&e, identifier, now)))
+    })?;
     print_line(&Value::Object(report).to_string())
+}
+
+/// The verifier's reason in the terms of the command line: which flag disagrees with the
+/// signature, and times as dates as well as Unix seconds.
+fn explain(error: &VerifyError, identifier: &str, now: u64) -> String {
+    match error {
+        VerifyError::IdentifierMismatch => {
+            format!("the identifier does not match: it was not made for --identifier {identifier}")
+        }
+        VerifyError::SdkAppIdMismatch { expected, found } => format!(
+            "the SDKAppID does not match: --sdkappid is {expected}, the signature is for {found}"
+        ),
+        VerifyError::Expired { expires_at } => format!(
+            "it expired at {} (Unix {expires_at}), {} before --now/the clock ({})",
+            utc(*expires_at),
+            duration(now.saturating_sub(*expires_at)),
+            utc(now),
+        ),
+        other => other.to_string(),
+    }
+}
+
+/// Unix seconds as an RFC 3339 UTC time (`2024-01-31T08:00:00Z`).
+fn utc(unix: u64) -> String {
+    let (days, secs) = (unix / 86_400, unix % 86_400);
+    // Days since 1970-01-01 to a civil date (proleptic Gregorian), in 400-year eras.
+    let z = days + 719_468;
+    let era = z / 146_097;
+    let day_of_era = z % 146_097;
+    let year_of_era =
+        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let mp = (5 * day_of_year + 2) / 153;
+    let day = day_of_year - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = year_of_era + era * 400 + u64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        secs / 3600,
+        secs / 60 % 60,
+        secs % 60
+    )
+}
+
+/// A span of seconds in its two largest units (`3d 4h`, `5m 2s`).
+fn duration(secs: u64) -> String {
+    let units = [(86_400, "d"), (3600, "h"), (60, "m"), (1, "s")];
+    let mut parts = Vec::new();
+    let mut rest = secs;
+    for (size, name) in units {
+        if rest >= size && parts.len() < 2 {
+            parts.push(format!("{}{name}", rest / size));
+            rest %= size;
+        } else if !parts.is_empty() {
+            break;
+        }
+    }
+    if parts.is_empty() {
+        "0s".to_owned()
+    } else {
+        parts.join(" ")
+    }
 }
 
 /// The key (flag, else environment), the signer and the time, or a usage failure.
@@ -169,6 +234,7 @@ fn user_sig_report(signer: &Signer, identifier: &str, verified: &Verified) -> Ma
     report.insert("time".into(), json!(verified.time));
     report.insert("expire".into(), json!(verified.expire));
     report.insert("expires_at".into(), json!(verified.expires_at));
+    report.insert("expires_at_utc".into(), json!(utc(verified.expires_at)));
     report
 }
 
@@ -202,7 +268,25 @@ fn parse_mask(text: &str) -> Result<u32, String> {
 
 #[cfg(test)]
 mod tests {
-    use super::parse_mask;
+    use super::{duration, parse_mask, utc};
+
+    #[test]
+    fn unix_seconds_read_as_utc_dates() {
+        assert_eq!(utc(0), "1970-01-01T00:00:00Z");
+        assert_eq!(utc(951_782_400), "2000-02-29T00:00:00Z");
+        assert_eq!(utc(1_700_000_000), "2023-11-14T22:13:20Z");
+        assert_eq!(utc(4_102_444_799), "2099-12-31T23:59:59Z");
+        assert_eq!(utc(u64::from(u32::MAX)), "2106-02-07T06:28:15Z");
+    }
+
+    #[test]
+    fn spans_show_their_two_largest_units() {
+        assert_eq!(duration(0), "0s");
+        assert_eq!(duration(59), "59s");
+        assert_eq!(duration(3_601), "1h");
+        assert_eq!(duration(90_061), "1d 1h");
+        assert_eq!(duration(125), "2m 5s");
+    }
 
     #[test]
     fn masks_parse_in_decimal_and_hex() {

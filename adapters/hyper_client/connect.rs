@@ -13,6 +13,7 @@ use futures_rustls::client::TlsStream;
 use rustls::pki_types::ServerName;
 
 use super::maybe_tls::MaybeTls;
+use super::proxy::ProxyServer;
 use super::runtime::Runtime;
 use crate::error::TransportError;
 
@@ -81,19 +82,33 @@ impl AsyncWrite for SharedTcp {
 /// A connected stream, plain or TLS.
 pub(crate) type Stream = MaybeTls<SharedTcp, TlsStream<SharedTcp>>;
 
-/// Resolves and connects to `endpoint`, then runs the TLS handshake if it is https.
-/// Returns the stream and a handle on its socket for the pool's liveness check.
+/// Resolves and connects to `endpoint` (through `proxy`'s `CONNECT` tunnel when one is
+/// given), then runs the TLS handshake if it is https. Returns the stream and a handle on
+/// its socket for the pool's liveness check.
 pub(crate) async fn open<R: Runtime>(
     endpoint: &Endpoint,
+    proxy: Option<&ProxyServer>,
     tls: &TlsConnector,
 ) -> Result<(Stream, SharedTcp), TransportError> {
+    let (host, port, shown) = match proxy {
+        Some(proxy) => (
+            &proxy.host,
+            proxy.port,
+            format!(
+                "{} (through proxy {})",
+                endpoint.authority(),
+                proxy.authority()
+            ),
+        ),
+        None => (&endpoint.host, endpoint.port, endpoint.authority()),
+    };
     let connect_error = |source| TransportError::Connect {
-        target: endpoint.authority(),
+        target: shown.clone(),
         source,
     };
-    let addrs: Vec<SocketAddr> = match endpoint.host.parse::<IpAddr>() {
-        Ok(ip) => vec![SocketAddr::new(ip, endpoint.port)],
-        Err(_) => R::resolve(endpoint.host.clone(), endpoint.port)
+    let addrs: Vec<SocketAddr> = match host.parse::<IpAddr>() {
+        Ok(ip) => vec![SocketAddr::new(ip, port)],
+        Err(_) => R::resolve(host.clone(), port)
             .await
             .map_err(connect_error)?,
     };
@@ -114,7 +129,10 @@ pub(crate) async fn open<R: Runtime>(
     let tcp = connected.ok_or_else(|| connect_error(last_error))?;
     // Requests are small and latency matters more than segment count.
     tcp.get_ref().set_nodelay(true).map_err(connect_error)?;
-    let tcp = SharedTcp(Arc::new(tcp));
+    let mut tcp = SharedTcp(Arc::new(tcp));
+    if let Some(proxy) = proxy {
+        proxy.tunnel(&mut tcp, endpoint).await?;
+    }
     if !endpoint.tls {
         return Ok((MaybeTls::Plain(tcp.clone()), tcp));
     }
@@ -127,7 +145,7 @@ pub(crate) async fn open<R: Runtime>(
         .connect(name, tcp.clone())
         .await
         .map_err(|source| TransportError::Tls {
-            target: endpoint.authority(),
+            target: shown.clone(),
             source,
         })?;
     Ok((MaybeTls::Tls(Box::new(stream)), tcp))

@@ -88,10 +88,10 @@ impl Watchdog {
     }
 
     fn update(&self, key: (Instant, u64), waker: &Waker) {
-        if let Some(stored) = self.lock().wakers.get_mut(&key) {
-            if !stored.will_wake(waker) {
-                stored.clone_from(waker);
-            }
+        if let Some(stored) = self.lock().wakers.get_mut(&key)
+            && !stored.will_wake(waker)
+        {
+            stored.clone_from(waker);
         }
     }
 

@@ -11,7 +11,8 @@ macro_rules! runtime_transport {
         /// contain the request URL's query (it carries the UserSig).
         ///
         /// Defaults: connect timeout 5 s (TCP + TLS), request timeout 10 s (the whole
-        /// exchange), response body cap 1 MiB, `https://` only, webpki roots trusted.
+        /// exchange), response body cap 1 MiB, `https://` only, webpki roots trusted, the
+        /// proxy named by the environment (`HTTPS_PROXY`, `NO_PROXY`, ...) if any.
         $(#[$attr])*
         #[derive(Clone, Debug)]
         pub struct $transport {
@@ -108,7 +109,17 @@ macro_rules! runtime_transport {
                 self
             }
 
-            /// Builds the transport; fails on an unreadable root certificate.
+            /// Which HTTP `CONNECT` proxy each request goes through (see
+            /// [`Proxies`](crate::Proxies)). Without this call the transport reads
+            /// `HTTPS_PROXY`, `ALL_PROXY`, `NO_PROXY` and their kin when it is built, as curl
+            /// does; pass [`Proxies::none()`](crate::Proxies::none) to ignore them.
+            pub fn proxy(mut self, proxies: $crate::Proxies) -> Self {
+                self.settings.proxies = Some(proxies);
+                self
+            }
+
+            /// Builds the transport; fails on an unreadable root certificate or an
+            /// unusable proxy setting.
             pub fn build(self) -> Result<$transport, $crate::TransportError> {
                 Ok($transport { inner: $crate::hyper_client::HyperTransport::new(self.settings)? })
             }

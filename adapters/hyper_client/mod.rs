@@ -12,6 +12,7 @@ mod deadline;
 pub(crate) mod facade;
 pub(crate) mod maybe_tls;
 pub(crate) mod pool;
+pub(crate) mod proxy;
 pub(crate) mod runtime;
 mod tls;
 
@@ -53,6 +54,8 @@ pub(crate) struct Settings {
     pub(crate) pem_error: Option<String>,
     pub(crate) max_idle_per_host: usize,
     pub(crate) idle_timeout: Duration,
+    /// `None`: read the environment when the transport is built.
+    pub(crate) proxies: Option<proxy::Proxies>,
 }
 
 impl Default for Settings {
@@ -67,6 +70,7 @@ impl Default for Settings {
             pem_error: None,
             max_idle_per_host: DEFAULT_MAX_IDLE_PER_HOST,
             idle_timeout: DEFAULT_IDLE_TIMEOUT,
+            proxies: None,
         }
     }
 }
@@ -85,6 +89,7 @@ impl Settings {
 
 struct Inner {
     settings: Settings,
+    proxies: proxy::Proxies,
     tls: TlsConnector,
     pool: Pool,
 }
@@ -113,6 +118,7 @@ impl<R> std::fmt::Debug for HyperTransport<R> {
             .field("max_body_bytes", &s.max_body_bytes)
             .field("allow_http", &s.allow_http)
             .field("extra_roots", &s.extra_roots.len())
+            .field("proxies", &self.inner.proxies)
             .finish_non_exhaustive()
     }
 }
@@ -126,9 +132,14 @@ impl<R: Runtime> HyperTransport<R> {
         }
         let tls = tls::connector(&settings)?;
         let pool = Pool::new(settings.max_idle_per_host, settings.idle_timeout);
+        let proxies = match &settings.proxies {
+            Some(proxies) => proxies.clone(),
+            None => proxy::Proxies::from_env()?,
+        };
         Ok(HyperTransport {
             inner: Arc::new(Inner {
                 settings,
+                proxies,
                 tls,
                 pool,
             }),
@@ -245,9 +256,12 @@ impl<R: Runtime> HyperTransport<R> {
                 after,
             })
         };
-        let (stream, tcp) =
-            futures_lite::future::or(connect::open::<R>(endpoint, &self.inner.tls), deadline)
-                .await?;
+        let proxy = self.inner.proxies.for_endpoint(endpoint);
+        let (stream, tcp) = futures_lite::future::or(
+            connect::open::<R>(endpoint, proxy, &self.inner.tls),
+            deadline,
+        )
+        .await?;
         let (sender, connection) = hyper::client::conn::http1::handshake(FuturesIo::new(stream))
             .await
             .map_err(|e| TransportError::Http {

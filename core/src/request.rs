@@ -195,14 +195,14 @@ pub fn build_request<E: Endpoint>(
     random: u32,
     body: &E::Request,
 ) -> Result<HttpRequest, BuildError> {
-    if let Some(generation) = server.generation() {
-        if generation != E::GENERATION {
-            return Err(BuildError::WrongGeneration {
-                path: E::PATH,
-                endpoint: E::GENERATION,
-                server: generation,
-            });
-        }
+    if let Some(generation) = server.generation()
+        && generation != E::GENERATION
+    {
+        return Err(BuildError::WrongGeneration {
+            path: E::PATH,
+            endpoint: E::GENERATION,
+            server: generation,
+        });
     }
     if sdkappid == 0 {
         return Err(BuildError::ZeroSdkAppId);

@@ -196,10 +196,10 @@ pub(crate) fn check_list<T>(
         return Err(InvalidBody::EmptyList { list });
     }
     for (index, entry) in entries.iter().enumerate() {
-        if let Some(text) = unknown(entry) {
-            if text.is_empty() || has_space_or_control(text) {
-                return Err(InvalidBody::BadListEntry { list, index });
-            }
+        if let Some(text) = unknown(entry)
+            && (text.is_empty() || has_space_or_control(text))
+        {
+            return Err(InvalidBody::BadListEntry { list, index });
         }
     }
     Ok(())

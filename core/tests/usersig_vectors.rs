@@ -266,7 +266,10 @@ fn wrong_key_identifier_or_sdkappid_is_refused_with_its_reason() {
             );
             assert_eq!(
                 case.verify(text, app + 1, &case.key, id, n),
-                Err(VerifyError::SdkAppIdMismatch),
+                Err(VerifyError::SdkAppIdMismatch {
+                    expected: app + 1,
+                    found: u64::from(app)
+                }),
                 "{what}"
             );
         }

@@ -337,10 +337,10 @@ impl Emulator {
                 wire::failure(generation, &request_id, refusal.code, &refusal.message),
             ),
         };
-        if let Some(status) = lost {
-            if let Some(answer) = Fault::HttpStatus(status).answer(generation, &request_id) {
-                return answer;
-            }
+        if let Some(status) = lost
+            && let Some(answer) = Fault::HttpStatus(status).answer(generation, &request_id)
+        {
+            return answer;
         }
         response.delay = delay;
         response
@@ -683,7 +683,7 @@ fn usersig_refusal(generation: Generation, error: VerifyError) -> Refusal {
                 70013,
                 "identifier differs from the one the UserSig was made for",
             ),
-            VerifyError::SdkAppIdMismatch => refuse(
+            VerifyError::SdkAppIdMismatch { .. } => refuse(
                 70014,
                 "SDKAppID differs from the one the UserSig was made for",
             ),

@@ -113,10 +113,12 @@ impl<F: PagedFilter> Pager<F> {
         let capped = self.cap.is_some_and(|cap| self.seen >= cap);
         // `seen` counts from the first page asked for: a walk that starts past page 1
         // may ask for one page too many, which comes back empty and ends it.
-        if !empty && !capped && self.seen < total {
-            if let Some(following) = current.page_number().checked_add(1) {
-                self.next = Some(current.with_page(following));
-            }
+        if !empty
+            && !capped
+            && self.seen < total
+            && let Some(following) = current.page_number().checked_add(1)
+        {
+            self.next = Some(current.with_page(following));
         }
     }
 

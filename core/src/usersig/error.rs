@@ -93,8 +93,13 @@ pub enum VerifyError {
     #[error("undecodable signature: {0}")]
     Undecodable(#[from] DecodeError),
     /// `TLS.sdkappid` is not the expected SDKAppID.
-    #[error("the SDKAppID does not match")]
-    SdkAppIdMismatch,
+    #[error("the SDKAppID does not match: expected {expected}, the signature is for {found}")]
+    SdkAppIdMismatch {
+        /// The SDKAppID the verifier was set up for.
+        expected: u32,
+        /// The SDKAppID the document claims (wider than a `u32`, as a document may claim).
+        found: u64,
+    },
     /// `TLS.identifier` is not the expected identifier.
     #[error("the identifier does not match")]
     IdentifierMismatch,

@@ -279,7 +279,10 @@ fn verify_document(
     let doc = Document::parse(json)?;
     // The document may claim any number; compare wide so a too-large one is a mismatch.
     if doc.sdkappid != u64::from(sdkappid) {
-        return Err(VerifyError::SdkAppIdMismatch);
+        return Err(VerifyError::SdkAppIdMismatch {
+            expected: sdkappid,
+            found: doc.sdkappid,
+        });
     }
     if doc.identifier != identifier {
         return Err(VerifyError::IdentifierMismatch);

@@ -66,7 +66,7 @@ pub(crate) fn base64_tencent(input: &[u8]) -> String {
 pub(crate) fn unbase64_tencent(text: &str) -> Result<Vec<u8>, DecodeError> {
     let body = text.trim_end_matches('_');
     let padding = text.len() - body.len();
-    let padding_ok = padding == 0 || (padding <= 2 && (body.len() + padding) % 4 == 0);
+    let padding_ok = padding == 0 || (padding <= 2 && (body.len() + padding).is_multiple_of(4));
     if body.is_empty() || !padding_ok {
         return Err(DecodeError::Base64);
     }
@@ -185,10 +185,11 @@ impl Inflater {
     /// The inflated bytes of `input`, valid until the next call.
     pub(crate) fn inflate(&mut self, input: &[u8]) -> Result<&[u8], DecodeError> {
         use subtle::ConstantTimeEq as _;
-        if let Some((last, len)) = &self.last {
-            if last.len() == input.len() && bool::from(last.as_slice().ct_eq(input)) {
-                return Ok(self.out.get(..*len).unwrap_or_default());
-            }
+        if let Some((last, len)) = &self.last
+            && last.len() == input.len()
+            && bool::from(last.as_slice().ct_eq(input))
+        {
+            return Ok(self.out.get(..*len).unwrap_or_default());
         }
         // Whatever happens next overwrites `out`.
         let mut last = self.last.take().map(|(bytes, _)| bytes).unwrap_or_default();
