@@ -5,6 +5,11 @@
 //! * `parse_v1_get`, `parse_v4_get_callback`: the documented example replies, parsed into
 //!   typed configurations.
 //!
+//! * `parse_v4_record_page_100`: a `get_record_by_filter` reply with 100 records.
+//! * `build_v4_start_call_by_robot`: a complete signed `start_call_by_robot` request.
+//! * `parse_v4_record_page_100_as_json_value`: the same page read by serde_json into an
+//!   untyped `Value`, as a reference.
+//!
 //! Run: `cargo bench --bench request --no-default-features`.
 
 use callkit_core::callback::{
@@ -64,4 +69,62 @@ fn parse_v1_get(bencher: Bencher) {
 #[divan::bench(sample_count = 1000, sample_size = 100)]
 fn parse_v4_get_callback(bencher: Bencher) {
     bencher.bench_local(|| parse_response::<V4GetCallback>(200, black_box(V4_GET), 1));
+}
+
+/// One record of the v4 `get_record_by_filter` reply, as the service formats it.
+fn v4_record_json(i: usize) -> String {
+    format!(
+        r#"{{"CallId": "04c9a0ac-8e38-4a19-be45-{i:012}", "Caller_Account": "user{i}", "MediaType": "Audio", "CallType": "SingleCall", "StartTime": 1739960242, "EndTime": 1739960245, "AcceptTime": 1739960244, "CallResult": "NormalEnd", "CalleeList_Account": ["user{i}","369"], "RoomId": "roomid-1434", "RoomIdType": 2}}"#
+    )
+}
+
+/// A `get_record_by_filter` reply carrying a page of 100 records.
+fn v4_page_of_100() -> Vec<u8> {
+    let records: Vec<String> = (0..100).map(v4_record_json).collect();
+    format!(
+        r#"{{"ErrorCode": 0, "ErrorInfo": "", "ActionStatus": "OK", "RequestId": "Id-d3d6aa216dcc4cf4a4eee19c4942e740-O-Seq-2556133", "Response": {{"TotalNum": 141, "Page": 1, "CallRecordList": [{}]}}}}"#,
+        records.join(",")
+    )
+    .into_bytes()
+}
+
+/// Parsing a page of 100 v4 call records (about 29 KB) into typed records.
+#[divan::bench(sample_count = 500, sample_size = 20)]
+fn parse_v4_record_page_100(bencher: Bencher) {
+    let body = v4_page_of_100();
+    bencher.bench_local(|| {
+        parse_response::<callkit_core::registry::V4GetRecordByFilter>(200, black_box(&body), 1)
+    });
+}
+
+/// A complete signed `start_call_by_robot` request (validation, JSON body, URL).
+#[divan::bench(sample_count = 1000, sample_size = 100)]
+fn build_v4_start_call_by_robot(bencher: Bencher) {
+    use callkit_core::call_engine::V4RobotCall;
+    use callkit_core::webhook::MediaType;
+    let server = Server::from(Region::ChatSingapore);
+    let mut body = V4RobotCall::new("robot-1", ["user5", "user6"], 300_000, MediaType::Audio);
+    body.user_data = Some("userdata-12345687".into());
+    body.call_info.text_room("roomid-1234");
+    let mut random = 0u32;
+    bencher.bench_local(|| {
+        random = random.wrapping_add(0x9e37_79b9);
+        build_request::<callkit_core::registry::V4StartCallByRobot>(
+            black_box(&server),
+            black_box(1400000000),
+            black_box("administrator"),
+            black_box(USERSIG),
+            random,
+            black_box(&body),
+        )
+    });
+}
+
+/// Reference for `parse_v4_record_page_100`: the same body read by serde_json into an
+/// untyped `Value` (no envelope, no typed fields), to separate the JSON reading itself
+/// from the SDK's work.
+#[divan::bench(sample_count = 500, sample_size = 20)]
+fn parse_v4_record_page_100_as_json_value(bencher: Bencher) {
+    let body = v4_page_of_100();
+    bencher.bench_local(|| serde_json::from_slice::<serde_json::Value>(black_box(&body)));
 }

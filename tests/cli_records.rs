@@ -329,3 +329,61 @@ fn an_unknown_record_exits_1_with_the_details() {
     }
     assert!(!text.contains(KEY));
 }
+
+/// `callkit emulator` (the process) serves the new endpoints: a robot call started, ended
+/// and listed through the CLI against it.
+#[test]
+fn the_callkit_emulator_process_serves_calls_and_records() {
+    use std::io::{BufRead as _, BufReader};
+    use std::process::Stdio;
+
+    struct Killed(std::process::Child);
+    impl Drop for Killed {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+
+    let sdkappid = APP.to_string();
+    let mut child = Command::new(BIN)
+        .args(["emulator", "--port", "0", "--sdkappid", &sdkappid])
+        .env("CALLKIT_SECRET_KEY", KEY)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let _child = Killed(child);
+    let mut url = String::new();
+    BufReader::new(stdout).read_line(&mut url).unwrap();
+    let url = url.trim();
+    assert!(url.starts_with("http://127.0.0.1:"), "{url}");
+    let cli = |args: &[&str]| {
+        let output = Command::new(BIN)
+            .args(args)
+            .args(["--sdkappid", &sdkappid, "--base-url", url, "--allow-http"])
+            .env("CALLKIT_SECRET_KEY", KEY)
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+        String::from_utf8(output.stdout).unwrap()
+    };
+    let id = cli(&[
+        "call",
+        "start-robot",
+        "--robot",
+        "bot",
+        "--callee",
+        "alice",
+        "--timeout-ms",
+        "20000",
+    ]);
+    let id = id.trim();
+    assert!(cli(&["call", "info", "--call-id", id]).contains("alice Waiting"));
+    cli(&["call", "end", "--call-id", id]);
+    let listed = cli(&["records", "list", "--v4", "--json"]);
+    let record: Value = serde_json::from_str(listed.trim()).unwrap();
+    assert_eq!(record["CallId"], id);
+}

@@ -342,3 +342,50 @@ fn a_robot_call_whose_reply_is_lost_is_not_resent() {
     assert!(info.is_ok());
     server.shutdown();
 }
+
+/// `end_call` delivers the end-of-call callbacks the configuration subscribes to, to the
+/// app's receiver (here `callkit::webhook::serve` on loopback).
+#[test]
+fn end_call_delivers_the_subscribed_callbacks() {
+    use std::sync::mpsc::channel;
+
+    use callkit::webhook::{Payload, WebhookConfig};
+
+    let server = emulator();
+    let (tx, rx) = channel();
+    let receiver = callkit::webhook::serve(
+        "127.0.0.1:0".parse().unwrap(),
+        false,
+        WebhookConfig::new(APP),
+        move |event| {
+            let _ = tx.send(event);
+        },
+    )
+    .unwrap();
+    let client = client(&server);
+    smol::block_on(async {
+        client
+            .v4_set_callback(&V4CallbackConfig {
+                url: format!("{}/callkit", receiver.base_url()),
+                commands: vec![V4Command::AfterEndCall, V4Command::AfterStartCall],
+            })
+            .await
+            .unwrap();
+        let started = client.v4_start_call_by_robot(&robot()).await.unwrap();
+        let id = V4CallId::new(started.call_id.unwrap());
+        client.v4_end_call(&id).await.unwrap();
+        // The delivery runs on the emulator's own thread: wait for it (bounded).
+        let event = rx
+            .recv_timeout(Duration::from_secs(10))
+            .expect("a callback");
+        match &event.payload {
+            Payload::EndCall(end) => {
+                assert_eq!(end.record.call_id, id.call_id);
+                assert_eq!(end.record.call_result, Some(CallResult::Cancel));
+            }
+            other => panic!("expected EndCall, got {other:?}"),
+        }
+    });
+    receiver.shutdown();
+    server.shutdown();
+}

@@ -129,12 +129,12 @@ fn get(args: &GetArgs) -> Result<(), Failure> {
 }
 
 fn list(args: &ListArgs) -> Result<(), Failure> {
-    if let (Some(since), Some(until)) = (args.since, args.until) {
-        if since > until {
-            return Err(Failure::Usage(format!(
-                "--since {since} is after --until {until}"
-            )));
-        }
+    if let (Some(since), Some(until)) = (args.since, args.until)
+        && since > until
+    {
+        return Err(Failure::Usage(format!(
+            "--since {since} is after --until {until}"
+        )));
     }
     let generation = generation(args.v4);
     let client = args.connection.client(generation)?;
@@ -214,34 +214,38 @@ fn render<T: Serialize>(json: bool, record: &T, text: String) -> String {
 }
 
 fn v1_text(r: &V1Record) -> String {
-    format!(
-        "{} {} {} {} {} -> {} start {} accept {} end {} room {}",
-        r.call_id,
+    let kind = [
         r.call_type.as_v1_str(),
         r.media_type.as_v1_str(),
         r.call_result.as_v1_str(),
-        r.caller,
-        r.callees.join(","),
-        r.start_call_secs,
-        r.accept_secs,
-        r.end_secs,
-        r.room_id
-    )
+    ];
+    let times = [r.start_call_secs, r.accept_secs, r.end_secs];
+    text(&r.call_id, kind, &r.caller, &r.callees, times, &r.room_id)
 }
 
 fn v4_text(r: &V4Record) -> String {
-    format!(
-        "{} {} {} {} {} -> {} start {} accept {} end {} room {}",
-        r.call_id,
+    let kind = [
         r.call_type.as_v4_str(),
         r.media_type.as_v4_str(),
         r.call_result.as_v4_str(),
-        r.caller,
-        r.callees.join(","),
-        r.start_secs,
-        r.accept_secs,
-        r.end_secs,
-        r.room_id
+    ];
+    let times = [r.start_secs, r.accept_secs, r.end_secs];
+    text(&r.call_id, kind, &r.caller, &r.callees, times, &r.room_id)
+}
+
+/// One readable line per record: id, type, media, result, who called whom, the start,
+/// accept and end times (Unix seconds), and the room.
+fn text(
+    call_id: &str,
+    [call_type, media, result]: [&str; 3],
+    caller: &str,
+    callees: &[String],
+    [start, accept, end]: [u64; 3],
+    room: &str,
+) -> String {
+    format!(
+        "{call_id} {call_type} {media} {result} {caller} -> {} start {start} accept {accept} end {end} room {room}",
+        callees.join(",")
     )
 }
 

@@ -39,8 +39,8 @@ pub enum Error {
         path: &'static str,
         /// The `random` the request carried.
         random: u32,
-        /// True when the request surely never left this machine (a connect error):
-        /// such errors are retried on every endpoint.
+        /// True when the request surely never left this machine (DNS, TCP connect, TLS
+        /// handshake, connect timeout): such errors are retried on every endpoint.
         not_sent: bool,
         /// The transport's error: downcast to [`crate::TransportError`] for the bundled
         /// transports, or to your closure's error type.

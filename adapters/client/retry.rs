@@ -103,12 +103,15 @@ fn exponential(attempt: u32) -> Duration {
 }
 
 /// Whether a transport error means the request surely never left this machine: a
-/// [`TransportError::Connect`] or a connect timeout of a bundled transport. Errors of other
-/// types (a closure's own) are assumed possibly sent.
+/// [`TransportError::Connect`] (DNS or TCP), a [`TransportError::Tls`] (the handshake
+/// failed, so no HTTP byte was sent; a hijacked name fails here) or a connect timeout of
+/// a bundled transport. Errors of other types (a closure's own) are assumed possibly
+/// sent.
 pub(crate) fn surely_not_sent(error: &(dyn std::error::Error + 'static)) -> bool {
     matches!(
         error.downcast_ref::<TransportError>(),
         Some(TransportError::Connect { .. })
+            | Some(TransportError::Tls { .. })
             | Some(TransportError::Timeout {
                 what: crate::TimeoutKind::Connect,
                 ..
@@ -144,12 +147,17 @@ mod tests {
     }
 
     #[test]
-    fn only_connect_failures_count_as_not_sent() {
+    fn only_connect_and_handshake_failures_count_as_not_sent() {
         let refused = TransportError::Connect {
             target: "h:1".into(),
             source: std::io::Error::from(std::io::ErrorKind::ConnectionRefused),
         };
         assert!(surely_not_sent(&refused));
+        let handshake = TransportError::Tls {
+            target: "h:443".into(),
+            source: std::io::Error::other("certificate for another name"),
+        };
+        assert!(surely_not_sent(&handshake));
         let connect_timeout = TransportError::Timeout {
             what: crate::TimeoutKind::Connect,
             target: "h".into(),

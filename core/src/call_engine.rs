@@ -155,14 +155,14 @@ impl Validate for V4RobotCall {
             u64::from(MIN_ROBOT_TIMEOUT_MS),
             u64::from(MAX_ROBOT_TIMEOUT_MS),
         )?;
-        if let Some(data) = &self.user_data {
-            if data.len() > MAX_USER_DATA_BYTES {
-                return Err(InvalidBody::TooLong {
-                    field: "UserData",
-                    len: data.len(),
-                    max: MAX_USER_DATA_BYTES,
-                });
-            }
+        if let Some(data) = &self.user_data
+            && data.len() > MAX_USER_DATA_BYTES
+        {
+            return Err(InvalidBody::TooLong {
+                field: "UserData",
+                len: data.len(),
+                max: MAX_USER_DATA_BYTES,
+            });
         }
         self.call_info.validate()
     }

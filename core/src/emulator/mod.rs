@@ -337,10 +337,10 @@ impl Emulator {
                 wire::failure(generation, &request_id, refusal.code, &refusal.message),
             ),
         };
-        if let Some(status) = lost {
-            if let Some(answer) = Fault::HttpStatus(status).answer(generation, &request_id) {
-                return answer;
-            }
+        if let Some(status) = lost
+            && let Some(answer) = Fault::HttpStatus(status).answer(generation, &request_id)
+        {
+            return answer;
         }
         response.delay = delay;
         response

@@ -211,21 +211,19 @@ impl Records {
         let end = filter
             .end_secs
             .unwrap_or(filter.start_secs.saturating_add(RETENTION_SECS));
-        let matching = self.matching(
-            filter.start_secs,
+        let query = Query {
+            start: filter.start_secs,
             end,
-            filter.call_result.as_ref(),
-            filter.call_type.as_ref(),
-        );
-        let page = filter.page.unwrap_or(1);
-        let per_page = filter.per_page.unwrap_or(V1_DEFAULT_PER_PAGE);
+            result: filter.call_result.as_ref(),
+            call_type: filter.call_type.as_ref(),
+            page: filter.page.unwrap_or(1),
+            per_page: filter.per_page.unwrap_or(V1_DEFAULT_PER_PAGE),
+        };
+        let (total, calls) = self.page(&query);
         V1RecordPage {
-            total: matching.len() as u64,
-            page,
-            records: slice(&matching, page, per_page)
-                .iter()
-                .map(|c| c.v1(sdkappid))
-                .collect(),
+            total,
+            page: query.page,
+            records: calls.iter().map(|c| c.v1(sdkappid)).collect(),
         }
     }
 
@@ -233,40 +231,44 @@ impl Records {
     /// defaults to now; 10 a page by default.
     pub(crate) fn v4_page(&self, filter: &V4RecordFilter, now: u64) -> V4RecordPage {
         let horizon = now.saturating_sub(RETENTION_SECS);
-        let start = filter.start_secs.unwrap_or(horizon).max(horizon);
-        let end = filter.end_secs.unwrap_or(now);
-        let matching = self.matching(
-            start,
-            end,
-            filter.call_result.as_ref(),
-            filter.call_type.as_ref(),
-        );
-        let page = filter.page.unwrap_or(1);
-        let per_page = filter.per_page.unwrap_or(V4_DEFAULT_PER_PAGE);
+        let query = Query {
+            start: filter.start_secs.unwrap_or(horizon).max(horizon),
+            end: filter.end_secs.unwrap_or(now),
+            result: filter.call_result.as_ref(),
+            call_type: filter.call_type.as_ref(),
+            page: filter.page.unwrap_or(1),
+            per_page: filter.per_page.unwrap_or(V4_DEFAULT_PER_PAGE),
+        };
+        let (total, calls) = self.page(&query);
         V4RecordPage {
-            total: matching.len() as u64,
-            page,
-            records: slice(&matching, page, per_page)
-                .iter()
-                .map(|c| c.v4())
-                .collect(),
+            total,
+            page: query.page,
+            records: calls.iter().map(|c| c.v4()).collect(),
         }
     }
 
-    fn matching(
-        &self,
-        start: u64,
-        end: u64,
-        result: Option<&CallResult>,
-        call_type: Option<&CallType>,
-    ) -> Vec<&StoredCall> {
-        self.calls
+    /// How many calls match, and the requested page of them.
+    fn page(&self, query: &Query<'_>) -> (u64, Vec<&StoredCall>) {
+        let matching: Vec<&StoredCall> = self
+            .calls
             .iter()
-            .filter(|c| (start..=end).contains(&c.start))
-            .filter(|c| result.is_none_or(|r| *r == c.result))
-            .filter(|c| call_type.is_none_or(|t| *t == c.call_type()))
-            .collect()
+            .filter(|c| (query.start..=query.end).contains(&c.start))
+            .filter(|c| query.result.is_none_or(|r| *r == c.result))
+            .filter(|c| query.call_type.is_none_or(|t| *t == c.call_type()))
+            .collect();
+        let total = matching.len() as u64;
+        (total, slice(&matching, query.page, query.per_page).to_vec())
     }
+}
+
+/// A records query with the generation's defaults applied.
+struct Query<'a> {
+    start: u64,
+    end: u64,
+    result: Option<&'a CallResult>,
+    call_type: Option<&'a CallType>,
+    page: u32,
+    per_page: u32,
 }
 
 /// Page `page` (from 1) of `per_page` items; empty past the end.

@@ -25,40 +25,32 @@ pub trait PagedFilter: Clone {
     fn split(page: Self::Page) -> (u64, Vec<Self::Record>);
 }
 
-impl PagedFilter for V1RecordFilter {
-    type Endpoint = V1GetRecordsByFilter;
-    type Page = V1RecordPage;
-    type Record = V1Record;
-    fn page_number(&self) -> u32 {
-        self.page.unwrap_or(1)
-    }
-    fn with_page(&self, page: u32) -> Self {
-        V1RecordFilter {
-            page: Some(page),
-            ..self.clone()
-        }
-    }
-    fn split(page: V1RecordPage) -> (u64, Vec<V1Record>) {
-        (page.total, page.records)
-    }
+/// The two filters page alike: a `page` field, a total and a record list in the reply.
+macro_rules! paged_filter {
+    ($($filter:ident: $endpoint:ident, $page:ident, $record:ident;)+) => {
+        $(impl PagedFilter for $filter {
+            type Endpoint = $endpoint;
+            type Page = $page;
+            type Record = $record;
+            fn page_number(&self) -> u32 {
+                self.page.unwrap_or(1)
+            }
+            fn with_page(&self, page: u32) -> Self {
+                $filter {
+                    page: Some(page),
+                    ..self.clone()
+                }
+            }
+            fn split(page: $page) -> (u64, Vec<$record>) {
+                (page.total, page.records)
+            }
+        })+
+    };
 }
 
-impl PagedFilter for V4RecordFilter {
-    type Endpoint = V4GetRecordByFilter;
-    type Page = V4RecordPage;
-    type Record = V4Record;
-    fn page_number(&self) -> u32 {
-        self.page.unwrap_or(1)
-    }
-    fn with_page(&self, page: u32) -> Self {
-        V4RecordFilter {
-            page: Some(page),
-            ..self.clone()
-        }
-    }
-    fn split(page: V4RecordPage) -> (u64, Vec<V4Record>) {
-        (page.total, page.records)
-    }
+paged_filter! {
+    V1RecordFilter: V1GetRecordsByFilter, V1RecordPage, V1Record;
+    V4RecordFilter: V4GetRecordByFilter, V4RecordPage, V4Record;
 }
 
 /// Where a walk over the pages of a filter stands.
@@ -121,10 +113,12 @@ impl<F: PagedFilter> Pager<F> {
         let capped = self.cap.is_some_and(|cap| self.seen >= cap);
         // `seen` counts from the first page asked for: a walk that starts past page 1
         // may ask for one page too many, which comes back empty and ends it.
-        if !empty && !capped && self.seen < total {
-            if let Some(following) = current.page_number().checked_add(1) {
-                self.next = Some(current.with_page(following));
-            }
+        if !empty
+            && !capped
+            && self.seen < total
+            && let Some(following) = current.page_number().checked_add(1)
+        {
+            self.next = Some(current.with_page(following));
         }
     }
 

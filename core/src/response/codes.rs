@@ -114,20 +114,16 @@ pub mod v4 {
 /// v1 list, spec §3.5-3.6).
 pub const V1_RECORDS_CODES: &[(i64, ApiErrorKind)] = &[];
 
-/// The private codes of the v4 call-record endpoints (spec §4.4-4.5).
+/// The private codes of the v4 call-record endpoints (spec §4.4-4.5); 100001 and 100002
+/// are in the common v4 table.
 pub const V4_RECORD_CODES: &[(i64, ApiErrorKind)] = &[
-    (v4::SERVER_ERROR, ApiErrorKind::ServerError),
     (v4::CALL_SERVER_ERROR, ApiErrorKind::ServerError),
-    (v4::INVALID_PARAMETER, ApiErrorKind::InvalidParameter),
-    (v4::CALL_INVALID_PARAMETER, ApiErrorKind::InvalidParameter),
     (v4::RECORD_NOT_FOUND, ApiErrorKind::RecordNotFound),
 ];
 
 /// The private codes of the v4 call-engine endpoints (spec §4.6-4.8).
 pub const V4_CALL_ENGINE_CODES: &[(i64, ApiErrorKind)] = &[
-    (v4::SERVER_ERROR, ApiErrorKind::ServerError),
     (v4::CALL_SERVER_ERROR, ApiErrorKind::ServerError),
-    (v4::INVALID_PARAMETER, ApiErrorKind::InvalidParameter),
     (v4::CALL_INVALID_PARAMETER, ApiErrorKind::InvalidParameter),
     (v4::CALL_NOT_FOUND, ApiErrorKind::CallNotFound),
 ];
@@ -136,8 +132,7 @@ pub const V4_CALL_ENGINE_CODES: &[(i64, ApiErrorKind)] = &[
 /// ([`Endpoint::PRIVATE_CODES`]) first, then its generation's common table.
 ///
 /// ```
-/// use callkit_core::call_engine::V4EndCall;
-/// use callkit_core::callback::V4GetCallback;
+/// use callkit_core::registry::{V4EndCall, V4GetCallback};
 /// use callkit_core::response::{ApiErrorKind, codes::classify_for};
 /// assert_eq!(classify_for::<V4EndCall>(101004), ApiErrorKind::CallNotFound);
 /// assert_eq!(classify_for::<V4GetCallback>(101004), ApiErrorKind::Other);
