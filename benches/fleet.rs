@@ -120,8 +120,8 @@ fn run(label: &str, emulator: &EmulatorServer, clients: usize, each: usize, redi
     let prefix = format!("bench{}", fastrand::u64(..));
     let clients: Vec<Client<SmolTransport>> = (0..clients)
         .map(|_| {
-            let mut builder = Client::builder(APP, SecretKey::new(KEY).unwrap(), server.clone())
-                .max_attempts(1);
+            let mut builder =
+                Client::builder(APP, SecretKey::new(KEY).unwrap(), server.clone()).max_attempts(1);
             if let Some(url) = redis {
                 let limiter = RedisRateLimiter::new(url)
                     .unwrap()

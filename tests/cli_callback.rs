@@ -177,11 +177,9 @@ fn get_before_set_shows_code_and_request_id() {
     let f = Fixture::start();
     let output = f.run(Some(KEY), &["get", "--json"]);
     assert_eq!(output.status.code(), Some(1));
-    assert!(
-        stdout(&output).is_empty(),
-        "nothing on stdout: {}",
-        stdout(&output)
-    );
+    // --json: the failure is JSON on stdout too, with the same code.
+    let reply: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+    assert_eq!(reply["error"]["code"], 999, "{reply}");
     let err = stderr(&output);
     assert!(err.contains("code: 999"), "{err}");
     let request_id = err

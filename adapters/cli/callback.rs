@@ -9,6 +9,7 @@
 
 use callkit::core::callback::{V1Action, V1CallbackConfig, V4CallbackConfig, V4Command};
 use callkit::core::endpoint::Generation;
+use callkit::core::validate::callback_address_warnings;
 use clap::{Args, Subcommand};
 use serde_json::json;
 
@@ -80,6 +81,13 @@ pub(crate) fn run(command: CallbackCommand) -> Result<(), Failure> {
         Generation::V1
     };
     let client = target.connection.client(generation)?;
+    if let CallbackCommand::Set(args) | CallbackCommand::Update(args) = &command {
+        // Allowed, but probably not meant: say so before sending (credentials in the
+        // address are refused outright, as invalid input).
+        for warning in callback_address_warnings(&args.address) {
+            eprintln!("callkit: warning: --address: {warning}");
+        }
+    }
     let outcome: Result<Report, CallError> = smol::block_on(async {
         Ok(match (&command, target.v4) {
             (CallbackCommand::Get(_), false) => v1_report(&client.v1_get_callback().await?),
@@ -134,6 +142,10 @@ fn v1_config(args: &ConfigArgs) -> Result<V1CallbackConfig, CallError> {
         .action
         .iter()
         .map(|name| match V1Action::parse(name.trim()) {
+            V1Action::Other(_) if is_v4_name(name.trim()) => Err(CallError::Usage(format!(
+                "{name:?} is a v4 command, not a v1 action: did you mean --v4? (v1 actions \
+                 are snake_case, e.g. normal_end, call_busy)"
+            ))),
             V1Action::Other(_) => Err(CallError::Usage(format!(
                 "unknown v1 action {name:?}; known: {}",
                 known(V1Action::ALL.iter().map(V1Action::as_str))
@@ -144,6 +156,13 @@ fn v1_config(args: &ConfigArgs) -> Result<V1CallbackConfig, CallError> {
         address: args.address.clone(),
         actions: actions.collect::<Result<_, _>>()?,
     })
+}
+
+/// Whether `name` means a v4 callback command (`start`, `end`, `member-changed`, or a
+/// `Call.CallbackAfter*` name).
+fn is_v4_name(name: &str) -> bool {
+    matches!(name, "start" | "end" | "member-changed")
+        || !matches!(V4Command::parse(name), V4Command::Other(_))
 }
 
 fn v4_config(args: &ConfigArgs) -> Result<V4CallbackConfig, CallError> {

@@ -8,7 +8,9 @@ use std::sync::Arc;
 
 use callkit::client::SharedRateLimiter;
 use callkit::core::endpoint::Generation;
-use callkit::{BaseUrl, Client, Error, Proxies, Region, Server, SmolTransport};
+use callkit::core::region::BaseUrlError;
+use callkit::core::response::ApiErrorKind;
+use callkit::{BaseUrl, Client, Error, Proxies, Region, Server, SmolTransport, TransportError};
 use clap::Args;
 
 use crate::{Failure, KeyArg};
@@ -26,8 +28,7 @@ pub(crate) struct Connection {
 
     /// A documented host: callkit-intl or callkit-china (v1), chat-china, chat-singapore,
     /// chat-seoul, chat-frankfurt, chat-silicon-valley, chat-jakarta or chat-mumbai (v4).
-    #[arg(long, value_name = "NAME", value_parser = parse_region,
-          required_unless_present = "base_url", conflicts_with = "base_url")]
+    #[arg(long, value_name = "NAME", value_parser = parse_region, conflicts_with = "base_url")]
     region: Option<Region>,
 
     /// A custom base URL (an emulator or a proxy) instead of a region.
@@ -81,7 +82,12 @@ impl Connection {
                 Server::from(*region)
             }
             (None, Some(url)) => Server::from(base_url(url, self.allow_http)?),
-            (None, None) => return Err(Failure::Usage("pass --region or --base-url".into())),
+            (None, None) => {
+                return Err(Failure::Usage(format!(
+                    "say where the API is: --region NAME ({}) or --base-url URL (an emulator)",
+                    region_names()
+                )));
+            }
         };
         let mut transport = SmolTransport::builder().allow_http(self.allow_http);
         if let Some(path) = &self.ca_cert {
@@ -166,19 +172,76 @@ impl CallError {
             return Failure::Usage(error.to_string());
         }
         let mut message = format!("{what} failed: {error}");
-        if let Some(detail) = error.api() {
+        let mut detail = serde_json::Map::new();
+        if let Some(api) = error.api() {
             message.push_str(&format!(
                 "\n  code: {} ({})\n  message: {}\n  request id: {}\n  random: {}",
-                detail.code,
-                detail.kind.describe(),
-                detail.message,
-                detail.request_id.as_deref().unwrap_or("none"),
-                detail.random
+                api.code,
+                api.kind.describe(),
+                api.message,
+                api.request_id.as_deref().unwrap_or("none"),
+                api.random
             ));
-        } else if let Some(random) = error.random() {
-            message.push_str(&format!("\n  random: {random}"));
+            detail.insert("code".into(), api.code.into());
+            detail.insert("classification".into(), api.kind.describe().into());
+            detail.insert("api_message".into(), api.message.as_str().into());
+            detail.insert("request_id".into(), api.request_id.as_deref().into());
         }
-        Failure::Rejected(message)
+        if let Some(random) = error.random() {
+            if error.api().is_none() {
+                message.push_str(&format!("\n  random: {random}"));
+            }
+            detail.insert("random".into(), random.into());
+        }
+        if let Some(fix) = fix(&error) {
+            message.push_str(&format!("\n  try: {fix}"));
+            detail.insert("try".into(), fix.into());
+        }
+        Failure::Call { message, detail }
+    }
+}
+
+/// What a user of the CLI can change to fix `error`, in terms of its flags.
+fn fix(error: &Error) -> Option<&'static str> {
+    if let Some(kind) = error.kind() {
+        return Some(match kind {
+            ApiErrorKind::NotAdmin => {
+                "sign as an app administrator: --admin NAME (the default is administrator)"
+            }
+            ApiErrorKind::UserSigInvalid | ApiErrorKind::UserSigExpired => {
+                "check CALLKIT_SECRET_KEY (or --key), --sdkappid and --admin, and that --region \
+                 is the app's data centre"
+            }
+            ApiErrorKind::RateLimited => {
+                "wait a second and retry; when several processes call at once, share one \
+                 budget with --redis URL"
+            }
+            ApiErrorKind::NoConfiguration => "create one first: callkit callback set ...",
+            ApiErrorKind::PackageMissing => {
+                "buy or claim the CallKit package for this app in the console"
+            }
+            _ => return None,
+        });
+    }
+    let Error::Transport { source, .. } = error.last() else {
+        return None;
+    };
+    match source.downcast_ref::<TransportError>()? {
+        TransportError::Tls { source, .. } if source.to_string().contains("UnknownIssuer") => Some(
+            "the server's certificate is not trusted: pass --ca-cert PEM (for `callkit \
+                 emulator --tls`, the .pem path it printed)",
+        ),
+        TransportError::Tls { .. } => Some(
+            "the TLS handshake failed: check --base-url (https to an https server) and --ca-cert",
+        ),
+        TransportError::Connect { .. } => Some(
+            "nothing answered: check --region or --base-url (is the emulator still running?), \
+             and --proxy / HTTPS_PROXY",
+        ),
+        TransportError::Timeout { .. } => {
+            Some("the server did not answer in time: check the network, --proxy and the region")
+        }
+        _ => None,
     }
 }
 
@@ -186,7 +249,12 @@ impl CallError {
 fn base_url(url: &str, allow_http: bool) -> Result<BaseUrl, Failure> {
     let bad = |e: &dyn std::fmt::Display| Failure::Usage(format!("bad --base-url: {e}"));
     if !allow_http {
-        return BaseUrl::parse(url).map_err(|e| bad(&e));
+        return BaseUrl::parse(url).map_err(|e| match e {
+            BaseUrlError::NotHttps => {
+                bad(&"plain http:// needs --allow-http (loopback hosts only)")
+            }
+            other => bad(&other),
+        });
     }
     let parsed = BaseUrl::parse_allow_http(url).map_err(|e| bad(&e))?;
     let host = url
@@ -202,10 +270,14 @@ fn base_url(url: &str, allow_http: bool) -> Result<BaseUrl, Failure> {
 }
 
 fn parse_region(name: &str) -> Result<Region, String> {
-    name.parse::<Region>().map_err(|_| {
-        let names: Vec<&str> = Region::ALL.iter().map(|r| r.name()).collect();
-        format!("unknown region; known: {}", names.join(", "))
-    })
+    name.parse::<Region>()
+        .map_err(|_| format!("unknown region; known: {}", region_names()))
+}
+
+/// Every region's name, comma-separated.
+fn region_names() -> String {
+    let names: Vec<&str> = Region::ALL.iter().map(|r| r.name()).collect();
+    names.join(", ")
 }
 
 #[cfg(test)]

@@ -6,8 +6,9 @@
 //! returns `Result<(), Failure>`; the ones that call the service share `connection`.
 //!
 //! Exit codes: 0 success; 1 the command ran but the answer is "no" (for example a signature
-//! that does not verify) or output could not be written; 2 bad arguments (clap's own usage
-//! errors exit 2 as well).
+//! that does not verify, or an API error) or output could not be written; 2 bad arguments
+//! (clap's own usage errors exit 2 as well). With `--json`, a failure is also one JSON
+//! object on stdout, `{"error": {...}}`, so a script reading stdout always gets JSON.
 #![forbid(unsafe_code)]
 
 mod call;
@@ -23,9 +24,16 @@ use std::process::ExitCode;
 use callkit::SecretKey;
 use clap::{Args, Parser, Subcommand};
 
-/// Tencent RTC CallKit server tools.
+/// Tencent RTC CallKit server tools: sign UserSigs, configure where CallKit sends its call
+/// webhooks, read call records, see and end live calls, start robot calls, and run a local
+/// emulator of the CallKit service to try all of it without an account.
 #[derive(Debug, Parser)]
-#[command(name = "callkit", version, about, propagate_version = true)]
+#[command(
+    name = "callkit",
+    version,
+    propagate_version = true,
+    after_help = EXAMPLES
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -48,6 +56,21 @@ enum Command {
     #[command(subcommand)]
     Call(call::CallCommand),
 }
+
+/// `callkit --help`'s examples, one per command family.
+const EXAMPLES: &str = "\
+Examples (the key comes from CALLKIT_SECRET_KEY; --key works too but shows in `ps`):
+  callkit emulator --sdkappid 1400000000 &        a local CallKit service; prints its URL
+  callkit usersig gen --sdkappid 1400000000 --identifier alice
+  callkit callback set --sdkappid 1400000000 --region callkit-intl \\
+      --address https://app.example.com/callkit --action normal_end,call_busy
+  callkit records list --v4 --sdkappid 1400000000 --region chat-singapore --since 1733000000
+  callkit call start-robot --sdkappid 1400000000 --region chat-singapore \\
+      --robot bot1 --callee alice --timeout-ms 30000
+  callkit call end --sdkappid 1400000000 --region chat-singapore --call-id ID
+
+Against a running emulator, use --base-url URL (and --allow-http, or --ca-cert PEM with
+--tls) instead of --region. `callkit COMMAND --help` lists each command's flags.";
 
 /// The environment variable a command's key is read from when `--key` is absent.
 pub(crate) const KEY_ENV: &str = "CALLKIT_SECRET_KEY";
@@ -107,19 +130,74 @@ pub(crate) enum Failure {
     Usage(String),
     /// The command ran and the answer is negative, or output failed (exit 1).
     Rejected(String),
+    /// A call to the service failed (exit 1): the message, and for `--json` the facts a
+    /// script needs (code, classification, request id, random).
+    Call {
+        /// The readable report.
+        message: String,
+        /// `{"code": .., "kind": .., "request_id": .., "random": ..}` as far as known.
+        detail: serde_json::Map<String, serde_json::Value>,
+    },
 }
 
 impl Failure {
     fn exit_code(&self) -> u8 {
         match self {
             Failure::Usage(_) => 2,
-            Failure::Rejected(_) => 1,
+            Failure::Rejected(_) | Failure::Call { .. } => 1,
         }
+    }
+
+    /// The readable report, for stderr.
+    fn report(&self) -> String {
+        match self {
+            Failure::Usage(message) => format!("callkit: error: {message}"),
+            Failure::Rejected(message) | Failure::Call { message, .. } => {
+                format!("callkit: {message}")
+            }
+        }
+    }
+
+    /// `{"error": {...}}`: what `--json` prints on stdout.
+    fn to_json(&self) -> serde_json::Value {
+        let (kind, message, detail) = match self {
+            Failure::Usage(message) => ("usage", message, None),
+            Failure::Rejected(message) => ("failed", message, None),
+            Failure::Call { message, detail } => ("call", message, Some(detail)),
+        };
+        let mut error = serde_json::Map::new();
+        error.insert("kind".into(), kind.into());
+        error.insert("exit_code".into(), self.exit_code().into());
+        error.insert("message".into(), message.as_str().into());
+        if let Some(detail) = detail {
+            error.extend(detail.clone());
+        }
+        serde_json::json!({ "error": error })
     }
 }
 
+/// Whether the command line asks for JSON output: then failures are JSON on stdout too.
+/// Read from the raw arguments so that it holds for clap's own usage errors as well.
+fn wants_json() -> bool {
+    std::env::args_os()
+        .skip(1)
+        .take_while(|arg| arg != "--")
+        .any(|arg| arg == "--json")
+}
+
 fn main() -> ExitCode {
-    let cli = Cli::parse(); // exits 2 on usage errors, 0 for --help/--version
+    let json = wants_json();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => {
+            // --help and --version print and succeed; anything else is a usage error.
+            if json && error.use_stderr() {
+                let failure = Failure::Usage(error.kind().to_string());
+                println!("{}", failure.to_json());
+            }
+            error.exit();
+        }
+    };
     let result = match cli.command {
         Command::Usersig(command) => usersig::run(command),
         Command::Emulator(args) => emulator::run(args),
@@ -130,9 +208,9 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => {
-            match &failure {
-                Failure::Usage(message) => eprintln!("callkit: error: {message}"),
-                Failure::Rejected(message) => eprintln!("callkit: {message}"),
+            eprintln!("{}", failure.report());
+            if json {
+                println!("{}", failure.to_json());
             }
             ExitCode::from(failure.exit_code())
         }

@@ -171,7 +171,7 @@ fn hint(error: &ResponseError) -> &'static str {
                 "check the secret key, the SDKAppID and the admin identifier (and the region: keys live in one data centre)"
             }
             ApiErrorKind::NotAdmin => {
-                "use an app administrator account as the identifier (ClientBuilder::admin)"
+                "sign as an app administrator account (the client's admin identifier, `administrator` by default)"
             }
             ApiErrorKind::RateLimited => "slow down and retry later",
             ApiErrorKind::PackageMissing => {

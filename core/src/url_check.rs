@@ -44,6 +44,13 @@ pub enum UrlError {
     /// The port is empty, not a number, or above 65535.
     #[error("the URL's port is not a number from 0 to 65535")]
     InvalidPort,
+    /// A callback address holds `user:password@`: CallKit would store the credentials and
+    /// hand them back to anyone who reads the configuration.
+    #[error(
+        "the URL holds credentials (user:password@), which CallKit would store and show in \
+         every get; authenticate with a secret in the path or the query instead"
+    )]
+    Credentials,
 }
 
 /// The parts of a checked URL, borrowed from the input.

@@ -128,15 +128,91 @@ pub fn check_identifier(identifier: &str) -> Result<(), InvalidIdentifier> {
 
 /// Checks a callback address: an absolute `http`/`https` URL with a host, made only of
 /// characters a URI may hold (no white space, no control characters, non-ASCII
-/// percent-encoded). Query strings are allowed (an app may put a token there).
+/// percent-encoded), and without `user:password@` (CallKit would store the credentials
+/// and return them in every `get`). Query strings are allowed (an app may put a token
+/// there). What is allowed but unwise is listed by [`callback_address_warnings`].
 ///
 /// ```
-/// use callkit_core::validate::check_callback_address;
+/// use callkit_core::validate::{UrlError, check_callback_address};
 /// assert!(check_callback_address("https://www.example.com/callback?token=t").is_ok());
 /// assert!(check_callback_address("www.example.com/callback").is_err());
+/// assert_eq!(
+///     check_callback_address("https://user:pass@www.example.com/callback"),
+///     Err(UrlError::Credentials)
+/// );
 /// ```
 pub fn check_callback_address(address: &str) -> Result<(), UrlError> {
-    parse_http_url(address).map(|_| ())
+    let url = parse_http_url(address)?;
+    if url.has_userinfo {
+        return Err(UrlError::Credentials);
+    }
+    Ok(())
+}
+
+/// Something allowed in a callback address that is probably a mistake.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum AddressWarning {
+    /// Plain `http://` to a host outside this machine and the private networks: every
+    /// callback (user ids, call ids) crosses the internet unencrypted.
+    #[error(
+        "plain http:// to a public host: CallKit's callbacks would cross the internet \
+         unencrypted; use https://"
+    )]
+    PlainHttpToPublicHost,
+    /// A `#fragment`: never sent to the server, so whatever it carries is lost.
+    #[error("the #fragment is never sent to the server; put it in the path or the query")]
+    Fragment,
+}
+
+/// What is allowed but unwise in a valid callback address (empty for an invalid one, which
+/// [`check_callback_address`] refuses).
+///
+/// ```
+/// use callkit_core::validate::{AddressWarning, callback_address_warnings};
+/// assert_eq!(
+///     callback_address_warnings("http://hooks.example.com/cb#x"),
+///     [AddressWarning::PlainHttpToPublicHost, AddressWarning::Fragment]
+/// );
+/// assert!(callback_address_warnings("http://127.0.0.1:8080/cb").is_empty());
+/// assert!(callback_address_warnings("https://hooks.example.com/cb").is_empty());
+/// ```
+pub fn callback_address_warnings(address: &str) -> alloc::vec::Vec<AddressWarning> {
+    let mut warnings = alloc::vec::Vec::new();
+    let Ok(url) = parse_http_url(address) else {
+        return warnings;
+    };
+    if !url.https && !is_local_host(url.host) {
+        warnings.push(AddressWarning::PlainHttpToPublicHost);
+    }
+    if url.fragment.is_some() {
+        warnings.push(AddressWarning::Fragment);
+    }
+    warnings
+}
+
+/// Loopback, private (RFC 1918, IPv6 unique-local) or link-local hosts, and `localhost`:
+/// plain http to them does not cross the internet.
+fn is_local_host(host: &str) -> bool {
+    use core::net::IpAddr;
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    let suffix = ".localhost";
+    let ends_localhost = host
+        .len()
+        .checked_sub(suffix.len())
+        .and_then(|at| host.get(at..))
+        .is_some_and(|tail| tail.eq_ignore_ascii_case(suffix));
+    if host.eq_ignore_ascii_case("localhost") || ends_localhost {
+        return true;
+    }
+    match host.parse::<IpAddr>() {
+        Ok(IpAddr::V4(ip)) => ip.is_loopback() || ip.is_private() || ip.is_link_local(),
+        Ok(IpAddr::V6(ip)) => {
+            let first = ip.segments()[0];
+            ip.is_loopback() || (first & 0xfe00) == 0xfc00 || (first & 0xffc0) == 0xfe80
+        }
+        Err(_) => false,
+    }
 }
 
 /// Whether `s` holds white space or a control character (Unicode's definitions), with
