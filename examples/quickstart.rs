@@ -16,13 +16,17 @@
 //! (v1 get, v4 get) unless `CALLKIT_ALLOW_WRITE=1` or `-- --write` is given: the write flow
 //! overwrites the app's callback configurations (address `CALLKIT_CALLBACK_URL`) and ends
 //! by deleting them. The second part, with credentials, only lists the last day's call
-//! records (v1 and v4): it starts no call.
+//! records (v1 and v4): it starts no call. `CALLKIT_BASE_URL` (with `CALLKIT_CA_CERT` for
+//! a TLS emulator's certificate) sends both generations to one server instead, such as a
+//! `callkit emulator` started separately. `-- --help` prints this and runs nothing.
 
 use std::env;
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use callkit::core::call_engine::V4RobotCall;
 use callkit::core::callback::{V1Action, V1CallbackConfig, V4CallbackConfig, V4Command};
+use callkit::core::endpoint::Generation;
 use callkit::core::records::{V1CallId, V1RecordFilter, V4CallId, V4RecordFilter};
 use callkit::core::response::ApiErrorKind;
 use callkit::core::webhook::MediaType;
@@ -33,8 +37,148 @@ use futures_lite::StreamExt;
 type AnyError = Box<dyn std::error::Error>;
 const DEMO_SDKAPPID: u32 = 1_400_000_000;
 
+/// What the quickstart says to `--help`.
+pub(crate) const HELP: &str = "\
+cargo run --example quickstart [-- --write | --help]
+
+Without credentials: runs everything against an emulator started inside this process.
+To talk to Tencent, set (both required):
+  CALLKIT_SDKAPPID, CALLKIT_SECRET_KEY
+and optionally:
+  CALLKIT_ADMIN        the admin account the calls are signed as (default administrator)
+  CALLKIT_REGION       v1 host: callkit-intl (default) or callkit-china
+  CALLKIT_CHAT_REGION  v4 host: chat-singapore (default), chat-china, chat-seoul,
+                       chat-frankfurt, chat-silicon-valley, chat-jakarta, chat-mumbai
+  CALLKIT_BASE_URL     one server for both generations instead (e.g. a `callkit emulator`),
+  CALLKIT_CA_CERT      with the PEM certificate to trust (for `callkit emulator --tls`)
+  CALLKIT_ALLOW_WRITE=1 or --write  overwrite (then delete) the callback configurations
+  CALLKIT_CALLBACK_URL the address the write flow sets";
+
+/// Where the quickstart runs, read from the environment and the arguments.
+#[derive(Debug)]
+pub(crate) enum Mode {
+    /// `--help`: print [`HELP`], run nothing.
+    Help,
+    /// No credentials: an emulator in this process.
+    Embedded,
+    /// Credentials: a real (or separately started) service.
+    Remote(Remote),
+}
+
+/// The settings of a run against a service outside this process.
+#[derive(Debug)]
+pub(crate) struct Remote {
+    sdkappid: u32,
+    key: SecretKey,
+    admin: String,
+    v1: Server,
+    v4: Server,
+    /// What to say about where the calls go.
+    shown: String,
+    ca_cert: Option<PathBuf>,
+    write: bool,
+    callback_url: String,
+}
+
+/// Reads the mode from `var` (the environment) and `args`; an error says which variable
+/// is wrong and what it may be.
+pub(crate) fn mode(var: impl Fn(&str) -> Option<String>, args: &[String]) -> Result<Mode, String> {
+    if args.iter().any(|a| a == "--help" || a == "-h") {
+        return Ok(Mode::Help);
+    }
+    if let Some(unknown) = args.iter().find(|a| *a != "--write") {
+        return Err(format!("unknown argument {unknown:?}; see -- --help"));
+    }
+    let (sdkappid, key) = match (var("CALLKIT_SDKAPPID"), var("CALLKIT_SECRET_KEY")) {
+        (None, None) => return Ok(Mode::Embedded),
+        (Some(_), None) => return Err("CALLKIT_SDKAPPID is set: set CALLKIT_SECRET_KEY too".into()),
+        (None, Some(_)) => {
+            return Err(
+                "CALLKIT_SECRET_KEY is set but CALLKIT_SDKAPPID is not: set both to \
+                        talk to Tencent, or neither to use the embedded emulator"
+                    .into(),
+            );
+        }
+        (Some(sdkappid), Some(key)) => (sdkappid, key),
+    };
+    let sdkappid: u32 = sdkappid.trim().parse().map_err(|_| {
+        format!("CALLKIT_SDKAPPID {sdkappid:?} is not a number from 1 to 4294967295")
+    })?;
+    let key = SecretKey::new(key).map_err(|e| format!("CALLKIT_SECRET_KEY: {e}"))?;
+    let admin = var("CALLKIT_ADMIN").unwrap_or_else(|| "administrator".into());
+    let names = || {
+        let names: Vec<&str> = Region::ALL.iter().map(|r| r.name()).collect();
+        names.join(", ")
+    };
+    let region = |name: &str, default: Region, wanted: Generation| -> Result<Region, String> {
+        let Some(value) = var(name) else {
+            return Ok(default);
+        };
+        let region: Region = value
+            .parse()
+            .map_err(|_| format!("{name}: unknown region {value:?}; known: {}", names()))?;
+        if region.generation() != wanted {
+            return Err(format!("{name}: {value} serves the other API generation"));
+        }
+        Ok(region)
+    };
+    let (v1, v4, shown) = match var("CALLKIT_BASE_URL") {
+        Some(url) => {
+            let base = BaseUrl::parse_allow_http(&url)
+                .map_err(|e| format!("CALLKIT_BASE_URL {url:?}: {e}"))?;
+            let loopback = ["http://127.0.0.1", "http://localhost", "http://[::1]"];
+            if base.as_str().starts_with("http://")
+                && !loopback
+                    .iter()
+                    .any(|prefix| base.as_str().starts_with(prefix))
+            {
+                return Err(format!(
+                    "CALLKIT_BASE_URL {url:?}: plain http only for an emulator on this machine"
+                ));
+            }
+            (
+                Server::from(base.clone()),
+                Server::from(base),
+                format!("both at {url}"),
+            )
+        }
+        None => {
+            let v1 = region("CALLKIT_REGION", Region::CallkitIntl, Generation::V1)?;
+            let v4 = region("CALLKIT_CHAT_REGION", Region::ChatSingapore, Generation::V4)?;
+            let shown = format!("v1 at {}, v4 at {}", v1.name(), v4.name());
+            (Server::from(v1), Server::from(v4), shown)
+        }
+    };
+    let write = var("CALLKIT_ALLOW_WRITE").is_some_and(|v| v == "1")
+        || args.iter().any(|arg| arg == "--write");
+    Ok(Mode::Remote(Remote {
+        sdkappid,
+        key,
+        admin,
+        v1,
+        v4,
+        shown,
+        ca_cert: var("CALLKIT_CA_CERT").map(PathBuf::from),
+        write,
+        callback_url: var("CALLKIT_CALLBACK_URL")
+            .unwrap_or_else(|| "https://app.example.com/callkit".into()),
+    }))
+}
+
 fn main() -> ExitCode {
-    match smol::block_on(run()) {
+    let args: Vec<String> = env::args().skip(1).collect();
+    let mode = match mode(|name| env::var(name).ok(), &args) {
+        Ok(Mode::Help) => {
+            println!("{HELP}");
+            return ExitCode::SUCCESS;
+        }
+        Ok(mode) => mode,
+        Err(message) => {
+            eprintln!("quickstart: {message}");
+            return ExitCode::from(2);
+        }
+    };
+    match smol::block_on(run(mode)) {
         Ok(summary) => {
             println!("\n{summary}");
             ExitCode::SUCCESS
@@ -53,42 +197,43 @@ fn main() -> ExitCode {
     }
 }
 
-async fn run() -> Result<String, AnyError> {
-    let Ok(sdkappid) = env::var("CALLKIT_SDKAPPID") else {
-        return against_emulator().await;
+pub(crate) async fn run(mode: Mode) -> Result<String, AnyError> {
+    let remote = match mode {
+        Mode::Remote(remote) => remote,
+        Mode::Embedded | Mode::Help => {
+            println!(
+                "No CALLKIT_SDKAPPID / CALLKIT_SECRET_KEY in the environment: running against \
+                 an emulator inside this process (see -- --help to talk to Tencent)."
+            );
+            return against_emulator().await;
+        }
     };
-    let sdkappid: u32 = sdkappid
-        .parse()
-        .map_err(|_| "CALLKIT_SDKAPPID is not a u32")?;
-    let key = env::var("CALLKIT_SECRET_KEY")
-        .map_err(|_| "CALLKIT_SDKAPPID is set: set CALLKIT_SECRET_KEY too")?;
-    let key = SecretKey::new(key)?;
-    let admin = env::var("CALLKIT_ADMIN").unwrap_or_else(|_| "administrator".into());
-    let region = |var, default: Region| match env::var(var) {
-        Ok(name) => name
-            .parse::<Region>()
-            .map_err(|_| format!("{var}: unknown region")),
-        Err(_) => Ok(default),
-    };
-    let (v1_region, v4_region) = (
-        region("CALLKIT_REGION", Region::CallkitIntl)?,
-        region("CALLKIT_CHAT_REGION", Region::ChatSingapore)?,
-    );
-    println!("Tencent: app {sdkappid}, admin {admin:?}, v1 at {v1_region:?}, v4 at {v4_region:?}");
-    let transport = SmolTransport::new()?;
-    let client = |server: Server| {
-        Client::builder(sdkappid, key.clone(), server)
+    let Remote {
+        sdkappid,
+        key,
+        admin,
+        ..
+    } = &remote;
+    println!("app {sdkappid}, admin {admin:?}, {}", remote.shown);
+    let mut transport = SmolTransport::builder();
+    if let Some(path) = &remote.ca_cert {
+        let pem =
+            std::fs::read(path).map_err(|e| format!("CALLKIT_CA_CERT {}: {e}", path.display()))?;
+        transport = transport.add_root_certificate_pem(pem);
+    }
+    // Plain http only reaches a loopback emulator (`mode` refused it elsewhere).
+    let transport = transport
+        .allow_http(remote.v1.base_url().starts_with("http://"))
+        .build()?;
+    let client = |server: &Server| {
+        Client::builder(*sdkappid, key.clone(), server.clone())
             .admin(admin.clone())
             .on_attempt(|a| println!("    ({} random {}, attempt {})", a.path, a.random, a.number))
             .build(transport.clone())
     };
-    let (v1, v4) = (client(v1_region.into())?, client(v4_region.into())?);
-    let write = env::var("CALLKIT_ALLOW_WRITE").is_ok_and(|v| v == "1")
-        || env::args().any(|arg| arg == "--write");
-    if write {
-        let address = env::var("CALLKIT_CALLBACK_URL")
-            .unwrap_or_else(|_| "https://app.example.com/callkit".into());
-        return write_flow(&v1, &v4, &address).await;
+    let (v1, v4) = (client(&remote.v1)?, client(&remote.v4)?);
+    if remote.write {
+        return write_flow(&v1, &v4, &remote.callback_url).await;
     }
     println!("read only (set CALLKIT_ALLOW_WRITE=1 or pass -- --write to overwrite)");
     println!("v1 get");
