@@ -131,51 +131,42 @@ fn v4_regions_fail_over_to_their_backup_domain_by_default() {
 #[test]
 fn the_backup_name_resolves_through_the_transport_override() {
     let (emulator, clock, seen) = setup();
-    let log = Arc::clone(&seen);
     let addr: std::net::SocketAddr = emulator
         .base_url()
         .trim_start_matches("http://")
         .parse()
         .unwrap();
     let backup = format!("http://backup.callkit.invalid:{}", addr.port());
+    let client_over = |transport: SmolTransport| {
+        let log = Arc::clone(&seen);
+        Client::builder(
+            APP,
+            SecretKey::new(KEY).unwrap(),
+            BaseUrl::parse_allow_http(PRIMARY).unwrap(),
+        )
+        .failover_to(Some(Server::from(
+            BaseUrl::parse_allow_http(&backup).unwrap(),
+        )))
+        .clock(clock.clone())
+        .sleep(clock.sleeper())
+        .on_attempt(move |a| log.lock().unwrap().push(a.server.to_owned()))
+        .build(transport)
+        .unwrap()
+    };
     let pinned = SmolTransport::builder()
         .allow_http(true)
         .connect_timeout(Duration::from_secs(5))
         .resolve("backup.callkit.invalid", addr.port(), addr)
         .build()
         .unwrap();
-    let client = Client::builder(
-        APP,
-        SecretKey::new(KEY).unwrap(),
-        BaseUrl::parse_allow_http(PRIMARY).unwrap(),
-    )
-    .failover_to(Some(Server::from(
-        BaseUrl::parse_allow_http(&backup).unwrap(),
-    )))
-    .clock(clock.clone())
-    .sleep(clock.sleeper())
-    .on_attempt(move |a| log.lock().unwrap().push(a.server.to_owned()))
-    .build(pinned)
-    .unwrap();
-    smol::block_on(client.v4_get_record_by_filter(&V4RecordFilter::default())).unwrap();
+    let filter = V4RecordFilter::default();
+    smol::block_on(client_over(pinned).v4_get_record_by_filter(&filter)).unwrap();
     assert_eq!(hosts(&seen), "PB");
     assert!(seen.lock().unwrap()[1].starts_with("http://backup.callkit.invalid:"));
 
     // Without the override the backup's name does not resolve either.
-    let client = Client::builder(
-        APP,
-        SecretKey::new(KEY).unwrap(),
-        BaseUrl::parse_allow_http(PRIMARY).unwrap(),
-    )
-    .failover_to(Some(Server::from(
-        BaseUrl::parse_allow_http(&backup).unwrap(),
-    )))
-    .clock(clock.clone())
-    .sleep(clock.sleeper())
-    .build(transport())
-    .unwrap();
     let error =
-        smol::block_on(client.v4_get_record_by_filter(&V4RecordFilter::default())).unwrap_err();
+        smol::block_on(client_over(transport()).v4_get_record_by_filter(&filter)).unwrap_err();
     assert!(
         matches!(
             error.last(),
