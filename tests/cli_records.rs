@@ -47,6 +47,16 @@ fn ok(server: &EmulatorServer, args: &[&str]) -> String {
     String::from_utf8(output.stdout).unwrap()
 }
 
+/// Exit 1 with `parts`, the request id and the random on stderr, and never the key.
+fn api_failure(output: &Output, parts: &[&str]) {
+    assert_eq!(output.status.code(), Some(1));
+    let text = stderr(output);
+    for part in parts.iter().chain(&["request id: Id-", "random: "]) {
+        assert!(text.contains(part), "{part}: {text}");
+    }
+    assert!(!text.contains(KEY));
+}
+
 fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
@@ -105,16 +115,7 @@ fn a_robot_call_from_start_to_record() {
     );
     // Again: the call already ended, reported as such, exit 1 with the details.
     let again = run(&server, &["call", "end", "--call-id", id]);
-    assert_eq!(again.status.code(), Some(1));
-    let text = stderr(&again);
-    for part in [
-        "already ended",
-        "code: 101004",
-        "request id: Id-",
-        "random: ",
-    ] {
-        assert!(text.contains(part), "{part}: {text}");
-    }
+    api_failure(&again, &["already ended", "code: 101004"]);
 
     let record: Value = serde_json::from_str(
         ok(
@@ -317,17 +318,7 @@ fn bad_arguments_exit_2_and_send_nothing() {
 fn an_unknown_record_exits_1_with_the_details() {
     let server = emulator();
     let output = run(&server, &["records", "get", "--call-id", "nope", "--v4"]);
-    assert_eq!(output.status.code(), Some(1));
-    let text = stderr(&output);
-    for part in [
-        "code: 101050",
-        "call record does not exist",
-        "request id: Id-",
-        "random: ",
-    ] {
-        assert!(text.contains(part), "{part}: {text}");
-    }
-    assert!(!text.contains(KEY));
+    api_failure(&output, &["code: 101050", "call record does not exist"]);
 }
 
 /// `callkit emulator` (the process) serves the new endpoints: a robot call started, ended

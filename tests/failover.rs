@@ -1,5 +1,6 @@
 //! v4 failover on loopback: the primary host is a name that does not resolve, the
-//! backup (overridden with `ClientBuilder::failover_to`) is the emulator. The first
+//! backup (overridden with `ClientBuilder::failover_to`) is the emulator, by its address
+//! or by a name only the transport's `resolve` override knows. The first
 //! attempt fails unsent and the retry goes to the backup; the client stays there for
 //! the configured while, then tries the primary again. Time is a manual clock.
 #![cfg(feature = "emulator")]
@@ -123,4 +124,55 @@ fn v4_regions_fail_over_to_their_backup_domain_by_default() {
     assert!(Server::from(Region::CallkitIntl).failover().is_none());
     let custom = Server::from(BaseUrl::parse("https://proxy.example").unwrap());
     assert!(custom.failover().is_none());
+}
+
+/// The transport's resolver hook: the backup's name resolves only through
+/// `SmolTransportBuilder::resolve` (to the emulator on loopback), the primary's not at all.
+#[test]
+fn the_backup_name_resolves_through_the_transport_override() {
+    let (emulator, clock, seen) = setup();
+    let addr: std::net::SocketAddr = emulator
+        .base_url()
+        .trim_start_matches("http://")
+        .parse()
+        .unwrap();
+    let backup = format!("http://backup.callkit.invalid:{}", addr.port());
+    let client_over = |transport: SmolTransport| {
+        let log = Arc::clone(&seen);
+        Client::builder(
+            APP,
+            SecretKey::new(KEY).unwrap(),
+            BaseUrl::parse_allow_http(PRIMARY).unwrap(),
+        )
+        .failover_to(Some(Server::from(
+            BaseUrl::parse_allow_http(&backup).unwrap(),
+        )))
+        .clock(clock.clone())
+        .sleep(clock.sleeper())
+        .on_attempt(move |a| log.lock().unwrap().push(a.server.to_owned()))
+        .build(transport)
+        .unwrap()
+    };
+    let pinned = SmolTransport::builder()
+        .allow_http(true)
+        .connect_timeout(Duration::from_secs(5))
+        .resolve("backup.callkit.invalid", addr.port(), addr)
+        .build()
+        .unwrap();
+    let filter = V4RecordFilter::default();
+    smol::block_on(client_over(pinned).v4_get_record_by_filter(&filter)).unwrap();
+    assert_eq!(hosts(&seen), "PB");
+    assert!(seen.lock().unwrap()[1].starts_with("http://backup.callkit.invalid:"));
+
+    // Without the override the backup's name does not resolve either.
+    let error =
+        smol::block_on(client_over(transport()).v4_get_record_by_filter(&filter)).unwrap_err();
+    assert!(
+        matches!(
+            error.last(),
+            callkit::Error::Transport { not_sent: true, .. }
+        ),
+        "{error:?}"
+    );
+    emulator.shutdown();
 }

@@ -84,10 +84,12 @@ pub(crate) type Stream = MaybeTls<SharedTcp, TlsStream<SharedTcp>>;
 
 /// Resolves and connects to `endpoint` (through `proxy`'s `CONNECT` tunnel when one is
 /// given), then runs the TLS handshake if it is https. Returns the stream and a handle on
-/// its socket for the pool's liveness check.
+/// its socket for the pool's liveness check. A (host, port) listed in `resolve` connects
+/// to its address without DNS; TLS still verifies the host name.
 pub(crate) async fn open<R: Runtime>(
     endpoint: &Endpoint,
     proxy: Option<&ProxyServer>,
+    resolve: &[(String, u16, SocketAddr)],
     tls: &TlsConnector,
 ) -> Result<(Stream, SharedTcp), TransportError> {
     let (host, port, shown) = match proxy {
@@ -106,8 +108,14 @@ pub(crate) async fn open<R: Runtime>(
         target: shown.clone(),
         source,
     };
+    let fixed: Vec<SocketAddr> = resolve
+        .iter()
+        .filter(|(name, at, _)| name.eq_ignore_ascii_case(host) && *at == port)
+        .map(|(_, _, addr)| *addr)
+        .collect();
     let addrs: Vec<SocketAddr> = match host.parse::<IpAddr>() {
         Ok(ip) => vec![SocketAddr::new(ip, port)],
+        Err(_) if !fixed.is_empty() => fixed,
         Err(_) => R::resolve(host.clone(), port)
             .await
             .map_err(connect_error)?,

@@ -118,6 +118,20 @@ macro_rules! runtime_transport {
                 self
             }
 
+            /// Connects to `addr` for `host:port` instead of asking DNS (like curl's
+            /// `--resolve`); TLS still verifies the certificate against `host`. Repeat it
+            /// for more names or addresses. For tests (a backup domain on loopback) and
+            /// for pinning a host while its DNS is unreliable.
+            pub fn resolve(
+                mut self,
+                host: impl Into<String>,
+                port: u16,
+                addr: ::std::net::SocketAddr,
+            ) -> Self {
+                self.settings.resolve.push((host.into(), port, addr));
+                self
+            }
+
             /// Builds the transport; fails on an unreadable root certificate or an
             /// unusable proxy setting.
             pub fn build(self) -> Result<$transport, $crate::TransportError> {

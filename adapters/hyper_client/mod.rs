@@ -56,6 +56,8 @@ pub(crate) struct Settings {
     pub(crate) idle_timeout: Duration,
     /// `None`: read the environment when the transport is built.
     pub(crate) proxies: Option<proxy::Proxies>,
+    /// Host names answered without DNS (`resolve`): (host, port, address).
+    pub(crate) resolve: Vec<(String, u16, std::net::SocketAddr)>,
 }
 
 impl Default for Settings {
@@ -71,6 +73,7 @@ impl Default for Settings {
             max_idle_per_host: DEFAULT_MAX_IDLE_PER_HOST,
             idle_timeout: DEFAULT_IDLE_TIMEOUT,
             proxies: None,
+            resolve: Vec::new(),
         }
     }
 }
@@ -258,7 +261,12 @@ impl<R: Runtime> HyperTransport<R> {
         };
         let proxy = self.inner.proxies.for_endpoint(endpoint);
         let (stream, tcp) = futures_lite::future::or(
-            connect::open::<R>(endpoint, proxy, &self.inner.tls),
+            connect::open::<R>(
+                endpoint,
+                proxy,
+                &self.inner.settings.resolve,
+                &self.inner.tls,
+            ),
             deadline,
         )
         .await?;
