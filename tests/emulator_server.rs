@@ -9,8 +9,8 @@ use std::time::{Duration, Instant};
 
 use callkit::SmolTransport;
 use callkit::emulator::{
-    EmulatorServer, EmulatorServerBuilder, OutcomeName, Pacing, SIMULATE_CALL_PATH, ScenarioSpec,
-    SimulateError, SimulationReport, Sleep, Sleeper,
+    EmulatorServer, EmulatorServerBuilder, OutcomeName, Pacing, SIMULATE_CALL_PATH,
+    SIMULATION_PATH, ScenarioSpec, SimulateError, SimulationReport, Sleep, Sleeper,
 };
 use callkit::server::LoopbackServer;
 use callkit::transport::{HttpRequest, HttpResponse, Transport};
@@ -455,7 +455,7 @@ fn the_control_path_simulates_a_call_and_answers_the_report() {
     );
     let transport = transport_for(&emulator);
     let url = format!(
-        "{}{SIMULATE_CALL_PATH}?sdkappid={SDKAPPID}",
+        "{}{SIMULATE_CALL_PATH}?sdkappid={SDKAPPID}&wait=1",
         emulator.base_url()
     );
     let spec = ScenarioSpec::new("alice", ["bob"], OutcomeName::Busy);
@@ -486,6 +486,71 @@ fn the_control_path_simulates_a_call_and_answers_the_report() {
     assert_eq!(post(&transport, &no_id, b"{}").0, 400);
     let get = http::Request::get(url.as_str()).body(Vec::new()).unwrap();
     assert_eq!(block_on(transport.send(get)).unwrap().status(), 405);
+}
+
+#[test]
+fn without_wait_the_control_path_answers_at_once_with_the_plan_and_a_status() {
+    let receiver = receiver(1, V1_ACK);
+    let emulator = emulator_for(&receiver, recording_sleeper().0);
+    hook_v1(
+        &emulator,
+        &receiver,
+        vec![V1Action::CallerStartCall, V1Action::CallBusy],
+    );
+    let transport = transport_for(&emulator);
+    let url = format!(
+        "{}{SIMULATE_CALL_PATH}?sdkappid={SDKAPPID}",
+        emulator.base_url()
+    );
+    let spec = ScenarioSpec::new("alice", ["bob"], OutcomeName::Busy);
+    let (status, started) = post(&transport, &url, &serde_json::to_vec(&spec).unwrap());
+    assert_eq!(status, 202, "{started}");
+    let call_id = started["call_id"].as_str().unwrap();
+    assert_eq!(call_id.len(), 36, "a UUID-shaped id: {call_id}");
+    let plan = started["plan"].as_array().unwrap();
+    let commands: Vec<&str> = plan
+        .iter()
+        .map(|p| p["command"].as_str().unwrap())
+        .collect();
+    assert_eq!(commands, ["caller_start_call", "call_busy"]);
+    // Two v1 callbacks: each at most 7 attempts (1 + the 6 retries after 0, 1, 1, 2, 3 and
+    // 5 s) of 10 s, plus those 12 s of waits.
+    assert_eq!(started["max_wait_secs"], 2 * (7 * 10 + 12) + 1);
+
+    // The status path reports the outcome once the deliveries are done.
+    let status_url = format!(
+        "{}{}",
+        emulator.base_url(),
+        started["status"].as_str().unwrap()
+    );
+    let report = (0..500)
+        .find_map(|_| {
+            let get = http::Request::get(status_url.as_str())
+                .body(Vec::new())
+                .unwrap();
+            let reply = block_on(transport.send(get)).unwrap();
+            let body: serde_json::Value = serde_json::from_slice(reply.body()).unwrap();
+            if body["done"] == true {
+                return Some(body["report"].clone());
+            }
+            std::thread::sleep(Duration::from_millis(10)); // waiting for the delivery thread
+            None
+        })
+        .expect("the simulation finishes");
+    assert_eq!(report["deliveries"].as_array().unwrap().len(), 2);
+    assert!(
+        report["deliveries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|d| d["acked"] == true)
+    );
+
+    let unknown = format!("{}{SIMULATION_PATH}?id=99", emulator.base_url());
+    let get = http::Request::get(unknown.as_str())
+        .body(Vec::new())
+        .unwrap();
+    assert_eq!(block_on(transport.send(get)).unwrap().status(), 404);
 }
 
 #[test]
@@ -520,7 +585,7 @@ fn the_emulator_answers_rest_requests_while_the_control_path_delivers() {
     let emulator = emulator_for(&receiver, recording_sleeper().0);
     hook_v1(&emulator, &receiver, vec![V1Action::NormalEnd]);
     let url = format!(
-        "{}{SIMULATE_CALL_PATH}?sdkappid={SDKAPPID}",
+        "{}{SIMULATE_CALL_PATH}?sdkappid={SDKAPPID}&wait=1",
         emulator.base_url()
     );
     let spec =
@@ -563,7 +628,7 @@ fn the_emulator_can_deliver_a_callback_to_itself() {
         )
     });
     let url = format!(
-        "{}{SIMULATE_CALL_PATH}?sdkappid={SDKAPPID}",
+        "{}{SIMULATE_CALL_PATH}?sdkappid={SDKAPPID}&wait=1",
         emulator.base_url()
     );
     let spec =
@@ -724,14 +789,50 @@ mod cli {
                 "bob",
                 "--outcome",
                 "not-answered",
+                "--wait",
             ])
             .output()
             .unwrap();
         assert!(output.status.success(), "{output:?}");
-        let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        let stdout = String::from_utf8(output.stdout).unwrap();
+        let lines: Vec<serde_json::Value> = stdout
+            .lines()
+            .map(|line| serde_json::from_str(line).unwrap())
+            .collect();
+        // At once: the call id and the plan; then, with --wait, the report.
+        assert_eq!(lines.len(), 2, "{stdout}");
+        assert!(lines[0]["call_id"].is_string());
+        assert_eq!(lines[0]["plan"][0]["command"], "not_answer");
+        let report = &lines[1];
         assert_eq!(report["deliveries"][0]["command"], "not_answer");
         assert_eq!(report["deliveries"][0]["acked"], true);
         assert_eq!(receiver.server.control().requests_received(), 1);
+    }
+
+    #[test]
+    fn simulate_call_with_nothing_subscribed_says_so_and_returns_at_once() {
+        let receiver = receiver(1, V1_ACK);
+        let emulator = emulator_for(&receiver, recording_sleeper().0);
+        let output = Command::new(BIN)
+            .args([
+                "emulator",
+                "simulate-call",
+                "--base-url",
+                emulator.base_url(),
+            ])
+            .args(["--sdkappid", &SDKAPPID.to_string(), "--caller", "alice"])
+            .args(["--callee", "bob", "--outcome", "rejected"])
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{output:?}");
+        let started: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        assert_eq!(started["plan"], serde_json::json!([]));
+        let err = String::from_utf8(output.stderr).unwrap();
+        assert!(
+            err.contains("subscribes to no callback") && err.contains("callback set"),
+            "{err}"
+        );
+        assert_eq!(receiver.server.control().requests_received(), 0);
     }
 
     #[test]

@@ -357,9 +357,7 @@ fn end_call_delivers_the_subscribed_callbacks() {
         "127.0.0.1:0".parse().unwrap(),
         false,
         WebhookConfig::new(APP),
-        move |event| {
-            let _ = tx.send(event);
-        },
+        move |event| tx.send(event).map_err(|_| "the test stopped listening"),
     )
     .unwrap();
     let client = client(&server);

@@ -14,6 +14,7 @@
 use std::io::Read as _;
 use std::path::PathBuf;
 use std::sync::mpsc;
+use std::time::{Duration, Instant};
 
 use callkit::SmolTransport;
 use callkit::emulator::{EmulatorServer, MediaName, OutcomeName, SIMULATE_CALL_PATH, ScenarioSpec};
@@ -106,6 +107,11 @@ struct SimulateArgs {
     /// Make it a video call.
     #[arg(long)]
     video: bool,
+
+    /// Wait for the callbacks to be delivered (v1 retries included) and print the report
+    /// too; the wait is bounded by the retry schedule the emulator states.
+    #[arg(long)]
+    wait: bool,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -243,17 +249,58 @@ fn simulate_call(args: SimulateArgs) -> Result<(), Failure> {
     }
     let body = serde_json::to_vec(&spec)
         .map_err(|e| Failure::Rejected(format!("cannot encode the scenario: {e}")))?;
-    let url = format!(
-        "{}{SIMULATE_CALL_PATH}?sdkappid={}",
-        args.base_url.trim_end_matches('/'),
-        args.sdkappid
-    );
+    let base = args.base_url.trim_end_matches('/');
+    let url = format!("{base}{SIMULATE_CALL_PATH}?sdkappid={}", args.sdkappid);
     let request = http::Request::post(url.as_str())
         .header(http::header::CONTENT_TYPE, "application/json")
         .body(body)
         .map_err(|e| Failure::Usage(format!("bad --base-url: {e}")))?;
-    let response = futures_lite::future::block_on(transport.send(request))
-        .map_err(|e| Failure::Rejected(format!("cannot reach the emulator: {e}")))?;
+    let started = emulator_json(&transport, request)?;
+    print_line(&started.to_string())?;
+    if started["plan"].as_array().is_some_and(Vec::is_empty) {
+        eprintln!(
+            "callkit: note: app {} subscribes to no callback for this call, so none is sent; \
+             configure one first: callkit callback set --sdkappid {} --base-url {base} ...",
+            args.sdkappid, args.sdkappid
+        );
+    }
+    if !args.wait {
+        return Ok(());
+    }
+    let status = format!("{base}{}", started["status"].as_str().unwrap_or_default());
+    let bound = Duration::from_secs(started["max_wait_secs"].as_u64().unwrap_or(0));
+    let deadline = Instant::now() + bound;
+    loop {
+        let request = http::Request::get(status.as_str())
+            .body(Vec::new())
+            .map_err(|e| Failure::Usage(format!("bad --base-url: {e}")))?;
+        let answer = emulator_json(&transport, request)?;
+        if answer["done"] == true {
+            return print_line(&answer["report"].to_string());
+        }
+        if Instant::now() >= deadline {
+            return Err(Failure::Rejected(format!(
+                "the deliveries did not finish within {}s, the longest the retry schedule \
+                 allows; ask again at {status}",
+                bound.as_secs()
+            )));
+        }
+        // Polling a local server for an outcome, not waiting for a clock.
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+/// Sends a control request to the emulator and reads its JSON answer; a non-2xx answer
+/// is a failure carrying the emulator's message.
+fn emulator_json(
+    transport: &SmolTransport,
+    request: http::Request<Vec<u8>>,
+) -> Result<serde_json::Value, Failure> {
+    let response = futures_lite::future::block_on(transport.send(request)).map_err(|e| {
+        Failure::Rejected(format!(
+            "cannot reach the emulator: {e}; check --base-url (and --ca-cert for --tls)"
+        ))
+    })?;
     let status = response.status();
     let text = String::from_utf8_lossy(response.body()).into_owned();
     if !status.is_success() {
@@ -261,5 +308,6 @@ fn simulate_call(args: SimulateArgs) -> Result<(), Failure> {
             "the emulator answered {status}: {text}"
         )));
     }
-    print_line(&text)
+    serde_json::from_str(&text)
+        .map_err(|e| Failure::Rejected(format!("the emulator's answer is not JSON ({e}): {text}")))
 }

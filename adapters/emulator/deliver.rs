@@ -83,14 +83,17 @@ impl SimulationReport {
     }
 }
 
-fn generation_str<S: serde::Serializer>(g: &Generation, s: S) -> Result<S::Ok, S::Error> {
+pub(crate) fn generation_str<S: serde::Serializer>(
+    g: &Generation,
+    s: S,
+) -> Result<S::Ok, S::Error> {
     s.serialize_str(g.as_str())
 }
 
 /// The core's callback generation as the endpoint generation (the same two values).
 // Written as a match on the webhook type so it keeps compiling once both are one type.
 #[allow(unreachable_patterns)]
-fn endpoint_generation(delivery: &Delivery) -> Generation {
+pub(crate) fn endpoint_generation(delivery: &Delivery) -> Generation {
     match delivery.generation {
         callkit_core::webhook::Generation::V1 => Generation::V1,
         _ => Generation::V4,

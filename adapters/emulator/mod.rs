@@ -191,7 +191,11 @@ impl EmulatorServerBuilder {
                 .add_app(app)
                 .map_err(|_| EmulatorError::ZeroSdkAppId)?;
         }
-        let mut transport = SmolTransport::builder().allow_http(true);
+        // Callbacks go wherever the app configured them, proxies included as the
+        // environment says; each attempt gets at most DELIVERY_ATTEMPT_TIMEOUT.
+        let mut transport = SmolTransport::builder()
+            .allow_http(true)
+            .request_timeout(DELIVERY_ATTEMPT_TIMEOUT);
         for pem in &self.callback_roots {
             transport = transport.add_root_certificate_pem(pem);
         }
@@ -201,6 +205,7 @@ impl EmulatorServerBuilder {
             sleeper: self.sleeper,
             pacing: self.pacing,
             transport: transport.build()?,
+            simulations: Mutex::new(Vec::new()),
         });
         let handler_shared = Arc::clone(&shared);
         let server = LoopbackServer::builder()
@@ -221,20 +226,24 @@ struct Shared {
     sleeper: Sleeper,
     pacing: Pacing,
     transport: SmolTransport,
+    /// Simulations started through the control path, by id: `None` while delivering, the
+    /// report once done. Kept for the server's lifetime (a local test server).
+    simulations: Mutex<Vec<Option<SimulationReport>>>,
 }
 
 impl Shared {
     fn lock(&self) -> MutexGuard<'_, Emulator> {
         // A panic in a caller's `with_emulator` closure must not wedge the server.
-        self.emulator
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        lock(&self.emulator)
     }
 
     /// The server's handler: the control paths, or the emulator.
     fn answer(self: &Arc<Self>, request: HttpRequest) -> HttpResponse {
         if request.uri().path() == SIMULATE_CALL_PATH {
             return futures_lite::future::block_on(self.control(&request));
+        }
+        if request.uri().path() == SIMULATION_PATH {
+            return self.simulation(&request);
         }
         if request.uri().path() == ANSWER_CALL_PATH {
             return self.answer_call(&request);
@@ -280,8 +289,8 @@ impl Shared {
         Ok(deliver(&self.transport, &deliveries, &self.sleeper, self.pacing).await)
     }
 
-    /// `POST /emulator/simulate_call?sdkappid=N` with a [`ScenarioSpec`] body.
-    async fn control(&self, request: &HttpRequest) -> HttpResponse {
+    /// `POST /emulator/simulate_call?sdkappid=N[&wait=1]` with a [`ScenarioSpec`] body.
+    async fn control(self: &Arc<Self>, request: &HttpRequest) -> HttpResponse {
         if request.method() != http::Method::POST {
             return json_error(405, "use POST");
         }
@@ -294,9 +303,72 @@ impl Shared {
             Ok(spec) => spec,
             Err(e) => return json_error(400, &format!("bad scenario: {e}")),
         };
-        match self.simulate(sdkappid, &spec.to_scenario()).await {
-            Ok(report) => json(200, &report),
-            Err(e) => json_error(404, &e.to_string()),
+        let mut scenario = spec.to_scenario();
+        let call_id = scenario.call_id.get_or_insert_with(new_call_id).clone();
+        if query_value(query, "wait").is_some_and(|v| v == "1" || v == "true") {
+            return match self.simulate(sdkappid, &scenario).await {
+                Ok(report) => json(200, &Waited { call_id, report }),
+                Err(e) => json_error(404, &e.to_string()),
+            };
+        }
+        let deliveries = {
+            let mut emulator = self.lock();
+            if !emulator.has_app(sdkappid) {
+                return json_error(404, &SimulateError::UnknownApp(sdkappid).to_string());
+            }
+            emulator.simulate_call(sdkappid, &scenario, (self.clock)())
+        };
+        let plan: Vec<Planned> = deliveries
+            .iter()
+            .map(|d| Planned {
+                generation: deliver::endpoint_generation(d),
+                command: d.command.clone(),
+                url: d.url.clone(),
+            })
+            .collect();
+        let max_wait_secs = longest_delivery(&deliveries, DELIVERY_ATTEMPT_TIMEOUT).as_secs() + 1;
+        let id = {
+            let mut simulations = lock(&self.simulations);
+            simulations.push(None);
+            simulations.len() - 1
+        };
+        // Deliver on a thread of its own: the answer says what will be sent at once,
+        // however long the app's receiver (and the v1 retries) take.
+        let shared = Arc::clone(self);
+        std::thread::spawn(move || {
+            let report = futures_lite::future::block_on(deliver(
+                &shared.transport,
+                &deliveries,
+                &shared.sleeper,
+                shared.pacing,
+            ));
+            if let Some(slot) = lock(&shared.simulations).get_mut(id) {
+                *slot = Some(report);
+            }
+        });
+        json(
+            202,
+            &Started {
+                simulation: id,
+                call_id,
+                plan,
+                max_wait_secs,
+                status: format!("{SIMULATION_PATH}?id={id}"),
+            },
+        )
+    }
+
+    /// `GET /emulator/simulation?id=ID`: whether a started simulation is done, and its
+    /// report once it is.
+    fn simulation(&self, request: &HttpRequest) -> HttpResponse {
+        let query = request.uri().query().unwrap_or("");
+        let Some(id) = query_value(query, "id").and_then(|v| v.parse::<usize>().ok()) else {
+            return json_error(400, "the query needs id=N (as simulate_call answered)");
+        };
+        match lock(&self.simulations).get(id) {
+            Some(None) => json(200, &serde_json::json!({"done": false})),
+            Some(Some(report)) => json(200, &serde_json::json!({"done": true, "report": report})),
+            None => json_error(404, "no such simulation"),
         }
     }
 }
@@ -322,6 +394,73 @@ impl Shared {
             json_error(404, "no such app, live call or callee")
         }
     }
+}
+
+/// The path of the control endpoint that reports on a simulation started by
+/// [`SIMULATE_CALL_PATH`] (`GET /emulator/simulation?id=ID`): `{"done": false}` while its
+/// callbacks are being delivered, `{"done": true, "report": {...}}` after.
+pub const SIMULATION_PATH: &str = "/emulator/simulation";
+
+/// How long one delivery attempt may take: the emulator's transport's request timeout.
+const DELIVERY_ATTEMPT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The longest `deliveries` can take to deliver one after the other: every retry waited
+/// for and every attempt timing out after `attempt_timeout`.
+fn longest_delivery(
+    deliveries: &[callkit_core::emulator::Delivery],
+    attempt_timeout: Duration,
+) -> Duration {
+    deliveries
+        .iter()
+        .map(|d| {
+            let waits: Duration = d.retry_schedule.iter().sum();
+            let attempts = u32::try_from(d.retry_schedule.len() + 1).unwrap_or(u32::MAX);
+            waits.saturating_add(attempt_timeout.saturating_mul(attempts))
+        })
+        .fold(Duration::ZERO, Duration::saturating_add)
+}
+
+/// The answer of a started simulation (202).
+#[derive(serde::Serialize)]
+struct Started {
+    simulation: usize,
+    call_id: String,
+    plan: Vec<Planned>,
+    max_wait_secs: u64,
+    status: String,
+}
+
+/// One callback a simulation will send.
+#[derive(serde::Serialize)]
+struct Planned {
+    #[serde(serialize_with = "deliver::generation_str")]
+    generation: callkit_core::endpoint::Generation,
+    command: String,
+    url: String,
+}
+
+/// The answer with `wait=1` (200): the call id and the delivery report.
+#[derive(serde::Serialize)]
+struct Waited {
+    call_id: String,
+    #[serde(flatten)]
+    report: SimulationReport,
+}
+
+/// A call id for a simulated call that names none: the UUID form the service uses.
+fn new_call_id() -> String {
+    let hex = |n: usize| -> String {
+        std::iter::repeat_with(|| char::from_digit(fastrand::u32(..16), 16).unwrap_or('0'))
+            .take(n)
+            .collect()
+    };
+    format!("{}-{}-{}-{}-{}", hex(8), hex(4), hex(4), hex(4), hex(12))
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// The path of the control endpoint that makes a callee of a live call answer it
