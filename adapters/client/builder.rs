@@ -268,9 +268,9 @@ impl<S> ClientBuilder<S> {
             signer: Mutex::new(signer),
             pace: match self.shared_limiter {
                 Some(shared) => Pace::Shared(shared),
-                None => Pace::Local(Mutex::new(RateLimiters::with_margin(
+                None => Pace::Local(Box::new(Mutex::new(RateLimiters::with_margin(
                     self.rate_limit_margin,
-                ))),
+                )))),
             },
             clock: self.clock,
             random: self.random,

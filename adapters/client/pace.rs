@@ -40,8 +40,9 @@ pub trait SharedRateLimiter: Send + Sync + 'static {
 
 /// The budget a client draws from.
 pub(crate) enum Pace {
-    /// One limiter per class in this process, shared by the client's clones.
-    Local(Mutex<RateLimiters>),
+    /// One limiter per class in this process, shared by the client's clones (boxed: the
+    /// limiters are large next to the other variant).
+    Local(Box<Mutex<RateLimiters>>),
     /// A budget shared with other processes.
     Shared(std::sync::Arc<dyn SharedRateLimiter>),
 }
