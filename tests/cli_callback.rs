@@ -1,7 +1,9 @@
 //! `callkit callback ...` run as the built binary against an `EmulatorServer` over
 //! loopback HTTPS (its certificate passed with `--ca-cert`): outputs, JSON, exit codes,
 //! and that refused input never reaches the server.
-#![cfg(all(feature = "cli", feature = "emulator"))]
+#![cfg(feature = "emulator")]
+
+mod support;
 
 use std::path::PathBuf;
 use std::process::{Command, Output};
@@ -10,7 +12,6 @@ use callkit::SecretKey;
 use callkit::emulator::EmulatorServer;
 use serde_json::Value;
 
-const BIN: &str = env!("CARGO_BIN_EXE_callkit");
 const KEY: &str = "5bd2850fff3ecb11d7c805251c51ee463a25727bddc2385f3fa8bfee1bb93b5e";
 const SDKAPPID: &str = "1400000000";
 
@@ -48,7 +49,7 @@ impl Fixture {
     /// Runs `callkit callback <args> --sdkappid .. --base-url .. --ca-cert ..` with
     /// CALLKIT_SECRET_KEY set to `key` (or removed).
     fn run(&self, key: Option<&str>, args: &[&str]) -> Output {
-        let mut command = Command::new(BIN);
+        let mut command = Command::new(support::callkit_bin());
         command.arg("callback").args(args).args([
             "--sdkappid",
             SDKAPPID,

@@ -1,7 +1,9 @@
 //! `callkit emulator` as a process: it serves until a signal (so `callkit emulator ... &`
 //! works from a script or a terminal), stops at stdin's end only when asked, and cleans up
 //! the certificate file it made.
-#![cfg(all(unix, feature = "cli"))]
+#![cfg(all(unix, feature = "emulator"))]
+
+mod support;
 
 use std::io::{BufRead as _, BufReader};
 use std::path::Path;
@@ -10,7 +12,6 @@ use std::process::{Child, ChildStdout, Command, ExitStatus, Stdio};
 use callkit::SmolTransport;
 use callkit::transport::Transport as _;
 
-const BIN: &str = env!("CARGO_BIN_EXE_callkit");
 const KEY: &str = "5bd2850fff3ecb11d7c805251c51ee463a25727bddc2385f3fa8bfee1bb93b5e";
 
 /// Kills the child when the test ends, even by a failed assertion.
@@ -25,7 +26,7 @@ impl Drop for Running {
 
 impl Running {
     fn start(extra: &[&str], stdin: Stdio) -> (Running, BufReader<ChildStdout>) {
-        let mut child = Command::new(BIN)
+        let mut child = Command::new(support::callkit_bin())
             .args(["emulator", "--sdkappid", "1400000000", "--key", KEY])
             .args(extra)
             .stdin(stdin)

@@ -1,14 +1,15 @@
 //! The CLI as a new user meets it, run as the real binary against an in-process emulator:
 //! errors that name the flag that fixes them, JSON on stdout for failures under `--json`,
 //! warnings for risky callback addresses, and a top-level help with examples.
-#![cfg(feature = "cli")]
+#![cfg(feature = "emulator")]
+
+mod support;
 
 use std::process::{Command, Output};
 
 use callkit::SecretKey;
 use callkit::emulator::EmulatorServer;
 
-const BIN: &str = env!("CARGO_BIN_EXE_callkit");
 const KEY: &str = "5bd2850fff3ecb11d7c805251c51ee463a25727bddc2385f3fa8bfee1bb93b5e";
 const APP: &str = "1400000000";
 
@@ -21,7 +22,7 @@ fn emulator(https: bool) -> EmulatorServer {
 }
 
 fn run(args: &[&str]) -> Output {
-    Command::new(BIN)
+    Command::new(support::callkit_bin())
         .args(args)
         .env("CALLKIT_SECRET_KEY", KEY)
         .env_remove("CALLKIT_REDIS_URL")

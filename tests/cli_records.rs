@@ -1,7 +1,9 @@
 //! `callkit records ...` and `callkit call ...` run as the built binary against an
 //! `EmulatorServer` over loopback HTTP (`--allow-http`): outputs, `--json` lines, exit
 //! codes 0/1/2, and that refused input never reaches the server.
-#![cfg(all(feature = "cli", feature = "emulator"))]
+#![cfg(feature = "emulator")]
+
+mod support;
 
 use std::process::{Command, Output};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -11,7 +13,6 @@ use callkit::emulator::EmulatorServer;
 use callkit_core::emulator::{CallOutcome, CallScenario};
 use serde_json::Value;
 
-const BIN: &str = env!("CARGO_BIN_EXE_callkit");
 const KEY: &str = "cli-records-test-key";
 const APP: u32 = 1_400_000_009;
 
@@ -27,7 +28,7 @@ fn emulator() -> EmulatorServer {
 
 fn run(server: &EmulatorServer, args: &[&str]) -> Output {
     let sdkappid = APP.to_string();
-    Command::new(BIN)
+    Command::new(support::callkit_bin())
         .args(args)
         .args([
             "--sdkappid",
@@ -297,7 +298,7 @@ fn bad_arguments_exit_2_and_send_nothing() {
     }
     assert_eq!(server.with_emulator(|e| e.requests_total()), 0);
     // A v1 region for a v4-only command.
-    let output = Command::new(BIN)
+    let output = Command::new(support::callkit_bin())
         .args([
             "call",
             "info",
@@ -337,7 +338,7 @@ fn the_callkit_emulator_process_serves_calls_and_records() {
     }
 
     let sdkappid = APP.to_string();
-    let mut child = Command::new(BIN)
+    let mut child = Command::new(support::callkit_bin())
         .args(["emulator", "--port", "0", "--sdkappid", &sdkappid])
         .env("CALLKIT_SECRET_KEY", KEY)
         .stdin(Stdio::piped())
@@ -352,7 +353,7 @@ fn the_callkit_emulator_process_serves_calls_and_records() {
     let url = url.trim();
     assert!(url.starts_with("http://127.0.0.1:"), "{url}");
     let cli = |args: &[&str]| {
-        let output = Command::new(BIN)
+        let output = Command::new(support::callkit_bin())
             .args(args)
             .args(["--sdkappid", &sdkappid, "--base-url", url, "--allow-http"])
             .env("CALLKIT_SECRET_KEY", KEY)

@@ -3,6 +3,8 @@
 //! injected sleeps), the control path, and the `callkit emulator` command.
 #![cfg(feature = "emulator")]
 
+mod support;
+
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -646,14 +648,11 @@ fn the_emulator_can_deliver_a_callback_to_itself() {
     assert_eq!(emulator.control().requests_received(), 2);
 }
 
-#[cfg(feature = "cli")]
 mod cli {
     use std::io::{BufRead as _, BufReader};
     use std::process::{Child, Command, Stdio};
 
     use super::*;
-
-    const BIN: &str = env!("CARGO_BIN_EXE_callkit");
 
     /// Kills the child when the test ends, even by a failed assertion.
     struct Killed(Child);
@@ -666,7 +665,7 @@ mod cli {
     }
 
     fn spawn(args: &[&str]) -> (Killed, Vec<String>) {
-        let mut child = Command::new(BIN)
+        let mut child = Command::new(support::callkit_bin())
             .args(args)
             .env_remove("CALLKIT_SECRET_KEY")
             .stdin(Stdio::piped())
@@ -775,7 +774,7 @@ mod cli {
         let receiver = receiver(1, V1_ACK);
         let emulator = emulator_for(&receiver, recording_sleeper().0);
         hook_v1(&emulator, &receiver, vec![V1Action::NotAnswer]);
-        let output = Command::new(BIN)
+        let output = Command::new(support::callkit_bin())
             .args([
                 "emulator",
                 "simulate-call",
@@ -813,7 +812,7 @@ mod cli {
     fn simulate_call_with_nothing_subscribed_says_so_and_returns_at_once() {
         let receiver = receiver(1, V1_ACK);
         let emulator = emulator_for(&receiver, recording_sleeper().0);
-        let output = Command::new(BIN)
+        let output = Command::new(support::callkit_bin())
             .args([
                 "emulator",
                 "simulate-call",
@@ -837,7 +836,7 @@ mod cli {
 
     #[test]
     fn callkit_emulator_without_a_key_prints_the_generated_one() {
-        let mut child = Command::new(BIN)
+        let mut child = Command::new(support::callkit_bin())
             .args(["emulator", "--sdkappid", &SDKAPPID.to_string()])
             .env_remove("CALLKIT_SECRET_KEY")
             .stdin(Stdio::piped())
@@ -862,7 +861,7 @@ mod cli {
 
     #[test]
     fn callkit_emulator_without_sdkappid_is_a_usage_error() {
-        let output = Command::new(BIN)
+        let output = Command::new(support::callkit_bin())
             .args(["emulator", "--key", KEY])
             .stdin(Stdio::null())
             .output()

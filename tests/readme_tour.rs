@@ -3,12 +3,12 @@
 //! step), with the freshly built `callkit` first on the PATH. `cargo run -q --example
 //! webhook_server` is the one command not run through cargo here: the test points it at
 //! the example binary `cargo test` has just built beside `callkit`.
-#![cfg(all(unix, feature = "cli"))]
+#![cfg(all(unix, feature = "emulator"))]
+
+mod support;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
-
-const BIN: &str = env!("CARGO_BIN_EXE_callkit");
 
 fn tour() -> String {
     let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"))
@@ -30,7 +30,8 @@ fn tour() -> String {
 
 /// The example receiver, built by `cargo test` next to the binaries.
 fn webhook_server() -> PathBuf {
-    let bin_dir = Path::new(BIN).parent().expect("the binary's directory");
+    let bin = support::callkit_bin();
+    let bin_dir = bin.parent().expect("the binary's directory");
     let example = bin_dir.join("examples").join("webhook_server");
     assert!(
         example.exists(),
@@ -44,7 +45,8 @@ fn webhook_server() -> PathBuf {
 fn the_readme_tour_runs_as_written() {
     let dir = std::env::temp_dir().join(format!("callkit-tour-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    let bin_dir = Path::new(BIN).parent().unwrap();
+    let bin = support::callkit_bin();
+    let bin_dir = bin.parent().unwrap();
     let path = format!(
         "{}:{}",
         bin_dir.display(),

@@ -8,6 +8,26 @@ pub mod ureq_closure;
 #[cfg(all(feature = "emulator", feature = "async-std", feature = "surf"))]
 pub mod e2e;
 
+/// The `callkit` binary of the `callkit-cli` package (`cli/`). `cargo test` from the root
+/// (or with `--workspace`) builds it before any test runs, next to the test binaries'
+/// directory; a run of this package alone may find it missing or stale, hence the message.
+pub fn callkit_bin() -> std::path::PathBuf {
+    let exe = std::env::current_exe().expect("the test's own path");
+    // target/<profile>/deps/<test> -> target/<profile>/callkit
+    let bin = exe
+        .parent()
+        .and_then(std::path::Path::parent)
+        .expect("the target directory")
+        .join(format!("callkit{}", std::env::consts::EXE_SUFFIX));
+    assert!(
+        bin.exists(),
+        "{} is missing: run the tests with `cargo test --workspace` (or first \
+         `cargo build -p callkit-cli`)",
+        bin.display()
+    );
+    bin
+}
+
 // A real redis-server for the fleet tests.
 #[cfg(feature = "redis")]
 pub mod redis_server;

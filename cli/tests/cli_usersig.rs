@@ -1,5 +1,4 @@
 //! The `callkit usersig` commands, run as the built binary: exit codes, stdout and stderr.
-#![cfg(feature = "cli")]
 
 use std::process::{Command, Output};
 
@@ -86,7 +85,7 @@ fn verify_with_key(env_key: &str, identifier: &str, sig: &str, now: u64, extra: 
 fn vector(id: &str) -> Value {
     let text = std::fs::read_to_string(concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/core/tests/data/usersig-vectors.json"
+        "/../core/tests/data/usersig-vectors.json"
     ))
     .expect("vectors file");
     let vectors: Value = serde_json::from_str(&text).expect("vectors JSON");

@@ -7,7 +7,7 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use callkit_core::usersig::{
+use callkit::core::usersig::{
     DEFAULT_EXPIRE, Privileges, Room, RoomId, Signer, Verified, VerifiedPrivateMapKey, VerifyError,
 };
 use clap::{Args, Subcommand};

@@ -116,7 +116,6 @@ impl Connection {
 }
 
 /// The `--redis` budget shared with every other process pointing at `url`.
-#[cfg(feature = "redis")]
 fn shared_limiter(url: &str) -> Result<Arc<dyn SharedRateLimiter>, Failure> {
     let limiter = callkit::fleet::RedisRateLimiter::new(url)
         .map_err(|e| Failure::Usage(format!("bad --redis (or CALLKIT_REDIS_URL): {e}")))?
@@ -124,23 +123,11 @@ fn shared_limiter(url: &str) -> Result<Arc<dyn SharedRateLimiter>, Failure> {
     Ok(Arc::new(limiter))
 }
 
-/// Without the `redis` feature there is no shared budget to join: say how to get one
-/// rather than pace alone and let the fleet exceed the limit.
-#[cfg(not(feature = "redis"))]
-fn shared_limiter(_url: &str) -> Result<Arc<dyn SharedRateLimiter>, Failure> {
-    Err(Failure::Usage(
-        "--redis (or CALLKIT_REDIS_URL) needs a callkit built with the `redis` feature: \
-         cargo install --path . --features cli,redis"
-            .into(),
-    ))
-}
-
 /// The window margin of a budget shared by separate CLI runs. A process sends its request
 /// some time after reserving the slot (it still has to connect), and many short-lived
 /// processes on a busy machine are scheduled late by tens of milliseconds, more than a
 /// long-lived client's 50 ms margin absorbs; a quarter second keeps their arrivals apart
 /// at the cost of a fifth of the budget.
-#[cfg(feature = "redis")]
 const CLI_SHARED_MARGIN: std::time::Duration = std::time::Duration::from_millis(250);
 
 /// What a call fails with: an argument the CLI refuses, the client's error, or output
