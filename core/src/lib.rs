@@ -13,6 +13,8 @@
 //! * `emulator` (feature `emulator`): the CallKit REST service as a pure handler, for
 //!   tests and local development.
 //!
+//! * [`redact`]: the UserSig redaction every message, excerpt and log line goes through.
+//!
 //! Time (`now`) and the request's `random` are always arguments.
 #![cfg_attr(not(feature = "std"), no_std)]
 #![forbid(unsafe_code)]
@@ -26,6 +28,7 @@ pub mod emulator;
 pub mod endpoint;
 pub mod query;
 pub mod ratelimit;
+pub mod redact;
 pub mod region;
 pub mod request;
 pub mod response;
