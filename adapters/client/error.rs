@@ -5,6 +5,9 @@
 //! `Result<_, callkit::Error>` without naming the transport, and `?` it into any error type.
 
 use std::error::Error as StdError;
+use std::fmt;
+
+use callkit_core::redact::redact_usersig;
 
 use callkit_core::request::{BuildError, IntoHttpError};
 use callkit_core::response::{ApiError, ApiErrorKind, ResponseError};
@@ -13,7 +16,10 @@ use callkit_core::usersig::GenerateError;
 /// Why a call (or building a client) failed.
 ///
 /// No variant carries the secret key or a UserSig. Display messages end with what to do.
-#[derive(Debug, thiserror::Error)]
+/// A transport's own error text (which a custom transport may fill with the request
+/// URL) is shown through [`callkit_core::redact`] in `Display`, `Debug` and log lines;
+/// the original stays reachable as the error's `source()`.
+#[derive(thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
     /// The input cannot be sent: SDKAppID 0, a bad admin identifier, an invalid body
@@ -31,8 +37,9 @@ pub enum Error {
     InvalidRequest(#[from] IntoHttpError),
     /// The transport got no complete response.
     #[error(
-        "{path}: no response from the server ({}), random {random}: {source}; check the network, the server URL and the transport's timeouts",
-        if *not_sent { "request not sent" } else { "request may have been sent" }
+        "{path}: no response from the server ({}), random {random}: {}; check the network, the server URL and the transport's timeouts",
+        if *not_sent { "request not sent" } else { "request may have been sent" },
+        redact_usersig(&source.to_string())
     )]
     Transport {
         /// The endpoint's path.
@@ -150,15 +157,53 @@ impl Error {
             Error::Transport {
                 not_sent, source, ..
             } => format!(
-                "transport error ({}): {source}",
+                "transport error ({}): {}",
                 if *not_sent {
                     "not sent"
                 } else {
                     "may have been sent"
-                }
+                },
+                redact_usersig(&source.to_string())
             ),
             other => other.to_string(),
         }
+    }
+}
+
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::InvalidInput(e) => f.debug_tuple("InvalidInput").field(e).finish(),
+            Error::UserSig(e) => f.debug_tuple("UserSig").field(e).finish(),
+            Error::InvalidRequest(e) => f.debug_tuple("InvalidRequest").field(e).finish(),
+            Error::Transport {
+                path,
+                random,
+                not_sent,
+                source,
+            } => f
+                .debug_struct("Transport")
+                .field("path", path)
+                .field("random", random)
+                .field("not_sent", not_sent)
+                .field("source", &RedactedDebug(source.as_ref()))
+                .finish(),
+            Error::Response(e) => f.debug_tuple("Response").field(e).finish(),
+            Error::RetriesExhausted { attempts, last } => f
+                .debug_struct("RetriesExhausted")
+                .field("attempts", attempts)
+                .field("last", last)
+                .finish(),
+        }
+    }
+}
+
+/// A value's `Debug`, with any UserSig in it redacted.
+struct RedactedDebug<'a>(&'a (dyn StdError + Send + Sync));
+
+impl fmt::Debug for RedactedDebug<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&redact_usersig(&format!("{:?}", self.0)))
     }
 }
 

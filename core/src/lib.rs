@@ -17,6 +17,8 @@
 //! * `emulator` (feature `emulator`): the CallKit REST service as a pure handler, for
 //!   tests and local development.
 //!
+//! * [`redact`]: the UserSig redaction every message, excerpt and log line goes through.
+//!
 //! Time (`now`) and the request's `random` are always arguments.
 #![cfg_attr(not(feature = "std"), no_std)]
 #![forbid(unsafe_code)]
@@ -33,6 +35,7 @@ pub mod failover;
 pub mod query;
 pub mod ratelimit;
 pub mod records;
+pub mod redact;
 pub mod region;
 pub mod registry;
 pub mod request;

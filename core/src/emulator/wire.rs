@@ -46,8 +46,9 @@ impl<'a> Request<'a> {
         if let Some(hash) = rest.find('#') {
             rest = rest.get(..hash).unwrap_or("");
         }
-        // An absolute URL: drop `scheme://authority`.
-        if let Some(scheme_end) = rest.find("://") {
+        // An absolute URL: drop `scheme://authority`. An origin-form target (starting
+        // with `/`) is never one, even when its query holds a `://` (found by fuzzing).
+        if let Some(scheme_end) = rest.find("://").filter(|_| !rest.starts_with('/')) {
             let after = rest.get(scheme_end + 3..).unwrap_or("");
             rest = match after.find(['/', '?']) {
                 Some(i) => after.get(i..).unwrap_or(""),
@@ -219,6 +220,10 @@ mod tests {
         assert_eq!(split("http://h?q"), ("/", "q"));
         assert_eq!(split("http://h"), ("/", ""));
         assert_eq!(split(""), ("/", ""));
+        assert_eq!(
+            split("/v1/callback/set?a=http://h/x"),
+            ("/v1/callback/set", "a=http://h/x")
+        );
     }
 
     #[test]

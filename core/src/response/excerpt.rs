@@ -7,8 +7,8 @@ use core::fmt::{self, Write};
 pub const EXCERPT_BYTES: usize = 200;
 
 /// The first [`EXCERPT_BYTES`] bytes of a response body, cut on a character boundary,
-/// with control characters and invalid UTF-8 escaped and any `usersig=` value (a proxy
-/// may echo the request URL) replaced by `<redacted>`.
+/// with control characters and invalid UTF-8 escaped and any UserSig (a proxy may echo
+/// the request URL) replaced by `<redacted>` ([`crate::redact`]).
 ///
 /// ```
 /// use callkit_core::response::BodyExcerpt;
@@ -61,7 +61,7 @@ impl BodyExcerpt {
                 break;
             }
         }
-        redact_usersig(&mut text);
+        crate::redact::redact_usersig_in_place(&mut text);
         BodyExcerpt {
             text,
             omitted: body.len().saturating_sub(taken),
@@ -100,31 +100,6 @@ fn push_chars(out: &mut String, s: &str, budget: usize) -> usize {
         }
     }
     used
-}
-
-/// Replaces the value after every `usersig=` (any case) with `<redacted>`.
-pub(crate) fn redact_usersig(text: &mut String) {
-    const KEY: &str = "usersig=";
-    let mut from = 0;
-    while let Some(found) = text
-        .get(from..)
-        .and_then(|rest| find_ignore_ascii_case(rest, KEY))
-    {
-        let start = from + found + KEY.len();
-        let end = text
-            .get(start..)
-            .and_then(|rest| rest.find(['&', '"', '\'', '<', '>', '\\', ' ']))
-            .map_or(text.len(), |n| start + n);
-        text.replace_range(start..end, "<redacted>");
-        from = start + "<redacted>".len();
-    }
-}
-
-fn find_ignore_ascii_case(haystack: &str, needle: &str) -> Option<usize> {
-    haystack
-        .as_bytes()
-        .windows(needle.len())
-        .position(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
 }
 
 impl fmt::Display for BodyExcerpt {

@@ -290,10 +290,14 @@ pub fn parse_response<E: Endpoint>(
         envelope::Outcome::Failure {
             code,
             mut message,
-            request_id,
+            mut request_id,
         } => {
-            // A message could echo the request URL; never let a UserSig through.
-            excerpt::redact_usersig(&mut message);
+            // A message or request id could echo the request URL; never let a UserSig
+            // through.
+            crate::redact::redact_usersig_in_place(&mut message);
+            if let Some(id) = request_id.as_mut() {
+                crate::redact::redact_usersig_in_place(id);
+            }
             Err(ResponseError::Api(ApiError {
                 generation: E::GENERATION,
                 path: E::PATH,
