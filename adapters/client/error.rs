@@ -194,6 +194,11 @@ impl fmt::Debug for Error {
                 .field("attempts", attempts)
                 .field("last", last)
                 .finish(),
+            Error::MaybeSent { path, last } => f
+                .debug_struct("MaybeSent")
+                .field("path", path)
+                .field("last", last)
+                .finish(),
         }
     }
 }
