@@ -445,23 +445,34 @@ fn post(transport: &SmolTransport, url: &str, body: &[u8]) -> (u16, serde_json::
     (response.status().as_u16(), json)
 }
 
+/// Subscribes the receiver to two v1 events and asks the control path (with `query_tail`
+/// after the SDKAppID) to simulate a busy call: the transport, the URL, and the answer.
+fn simulate_busy_call(
+    emulator: &EmulatorServer,
+    receiver: &Receiver,
+    query_tail: &str,
+) -> (SmolTransport, String, u16, serde_json::Value) {
+    hook_v1(
+        emulator,
+        receiver,
+        vec![V1Action::CallerStartCall, V1Action::CallBusy],
+    );
+    let transport = transport_for(emulator);
+    let url = format!(
+        "{}{SIMULATE_CALL_PATH}?sdkappid={SDKAPPID}{query_tail}",
+        emulator.base_url()
+    );
+    let spec = ScenarioSpec::new("alice", ["bob"], OutcomeName::Busy);
+    let (status, answer) = post(&transport, &url, &serde_json::to_vec(&spec).unwrap());
+    (transport, url, status, answer)
+}
+
 #[test]
 fn the_control_path_simulates_a_call_and_answers_the_report() {
     let receiver = receiver(2, V1_ACK);
     let (sleeper, sleeps) = recording_sleeper();
     let emulator = calling(&receiver, sleeper).https(true).start().unwrap();
-    hook_v1(
-        &emulator,
-        &receiver,
-        vec![V1Action::CallerStartCall, V1Action::CallBusy],
-    );
-    let transport = transport_for(&emulator);
-    let url = format!(
-        "{}{SIMULATE_CALL_PATH}?sdkappid={SDKAPPID}&wait=1",
-        emulator.base_url()
-    );
-    let spec = ScenarioSpec::new("alice", ["bob"], OutcomeName::Busy);
-    let (status, report) = post(&transport, &url, &serde_json::to_vec(&spec).unwrap());
+    let (transport, url, status, report) = simulate_busy_call(&emulator, &receiver, "&wait=1");
     assert_eq!(status, 200, "{report}");
     let deliveries = report["deliveries"].as_array().unwrap();
     assert_eq!(deliveries.len(), 2);
@@ -494,18 +505,7 @@ fn the_control_path_simulates_a_call_and_answers_the_report() {
 fn without_wait_the_control_path_answers_at_once_with_the_plan_and_a_status() {
     let receiver = receiver(1, V1_ACK);
     let emulator = emulator_for(&receiver, recording_sleeper().0);
-    hook_v1(
-        &emulator,
-        &receiver,
-        vec![V1Action::CallerStartCall, V1Action::CallBusy],
-    );
-    let transport = transport_for(&emulator);
-    let url = format!(
-        "{}{SIMULATE_CALL_PATH}?sdkappid={SDKAPPID}",
-        emulator.base_url()
-    );
-    let spec = ScenarioSpec::new("alice", ["bob"], OutcomeName::Busy);
-    let (status, started) = post(&transport, &url, &serde_json::to_vec(&spec).unwrap());
+    let (transport, _, status, started) = simulate_busy_call(&emulator, &receiver, "");
     assert_eq!(status, 202, "{started}");
     let call_id = started["call_id"].as_str().unwrap();
     assert_eq!(call_id.len(), 36, "a UUID-shaped id: {call_id}");
