@@ -180,7 +180,8 @@ pub(crate) async fn serve(tcp: TcpStream, context: Arc<Context>) {
     let _closed = ClosedOnDrop(context.control.clone());
     let _ = tcp.set_nodelay(true);
     let (signal_tx, signals) = smol::channel::unbounded::<Signal>();
-    let armed = Arc::new(AtomicBool::new(true));
+    // Disarmed during the TLS handshake: its bytes are not a request's.
+    let armed = Arc::new(AtomicBool::new(false));
     let watched = Watched {
         tcp,
         armed: Arc::clone(&armed),
@@ -207,7 +208,7 @@ pub(crate) async fn serve(tcp: TcpStream, context: Arc<Context>) {
         .keep_alive(true)
         .serve_connection(FuturesIo::new(stream), service);
     let mut connection = std::pin::pin!(connection);
-    // The handshake's bytes are not a request: the header deadline counts from the start.
+    // The first request's header deadline counts from the connection's start.
     armed.store(true, Ordering::Release);
     let mut waiting = Some(Waiting {
         since: started_at,

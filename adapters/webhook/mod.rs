@@ -256,35 +256,17 @@ impl WebhookHandler {
         };
         let generation = event.generation();
         let what = format!("{generation} callback {}", event.command());
-        let key = EventKey::new(
-            self.config.sdkappid,
-            generation,
-            event.command(),
-            request.body(),
-        );
         let outcome = match &self.dedup {
             None => self.deliver(event).await,
-            Some(store) => match store.claim(&key).await {
-                Ok(Claim::Claimed) => {
-                    let outcome = self.deliver(event).await;
-                    let settled = match outcome {
-                        Ok(()) => store.mark_handled(&key).await,
-                        Err(_) => store.release(&key).await,
-                    };
-                    if let Err(error) = settled {
-                        log::error!("{what}: {error}");
-                    }
-                    outcome
-                }
-                Ok(Claim::AlreadyHandled) => {
-                    log::debug!("{what} {key:?} redelivered, already handled: acknowledged");
-                    Ok(())
-                }
-                Ok(Claim::InProgress) => Err(String::from(
-                    "a delivery of the same event is being handled",
-                )),
-                Err(error) => Err(error.to_string()),
-            },
+            Some(store) => {
+                let key = EventKey::new(
+                    self.config.sdkappid,
+                    generation,
+                    event.command(),
+                    request.body(),
+                );
+                self.deliver_once(store.as_ref(), &key, event, &what).await
+            }
         };
         match outcome {
             Ok(()) => {
@@ -292,11 +274,45 @@ impl WebhookHandler {
                 ack_response(generation)
             }
             Err(reason) => {
+                // The application's error text is its own, but may quote a URL: redacted.
+                let reason = callkit_core::redact::redact_usersig(&reason);
                 log::error!(
                     "{what} not handled ({reason}); answered 500 so that it is delivered again"
                 );
                 not_handled_response(generation)
             }
+        }
+    }
+
+    /// The deduplication stage around [`deliver`](Self::deliver): claims `key`, calls
+    /// the callback only for a claim, and records the outcome.
+    async fn deliver_once(
+        &self,
+        store: &dyn DedupStore,
+        key: &EventKey,
+        event: Event,
+        what: &str,
+    ) -> Outcome {
+        match store.claim(key).await {
+            Ok(Claim::Claimed) => {
+                let outcome = self.deliver(event).await;
+                let settled = match outcome {
+                    Ok(()) => store.mark_handled(key).await,
+                    Err(_) => store.release(key).await,
+                };
+                if let Err(error) = settled {
+                    log::error!("{what}: {error}");
+                }
+                outcome
+            }
+            Ok(Claim::AlreadyHandled) => {
+                log::debug!("{what} {key:?} redelivered, already handled: acknowledged");
+                Ok(())
+            }
+            Ok(Claim::InProgress) => Err(String::from(
+                "a delivery of the same event is being handled",
+            )),
+            Err(error) => Err(error.to_string()),
         }
     }
 
