@@ -6,14 +6,15 @@
 //! CPU use can only be measured over real time: the test watches the child for one
 //! second and reads its CPU time from `/proc`. Skipped (with a message) where `prlimit`
 //! is missing.
-#![cfg(all(feature = "cli", target_os = "linux"))]
+#![cfg(all(feature = "emulator", target_os = "linux"))]
+
+mod support;
 
 use std::io::{BufRead as _, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-const BIN: &str = env!("CARGO_BIN_EXE_callkit");
 const KEY: &str = "5bd2850fff3ecb11d7c805251c51ee463a25727bddc2385f3fa8bfee1bb93b5e";
 
 /// Kills the child when the test ends, even by a failed assertion.
@@ -58,7 +59,9 @@ fn a_full_descriptor_table_neither_spins_nor_stops_the_server() {
         return;
     }
     let mut child = Command::new("prlimit")
-        .args(["--nofile=64:64", BIN, "emulator", "--port", "0"])
+        .arg("--nofile=64:64")
+        .arg(support::callkit_bin())
+        .args(["emulator", "--port", "0"])
         .args(["--sdkappid", "1400000000", "--key", KEY])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
