@@ -245,3 +245,36 @@ fn the_top_level_help_says_what_the_tool_does_with_examples() {
         assert!(help.contains(example), "{example} missing from:\n{help}");
     }
 }
+
+#[test]
+fn proxy_sends_the_calls_through_an_http_connect_tunnel() {
+    let emulator = emulator(true);
+    let dir = std::env::temp_dir().join(format!("callkit-cli-proxy-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let cert = dir.join("emulator.pem");
+    emulator.write_certificate(&cert).unwrap();
+    let proxy = support::connect_proxy::TestProxy::start(None);
+    let output = run(&[
+        "callback",
+        "get",
+        "--sdkappid",
+        APP,
+        "--base-url",
+        emulator.base_url(),
+        "--ca-cert",
+        cert.to_str().unwrap(),
+        "--proxy",
+        &proxy.url(),
+    ]);
+    // No configuration yet: the emulator's 999 came back through the tunnel.
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
+    assert!(
+        text(&output.stderr).contains("999"),
+        "{}",
+        text(&output.stderr)
+    );
+    let heads = proxy.heads();
+    assert_eq!(heads.len(), 1, "{heads:?}");
+    assert!(heads[0].starts_with("CONNECT 127.0.0.1:"), "{heads:?}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -2,6 +2,7 @@
 //! async transport must show, written once against the `Transport` trait.
 #![allow(dead_code)] // each test binary uses a different subset
 
+pub mod connect_proxy;
 pub mod ureq_closure;
 
 // The end-to-end rigs need every transport and the emulator.
