@@ -21,7 +21,31 @@
 //! on that server.
 //!
 //! `emulator` (default) adds [`emulator::EmulatorServer`]: the CallKit service emulator
-//! served over loopback, with simulated calls whose callbacks it delivers.
+//! served over loopback, with simulated calls whose callbacks it delivers. `redis` adds
+//! `fleet`: a rate budget and a webhook memory shared by every instance of a service.
+//!
+//! # Example
+//!
+//! A client whose transport is a closure playing the service (what a unit test of your
+//! own code does; in production, [`SmolTransport`] or your HTTP stack):
+//!
+//! ```
+//! use callkit::transport::{HttpRequest, HttpResponse};
+//! use callkit::{Client, Region, SecretKey};
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let service = |request: HttpRequest| async move {
+//!     assert_eq!(request.uri().path(), "/v4/call_engine_http_srv/end_call");
+//!     let body = r#"{"ActionStatus": "OK", "ErrorInfo": "", "ErrorCode": 0, "RequestId": "r-1"}"#;
+//!     Ok::<_, std::convert::Infallible>(HttpResponse::new(body.as_bytes().to_vec()))
+//! };
+//! let key = SecretKey::new("5bd2850fff3ecb11d7c805251c51ee463a25727bddc2385f3fa8bfee1bb93b5e")?;
+//! let client = Client::builder(1400000000, key, Region::ChatSingapore).build(service)?;
+//! let call = callkit::core::records::V4CallId::new("055662e1-bc8a-469c-a334-1126c8c17d58");
+//! futures_lite::future::block_on(client.v4_end_call(&call))?;
+//! # Ok(()) }
+//! ```
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
@@ -39,31 +63,38 @@ pub use error::{TimeoutKind, TransportError, redact_url};
 #[cfg(feature = "hyper-stack")]
 mod hyper_client;
 #[cfg(feature = "hyper-stack")]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "smol", feature = "async-std"))))]
 pub use hyper_client::proxy::Proxies;
 
 #[cfg(feature = "smol")]
 mod smol;
 #[cfg(feature = "smol")]
+#[cfg_attr(docsrs, doc(cfg(feature = "smol")))]
 pub use crate::smol::{SmolTransport, SmolTransportBuilder};
 
 #[cfg(feature = "async-std")]
 mod async_std;
 #[cfg(feature = "async-std")]
+#[cfg_attr(docsrs, doc(cfg(feature = "async-std")))]
 pub use crate::async_std::{AsyncStdTransport, AsyncStdTransportBuilder};
 
 #[cfg(feature = "surf")]
 mod surf;
 #[cfg(feature = "surf")]
+#[cfg_attr(docsrs, doc(cfg(feature = "surf")))]
 pub use crate::surf::{SurfTransport, SurfTransportBuilder};
 
 #[cfg(feature = "server")]
+#[cfg_attr(docsrs, doc(cfg(feature = "server")))]
 pub mod server;
 
 #[cfg(feature = "emulator")]
+#[cfg_attr(docsrs, doc(cfg(feature = "emulator")))]
 pub mod emulator;
 pub mod webhook;
 
 #[cfg(feature = "redis")]
+#[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
 pub mod fleet;
 
 // The README's Rust snippets are compiled (and the runnable ones run) as doc tests, so the

@@ -21,6 +21,7 @@
 //!
 //! Time (`now`) and the request's `random` are always arguments.
 #![cfg_attr(not(feature = "std"), no_std)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
@@ -29,6 +30,7 @@ extern crate alloc;
 pub mod call_engine;
 pub mod callback;
 #[cfg(feature = "emulator")]
+#[cfg_attr(docsrs, doc(cfg(feature = "emulator")))]
 pub mod emulator;
 pub mod endpoint;
 pub mod failover;
