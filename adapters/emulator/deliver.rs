@@ -90,16 +90,6 @@ pub(crate) fn generation_str<S: serde::Serializer>(
     s.serialize_str(g.as_str())
 }
 
-/// The core's callback generation as the endpoint generation (the same two values).
-// Written as a match on the webhook type so it keeps compiling once both are one type.
-#[allow(unreachable_patterns)]
-pub(crate) fn endpoint_generation(delivery: &Delivery) -> Generation {
-    match delivery.generation {
-        callkit_core::webhook::Generation::V1 => Generation::V1,
-        _ => Generation::V4,
-    }
-}
-
 /// POSTs `deliveries` in order with `transport`, each retried after the delays of its
 /// [`Delivery::retry_schedule`] until acknowledged (v1: 0, 1, 1, 2, 3, 5 s; v4: never),
 /// waiting with `sleeper`.
@@ -174,7 +164,7 @@ async fn deliver_one<T: Transport>(
     sleeper: &Sleeper,
 ) -> (DeliveryReport, Duration) {
     let mut report = DeliveryReport {
-        generation: endpoint_generation(delivery),
+        generation: delivery.generation,
         command: delivery.command.clone(),
         url: delivery.url.clone(),
         attempts: 0,

@@ -321,7 +321,7 @@ impl Shared {
         let plan: Vec<Planned> = deliveries
             .iter()
             .map(|d| Planned {
-                generation: deliver::endpoint_generation(d),
+                generation: d.generation,
                 command: d.command.clone(),
                 url: d.url.clone(),
             })
