@@ -6,10 +6,12 @@ use alloc::string::{String, ToString};
 use core::fmt;
 
 use serde::Deserialize;
+use serde::de::DeserializeOwned;
 use serde::de::{self, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::value::RawValue;
 
 use super::MalformedReason;
+use crate::endpoint::Generation;
 
 /// What an envelope says.
 pub(crate) enum Outcome<'a> {
@@ -91,6 +93,49 @@ impl<'a> V4Envelope<'a> {
 
 /// Reads an envelope, which must be a JSON object (serde would also read a struct from
 /// an array, by position).
+/// A success reply read in one pass, its payload typed as `T`: what almost every reply is.
+/// `None` for anything else (a failure, no status, a payload of another shape, not an
+/// object), which the two-pass reading above then classifies. The two agree on every
+/// success: same fields, same leniency for the status.
+pub(crate) fn typed_success<T: DeserializeOwned>(
+    generation: Generation,
+    body: &[u8],
+) -> Option<Option<T>> {
+    #[derive(Deserialize)]
+    #[serde(bound = "T: DeserializeOwned")]
+    struct V1<T> {
+        #[serde(rename = "errorCode", default)]
+        error_code: Option<Code>,
+        #[serde(default)]
+        data: Option<T>,
+    }
+    #[derive(Deserialize)]
+    #[serde(bound = "T: DeserializeOwned")]
+    struct V4<'a, T> {
+        #[serde(rename = "ActionStatus", default, borrow)]
+        action_status: Option<Text<'a>>,
+        #[serde(rename = "ErrorCode", default)]
+        error_code: Option<Code>,
+        #[serde(rename = "Response", default)]
+        response: Option<T>,
+    }
+    match generation {
+        Generation::V1 => {
+            let reply: V1<T> = from_object(body).ok()?;
+            matches!(reply.error_code, Some(Code(0))).then_some(reply.data)
+        }
+        Generation::V4 => {
+            let reply: V4<'_, T> = from_object(body).ok()?;
+            let status = reply.action_status.as_ref().map(|s| s.0.as_ref());
+            let code = reply.error_code.map(|c| c.0);
+            let failed = code.is_some_and(|c| c != 0)
+                || status.is_some_and(|s| s.eq_ignore_ascii_case("FAIL"));
+            let succeeded = code == Some(0) || status.is_some_and(|s| s.eq_ignore_ascii_case("OK"));
+            (succeeded && !failed).then_some(reply.response)
+        }
+    }
+}
+
 fn from_object<'a, T: Deserialize<'a>>(body: &'a [u8]) -> Result<T, MalformedReason> {
     let first = body.iter().find(|b| !b.is_ascii_whitespace());
     if first != Some(&b'{') {
@@ -186,5 +231,56 @@ impl<'de: 'a, 'a> Deserialize<'de> for Text<'a> {
             }
         }
         deserializer.deserialize_any(TextVisitor)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use alloc::vec::Vec;
+
+    use super::*;
+
+    /// The one-pass reading agrees with the two-pass one: it takes exactly the successes,
+    /// and reads the same payload from them.
+    #[test]
+    fn the_one_pass_reading_takes_exactly_the_successes() {
+        type Data = serde_json::Value;
+        let two_pass = |generation, body: &[u8]| -> Option<Option<Data>> {
+            let outcome = match generation {
+                Generation::V1 => V1Envelope::parse(body),
+                Generation::V4 => V4Envelope::parse(body),
+            };
+            match outcome {
+                Ok(Outcome::Success(raw)) => {
+                    Some(raw.map(|raw| serde_json::from_str(raw.get()).unwrap()))
+                }
+                _ => None,
+            }
+        };
+        let cases: Vec<(Generation, &[u8])> = alloc::vec![
+            (Generation::V1, br#"{"errorCode":0,"errorMessage":"Success","requestId":"r","data":{"a":1}}"#),
+            (Generation::V1, br#"{"errorCode":"0","data":"x"}"#),
+            (Generation::V1, br#"{"errorCode":0,"data":null}"#),
+            (Generation::V1, br#"{"errorCode":0}"#),
+            (Generation::V1, br#"{"errorCode":999,"errorMessage":"none","data":""}"#),
+            (Generation::V1, br#"{"data":{}}"#),
+            (Generation::V1, br#"[0,{}]"#),
+            (Generation::V4, br#"{"ActionStatus":"OK","ErrorInfo":"","ErrorCode":0,"RequestId":"r","Response":{"b":2}}"#),
+            (Generation::V4, br#"{"ActionStatus":"ok","Response":[]}"#),
+            (Generation::V4, br#"{"ErrorCode":0}"#),
+            (Generation::V4, br#"{"ActionStatus":"FAIL","ErrorCode":0}"#),
+            (Generation::V4, br#"{"ActionStatus":"OK","ErrorCode":70001,"ErrorInfo":"expired"}"#),
+            (Generation::V4, br#"{"ErrorInfo":""}"#),
+            (Generation::V4, b"not json"),
+        ];
+        for (generation, body) in cases {
+            let one = typed_success::<Data>(generation, body);
+            assert_eq!(
+                one,
+                two_pass(generation, body),
+                "{}",
+                String::from_utf8_lossy(body)
+            );
+        }
     }
 }

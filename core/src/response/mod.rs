@@ -264,6 +264,12 @@ pub fn parse_response<E: Endpoint>(
             retry_safe: E::RETRY_SAFE,
         });
     }
+    // One pass for the common case; the rest (failures included) is read in two.
+    if let Some(data) = envelope::typed_success::<E::Data>(E::GENERATION, body)
+        && let Some(response) = E::response(data)
+    {
+        return Ok(response);
+    }
     let malformed = |reason| ResponseError::Malformed {
         path: E::PATH,
         status,

@@ -83,6 +83,12 @@ macro_rules! lenient_enum {
             /// Reads a value leniently (case, `_`, `-` and spaces ignored; the aliases in
             /// the variant docs accepted); anything unknown becomes `Other`.
             pub fn from_wire(value: &str) -> Self {
+                // Exact spellings first: what the service sends, compared as bytes.
+                $(
+                    if value == $v1 || value == $v4 {
+                        return Self::$variant;
+                    }
+                )+
                 $(
                     if loose_eq(value, $v1) || loose_eq(value, $v4) $(|| loose_eq(value, $alias))* {
                         return Self::$variant;
