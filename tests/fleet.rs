@@ -140,6 +140,36 @@ fn without_redis_the_limiter_paces_locally_and_returns_to_redis_when_it_is_back(
 }
 
 #[test]
+fn client_calls_go_on_while_redis_is_away_and_use_it_again_when_it_is_back() {
+    let Some(redis) = RedisServer::start() else {
+        return;
+    };
+    let emulator = emulator();
+    let limiter = Arc::new(
+        RedisRateLimiter::new(&redis.url())
+            .unwrap()
+            .instances(4)
+            .timeout(Duration::from_millis(300))
+            .retry_after(Duration::ZERO),
+    );
+    let client = client(&emulator, Arc::clone(&limiter));
+    configure(&client);
+    assert!(limiter.is_shared());
+    let port = redis.stop();
+
+    // Two calls fit the fallback's share (10 / 4 instances, at least 2 per window).
+    for _ in 0..2 {
+        let config = smol::block_on(client.v1_get_callback()).unwrap();
+        assert_eq!(config.address, "https://app.example.com/callkit");
+    }
+    assert!(!limiter.is_shared());
+
+    let _redis = RedisServer::start_on(port).expect("redis-server starts again");
+    smol::block_on(client.v1_get_callback()).unwrap();
+    assert!(limiter.is_shared(), "back on Redis once it answers");
+}
+
+#[test]
 fn a_limiter_whose_redis_never_answers_still_paces() {
     // Nothing listens on this port.
     let port = std::net::TcpListener::bind("127.0.0.1:0")
