@@ -52,6 +52,11 @@ fn against(emulator: &EmulatorServer, args: &[&str]) -> Output {
     run(&all)
 }
 
+/// `callback set --address ADDRESS --action ACTION` against the emulator.
+fn set(emulator: &EmulatorServer, address: &str, action: &str) -> Output {
+    against(emulator, &["set", "--address", address, "--action", action])
+}
+
 #[test]
 fn json_failures_are_json_on_stdout_with_the_exit_status_unchanged() {
     let emulator = emulator(false);
@@ -151,16 +156,7 @@ fn an_untrusted_certificate_is_not_sent_and_points_to_ca_cert() {
 #[test]
 fn a_v4_name_on_v1_asks_about_v4() {
     let emulator = emulator(false);
-    let output = against(
-        &emulator,
-        &[
-            "set",
-            "--address",
-            "https://app.example.com/cb",
-            "--action",
-            "start",
-        ],
-    );
+    let output = set(&emulator, "https://app.example.com/cb", "start");
     assert_eq!(output.status.code(), Some(2));
     assert!(
         text(&output.stderr).contains("did you mean --v4?"),
@@ -172,16 +168,7 @@ fn a_v4_name_on_v1_asks_about_v4() {
 #[test]
 fn risky_addresses_warn_and_credentials_are_refused() {
     let emulator = emulator(false);
-    let output = against(
-        &emulator,
-        &[
-            "set",
-            "--address",
-            "http://hooks.example.com/cb#frag",
-            "--action",
-            "normal_end",
-        ],
-    );
+    let output = set(&emulator, "http://hooks.example.com/cb#frag", "normal_end");
     assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
     let err = text(&output.stderr);
     assert!(
@@ -190,16 +177,7 @@ fn risky_addresses_warn_and_credentials_are_refused() {
     );
     assert!(err.contains("warning: --address: the #fragment"), "{err}");
 
-    let quiet = against(
-        &emulator,
-        &[
-            "set",
-            "--address",
-            "http://127.0.0.1:8080/cb",
-            "--action",
-            "normal_end",
-        ],
-    );
+    let quiet = set(&emulator, "http://127.0.0.1:8080/cb", "normal_end");
     assert_eq!(quiet.status.code(), Some(0));
     assert!(
         !text(&quiet.stderr).contains("warning"),
@@ -207,15 +185,10 @@ fn risky_addresses_warn_and_credentials_are_refused() {
         text(&quiet.stderr)
     );
 
-    let output = against(
+    let output = set(
         &emulator,
-        &[
-            "set",
-            "--address",
-            "https://u:secret@hooks.example.com/cb",
-            "--action",
-            "normal_end",
-        ],
+        "https://u:secret@hooks.example.com/cb",
+        "normal_end",
     );
     assert_eq!(output.status.code(), Some(2));
     let err = text(&output.stderr);
