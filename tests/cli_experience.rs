@@ -251,3 +251,17 @@ fn proxy_sends_the_calls_through_an_http_connect_tunnel() {
     assert!(heads[0].starts_with("CONNECT 127.0.0.1:"), "{heads:?}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn with_the_key_in_the_environment_usage_does_not_ask_for_key() {
+    // `run` sets CALLKIT_SECRET_KEY; a usage error must not list --key as if required.
+    let output = run(&["callback", "get"]);
+    assert_eq!(output.status.code(), Some(2));
+    let err = text(&output.stderr);
+    let usage = err
+        .lines()
+        .find(|l| l.starts_with("Usage:"))
+        .unwrap_or_default();
+    assert!(usage.contains("--sdkappid"), "{err}");
+    assert!(!usage.contains("--key"), "{err}");
+}

@@ -21,7 +21,7 @@ use callkit::emulator::{EmulatorServer, MediaName, OutcomeName, SIMULATE_CALL_PA
 use callkit::transport::Transport as _;
 use clap::{Args, Subcommand, ValueEnum};
 
-use crate::{Failure, KEY_ENV, print_line, secret_key};
+use crate::{Failure, KEY_ENV, key_or_env, print_line, secret_key};
 
 /// `callkit emulator [OPTIONS]` serves; `callkit emulator simulate-call` is a client.
 #[derive(Debug, Args)]
@@ -60,7 +60,7 @@ struct ServeArgs {
     sdkappid: Option<u32>,
 
     /// The app's secret key [default: CALLKIT_SECRET_KEY, else a random key printed on stderr].
-    #[arg(long, value_name = "KEY", env = KEY_ENV, hide_env_values = true)]
+    #[arg(long, value_name = "KEY")]
     key: Option<String>,
 
     /// An admin identifier (repeatable) [default: administrator].
@@ -136,7 +136,7 @@ fn serve(args: ServeArgs) -> Result<(), Failure> {
         .filter(|id| *id != 0)
         .ok_or_else(|| Failure::Usage("--sdkappid N (non-zero) is required".into()))?;
     // A local test server needs some key: without one, make one up and say which.
-    let key = args.key.unwrap_or_else(|| {
+    let key = key_or_env(args.key).unwrap_or_else(|| {
         let key: String = std::iter::repeat_with(fastrand::alphanumeric)
             .take(32)
             .collect();

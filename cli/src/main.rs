@@ -78,21 +78,29 @@ pub(crate) const KEY_ENV: &str = "CALLKIT_SECRET_KEY";
 /// `--key`, falling back to [`KEY_ENV`]: flattened into the commands that sign requests.
 #[derive(Debug, Args)]
 pub(crate) struct KeyArg {
-    /// The SDKAppID's secret key. Prefer the CALLKIT_SECRET_KEY environment variable: a key
-    /// given on the command line is visible to other users in `ps` and lands in shell history.
-    #[arg(long, value_name = "KEY", env = KEY_ENV, hide_env_values = true)]
+    /// The SDKAppID's secret key [default: the CALLKIT_SECRET_KEY environment variable].
+    /// Prefer the variable: a key given on the command line is visible to other users in
+    /// `ps` and lands in shell history.
+    // Not clap's `env`: clap would then print `--key <KEY>` in every usage line as if the
+    // flag were required whenever the variable is set.
+    #[arg(long, value_name = "KEY")]
     pub(crate) key: Option<String>,
 }
 
 impl KeyArg {
     /// The key, or a usage failure (see [`secret_key`]).
     pub(crate) fn secret_key(&self) -> Result<SecretKey, Failure> {
-        secret_key(self.key.as_deref())
+        secret_key(key_or_env(self.key.clone()).as_deref())
     }
 }
 
-/// The secret key from `--key` or [`KEY_ENV`] (clap has merged the two), or a usage
-/// failure that says where to put it. The key itself never appears in a message.
+/// `--key` if given, else [`KEY_ENV`] if set.
+pub(crate) fn key_or_env(key: Option<String>) -> Option<String> {
+    key.or_else(|| std::env::var(KEY_ENV).ok())
+}
+
+/// The secret key (from `--key` or [`KEY_ENV`], see [`key_or_env`]), or a usage failure
+/// that says where to put it. The key itself never appears in a message.
 pub(crate) fn secret_key(key: Option<&str>) -> Result<SecretKey, Failure> {
     let Some(key) = key else {
         return Err(Failure::Usage(format!(
