@@ -156,7 +156,9 @@ fn serve(args: ServeArgs) -> Result<(), Failure> {
         .map_err(|e| Failure::Rejected(format!("cannot start the emulator: {e}")))?;
     // Listen for signals before announcing the URL: a harness may signal as soon as it
     // has read it.
-    let stop = stop_requests(args.exit_on_stdin_eof)?;
+    // `_keep` holds a sender for as long as the server runs, so the wait below lasts until
+    // a reason comes even where nothing else can send one (no signals, no stdin watch).
+    let (_keep, stop) = stop_requests(args.exit_on_stdin_eof)?;
     let mut lines = vec![server.base_url().to_owned()];
     let mut temporary_cert = None;
     if args.tls {
@@ -193,7 +195,9 @@ fn serve(args: ServeArgs) -> Result<(), Failure> {
 
 /// A channel that receives why the emulator should stop: SIGINT or SIGTERM (on Unix) and,
 /// with `exit_on_stdin_eof`, the end of stdin.
-fn stop_requests(exit_on_stdin_eof: bool) -> Result<mpsc::Receiver<&'static str>, Failure> {
+fn stop_requests(
+    exit_on_stdin_eof: bool,
+) -> Result<(mpsc::Sender<&'static str>, mpsc::Receiver<&'static str>), Failure> {
     let (sender, receiver) = mpsc::channel();
     #[cfg(unix)]
     {
@@ -220,10 +224,7 @@ fn stop_requests(exit_on_stdin_eof: bool) -> Result<mpsc::Receiver<&'static str>
             let _ = sender.send("end of stdin");
         });
     }
-    // Elsewhere than Unix, with no stdin watch, nothing sends: keep one sender alive so
-    // the wait lasts until the process is killed.
-    std::mem::forget(sender);
-    Ok(receiver)
+    Ok((sender, receiver))
 }
 
 fn simulate_call(args: SimulateArgs) -> Result<(), Failure> {
