@@ -22,7 +22,7 @@ use std::time::Duration;
 use futures_lite::AsyncReadExt;
 
 use crate::error::{TimeoutKind, TransportError, redact_url};
-use crate::transport::{HttpRequest, HttpResponse, Transport};
+use crate::transport::{Failure, FailureKind, HttpRequest, HttpResponse, Transport};
 
 const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 const DEFAULT_MAX_BODY_BYTES: usize = 1024 * 1024;
@@ -94,6 +94,10 @@ impl SurfTransport {
             .as_str()
             .parse()
             .map_err(|_| invalid(format!("unsupported method {}", request.method())))?;
+        let authority = url.port_or_known_default().map_or_else(
+            || url.host_str().unwrap_or_default().to_owned(),
+            |port| format!("{}:{port}", url.host_str().unwrap_or_default()),
+        );
         let (parts, body) = request.into_parts();
         let mut outgoing = surf::Request::new(method, url);
         for (name, value) in &parts.headers {
@@ -104,9 +108,11 @@ impl SurfTransport {
         }
         outgoing.set_body(surf::Body::from_bytes(body));
 
-        let surf_error = |e: surf::Error| TransportError::Http {
-            target: target.to_owned(),
-            source: scrub(&e.to_string(), &full_url).into(),
+        let surf_error = |e: surf::Error| {
+            not_sent(&e, &authority).unwrap_or_else(|| TransportError::Http {
+                target: target.to_owned(),
+                source: scrub(&e.to_string(), &full_url).into(),
+            })
         };
         let mut response = self.client.send(outgoing).await.map_err(surf_error)?;
         let limit = self.max_body_bytes;
@@ -142,6 +148,23 @@ impl SurfTransport {
             source: Box::new(e),
         })
     }
+}
+
+/// A backend's failure to reach `authority` at all (an I/O error in its chain says the
+/// connection was refused, the host or network unreachable...):
+/// [`TransportError::Connect`], so the client knows the request was not sent.
+///
+/// Backends that hide their I/O errors (surf's `h1-client` wraps a connect failure in
+/// its pool's error, which has no source) cannot tell; their errors count as maybe sent,
+/// so a connect failure through them is not retried on endpoints that are not retry safe.
+fn not_sent(error: &surf::Error, authority: &str) -> Option<TransportError> {
+    let root: &(dyn std::error::Error + 'static) = error.as_ref();
+    let io = std::iter::successors(Some(root), |e| e.source())
+        .find_map(|e| e.downcast_ref::<std::io::Error>())?;
+    (Failure::kind(io) == FailureKind::NotSent).then(|| TransportError::Connect {
+        target: authority.to_owned(),
+        source: std::io::Error::new(io.kind(), io.to_string()),
+    })
 }
 
 /// A backend's message with the URL's query cut out, should the backend quote the URL.
@@ -192,5 +215,23 @@ impl SurfTransportBuilder {
     /// The configured transport.
     pub fn build(self) -> SurfTransport {
         self.transport
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_backend_io_error_that_says_nothing_left_is_a_connect_failure() {
+        let refused =
+            surf::Error::from(std::io::Error::from(std::io::ErrorKind::ConnectionRefused));
+        let error = not_sent(&refused, "h:80").expect("refused is not sent");
+        assert!(matches!(error, TransportError::Connect { .. }), "{error:?}");
+        assert_eq!(error.kind(), FailureKind::NotSent);
+        let reset = surf::Error::from(std::io::Error::from(std::io::ErrorKind::ConnectionReset));
+        assert!(not_sent(&reset, "h:80").is_none());
+        let opaque = surf::Error::from_str(surf::StatusCode::BadGateway, "pool failed");
+        assert!(not_sent(&opaque, "h:80").is_none());
     }
 }

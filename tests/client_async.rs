@@ -13,7 +13,7 @@ use callkit::core::endpoint::{Empty, Endpoint, Generation, RateClass};
 use callkit::core::request::BuildError;
 use callkit::core::response::{ApiErrorKind, ResponseError};
 use callkit::core::usersig::{GenerateError, verify_user_sig};
-use callkit::transport::{HttpRequest, HttpResponse};
+use callkit::transport::{Failed, FailureKind, HttpRequest, HttpResponse};
 use callkit::{BaseUrl, Client, Error, Region, SecretKey, TransportError};
 use serde::de::IgnoredAny;
 
@@ -201,12 +201,7 @@ fn client(
     clock: &ManualClock,
     service: &Arc<Service>,
 ) -> Client<impl callkit::transport::Transport + use<>> {
-    Client::builder(SDKAPPID, key(), test_server())
-        .clock(clock.clone())
-        .sleep(clock.sleeper())
-        .random(counter())
-        .build(transport(service))
-        .unwrap()
+    client_over(clock, transport(service))
 }
 
 fn manual_clock() -> ManualClock {
@@ -572,12 +567,12 @@ fn a_failure_after_sending_is_returned_with_its_source() {
         Error::Transport {
             path,
             random,
-            not_sent,
+            kind,
             source,
         } => {
             assert_eq!(*path, "/v4/call_config/set_callback");
             assert_eq!(*random, 1000);
-            assert!(!not_sent);
+            assert_eq!(*kind, FailureKind::MaybeSent);
             assert!(matches!(
                 source.downcast_ref::<TransportError>(),
                 Some(TransportError::Http { .. })
@@ -585,6 +580,115 @@ fn a_failure_after_sending_is_returned_with_its_source() {
         }
         other => panic!("{other:?}"),
     }
+}
+
+/// A closure transport that fails its first `failures` requests with `kind` (a
+/// [`Failed`], the one-line error of closure transports), then answers `V4_SET_OK`.
+fn failing_first(
+    failures: u32,
+    kind: FailureKind,
+) -> (impl callkit::transport::Transport + use<>, Arc<AtomicU32>) {
+    let sent = Arc::new(AtomicU32::new(0));
+    let count = Arc::clone(&sent);
+    let transport = move |_request: HttpRequest| {
+        let n = count.fetch_add(1, Ordering::Relaxed);
+        ready(if n < failures {
+            Err(Failed::new(kind, "scripted failure"))
+        } else {
+            Ok(HttpResponse::new(V4_SET_OK.as_bytes().to_vec()))
+        })
+    };
+    (transport, sent)
+}
+
+fn robot_call() -> callkit::core::call_engine::V4RobotCall {
+    callkit::core::call_engine::V4RobotCall::new(
+        "robot-1",
+        ["user5"],
+        30_000,
+        callkit::core::webhook::MediaType::Audio,
+    )
+}
+
+fn client_over<T: callkit::transport::Transport>(clock: &ManualClock, transport: T) -> Client<T> {
+    Client::builder(SDKAPPID, key(), test_server())
+        .clock(clock.clone())
+        .sleep(clock.sleeper())
+        .random(counter())
+        .build(transport)
+        .unwrap()
+}
+
+#[test]
+fn a_closure_saying_not_sent_is_retried_even_on_the_robot_call() {
+    let clock = manual_clock();
+    let (transport, sent) = failing_first(2, FailureKind::NotSent);
+    let client = client_over(&clock, transport);
+    smol::block_on(client.v4_start_call_by_robot(&robot_call())).unwrap();
+    assert_eq!(sent.load(Ordering::Relaxed), 3);
+    assert_eq!(
+        clock.sleeps(),
+        [Duration::from_millis(200), Duration::from_millis(400)]
+    );
+}
+
+#[test]
+fn a_robot_call_that_may_have_been_sent_is_not_resent() {
+    let clock = manual_clock();
+    let (transport, sent) = failing_first(1, FailureKind::MaybeSent);
+    let client = client_over(&clock, transport);
+    let error = smol::block_on(client.v4_start_call_by_robot(&robot_call())).unwrap_err();
+    assert_eq!(sent.load(Ordering::Relaxed), 1);
+    match &error {
+        Error::MaybeSent { path, last } => {
+            assert_eq!(*path, "/v4/call_engine_http_srv/start_call_by_robot");
+            assert!(matches!(
+                **last,
+                Error::Transport {
+                    kind: FailureKind::MaybeSent,
+                    ..
+                }
+            ));
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(error.to_string().contains("not resent"), "{error}");
+}
+
+#[test]
+fn a_timeout_is_reported_as_a_timeout_and_not_retried() {
+    let clock = manual_clock();
+    let (transport, sent) = failing_first(1, FailureKind::TimedOut);
+    let client = client_over(&clock, transport);
+    let error = smol::block_on(client.v4_delete_callback()).unwrap_err();
+    assert_eq!(sent.load(Ordering::Relaxed), 1);
+    assert!(
+        matches!(
+            error,
+            Error::Transport {
+                kind: FailureKind::TimedOut,
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+    assert!(error.to_string().contains("timed out"), "{error}");
+    // A refused request is not retried either, and was not sent.
+    let (transport, sent) = failing_first(1, FailureKind::Refused);
+    let error =
+        smol::block_on(client_over(&clock, transport).v4_start_call_by_robot(&robot_call()))
+            .unwrap_err();
+    assert_eq!(sent.load(Ordering::Relaxed), 1);
+    assert!(
+        matches!(
+            error,
+            Error::Transport {
+                kind: FailureKind::Refused,
+                ..
+            }
+        ),
+        "{error:?}"
+    );
 }
 
 #[test]

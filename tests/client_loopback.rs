@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use callkit::client::testing::ManualClock;
 use callkit::server::LoopbackServer;
-use callkit::transport::{HttpRequest, HttpResponse};
+use callkit::transport::{FailureKind, HttpRequest, HttpResponse};
 use callkit::{BaseUrl, Client, Error, SecretKey, SmolTransport, TransportError};
 
 const KEY: &str = "5bd2850fff3ecb11d7c805251c51ee463a25727bddc2385f3fa8bfee1bb93b5e";
@@ -68,10 +68,8 @@ fn a_refused_connection_is_known_unsent_and_retried() {
     let error = smol::block_on(client.v4_delete_callback()).unwrap_err();
     assert_eq!(error.attempts(), Some(2));
     match error.last() {
-        Error::Transport {
-            not_sent, source, ..
-        } => {
-            assert!(not_sent);
+        Error::Transport { kind, source, .. } => {
+            assert_eq!(*kind, FailureKind::NotSent);
             assert!(matches!(
                 source.downcast_ref::<TransportError>(),
                 Some(TransportError::Connect { .. })

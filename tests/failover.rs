@@ -170,7 +170,10 @@ fn the_backup_name_resolves_through_the_transport_override() {
     assert!(
         matches!(
             error.last(),
-            callkit::Error::Transport { not_sent: true, .. }
+            callkit::Error::Transport {
+                kind: callkit::transport::FailureKind::NotSent,
+                ..
+            }
         ),
         "{error:?}"
     );

@@ -84,6 +84,12 @@ enum Field {
 #[error("custom stack failed for {0}")]
 struct CustomError(String);
 
+impl callkit::transport::Failure for CustomError {
+    fn kind(&self) -> callkit::transport::FailureKind {
+        callkit::transport::FailureKind::MaybeSent
+    }
+}
+
 fn json_string(text: &str) -> String {
     serde_json::to_string(text).unwrap()
 }

@@ -26,9 +26,9 @@ use callkit_core::usersig::AdminSigner;
 
 use super::builder::Clock;
 use super::pace::{Pace, Wait};
-use super::retry::{judge, surely_not_sent};
+use super::retry::judge;
 use super::{Attempt, AttemptOutcome, Error};
-use crate::transport::{HttpRequest, HttpResponse};
+use crate::transport::{Failure, FailureKind, HttpRequest, HttpResponse};
 
 /// The `on_attempt` callback.
 pub(crate) type Observer = Arc<dyn Fn(&Attempt<'_>) + Send + Sync>;
@@ -137,7 +137,7 @@ impl Shared {
         result: Result<HttpResponse, TE>,
     ) -> Next<E::Response>
     where
-        TE: std::error::Error + Send + Sync + 'static,
+        TE: Failure,
     {
         let outcome = match result {
             Ok(response) => {
@@ -149,7 +149,7 @@ impl Shared {
             Err(error) => Err(Error::Transport {
                 path: E::PATH,
                 random: call.random,
-                not_sent: surely_not_sent(&error),
+                kind: error.kind(),
                 source: Box::new(error),
             }),
         };
@@ -159,7 +159,11 @@ impl Shared {
                 Next::Done(Ok(value))
             }
             Err(error) => {
-                if let Error::Transport { not_sent: true, .. } = error {
+                if let Error::Transport {
+                    kind: FailureKind::NotSent,
+                    ..
+                } = error
+                {
                     self.unreachable(call.host);
                 }
                 let verdict = judge(&error, call.attempt, call.random);

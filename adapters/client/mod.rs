@@ -81,9 +81,12 @@
 //! * server error (v4 100001 and the like, HTTP 5xx): after 200 ms, doubling, at most 2 s;
 //!
 //! all three only on endpoints declared [`RETRY_SAFE`](callkit_core::endpoint::Endpoint::RETRY_SAFE)
-//! (every endpoint but `start_call_by_robot` is). A failure to connect (DNS, TCP, the TLS
-//! handshake, a connect timeout: the request surely never left this machine) is retried
-//! on any endpoint, with the same backoff as a server error.
+//! (every endpoint but `start_call_by_robot` is). A transport failure whose
+//! [`kind`](crate::transport::Failure::kind) is
+//! [`NotSent`](crate::transport::FailureKind::NotSent) (DNS, TCP, the TLS handshake, a
+//! connect timeout: the request surely never left this machine) is retried on any
+//! endpoint, with the same backoff as a server error; any transport, a closure included,
+//! says so through its error's kind.
 //! Everything else is returned at once. Every attempt is reported to the
 //! [`ClientBuilder::on_attempt`] observer and logged with the `log` crate (`debug` on
 //! success, `info` before a retry, `warn` on the final failure) with the path, attempt

@@ -6,7 +6,6 @@ use std::time::Duration;
 use callkit_core::response::ResponseError;
 
 use super::Error;
-use crate::TransportError;
 
 /// After a rate-limit answer: at least the length of the service's window (1 s, both
 /// generations), on top of whatever the client-side limiter then asks for. It doubles with
@@ -38,9 +37,10 @@ pub(crate) struct Verdict {
 ///   A rate limit waits a growing, jittered time (see [`rate_limited`]); an expired UserSig
 ///   retries at once with a new one; a server error backs off exponentially.
 /// * 429 and 5xx statuses on retry-safe endpoints: as a rate limit and a server error.
-/// * Transport errors: only a failure to connect, where the request surely was not sent,
-///   on any endpoint (nothing reached the server, so even a non-idempotent call is safe).
-///   Anything after connecting may have been processed and is returned.
+/// * Transport errors: only [`FailureKind::NotSent`](crate::transport::FailureKind::NotSent)
+///   (DNS, connect, TLS handshake, connect timeout), on any endpoint (nothing reached the
+///   server, so even a non-idempotent call is safe). Anything after connecting may have
+///   been processed and is returned.
 pub(crate) fn judge(error: &Error, attempt: u32, random: u32) -> Verdict {
     let backoff = exponential(attempt);
     let rate_limited = rate_limited(attempt, random);
@@ -65,7 +65,7 @@ pub(crate) fn judge(error: &Error, attempt: u32, random: u32) -> Verdict {
             }),
             renew_usersig: false,
         },
-        Error::Transport { not_sent: true, .. } => Verdict {
+        Error::Transport { kind, .. } if kind.is_retryable() => Verdict {
             retry_after: Some(backoff),
             renew_usersig: false,
         },
@@ -102,23 +102,6 @@ fn exponential(attempt: u32) -> Duration {
     BASE_BACKOFF.saturating_mul(1 << doublings).min(MAX_BACKOFF)
 }
 
-/// Whether a transport error means the request surely never left this machine: a
-/// [`TransportError::Connect`] (DNS or TCP), a [`TransportError::Tls`] (the handshake
-/// failed, so no HTTP byte was sent; a hijacked name fails here) or a connect timeout of
-/// a bundled transport. Errors of other types (a closure's own) are assumed possibly
-/// sent.
-pub(crate) fn surely_not_sent(error: &(dyn std::error::Error + 'static)) -> bool {
-    matches!(
-        error.downcast_ref::<TransportError>(),
-        Some(TransportError::Connect { .. })
-            | Some(TransportError::Tls { .. })
-            | Some(TransportError::Timeout {
-                what: crate::TimeoutKind::Connect,
-                ..
-            })
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -144,33 +127,5 @@ mod tests {
         assert_eq!(exponential(3), Duration::from_millis(800));
         assert_eq!(exponential(5), MAX_BACKOFF);
         assert_eq!(exponential(u32::MAX), MAX_BACKOFF);
-    }
-
-    #[test]
-    fn only_connect_and_handshake_failures_count_as_not_sent() {
-        let refused = TransportError::Connect {
-            target: "h:1".into(),
-            source: std::io::Error::from(std::io::ErrorKind::ConnectionRefused),
-        };
-        assert!(surely_not_sent(&refused));
-        let handshake = TransportError::Tls {
-            target: "h:443".into(),
-            source: std::io::Error::other("certificate for another name"),
-        };
-        assert!(surely_not_sent(&handshake));
-        let connect_timeout = TransportError::Timeout {
-            what: crate::TimeoutKind::Connect,
-            target: "h".into(),
-            after: Duration::from_secs(1),
-        };
-        assert!(surely_not_sent(&connect_timeout));
-        let request_timeout = TransportError::Timeout {
-            what: crate::TimeoutKind::Request,
-            target: "h".into(),
-            after: Duration::from_secs(1),
-        };
-        assert!(!surely_not_sent(&request_timeout));
-        let other = std::io::Error::from(std::io::ErrorKind::ConnectionRefused);
-        assert!(!surely_not_sent(&other));
     }
 }

@@ -28,6 +28,7 @@
 extern crate alloc;
 
 pub mod call_engine;
+pub mod call_loop;
 pub mod callback;
 #[cfg(feature = "emulator")]
 #[cfg_attr(docsrs, doc(cfg(feature = "emulator")))]
