@@ -16,10 +16,11 @@ use callkit_core::validate::check_identifier;
 use super::engine::{Observer, Shared};
 use super::{Attempt, BlockingClient, Client, Error};
 use crate::transport::{BlockingTransport, Transport};
-use callkit_core::failover::{DEFAULT_STAY, Failover};
+use callkit_core::call_loop::{Agent, DEFAULT_MAX_ATTEMPTS, Policy};
+use callkit_core::failover::DEFAULT_STAY;
 use callkit_core::ratelimit::RateLimiters;
 
-use super::pace::{Pace, SharedRateLimiter};
+use super::pace::SharedRateLimiter;
 
 /// The default extra length of each one-second rate-limit window: it absorbs that much
 /// network jitter (see [`RateLimiters::with_margin`]), at about 5% of the budget.
@@ -27,9 +28,6 @@ const DEFAULT_RATE_LIMIT_MARGIN: Duration = Duration::from_millis(50);
 
 /// The default admin identifier: the account Tencent creates with the CallKit package.
 pub const DEFAULT_ADMIN: &str = "administrator";
-
-/// The default number of attempts per call (the first plus two retries).
-pub const DEFAULT_MAX_ATTEMPTS: u32 = 3;
 
 /// Where the client reads the time: the Unix time for UserSigs, a monotonic time for the
 /// rate limiter. Inject one in tests ([`super::testing::ManualClock`]).
@@ -260,23 +258,26 @@ impl<S> ClientBuilder<S> {
         check_identifier(&self.admin).map_err(BuildError::from)?;
         let signer = AdminSigner::new(self.sdkappid, &self.key, self.admin.clone())?
             .with_lifetime(self.lifetime.0.as_secs(), self.lifetime.1.as_secs())?;
+        let limiters = match self.shared_limiter {
+            Some(_) => None,
+            None => Some(RateLimiters::with_margin(self.rate_limit_margin)),
+        };
+        let agent = Agent::new(signer, self.server.clone())
+            .with_policy(Policy::new(self.max_attempts))
+            .with_failover(self.backup.clone(), self.failover_stay)
+            .with_limiters(limiters);
         let shared = Shared {
             sdkappid: self.sdkappid,
             admin: self.admin,
             server: self.server,
+            backup: self.backup,
+            failover_stay: self.failover_stay,
             max_attempts: self.max_attempts,
-            signer: Mutex::new(signer),
-            pace: match self.shared_limiter {
-                Some(shared) => Pace::Shared(shared),
-                None => Pace::Local(Box::new(Mutex::new(RateLimiters::with_margin(
-                    self.rate_limit_margin,
-                )))),
-            },
+            agent: Mutex::new(agent),
+            limiter: self.shared_limiter,
             clock: self.clock,
             random: self.random,
             observer: self.observer,
-            backup: self.backup,
-            failover: Mutex::new(Failover::new(self.failover_stay)),
         };
         Ok((shared, self.sleep))
     }

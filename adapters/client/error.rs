@@ -128,19 +128,6 @@ impl Error {
         }
     }
 
-    /// Whether the request may have reached the service and been acted on: no reply or
-    /// an unreadable one, a non-200 status, or a server-side error.
-    pub(crate) fn may_have_been_sent(&self) -> bool {
-        match self.last() {
-            Error::Transport { kind, .. } => kind.may_have_been_sent(),
-            Error::Response(ResponseError::Api(api)) => {
-                matches!(api.kind, ApiErrorKind::ServerError | ApiErrorKind::Other)
-            }
-            Error::Response(_) => true,
-            _ => false,
-        }
-    }
-
     /// A one-line summary for logs: the outcome without advice.
     pub(crate) fn summary(&self) -> String {
         match self {

@@ -1,10 +1,12 @@
 //! [`Client`] and [`BlockingClient`]: one method per CallKit endpoint, with the admin
 //! UserSig cached, the documented rate limits kept, and retryable failures retried.
 //!
-//! A call reads the clock, draws a fresh `random`, takes the cached UserSig (signing a
-//! new one when due), builds the request with the sans-IO core, waits for a rate-limit
-//! slot, sends it through the transport and parses the reply. Both clients run the same
-//! steps (the `engine` module); they differ only in how they wait and send.
+//! A call is driven by the sans-IO core's call loop
+//! ([`CallLoop`]): it takes the cached UserSig (signing
+//! a new one when due), builds the request, takes a rate-limit slot, and after the reply
+//! decides whether to retry; the client only reads the clock, draws each attempt's
+//! `random`, waits, and sends through the transport. Both clients drive it the same way;
+//! they differ only in how they wait and send.
 //!
 //! # Example: a closure plays the service
 //!
@@ -116,7 +118,6 @@ mod builder;
 mod engine;
 mod error;
 mod pace;
-mod retry;
 pub mod testing;
 
 use std::fmt;
@@ -129,16 +130,14 @@ use callkit_core::region::Server;
 use callkit_core::registry;
 use callkit_core::secret::SecretKey;
 
-pub use builder::{
-    AsyncSleep, BlockingSleep, ClientBuilder, Clock, DEFAULT_ADMIN, DEFAULT_MAX_ATTEMPTS,
-    SystemClock,
-};
+pub use builder::{AsyncSleep, BlockingSleep, ClientBuilder, Clock, DEFAULT_ADMIN, SystemClock};
+pub use callkit_core::call_loop::DEFAULT_MAX_ATTEMPTS;
 pub use error::Error;
 pub use pace::{PaceFuture, SharedRateLimiter};
 
 use crate::transport::{BlockingTransport, Transport};
-use engine::{CallState, Next, Shared};
-use pace::Wait;
+use callkit_core::call_loop::CallLoop;
+use engine::{Action, Shared};
 
 /// One attempt of a call, as the [`ClientBuilder::on_attempt`] observer sees it.
 #[derive(Debug)]
@@ -190,10 +189,10 @@ impl<T, S> fmt::Debug for Inner<T, S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let shared = &self.shared;
         let issued_at = shared
-            .signer
+            .agent
             .try_lock()
             .ok()
-            .and_then(|signer| signer.issued_at());
+            .and_then(|agent| agent.signer().issued_at());
         f.debug_struct("Client")
             .field("sdkappid", &shared.sdkappid)
             .field("admin", &shared.admin)
@@ -367,26 +366,25 @@ impl<T: Transport> Client<T> {
     /// Use it for an endpoint declared outside this crate (see
     /// [`Endpoint`]).
     pub async fn call<E: Endpoint>(&self, body: &E::Request) -> Result<E::Response, Error> {
-        let inner = &*self.inner;
-        let mut call = CallState::default();
+        let Inner {
+            shared,
+            transport,
+            sleep,
+        } = &*self.inner;
+        let mut call = CallLoop::<E>::new(body);
+        let mut last = None;
         loop {
-            let (request, wait) = inner.shared.prepare::<E>(&mut call, body)?;
-            let queued = match wait {
-                Wait::Known(wait) => wait,
-                Wait::Asked(reply) => reply.await,
-            };
-            Shared::queued(&mut call, queued);
-            if !queued.is_zero() {
-                inner.sleep.sleep(queued).await;
-            }
-            let result = inner.transport.send(request).await;
-            match inner.shared.finish::<E, _>(&mut call, result) {
-                Next::Done(outcome) => return outcome,
-                Next::Retry(wait) => {
-                    if !wait.is_zero() {
-                        inner.sleep.sleep(wait).await;
-                    }
+            match shared.next(&mut call, &mut last) {
+                Action::Pace(class) => {
+                    let wait = shared.reserve(class).await;
+                    call.paced(wait, shared.now());
                 }
+                Action::Sleep(wait) => sleep.sleep(wait).await,
+                Action::Send(request) => {
+                    let result = transport.send(request).await;
+                    shared.sent(&mut call, result, &mut last);
+                }
+                Action::Done(outcome) => return outcome,
             }
         }
     }
@@ -445,28 +443,27 @@ impl<T> BlockingClient<T> {
 impl<T: BlockingTransport> BlockingClient<T> {
     /// Calls endpoint `E` with `body`, blocking until done (see [`Client::call`]).
     pub fn call<E: Endpoint>(&self, body: &E::Request) -> Result<E::Response, Error> {
-        let inner = &*self.inner;
-        let mut call = CallState::default();
+        let Inner {
+            shared,
+            transport,
+            sleep,
+        } = &*self.inner;
+        let mut call = CallLoop::<E>::new(body);
+        let mut last = None;
         loop {
-            let (request, wait) = inner.shared.prepare::<E>(&mut call, body)?;
-            let queued = match wait {
-                Wait::Known(wait) => wait,
-                // A shared budget answers over the network; its client runs on async-io's
-                // reactor, so waiting for it here needs no executor.
-                Wait::Asked(reply) => futures_lite::future::block_on(reply),
-            };
-            Shared::queued(&mut call, queued);
-            if !queued.is_zero() {
-                inner.sleep.sleep(queued);
-            }
-            let result = inner.transport.send(request);
-            match inner.shared.finish::<E, _>(&mut call, result) {
-                Next::Done(outcome) => return outcome,
-                Next::Retry(wait) => {
-                    if !wait.is_zero() {
-                        inner.sleep.sleep(wait);
-                    }
+            match shared.next(&mut call, &mut last) {
+                Action::Pace(class) => {
+                    // A shared budget answers over the network; its client runs on
+                    // async-io's reactor, so waiting for it here needs no executor.
+                    let wait = futures_lite::future::block_on(shared.reserve(class));
+                    call.paced(wait, shared.now());
                 }
+                Action::Sleep(wait) => sleep.sleep(wait),
+                Action::Send(request) => {
+                    let result = transport.send(request);
+                    shared.sent(&mut call, result, &mut last);
+                }
+                Action::Done(outcome) => return outcome,
             }
         }
     }
