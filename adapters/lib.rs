@@ -53,6 +53,8 @@ pub use callkit_core as core;
 
 pub mod client;
 mod error;
+pub mod runtime;
+pub mod testing;
 pub mod transport;
 
 pub use callkit_core::region::{BaseUrl, Region, Server};

@@ -17,11 +17,13 @@
 //! TLS roots, connect timeouts and pooling are the surf backend's; this adapter adds the
 //! request deadline, the body cap and the https-only rule of the other transports.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use futures_lite::AsyncReadExt;
 
 use crate::error::{TimeoutKind, TransportError, redact_url};
+use crate::runtime::{Runtime, default_runtime};
 use crate::transport::{Failure, FailureKind, HttpRequest, HttpResponse, Transport};
 
 const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
@@ -34,6 +36,7 @@ pub struct SurfTransport {
     request_timeout: Duration,
     max_body_bytes: usize,
     allow_http: bool,
+    runtime: Arc<dyn Runtime>,
 }
 
 impl std::fmt::Debug for SurfTransport {
@@ -61,6 +64,7 @@ impl SurfTransport {
             request_timeout: DEFAULT_REQUEST_TIMEOUT,
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             allow_http: false,
+            runtime: default_runtime(),
         }
     }
 
@@ -181,8 +185,9 @@ impl Transport for SurfTransport {
     async fn send(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
         let target = redact_url(&request.uri().to_string());
         let after = self.request_timeout;
+        let timer = self.runtime.sleep(after);
         let deadline = async {
-            async_io::Timer::after(after).await;
+            timer.await;
             Err(TransportError::Timeout {
                 what: TimeoutKind::Request,
                 target: target.clone(),
@@ -194,6 +199,14 @@ impl Transport for SurfTransport {
 }
 
 impl SurfTransportBuilder {
+    /// The runtime whose timer enforces the request timeout (default
+    /// [`default_runtime`]); a test drives it with
+    /// [`ManualRuntime`](crate::testing::ManualRuntime).
+    pub fn runtime(mut self, runtime: Arc<dyn Runtime>) -> Self {
+        self.transport.runtime = runtime;
+        self
+    }
+
     /// Deadline for a whole request: sending and reading the full response (default 10 s).
     pub fn request_timeout(mut self, timeout: Duration) -> Self {
         self.transport.request_timeout = timeout;

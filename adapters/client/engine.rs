@@ -26,9 +26,9 @@ use callkit_core::endpoint::{Endpoint, RateClass};
 use callkit_core::failover::{Host, Switch};
 use callkit_core::region::Server;
 
-use super::builder::Clock;
 use super::pace::SharedRateLimiter;
 use super::{Attempt, AttemptOutcome, Error};
+use crate::runtime::Runtime;
 use crate::transport::{Failure, HttpRequest, HttpResponse};
 
 /// The `on_attempt` callback.
@@ -49,7 +49,7 @@ pub(crate) struct Shared {
     pub(crate) agent: Mutex<Agent>,
     /// A limiter shared with other processes, used instead of the agent's own.
     pub(crate) limiter: Option<Arc<dyn SharedRateLimiter>>,
-    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) runtime: Arc<dyn Runtime>,
     pub(crate) random: Arc<dyn Fn() -> u32 + Send + Sync>,
     pub(crate) observer: Option<Observer>,
 }
@@ -78,10 +78,10 @@ impl Shared {
         loop {
             match call.poll() {
                 Step::Build => {
-                    let clock = &*self.clock;
+                    let runtime = &*self.runtime;
                     let switch = call.build(&self.agent, (self.random)(), || Now {
-                        monotonic: clock.monotonic(),
-                        unix: clock.unix_time(),
+                        monotonic: runtime.now(),
+                        unix: runtime.unix_time(),
                     });
                     if let Some(switch) = switch {
                         self.log_switch(switch);
@@ -89,7 +89,7 @@ impl Shared {
                 }
                 Step::Pace(class) => return Action::Pace(class),
                 Step::WaitUntil(until) => {
-                    let now = self.clock.monotonic();
+                    let now = self.runtime.now();
                     if now < until {
                         return Action::Sleep(until - now);
                     }
@@ -120,9 +120,9 @@ impl Shared {
         }
     }
 
-    /// The time on the client's monotonic clock.
+    /// The time on the runtime's monotonic clock.
     pub(crate) fn now(&self) -> Duration {
-        self.clock.monotonic()
+        self.runtime.now()
     }
 
     /// Feeds the transport's result into `call`, and reports the attempt.
@@ -132,7 +132,7 @@ impl Shared {
         result: Result<HttpResponse, TE>,
         last: &mut Option<Error>,
     ) {
-        let now = self.clock.monotonic();
+        let now = self.runtime.now();
         let (report, source) = match result {
             Ok(response) => {
                 let status = response.status().as_u16();

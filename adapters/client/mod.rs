@@ -118,7 +118,6 @@ mod builder;
 mod engine;
 mod error;
 mod pace;
-pub mod testing;
 
 use std::fmt;
 use std::sync::Arc;
@@ -130,7 +129,7 @@ use callkit_core::region::Server;
 use callkit_core::registry;
 use callkit_core::secret::SecretKey;
 
-pub use builder::{AsyncSleep, BlockingSleep, ClientBuilder, Clock, DEFAULT_ADMIN, SystemClock};
+pub use builder::{Async, Blocking, ClientBuilder, DEFAULT_ADMIN};
 pub use callkit_core::call_loop::DEFAULT_MAX_ATTEMPTS;
 pub use error::Error;
 pub use pace::{PaceFuture, SharedRateLimiter};
@@ -178,14 +177,13 @@ pub enum AttemptOutcome<'a> {
 }
 
 /// State shared by the clones of a client: configuration, UserSig cache, rate limiters,
-/// the transport and the sleeper.
-struct Inner<T, S> {
+/// the runtime and the transport.
+struct Inner<T> {
     shared: Shared,
     transport: T,
-    sleep: S,
 }
 
-impl<T, S> fmt::Debug for Inner<T, S> {
+impl<T> fmt::Debug for Inner<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let shared = &self.shared;
         let issued_at = shared
@@ -211,11 +209,11 @@ impl<T, S> fmt::Debug for Inner<T, S> {
 /// the client is `Send + Sync` when the transport is. `Debug` shows no key or UserSig.
 /// See the [module docs](self) for examples, rate limits and retries.
 pub struct Client<T> {
-    inner: Arc<Inner<T, AsyncSleep>>,
+    inner: Arc<Inner<T>>,
 }
 
 /// The blocking twin of [`Client`], over a [`BlockingTransport`]: the same methods,
-/// rate limiting and retries, waiting with `std::thread::sleep`.
+/// rate limiting and retries, waiting by blocking the thread on the runtime's timers.
 ///
 /// ```
 /// use callkit::transport::{HttpRequest, HttpResponse};
@@ -235,7 +233,7 @@ pub struct Client<T> {
 /// # Ok(()) }
 /// ```
 pub struct BlockingClient<T> {
-    inner: Arc<Inner<T, BlockingSleep>>,
+    inner: Arc<Inner<T>>,
 }
 
 impl<T> Clone for Client<T> {
@@ -274,7 +272,7 @@ impl Client<()> {
         sdkappid: u32,
         key: SecretKey,
         server: impl Into<Server>,
-    ) -> ClientBuilder<AsyncSleep> {
+    ) -> ClientBuilder<Async> {
         ClientBuilder::new(sdkappid, key, server.into())
     }
 }
@@ -285,7 +283,7 @@ impl BlockingClient<()> {
         sdkappid: u32,
         key: SecretKey,
         server: impl Into<Server>,
-    ) -> ClientBuilder<BlockingSleep> {
+    ) -> ClientBuilder<Blocking> {
         ClientBuilder::new(sdkappid, key, server.into())
     }
 }
@@ -347,13 +345,9 @@ macro_rules! endpoint_methods {
 }
 
 impl<T> Client<T> {
-    fn from_parts(shared: Shared, transport: T, sleep: AsyncSleep) -> Self {
+    fn from_parts(shared: Shared, transport: T) -> Self {
         Client {
-            inner: Arc::new(Inner {
-                shared,
-                transport,
-                sleep,
-            }),
+            inner: Arc::new(Inner { shared, transport }),
         }
     }
 
@@ -366,11 +360,7 @@ impl<T: Transport> Client<T> {
     /// Use it for an endpoint declared outside this crate (see
     /// [`Endpoint`]).
     pub async fn call<E: Endpoint>(&self, body: &E::Request) -> Result<E::Response, Error> {
-        let Inner {
-            shared,
-            transport,
-            sleep,
-        } = &*self.inner;
+        let Inner { shared, transport } = &*self.inner;
         let mut call = CallLoop::<E>::new(body);
         let mut last = None;
         loop {
@@ -379,7 +369,7 @@ impl<T: Transport> Client<T> {
                     let wait = shared.reserve(class).await;
                     call.paced(wait, shared.now());
                 }
-                Action::Sleep(wait) => sleep.sleep(wait).await,
+                Action::Sleep(wait) => shared.runtime.sleep(wait).await,
                 Action::Send(request) => {
                     let result = transport.send(request).await;
                     shared.sent(&mut call, result, &mut last);
@@ -427,13 +417,9 @@ impl<T: Transport> Client<T> {
 }
 
 impl<T> BlockingClient<T> {
-    fn from_parts(shared: Shared, transport: T, sleep: BlockingSleep) -> Self {
+    fn from_parts(shared: Shared, transport: T) -> Self {
         BlockingClient {
-            inner: Arc::new(Inner {
-                shared,
-                transport,
-                sleep,
-            }),
+            inner: Arc::new(Inner { shared, transport }),
         }
     }
 
@@ -443,11 +429,7 @@ impl<T> BlockingClient<T> {
 impl<T: BlockingTransport> BlockingClient<T> {
     /// Calls endpoint `E` with `body`, blocking until done (see [`Client::call`]).
     pub fn call<E: Endpoint>(&self, body: &E::Request) -> Result<E::Response, Error> {
-        let Inner {
-            shared,
-            transport,
-            sleep,
-        } = &*self.inner;
+        let Inner { shared, transport } = &*self.inner;
         let mut call = CallLoop::<E>::new(body);
         let mut last = None;
         loop {
@@ -458,7 +440,7 @@ impl<T: BlockingTransport> BlockingClient<T> {
                     let wait = futures_lite::future::block_on(shared.reserve(class));
                     call.paced(wait, shared.now());
                 }
-                Action::Sleep(wait) => sleep.sleep(wait),
+                Action::Sleep(wait) => futures_lite::future::block_on(shared.runtime.sleep(wait)),
                 Action::Send(request) => {
                     let result = transport.send(request);
                     shared.sent(&mut call, result, &mut last);
