@@ -173,7 +173,7 @@ impl HyperTransport {
             source: Box::new(source),
         };
         loop {
-            let mut conn = match self.inner.pool.take(&endpoint) {
+            let mut conn = match self.inner.pool.take(&endpoint, self.inner.runtime.now()) {
                 Some(conn) => conn,
                 None => self.connect(&endpoint, target).await?,
             };
@@ -231,7 +231,9 @@ impl HyperTransport {
                 }
             }
         })?;
-        self.inner.pool.put(endpoint, conn);
+        self.inner
+            .pool
+            .put(endpoint, conn, self.inner.runtime.now());
         Ok(http::Response::from_parts(
             parts,
             collected.to_bytes().to_vec(),

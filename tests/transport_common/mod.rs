@@ -74,6 +74,32 @@ macro_rules! hyper_transport_tests {
         }
 
         #[test]
+        fn idle_connections_expire_on_the_runtimes_clock() {
+            let server = http_server();
+            let runtime = callkit::testing::ManualRuntime::new(std::time::Duration::ZERO);
+            let transport = $transport::builder()
+                .allow_http(true)
+                .idle_timeout(std::time::Duration::from_secs(60))
+                .runtime(runtime.shared())
+                .build()
+                .unwrap();
+            let send = || {
+                $block_on(callkit::transport::Transport::send(
+                    &transport,
+                    post(&server.url("/x"), "{}"),
+                ))
+                .unwrap()
+            };
+            send();
+            runtime.advance(std::time::Duration::from_secs(59));
+            send();
+            assert_eq!(server.control().connections_accepted(), 1, "reused within 60 s");
+            runtime.advance(std::time::Duration::from_secs(60));
+            send();
+            assert_eq!(server.control().connections_accepted(), 2, "expired after 60 s idle");
+        }
+
+        #[test]
         fn request_timeout() {
             let server = https_server();
             let transport = trusting(&server)
