@@ -114,6 +114,8 @@ mod engine;
 mod error;
 mod pace;
 mod retry;
+#[cfg(feature = "test-util")]
+#[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
 pub mod testing;
 
 use std::fmt;

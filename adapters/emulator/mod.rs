@@ -56,7 +56,9 @@ pub use self::deliver::{
 };
 pub use self::scenario::{MediaName, OutcomeName, SIMULATE_CALL_PATH, ScenarioSpec};
 use crate::SmolTransport;
-use crate::server::{LoopbackServer, ReplyDelay, ServerControl, ServerError};
+#[cfg(feature = "test-util")]
+use crate::server::ServerControl;
+use crate::server::{LoopbackServer, ReplyDelay, ServerError};
 use crate::transport::{HttpRequest, HttpResponse};
 
 /// The emulator's clock: time since the Unix epoch.
@@ -553,7 +555,10 @@ impl EmulatorServer {
         }
     }
 
-    /// The server's counters (connections, requests) and its own fault injection.
+    /// The server's counters (connections, requests) and its own fault injection
+    /// (feature `test-util`).
+    #[cfg(feature = "test-util")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
     pub fn control(&self) -> &ServerControl {
         self.server.control()
     }
