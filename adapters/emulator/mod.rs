@@ -306,7 +306,11 @@ impl Shared {
             Err(e) => return json_error(400, &format!("bad scenario: {e}")),
         };
         let mut scenario = spec.to_scenario();
-        let call_id = scenario.call_id.get_or_insert_with(new_call_id).clone();
+        let call_id = match &scenario.call_id {
+            Some(id) => id.clone(),
+            None => self.lock().new_call_id(sdkappid),
+        };
+        scenario.call_id = Some(call_id.clone());
         if query_value(query, "wait").is_some_and(|v| v == "1" || v == "true") {
             return match self.simulate(sdkappid, &scenario).await {
                 Ok(report) => json(200, &Waited { call_id, report }),
@@ -447,16 +451,6 @@ struct Waited {
     call_id: String,
     #[serde(flatten)]
     report: SimulationReport,
-}
-
-/// A call id for a simulated call that names none: the UUID form the service uses.
-fn new_call_id() -> String {
-    let hex = |n: usize| -> String {
-        std::iter::repeat_with(|| char::from_digit(fastrand::u32(..16), 16).unwrap_or('0'))
-            .take(n)
-            .collect()
-    };
-    format!("{}-{}-{}-{}-{}", hex(8), hex(4), hex(4), hex(4), hex(12))
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {

@@ -451,6 +451,13 @@ impl Emulator {
         self.call_ids = CallIds(generator);
     }
 
+    /// A new call id for app `sdkappid` from the [generator](Self::set_call_ids): what a
+    /// simulated call that names none gets, so a driver can know it before simulating.
+    pub fn new_call_id(&mut self, sdkappid: u32) -> String {
+        self.seq = self.seq.wrapping_add(1);
+        (self.call_ids.0)(sdkappid, self.seq)
+    }
+
     /// Marks `user` as having answered the live call `call_id` (the callee's app would):
     /// its status becomes `Calling`. `false` if the app, the call or the callee is
     /// unknown.
