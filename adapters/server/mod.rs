@@ -1,8 +1,8 @@
-//! A loopback HTTP/HTTPS server for a pure handler, on its own background thread.
+//! An HTTP/HTTPS server for a pure handler, on its own background thread.
 //!
 //! The emulator, webhook receivers and the transport tests all need the same thing: serve
-//! `Fn(HttpRequest) -> HttpResponse` on 127.0.0.1, over plain HTTP or HTTPS with a fresh
-//! self-signed certificate, usable from sync code and from any async runtime. The server
+//! `Fn(HttpRequest) -> HttpResponse` on 127.0.0.1 by default (any address with
+//! [`ServerBuilder::bind`]), over plain HTTP or HTTPS with a fresh self-signed certificate, usable from sync code and from any async runtime. The server
 //! runs hyper 1.x on a smol executor in a thread of its own and counts connections and
 //! requests. With the `test-util` feature a test reads those counts and injects faults
 //! (delays, oversized bodies, idle closes) through [`LoopbackServer::control`]; without
@@ -168,7 +168,7 @@ impl std::fmt::Debug for ServerBuilder {
 }
 
 impl ServerBuilder {
-    /// The port on 127.0.0.1 (default 0: any free port; see [`LoopbackServer::local_addr`]).
+    /// The port to listen on (default 0: any free port; see [`LoopbackServer::local_addr`]).
     pub fn port(mut self, port: u16) -> Self {
         self.port = port;
         self
@@ -340,7 +340,7 @@ impl ServerBuilder {
     }
 }
 
-/// A running loopback server. Dropping it (or [`shutdown`](Self::shutdown)) stops
+/// A running server (on loopback unless [bound](ServerBuilder::bind) elsewhere). Dropping it (or [`shutdown`](Self::shutdown)) stops
 /// accepting, lets requests in flight finish (up to the
 /// [shutdown grace](ServerBuilder::shutdown_grace), 2 s by default), closes idle
 /// connections, and joins the server thread. A handler still running after that finishes

@@ -7,7 +7,7 @@ use core::time::Duration;
 
 use callkit_core::call_engine::V4RobotCall;
 use callkit_core::callback::{V1Action, V1CallbackConfig, V4CallbackConfig, V4Command};
-use callkit_core::emulator::{App, CallOutcome, CallScenario, Emulator, Request};
+use callkit_core::emulator::{App, CallOutcome, CallScenario, Emulator, ServiceRequest};
 use callkit_core::endpoint::Endpoint;
 use callkit_core::records::*;
 use callkit_core::region::{BaseUrl, Server};
@@ -46,7 +46,7 @@ fn call<E: Endpoint>(
         .into();
     let request = build_request::<E>(&server, APP, "administrator", &usersig, 9, body).unwrap();
     let answer = emulator.handle(
-        &Request::new("POST", request.url(), request.body()),
+        &ServiceRequest::new("POST", request.url(), request.body()),
         Duration::from_secs(now),
     );
     parse_response::<E>(answer.status, &answer.body, 9)
@@ -325,7 +325,7 @@ fn invalid_robot_calls_are_refused_with_the_engine_code() {
     );
     let body = br#"{"Robot_Account":"r","CalleeList_Account":["a"],"Timeout":5000,"CallInfo":{"MediaType":"Audio"}}"#;
     let answer = e.handle(
-        &Request::new("POST", &target, body),
+        &ServiceRequest::new("POST", &target, body),
         Duration::from_secs(T0),
     );
     let json: serde_json::Value = serde_json::from_slice(&answer.body).unwrap();
@@ -460,7 +460,7 @@ fn every_registered_endpoint_has_an_emulator_route() {
     for endpoint in ALL {
         let target = format!("{}?sdkappid={APP}", endpoint.path);
         let answer = e.handle(
-            &Request::new("POST", &target, b"{}"),
+            &ServiceRequest::new("POST", &target, b"{}"),
             Duration::from_secs(T0),
         );
         let json: serde_json::Value = serde_json::from_slice(&answer.body).unwrap();

@@ -5,7 +5,7 @@
 //! request ids come from a counter mixed with the SDKAppID.
 //!
 //! An adapter serves an [`Emulator`] (behind a mutex) over HTTP: it turns each request
-//! into a [`Request`], calls [`Emulator::handle`], waits [`Response::delay`] if set, and
+//! into a [`ServiceRequest`], calls [`Emulator::handle`], waits [`ServiceReply::delay`] if set, and
 //! writes the [`Response`]. [`Emulator::simulate_call`] produces the callbacks the
 //! service would POST to the app ([`Delivery`]).
 //!
@@ -69,7 +69,7 @@ pub use calls::{
 pub use fault::Fault;
 #[cfg(feature = "std")]
 pub use http::ResponseDelay;
-pub use wire::{JSON, Request, Response, TEXT};
+pub use wire::{JSON, ServiceReply, ServiceRequest, TEXT};
 
 use crate::call_engine::{V4CalleeResult, V4RobotCallStarted};
 use crate::callback::{V1CallbackConfig, V4CallbackConfig};
@@ -83,13 +83,10 @@ use crate::registry::{
 };
 use crate::response::codes;
 use crate::secret::SecretKey;
-use crate::usersig::{GenerateError, Signer, VerifyError};
+use crate::usersig::{DEFAULT_ADMIN, GenerateError, Signer, VerifyError};
 use crate::validate::{InvalidBody, Validate};
 use fault::FaultQueue;
 use store::{LiveCall, Records};
-
-/// The admin account every app has unless told otherwise (spec §2.1).
-pub const DEFAULT_ADMIN: &str = "administrator";
 
 /// An app the emulator serves: its SDKAppID, secret key and admin accounts.
 #[derive(Debug, Clone)]
@@ -103,7 +100,7 @@ pub struct App {
 }
 
 impl App {
-    /// An app with the one default admin, [`DEFAULT_ADMIN`].
+    /// An app with the one default admin, [`DEFAULT_ADMIN`](crate::usersig::DEFAULT_ADMIN).
     pub fn new(sdkappid: u32, key: SecretKey) -> Self {
         App {
             sdkappid,
@@ -168,7 +165,7 @@ fn param_code(generation: Generation) -> i64 {
 ///
 /// ```
 /// use core::time::Duration;
-/// use callkit_core::emulator::{App, Emulator, Request};
+/// use callkit_core::emulator::{App, Emulator, ServiceRequest};
 /// use callkit_core::secret::SecretKey;
 /// use callkit_core::usersig::generate_user_sig;
 ///
@@ -180,7 +177,7 @@ fn param_code(generation: Generation) -> i64 {
 /// let target = format!(
 ///     "/v4/call_config/get_callback?sdkappid=1400000000&identifier=administrator\
 ///      &usersig={}&random=7&contenttype=json", sig.as_str());
-/// let answer = emulator.handle(&Request::new("POST", &target, b"{}"), Duration::from_secs(now));
+/// let answer = emulator.handle(&ServiceRequest::new("POST", &target, b"{}"), Duration::from_secs(now));
 /// assert_eq!(answer.status, 200);
 /// let body: serde_json::Value = serde_json::from_slice(&answer.body).unwrap();
 /// assert_eq!(body["ErrorCode"], 100301); // nothing configured yet
@@ -294,7 +291,7 @@ impl Emulator {
 
     /// Answers one request. `now` is the time since the Unix epoch (UserSig expiry is
     /// checked at its whole seconds; the rate limiter uses it as is). Never panics.
-    pub fn handle(&mut self, req: &Request<'_>, now: Duration) -> Response {
+    pub fn handle(&mut self, req: &ServiceRequest<'_>, now: Duration) -> ServiceReply {
         self.total = self.total.wrapping_add(1);
         self.seq = self.seq.wrapping_add(1);
         let seq = self.seq;
@@ -330,9 +327,9 @@ impl Emulator {
 
         let mut response = match self.answer(route, generation, req, &query, now) {
             Ok(body) => {
-                Response::json(200, wire::success(generation, &request_id, body.as_deref()))
+                ServiceReply::json(200, wire::success(generation, &request_id, body.as_deref()))
             }
-            Err(refusal) => Response::json(
+            Err(refusal) => ServiceReply::json(
                 refusal.status,
                 wire::failure(generation, &request_id, refusal.code, &refusal.message),
             ),
@@ -350,7 +347,7 @@ impl Emulator {
         &mut self,
         route: Option<EndpointId>,
         generation: Generation,
-        req: &Request<'_>,
+        req: &ServiceRequest<'_>,
         query: &Query,
         now: Duration,
     ) -> Result<Payload, Refusal> {
