@@ -465,6 +465,12 @@ fn query_errors_per_generation() {
             (70001, InvalidParameter),
             (60002, InvalidParameter),
         ),
+        // A parameter sent twice: refused, not "first wins".
+        (
+            format!("{ok}&random=2"),
+            (70001, InvalidParameter),
+            (60002, InvalidParameter),
+        ),
     ];
     for (q, v1, v4) in cases {
         assert_eq!(

@@ -6,12 +6,12 @@
 //!
 //! An adapter serves an [`Emulator`] (behind a mutex) over HTTP: it turns each request
 //! into a [`ServiceRequest`], calls [`Emulator::handle`], waits [`ServiceReply::delay`] if set, and
-//! writes the [`Response`]. [`Emulator::simulate_call`] produces the callbacks the
+//! writes the reply. [`Emulator::simulate_call`] produces the callbacks the
 //! service would POST to the app ([`Delivery`]).
 //!
 //! # Faithful to the spec
 //! * POST only; query `sdkappid`, `identifier`, `usersig`, `random` (u32),
-//!   `contenttype=json`; the UserSig verified with the app's key
+//!   `contenttype=json`, each once (read by [`crate::query::read`]); the UserSig verified with the app's key
 //!   ([`crate::usersig::Signer::verify_user_sig`] at `now` in seconds) and the
 //!   identifier checked against the app's admins.
 //! * Envelopes and payload shapes as in the spec's examples: v1
@@ -36,7 +36,8 @@
 //!   with nothing configured: success.
 //! * Missing `usersig`: 70002 in both generations (v4: "UserSig length 0" in the TRTC
 //!   list). Missing `identifier`, `random` not a u32, `contenttype` not `json`, a method
-//!   other than POST: v1 70001, v4 60002. Unknown SDKAppID: v1 70001, v4 60006.
+//!   other than POST, one of the five query parameters sent twice: v1 70001, v4 60002.
+//!   Unknown SDKAppID: v1 70001, v4 60006.
 //! * A v4 UserSig carrying a userbuf (a PrivateMapKey) or otherwise refused: 70009.
 //! * Unknown paths under `/v1/`: HTTP 404 with a v1 envelope, code 70001. Any other
 //!   unknown path: HTTP 200, v4 60009 (the Chat gateway's answer). The record, call-info,
@@ -56,6 +57,7 @@ mod http;
 mod store;
 mod wire;
 
+use alloc::borrow::Cow;
 use alloc::collections::BTreeMap;
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -74,6 +76,7 @@ pub use wire::{JSON, ServiceReply, ServiceRequest, TEXT};
 use crate::call_engine::{V4CalleeResult, V4RobotCallStarted};
 use crate::callback::{V1CallbackConfig, V4CallbackConfig};
 use crate::endpoint::{Endpoint, Generation};
+use crate::query::{self, NameCase, Repeated, SIGNED_NAMES};
 use crate::ratelimit::RateLimiters;
 use crate::records::V4RecordReply;
 use crate::registry::{
@@ -363,6 +366,12 @@ impl Emulator {
         };
         if req.method != "POST" {
             return Err(refuse(param_code(generation), "only POST is allowed"));
+        }
+        if let Some(name) = query.repeated() {
+            return Err(refuse(
+                param_code(generation),
+                alloc::format!("the query parameter `{name}` appears more than once"),
+            ));
         }
         let sdkappid = match query.get("sdkappid") {
             None | Some("") => {
@@ -696,23 +705,23 @@ fn usersig_refusal(generation: Generation, error: VerifyError) -> Refusal {
     }
 }
 
-/// The decoded query: names as sent (case-sensitive), first occurrence wins.
-struct Query {
-    pairs: Vec<(String, String)>,
-}
+/// An API request's five signed parameters, read with [`query::read`] (names exact).
+struct Query<'q>(Result<[Option<Cow<'q, str>>; 5], Repeated<'q>>);
 
-impl Query {
-    fn parse(raw: &str) -> Query {
-        let pairs = form_urlencoded::parse(raw.as_bytes())
-            .map(|(k, v)| (k.into_owned(), v.into_owned()))
-            .collect();
-        Query { pairs }
+impl<'q> Query<'q> {
+    fn parse(raw: &'q str) -> Self {
+        Query(query::read(raw, SIGNED_NAMES, NameCase::Exact))
     }
 
+    /// The value of `name` (one of [`SIGNED_NAMES`]); `None` when absent, or when some
+    /// parameter was sent twice (see [`Query::repeated`]).
     fn get(&self, name: &str) -> Option<&str> {
-        self.pairs
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
+        let index = SIGNED_NAMES.iter().position(|known| *known == name)?;
+        self.0.as_ref().ok()?.get(index)?.as_deref()
+    }
+
+    /// The name of a parameter sent twice.
+    fn repeated(&self) -> Option<&str> {
+        self.0.as_ref().err().map(|repeated| repeated.name.as_ref())
     }
 }
