@@ -4,7 +4,7 @@
 //! and serves it with a [`LoopbackServer`]: each request is answered by
 //! [`Emulator::handle_http`] at the server's clock (the wall clock unless injected). A
 //! [`Fault::Delay`](callkit_core::emulator::Fault::Delay) is honoured after the lock is
-//! released: the handler hands the delay to the server as a [`ReplyDelay`] and the
+//! released: the handler hands the delay to the server as a `ReplyDelay` and the
 //! connection's task waits, so other requests keep being answered meanwhile.
 //!
 //! The callbacks of a simulated call ([`EmulatorServer::simulate_call`]) are POSTed to
@@ -300,7 +300,7 @@ impl Shared {
         }
         let [id, wait] = match control_params(request, ["sdkappid", "wait"]) {
             Ok(values) => values,
-            Err(answer) => return answer,
+            Err(message) => return json_error(400, &message),
         };
         let Some(sdkappid) = sdkappid(id.as_deref()) else {
             return json_error(400, "the query needs sdkappid=N (a non-zero u32)");
@@ -373,7 +373,7 @@ impl Shared {
     fn simulation(&self, request: &HttpRequest) -> HttpResponse {
         let [id] = match control_params(request, ["id"]) {
             Ok(values) => values,
-            Err(answer) => return answer,
+            Err(message) => return json_error(400, &message),
         };
         let Some(id) = id.and_then(|v| v.parse::<usize>().ok()) else {
             return json_error(400, "the query needs id=N (as simulate_call answered)");
@@ -394,7 +394,7 @@ impl Shared {
         }
         let [id, call_id, user] = match control_params(request, ["sdkappid", "call_id", "user"]) {
             Ok(values) => values,
-            Err(answer) => return answer,
+            Err(message) => return json_error(400, &message),
         };
         let (Some(sdkappid), Some(call_id), Some(user)) = (sdkappid(id.as_deref()), call_id, user)
         else {
@@ -473,19 +473,16 @@ pub const ANSWER_CALL_PATH: &str = "/emulator/answer_call";
 
 /// A control path's query parameters `names`, read as every query is
 /// ([`query::read`]: decoded, each at most once); an empty value counts as absent. A
-/// parameter sent twice is answered 400.
+/// parameter sent twice is an error, with its message (answered 400).
 fn control_params<const N: usize>(
     request: &HttpRequest,
     names: [&str; N],
-) -> Result<[Option<String>; N], HttpResponse> {
+) -> Result<[Option<String>; N], String> {
     let raw = request.uri().query().unwrap_or("");
     let values = query::read(raw, names, NameCase::Exact).map_err(|repeated| {
-        json_error(
-            400,
-            &format!(
-                "the query parameter `{}` appears more than once",
-                repeated.name
-            ),
+        format!(
+            "the query parameter `{}` appears more than once",
+            repeated.name
         )
     })?;
     Ok(values.map(|value| value.filter(|v| !v.is_empty()).map(Cow::into_owned)))

@@ -60,7 +60,7 @@ impl ServerControl {
     }
 }
 
-/// What a test reads (the fault injection is in [`faults`](super::faults)).
+/// What a test reads (what it steers is in the `faults` module).
 #[cfg(feature = "test-util")]
 impl ServerControl {
     /// TCP connections accepted so far.

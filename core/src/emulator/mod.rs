@@ -103,7 +103,7 @@ pub struct App {
 }
 
 impl App {
-    /// An app with the one default admin, [`DEFAULT_ADMIN`](crate::usersig::DEFAULT_ADMIN).
+    /// An app with the one default admin, [`DEFAULT_ADMIN`].
     pub fn new(sdkappid: u32, key: SecretKey) -> Self {
         App {
             sdkappid,
