@@ -14,15 +14,18 @@
 //! No tokio runtime is ever started or required: hyper depends on the `tokio` crate with
 //! only its `sync` feature (channels), which has no executor, reactor or timer.
 //!
-//! `server` (on by default through `emulator`) adds [`server::LoopbackServer`], a
-//! loopback HTTP/HTTPS server for tests, the emulator and webhook receivers.
+//! Only `smol` is on by default. `server` adds [`server::LoopbackServer`], the
+//! HTTP/HTTPS server behind the emulator and webhook receivers.
 //!
 //! [`webhook`] receives CallKit's callbacks: a ready `http` handler, and `webhook::serve`
 //! on that server.
 //!
-//! `emulator` (default) adds [`emulator::EmulatorServer`]: the CallKit service emulator
-//! served over loopback, with simulated calls whose callbacks it delivers. `redis` adds
-//! `fleet`: a rate budget and a webhook memory shared by every instance of a service.
+//! `emulator` adds [`emulator::EmulatorServer`]: the CallKit service emulator served over
+//! loopback, with simulated calls whose callbacks it delivers (`callkit = { version = "0.1",
+//! features = ["emulator"] }` in your dev-dependencies). `redis` adds `fleet`: a rate
+//! budget and a webhook memory shared by every instance of a service. `test-util` adds
+//! helpers for your tests: `testing::ManualRuntime` (time moved by hand), and the
+//! servers' counters and fault injection.
 //!
 //! # Example
 //!
@@ -54,6 +57,8 @@ pub use callkit_core as core;
 pub mod client;
 mod error;
 pub mod runtime;
+#[cfg(any(test, feature = "test-util"))]
+#[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
 pub mod testing;
 pub mod transport;
 

@@ -9,7 +9,7 @@ use std::time::Duration;
 use callkit_core::region::Server;
 use callkit_core::request::BuildError;
 use callkit_core::secret::SecretKey;
-use callkit_core::usersig::{AdminSigner, DEFAULT_EXPIRE, DEFAULT_REFRESH_MARGIN};
+use callkit_core::usersig::{AdminSigner, DEFAULT_ADMIN, DEFAULT_EXPIRE, DEFAULT_REFRESH_MARGIN};
 use callkit_core::validate::check_identifier;
 
 use super::engine::{Observer, Shared};
@@ -25,9 +25,6 @@ use super::pace::SharedRateLimiter;
 /// The default extra length of each one-second rate-limit window: it absorbs that much
 /// network jitter (see [`RateLimiters::with_margin`]), at about 5% of the budget.
 const DEFAULT_RATE_LIMIT_MARGIN: Duration = Duration::from_millis(50);
-
-/// The default admin identifier: the account Tencent creates with the CallKit package.
-pub const DEFAULT_ADMIN: &str = "administrator";
 
 /// Marks a [`ClientBuilder`] that builds the async [`Client`].
 #[derive(Debug, Clone, Copy, Default)]
@@ -100,7 +97,7 @@ impl<S> ClientBuilder<S> {
 }
 
 impl<S> ClientBuilder<S> {
-    /// The admin account the calls are signed as (default [`DEFAULT_ADMIN`],
+    /// The admin account the calls are signed as (default [`DEFAULT_ADMIN`](callkit_core::usersig::DEFAULT_ADMIN),
     /// `administrator`). It must be an app administrator in the Chat console.
     pub fn admin(mut self, identifier: impl Into<String>) -> Self {
         self.admin = identifier.into();

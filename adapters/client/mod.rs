@@ -129,7 +129,7 @@ use callkit_core::region::Server;
 use callkit_core::registry;
 use callkit_core::secret::SecretKey;
 
-pub use builder::{Async, Blocking, ClientBuilder, DEFAULT_ADMIN};
+pub use builder::{Async, Blocking, ClientBuilder};
 pub use callkit_core::call_loop::DEFAULT_MAX_ATTEMPTS;
 pub use error::Error;
 pub use pace::{PaceFuture, SharedRateLimiter};

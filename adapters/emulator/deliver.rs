@@ -8,7 +8,7 @@ use callkit_core::endpoint::Generation;
 use serde::Serialize;
 
 use crate::runtime::Runtime;
-use crate::transport::{HttpRequest, Transport};
+use crate::transport::Transport;
 
 /// When each callback is sent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -183,11 +183,8 @@ async fn deliver_one<T: Transport>(
 }
 
 async fn send<T: Transport>(transport: &T, delivery: &Delivery) -> Result<(u16, Vec<u8>), String> {
-    let request: HttpRequest = http::Request::builder()
-        .method(delivery.method)
-        .uri(delivery.url.as_str())
-        .header(http::header::CONTENT_TYPE, delivery.content_type)
-        .body(delivery.body.clone())
+    let request = delivery
+        .to_http_request()
         .map_err(|e| format!("cannot build the callback request: {e}"))?;
     let response = transport.send(request).await.map_err(|e| e.to_string())?;
     let status = response.status().as_u16();
