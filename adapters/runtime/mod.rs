@@ -112,6 +112,24 @@ fn system_sleep(duration: Duration) -> Sleep {
     }
 }
 
+/// The clock and timers of every runtime on the system clock: the `Runtime` methods
+/// `now`, `unix_time` and `sleep`, written once.
+macro_rules! system_time {
+    () => {
+        fn now(&self) -> Duration {
+            system_now()
+        }
+
+        fn unix_time(&self) -> Duration {
+            system_unix_time()
+        }
+
+        fn sleep(&self, duration: Duration) -> Sleep {
+            system_sleep(duration)
+        }
+    };
+}
+
 /// Blocking DNS resolution; runtimes call it on their blocking pool.
 pub(crate) fn resolve_blocking(host: &str, port: u16) -> io::Result<Vec<SocketAddr>> {
     use std::net::ToSocketAddrs;
@@ -125,17 +143,7 @@ pub(crate) fn resolve_blocking(host: &str, port: u16) -> io::Result<Vec<SocketAd
 pub struct ThreadRuntime;
 
 impl Runtime for ThreadRuntime {
-    fn now(&self) -> Duration {
-        system_now()
-    }
-
-    fn unix_time(&self) -> Duration {
-        system_unix_time()
-    }
-
-    fn sleep(&self, duration: Duration) -> Sleep {
-        system_sleep(duration)
-    }
+    system_time!();
 
     fn spawn(&self, task: Task) {
         spawn_thread(task);
@@ -164,17 +172,7 @@ pub struct SmolRuntime;
 
 #[cfg(feature = "smol")]
 impl Runtime for SmolRuntime {
-    fn now(&self) -> Duration {
-        system_now()
-    }
-
-    fn unix_time(&self) -> Duration {
-        system_unix_time()
-    }
-
-    fn sleep(&self, duration: Duration) -> Sleep {
-        system_sleep(duration)
-    }
+    system_time!();
 
     fn spawn(&self, task: Task) {
         smol::spawn(task).detach();
@@ -194,17 +192,7 @@ pub struct AsyncStdRuntime;
 
 #[cfg(feature = "async-std")]
 impl Runtime for AsyncStdRuntime {
-    fn now(&self) -> Duration {
-        system_now()
-    }
-
-    fn unix_time(&self) -> Duration {
-        system_unix_time()
-    }
-
-    fn sleep(&self, duration: Duration) -> Sleep {
-        system_sleep(duration)
-    }
+    system_time!();
 
     fn spawn(&self, task: Task) {
         // Dropping the JoinHandle detaches the task.

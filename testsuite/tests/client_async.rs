@@ -660,16 +660,7 @@ fn a_timeout_is_reported_as_a_timeout_and_not_retried() {
     let client = client_over(&clock, transport);
     let error = smol::block_on(client.v4_delete_callback()).unwrap_err();
     assert_eq!(sent.load(Ordering::Relaxed), 1);
-    assert!(
-        matches!(
-            error,
-            Error::Transport {
-                kind: FailureKind::TimedOut,
-                ..
-            }
-        ),
-        "{error:?}"
-    );
+    assert_transport_failure(&error, FailureKind::TimedOut);
     assert!(error.to_string().contains("timed out"), "{error}");
     // A refused request is not retried either, and was not sent.
     let (transport, sent) = failing_first(1, FailureKind::Refused);
@@ -677,14 +668,13 @@ fn a_timeout_is_reported_as_a_timeout_and_not_retried() {
         smol::block_on(client_over(&clock, transport).v4_start_call_by_robot(&robot_call()))
             .unwrap_err();
     assert_eq!(sent.load(Ordering::Relaxed), 1);
+    assert_transport_failure(&error, FailureKind::Refused);
+}
+
+/// `error` is the transport's failure of kind `expected`, returned without a retry.
+fn assert_transport_failure(error: &Error, expected: FailureKind) {
     assert!(
-        matches!(
-            error,
-            Error::Transport {
-                kind: FailureKind::Refused,
-                ..
-            }
-        ),
+        matches!(error, Error::Transport { kind, .. } if *kind == expected),
         "{error:?}"
     );
 }
