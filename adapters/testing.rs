@@ -237,3 +237,61 @@ impl Drop for ManualSleep {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use futures_lite::future::{block_on, poll_once};
+
+    const SEC: Duration = Duration::from_secs(1);
+
+    #[test]
+    fn timers_fire_in_order_as_the_time_passes_them_and_a_dropped_one_is_forgotten() {
+        let runtime = ManualRuntime::new(Duration::ZERO);
+        let mut late = runtime.sleep(SEC * 3);
+        let mut early = runtime.sleep(SEC);
+        let mut dropped = runtime.sleep(SEC * 2);
+        assert!(block_on(poll_once(&mut late)).is_none());
+        assert!(block_on(poll_once(&mut early)).is_none());
+        assert!(block_on(poll_once(&mut dropped)).is_none());
+        assert_eq!(runtime.pending_timers(), 3);
+        drop(dropped);
+        assert_eq!(runtime.pending_timers(), 2);
+        runtime.advance(SEC);
+        assert!(block_on(poll_once(&mut early)).is_some());
+        assert!(block_on(poll_once(&mut late)).is_none());
+        assert_eq!(runtime.pending_timers(), 1);
+        runtime.advance(SEC * 2);
+        assert!(block_on(poll_once(&mut late)).is_some());
+        assert_eq!(runtime.pending_timers(), 0);
+        assert_eq!(runtime.sleeps(), [SEC * 3, SEC, SEC * 2]);
+    }
+
+    #[test]
+    fn an_auto_advancing_runtime_spends_each_sleep_at_once() {
+        let runtime = ManualRuntime::auto_advance(SEC * 100);
+        block_on(runtime.sleep(SEC * 2));
+        block_on(runtime.sleep(Duration::from_millis(500)));
+        assert_eq!(runtime.now(), Duration::from_millis(2_500));
+        assert_eq!(runtime.unix_time(), Duration::from_millis(102_500));
+    }
+
+    #[test]
+    fn a_unix_step_moves_the_time_on_each_read() {
+        let runtime = ManualRuntime::new(SEC * 10).with_unix_step(SEC);
+        assert_eq!(runtime.unix_time(), SEC * 10);
+        assert_eq!(runtime.unix_time(), SEC * 11);
+        assert_eq!(runtime.now(), SEC * 2);
+    }
+
+    #[test]
+    fn a_timer_on_another_thread_fires_when_the_test_advances() {
+        let runtime = ManualRuntime::new(Duration::ZERO);
+        let sleeper = runtime.clone();
+        let waiting = std::thread::spawn(move || block_on(sleeper.sleep(SEC * 60)));
+        runtime.wait_for_timers(1);
+        runtime.advance(SEC * 60);
+        waiting.join().unwrap();
+        assert_eq!(runtime.pending_timers(), 0);
+    }
+}
