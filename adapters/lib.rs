@@ -14,6 +14,19 @@
 //! No tokio runtime is ever started or required: hyper depends on the `tokio` crate with
 //! only its `sync` feature (channels), which has no executor, reactor or timer.
 //!
+//! A transport's error says what happened to the request
+//! ([`transport::Failure::kind`]: not sent, refused, maybe sent, timed out, body over the
+//! cap); the client's retries go by it alone. The call loop itself (rate limits, retries,
+//! retry safety, UserSig renewal, failover) is the core's sans-IO
+//! [`CallLoop`](callkit_core::call_loop::CallLoop), which [`Client`] and
+//! [`BlockingClient`] drive.
+//!
+//! # Time
+//!
+//! Everything that reads the time or waits goes through one [`runtime::Runtime`] (smol,
+//! async-std, plain threads, or for tests `testing::ManualRuntime`, feature `test-util`),
+//! given to any builder with `.runtime(...)`.
+//!
 //! Only `smol` is on by default. `server` adds [`server::LoopbackServer`], the
 //! HTTP/HTTPS server behind the emulator and webhook receivers.
 //!
