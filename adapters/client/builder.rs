@@ -114,7 +114,8 @@ impl<S> ClientBuilder<S> {
 
     /// How many times a call is attempted at most (default 3; 0 counts as 1). Only
     /// retryable failures are retried: rate limits, expired UserSigs and server errors on
-    /// retry-safe endpoints, and connect failures.
+    /// retry-safe endpoints, and requests the transport says were not sent
+    /// ([`FailureKind::NotSent`](crate::transport::FailureKind::NotSent)).
     pub fn max_attempts(mut self, attempts: u32) -> Self {
         self.max_attempts = attempts.max(1);
         self
