@@ -15,24 +15,25 @@ use alloc::string::String;
 use super::Generation;
 use super::error::{WebhookErrorKind, clip};
 
-/// The parameters of a callback URL that this module reads, decoded.
+/// The parameters of a callback URL that this module reads, decoded; borrowed from the
+/// raw query unless decoding changed them.
 #[derive(Debug, Default)]
-pub(crate) struct Query {
-    pub sdkappid: Option<String>,
+pub(crate) struct Query<'a> {
+    pub sdkappid: Option<Cow<'a, str>>,
     /// v1 `command`.
-    pub command: Option<String>,
+    pub command: Option<Cow<'a, str>>,
     /// v4 `CallbackCommand`.
-    pub callback_command: Option<String>,
-    pub client_ip: Option<String>,
-    pub platform: Option<String>,
-    pub sign: Option<String>,
-    pub request_time: Option<String>,
+    pub callback_command: Option<Cow<'a, str>>,
+    pub client_ip: Option<Cow<'a, str>>,
+    pub platform: Option<Cow<'a, str>>,
+    pub sign: Option<Cow<'a, str>>,
+    pub request_time: Option<Cow<'a, str>>,
 }
 
-impl Query {
-    pub fn parse(raw: &str) -> Result<Self, WebhookErrorKind> {
+impl<'a> Query<'a> {
+    pub fn parse(raw: &'a str) -> Result<Self, WebhookErrorKind> {
         let mut q = Self::default();
-        for (name, value) in form_urlencoded::parse(raw.as_bytes()) {
+        for (name, value) in pairs(raw) {
             let slot = match q.slot(&name) {
                 Some(slot) => slot,
                 None => continue,
@@ -42,12 +43,12 @@ impl Query {
                     name: clip(&name, 32),
                 });
             }
-            *slot = Some(value.into_owned());
+            *slot = Some(value);
         }
         Ok(q)
     }
 
-    fn slot(&mut self, name: &str) -> Option<&mut Option<String>> {
+    fn slot(&mut self, name: &str) -> Option<&mut Option<Cow<'a, str>>> {
         let is = |known: &str| name.eq_ignore_ascii_case(known);
         Some(if is("sdkappid") {
             &mut self.sdkappid
@@ -79,11 +80,29 @@ impl Query {
     }
 }
 
-/// The generation a query names, read before any other check so that even a 405 or a 413
-/// is answered in the sender's shape. Never fails: `None` if it cannot tell.
+/// The decoded name/value pairs of `raw`, exactly as `form_urlencoded::parse` gives them.
+/// A pair with nothing to decode (no `%`, no `+`: what CallKit sends) is borrowed as is:
+/// `raw` is already UTF-8, so the crate's lossy decoding could not change it. Any other
+/// pair goes through the crate.
+fn pairs(raw: &str) -> impl Iterator<Item = (Cow<'_, str>, Cow<'_, str>)> {
+    raw.split('&').filter(|pair| !pair.is_empty()).map(|pair| {
+        if pair.bytes().any(|b| b == b'%' || b == b'+') {
+            // One pair (no `&` inside), so the crate yields exactly one item.
+            form_urlencoded::parse(pair.as_bytes())
+                .next()
+                .unwrap_or_default()
+        } else {
+            let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+            (Cow::Borrowed(name), Cow::Borrowed(value))
+        }
+    })
+}
+
+/// The generation a query names, read so that even a 405 or a 413 is answered in the
+/// sender's shape. Never fails: `None` if it cannot tell.
 pub(crate) fn sniff_generation(raw: &str) -> Option<Generation> {
     let mut found = None;
-    for (name, _) in form_urlencoded::parse(raw.as_bytes()) {
+    for (name, _) in pairs(raw) {
         let this = if name.eq_ignore_ascii_case("command") {
             Generation::V1
         } else if name.eq_ignore_ascii_case("callbackcommand") {
@@ -143,6 +162,20 @@ mod tests {
         assert_eq!(sniff_generation("CallbackCommand=x"), Some(Generation::V4));
         assert_eq!(sniff_generation("command=x&CallbackCommand=y"), None);
         assert_eq!(sniff_generation(""), None);
+    }
+
+    #[test]
+    fn pairs_read_like_form_urlencoded() {
+        for raw in [
+            "a=1&b=x%20y&c=p+q&&d&e=&=f&g=h=i&%zz=%&\u{e9}=%C3%A9&j=%FF&k=%2",
+            "",
+            "&&",
+            "SdkAppid=1400000000&CallbackCommand=Call.CallbackAfterMemberChanged",
+        ] {
+            let ours: alloc::vec::Vec<_> = pairs(raw).collect();
+            let crates: alloc::vec::Vec<_> = form_urlencoded::parse(raw.as_bytes()).collect();
+            assert_eq!(ours, crates, "{raw}");
+        }
     }
 
     #[test]
