@@ -3,8 +3,6 @@
 use alloc::vec::Vec;
 use core::fmt;
 
-use base64::Engine as _;
-use base64::engine::general_purpose::STANDARD;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 use subtle::ConstantTimeEq;
@@ -13,7 +11,8 @@ use super::document::Document;
 use super::error::{DecodeError, GenerateError, UserbufField, VerifyError};
 use super::types::{Privileges, Room, UserSig, Verified, VerifiedPrivateMapKey};
 use super::wire::{
-    Count, Fill, Inflater, STORED_PREFIX, STORED_SUFFIX, Sink, base64_std, base64_tencent,
+    Count, Fill, Inflater, STORED_PREFIX, STORED_SUFFIX, Sink, base64_std, base64_std_into,
+    base64_tencent,
     frame_stored, push_json_str, unbase64_std, unbase64_std_into, unbase64_tencent_into,
 };
 use super::{MAX_IDENTIFIER_LEN, MAX_ROOM_NAME_LEN, userbuf};
@@ -162,14 +161,14 @@ impl Signer {
             userbuf,
         );
         let mut sig = [0u8; 44];
-        let sig_len = STANDARD.encode_slice(tag, &mut sig).unwrap_or(0);
+        let sig = base64_std_into(&tag, &mut sig);
         let doc = DocumentText {
             identifier,
             sdkappid: sdkappid_text,
             expire: expire_text,
             time: time_text,
             userbuf,
-            sig: sig.get(..sig_len).unwrap_or_default(),
+            sig,
         };
 
         let mut count = Count(0);

@@ -8,7 +8,7 @@ use alloc::vec::Vec;
 use base64::Engine as _;
 use base64::alphabet::Alphabet;
 use base64::engine::DecodePaddingMode;
-use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig, STANDARD};
+use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig};
 
 use super::error::DecodeError;
 
@@ -27,7 +27,7 @@ const TENCENT_ALPHABET: Alphabet =
         Err(_) => panic!("the Tencent alphabet is 64 distinct ASCII symbols"), // compile time
     };
 
-/// Unpadded engine over Tencent's alphabet; `_` padding is added and checked by hand.
+/// Unpadded decoding engine over Tencent's alphabet; `_` padding is checked by hand.
 const TENCENT: GeneralPurpose = GeneralPurpose::new(
     &TENCENT_ALPHABET,
     GeneralPurposeConfig::new()
@@ -45,17 +45,41 @@ const ZLIB_HEADER: [u8; 2] = [0x78, 0x01];
 
 /// Standard base64 of `input`, with `=` padding (as `TLS.sig` and `TLS.userbuf` use).
 pub(crate) fn base64_std(input: &[u8]) -> String {
-    STANDARD.encode(input)
+    let mut out = alloc::vec![0u8; base64_simd::STANDARD.encoded_length(input.len())];
+    let len = base64_std_into(input, &mut out).len();
+    out.truncate(len);
+    // Base64 is ASCII: the check cannot fail.
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// Standard base64 of `input`, with `=` padding, into `out`; the written part (empty if
+/// `out` is too short).
+pub(crate) fn base64_std_into<'o>(input: &[u8], out: &'o mut [u8]) -> &'o [u8] {
+    use base64_simd::AsOut as _;
+    let engine = base64_simd::STANDARD;
+    match out.get_mut(..engine.encoded_length(input.len())) {
+        Some(out) => engine.encode(input, out.as_out()),
+        None => &[],
+    }
 }
 
 /// Tencent's variant of `input`: standard base64 with `+`, `/`, `=` written as `*`, `-`, `_`.
+///
+/// Encoded by base64-simd with the standard alphabet (its SIMD paths know no other), then
+/// the three symbols swapped in a second pass over the (short) text; one allocation.
 pub(crate) fn base64_tencent(input: &[u8]) -> String {
-    let mut out = String::with_capacity(input.len().div_ceil(3) * 4);
-    TENCENT.encode_string(input, &mut out);
-    for _ in 0..(3 - input.len() % 3) % 3 {
-        out.push('_');
+    let mut out = alloc::vec![0u8; base64_simd::STANDARD.encoded_length(input.len())];
+    let _all_of_out = base64_std_into(input, &mut out);
+    for symbol in &mut out {
+        *symbol = match *symbol {
+            b'+' => b'*',
+            b'/' => b'-',
+            b'=' => b'_',
+            other => other,
+        };
     }
-    out
+    // Base64 is ASCII: the check cannot fail.
+    String::from_utf8(out).unwrap_or_default()
 }
 
 /// Undoes Tencent's variant, into `stack` when the decoded bytes fit there, else into
