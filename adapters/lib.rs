@@ -14,15 +14,17 @@
 //! No tokio runtime is ever started or required: hyper depends on the `tokio` crate with
 //! only its `sync` feature (channels), which has no executor, reactor or timer.
 //!
-//! `server` (on by default through `emulator`) adds [`server::LoopbackServer`], a
-//! loopback HTTP/HTTPS server for tests, the emulator and webhook receivers.
+//! Only `smol` is on by default. `server` adds [`server::LoopbackServer`], the
+//! HTTP/HTTPS server behind the emulator and webhook receivers.
 //!
 //! [`webhook`] receives CallKit's callbacks: a ready `http` handler, and `webhook::serve`
 //! on that server.
 //!
-//! `emulator` (default) adds [`emulator::EmulatorServer`]: the CallKit service emulator
-//! served over loopback, with simulated calls whose callbacks it delivers. `redis` adds
-//! `fleet`: a rate budget and a webhook memory shared by every instance of a service.
+//! `emulator` adds [`emulator::EmulatorServer`]: the CallKit service emulator served over
+//! loopback, with simulated calls whose callbacks it delivers (`callkit = { version = "0.1",
+//! features = ["emulator"] }` in your dev-dependencies). `redis` adds `fleet`: a rate
+//! budget and a webhook memory shared by every instance of a service. `test-util` adds
+//! helpers for your tests: `client::testing`, and the servers' counters and fault injection.
 //!
 //! # Example
 //!

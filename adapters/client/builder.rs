@@ -10,7 +10,7 @@ use std::time::{Duration, Instant, SystemTime};
 use callkit_core::region::Server;
 use callkit_core::request::BuildError;
 use callkit_core::secret::SecretKey;
-use callkit_core::usersig::{AdminSigner, DEFAULT_EXPIRE, DEFAULT_REFRESH_MARGIN};
+use callkit_core::usersig::{AdminSigner, DEFAULT_ADMIN, DEFAULT_EXPIRE, DEFAULT_REFRESH_MARGIN};
 use callkit_core::validate::check_identifier;
 
 use super::engine::{Observer, Shared};
@@ -24,9 +24,6 @@ use super::pace::{Pace, SharedRateLimiter};
 /// The default extra length of each one-second rate-limit window: it absorbs that much
 /// network jitter (see [`RateLimiters::with_margin`]), at about 5% of the budget.
 const DEFAULT_RATE_LIMIT_MARGIN: Duration = Duration::from_millis(50);
-
-/// The default admin identifier: the account Tencent creates with the CallKit package.
-pub const DEFAULT_ADMIN: &str = "administrator";
 
 /// The default number of attempts per call (the first plus two retries).
 pub const DEFAULT_MAX_ATTEMPTS: u32 = 3;
@@ -174,7 +171,7 @@ impl<S: Default> ClientBuilder<S> {
 }
 
 impl<S> ClientBuilder<S> {
-    /// The admin account the calls are signed as (default [`DEFAULT_ADMIN`],
+    /// The admin account the calls are signed as (default [`DEFAULT_ADMIN`](callkit_core::usersig::DEFAULT_ADMIN),
     /// `administrator`). It must be an app administrator in the Chat console.
     pub fn admin(mut self, identifier: impl Into<String>) -> Self {
         self.admin = identifier.into();

@@ -114,6 +114,8 @@ mod engine;
 mod error;
 mod pace;
 mod retry;
+#[cfg(feature = "test-util")]
+#[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
 pub mod testing;
 
 use std::fmt;
@@ -127,8 +129,7 @@ use callkit_core::registry;
 use callkit_core::secret::SecretKey;
 
 pub use builder::{
-    AsyncSleep, BlockingSleep, ClientBuilder, Clock, DEFAULT_ADMIN, DEFAULT_MAX_ATTEMPTS,
-    SystemClock,
+    AsyncSleep, BlockingSleep, ClientBuilder, Clock, DEFAULT_MAX_ATTEMPTS, SystemClock,
 };
 pub use error::Error;
 pub use pace::{PaceFuture, SharedRateLimiter};

@@ -10,7 +10,7 @@ use callkit_core::emulator::{Delivery, is_ack};
 use callkit_core::endpoint::Generation;
 use serde::Serialize;
 
-use crate::transport::{HttpRequest, Transport};
+use crate::transport::Transport;
 
 /// A boxed sleep, as a [`Sleeper`] returns it.
 pub type Sleep = Pin<Box<dyn Future<Output = ()> + Send + 'static>>;
@@ -207,11 +207,8 @@ async fn deliver_one<T: Transport>(
 }
 
 async fn send<T: Transport>(transport: &T, delivery: &Delivery) -> Result<(u16, Vec<u8>), String> {
-    let request: HttpRequest = http::Request::builder()
-        .method(delivery.method)
-        .uri(delivery.url.as_str())
-        .header(http::header::CONTENT_TYPE, delivery.content_type)
-        .body(delivery.body.clone())
+    let request = delivery
+        .to_http_request()
         .map_err(|e| format!("cannot build the callback request: {e}"))?;
     let response = transport.send(request).await.map_err(|e| e.to_string())?;
     let status = response.status().as_u16();

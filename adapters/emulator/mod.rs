@@ -4,7 +4,7 @@
 //! and serves it with a [`LoopbackServer`]: each request is answered by
 //! [`Emulator::handle_http`] at the server's clock (the wall clock unless injected). A
 //! [`Fault::Delay`](callkit_core::emulator::Fault::Delay) is honoured after the lock is
-//! released: the handler hands the delay to the server as a [`ReplyDelay`] and the
+//! released: the handler hands the delay to the server as a `ReplyDelay` and the
 //! connection's task waits, so other requests keep being answered meanwhile.
 //!
 //! The callbacks of a simulated call ([`EmulatorServer::simulate_call`]) are POSTed to
@@ -44,11 +44,13 @@
 mod deliver;
 mod scenario;
 
+use std::borrow::Cow;
 use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use callkit_core::emulator::{App, CallScenario, Emulator, ResponseDelay};
+use callkit_core::query::{self, NameCase};
 use callkit_core::secret::SecretKey;
 
 pub use self::deliver::{
@@ -56,7 +58,9 @@ pub use self::deliver::{
 };
 pub use self::scenario::{MediaName, OutcomeName, SIMULATE_CALL_PATH, ScenarioSpec};
 use crate::SmolTransport;
-use crate::server::{LoopbackServer, ReplyDelay, ServerControl, ServerError};
+#[cfg(feature = "test-util")]
+use crate::server::ServerControl;
+use crate::server::{LoopbackServer, ReplyDelay, ServerError};
 use crate::transport::{HttpRequest, HttpResponse};
 
 /// The emulator's clock: time since the Unix epoch.
@@ -294,9 +298,11 @@ impl Shared {
         if request.method() != http::Method::POST {
             return json_error(405, "use POST");
         }
-        let query = request.uri().query().unwrap_or("");
-        let sdkappid = form_urlencoded_sdkappid(query);
-        let Some(sdkappid) = sdkappid else {
+        let [id, wait] = match control_params(request, ["sdkappid", "wait"]) {
+            Ok(values) => values,
+            Err(message) => return json_error(400, &message),
+        };
+        let Some(sdkappid) = sdkappid(id.as_deref()) else {
             return json_error(400, "the query needs sdkappid=N (a non-zero u32)");
         };
         let spec: ScenarioSpec = match serde_json::from_slice(request.body()) {
@@ -304,8 +310,12 @@ impl Shared {
             Err(e) => return json_error(400, &format!("bad scenario: {e}")),
         };
         let mut scenario = spec.to_scenario();
-        let call_id = scenario.call_id.get_or_insert_with(new_call_id).clone();
-        if query_value(query, "wait").is_some_and(|v| v == "1" || v == "true") {
+        let call_id = match &scenario.call_id {
+            Some(id) => id.clone(),
+            None => self.lock().new_call_id(sdkappid),
+        };
+        scenario.call_id = Some(call_id.clone());
+        if wait.is_some_and(|v| v == "1" || v == "true") {
             return match self.simulate(sdkappid, &scenario).await {
                 Ok(report) => json(200, &Waited { call_id, report }),
                 Err(e) => json_error(404, &e.to_string()),
@@ -361,8 +371,11 @@ impl Shared {
     /// `GET /emulator/simulation?id=ID`: whether a started simulation is done, and its
     /// report once it is.
     fn simulation(&self, request: &HttpRequest) -> HttpResponse {
-        let query = request.uri().query().unwrap_or("");
-        let Some(id) = query_value(query, "id").and_then(|v| v.parse::<usize>().ok()) else {
+        let [id] = match control_params(request, ["id"]) {
+            Ok(values) => values,
+            Err(message) => return json_error(400, &message),
+        };
+        let Some(id) = id.and_then(|v| v.parse::<usize>().ok()) else {
             return json_error(400, "the query needs id=N (as simulate_call answered)");
         };
         match lock(&self.simulations).get(id) {
@@ -379,12 +392,12 @@ impl Shared {
         if request.method() != http::Method::POST {
             return json_error(405, "use POST");
         }
-        let query = request.uri().query().unwrap_or("");
-        let (Some(sdkappid), Some(call_id), Some(user)) = (
-            form_urlencoded_sdkappid(query),
-            query_value(query, "call_id"),
-            query_value(query, "user"),
-        ) else {
+        let [id, call_id, user] = match control_params(request, ["sdkappid", "call_id", "user"]) {
+            Ok(values) => values,
+            Err(message) => return json_error(400, &message),
+        };
+        let (Some(sdkappid), Some(call_id), Some(user)) = (sdkappid(id.as_deref()), call_id, user)
+        else {
             return json_error(400, "the query needs sdkappid=N, call_id=C and user=U");
         };
         let now = (self.clock)();
@@ -447,16 +460,6 @@ struct Waited {
     report: SimulationReport,
 }
 
-/// A call id for a simulated call that names none: the UUID form the service uses.
-fn new_call_id() -> String {
-    let hex = |n: usize| -> String {
-        std::iter::repeat_with(|| char::from_digit(fastrand::u32(..16), 16).unwrap_or('0'))
-            .take(n)
-            .collect()
-    };
-    format!("{}-{}-{}-{}-{}", hex(8), hex(4), hex(4), hex(4), hex(12))
-}
-
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex
         .lock()
@@ -468,19 +471,26 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 /// `get_call_info` becomes `Calling`. Not a Tencent path.
 pub const ANSWER_CALL_PATH: &str = "/emulator/answer_call";
 
-/// A query parameter's value as written (the control paths take plain ids, not
-/// percent-encoded ones).
-fn query_value(query: &str, wanted: &str) -> Option<String> {
-    query
-        .split('&')
-        .filter_map(|pair| pair.split_once('='))
-        .find(|(name, _)| *name == wanted)
-        .map(|(_, value)| value.to_owned())
-        .filter(|value| !value.is_empty())
+/// A control path's query parameters `names`, read as every query is
+/// ([`query::read`]: decoded, each at most once); an empty value counts as absent. A
+/// parameter sent twice is an error, with its message (answered 400).
+fn control_params<const N: usize>(
+    request: &HttpRequest,
+    names: [&str; N],
+) -> Result<[Option<String>; N], String> {
+    let raw = request.uri().query().unwrap_or("");
+    let values = query::read(raw, names, NameCase::Exact).map_err(|repeated| {
+        format!(
+            "the query parameter `{}` appears more than once",
+            repeated.name
+        )
+    })?;
+    Ok(values.map(|value| value.filter(|v| !v.is_empty()).map(Cow::into_owned)))
 }
 
-fn form_urlencoded_sdkappid(query: &str) -> Option<u32> {
-    query_value(query, "sdkappid")
+/// A non-zero SDKAppID.
+fn sdkappid(value: Option<&str>) -> Option<u32> {
+    value
         .and_then(|value| value.parse::<u32>().ok())
         .filter(|id| *id != 0)
 }
@@ -553,7 +563,10 @@ impl EmulatorServer {
         }
     }
 
-    /// The server's counters (connections, requests) and its own fault injection.
+    /// The server's counters (connections, requests) and its own fault injection
+    /// (feature `test-util`).
+    #[cfg(feature = "test-util")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
     pub fn control(&self) -> &ServerControl {
         self.server.control()
     }

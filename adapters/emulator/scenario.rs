@@ -22,7 +22,8 @@ pub struct ScenarioSpec {
     pub caller: String,
     /// The callees' UserIDs (more than one makes a group call).
     pub callees: Vec<String>,
-    /// `answered`, `rejected`, `not-answered`, `cancelled` or `busy`.
+    /// `answered`, `rejected`, `not-answered`, `cancelled`, `busy`, or one that leaves
+    /// the call live: `connected` or `ringing`.
     #[serde(default)]
     pub outcome: OutcomeName,
     /// `audio` or `video`.
@@ -56,6 +57,11 @@ pub enum OutcomeName {
     Cancelled,
     /// The callee's line is busy.
     Busy,
+    /// Every callee answers and the call stays live until `end_call`.
+    Connected,
+    /// The callees ring and the call stays live until answered (`/emulator/answer_call`),
+    /// ended (`end_call`) or rung out.
+    Ringing,
 }
 
 /// Audio or video, by name.
@@ -101,6 +107,8 @@ impl ScenarioSpec {
             OutcomeName::NotAnswered => CallOutcome::NotAnswered,
             OutcomeName::Cancelled => CallOutcome::Cancelled,
             OutcomeName::Busy => CallOutcome::Busy,
+            OutcomeName::Connected => CallOutcome::Connected,
+            OutcomeName::Ringing => CallOutcome::Ringing,
         };
         let mut scenario = CallScenario::new(self.caller.clone(), self.callees.clone(), outcome);
         scenario.media = match self.media {

@@ -27,15 +27,14 @@ use smol::channel::{Receiver, Sender};
 use smol::net::TcpStream;
 use smol_hyper::rt::FuturesIo;
 
+use super::Handler;
+#[cfg(feature = "emulator")]
+use super::ReplyDelay;
 use super::accept::closed;
-use super::control::{BodyFraming, ServerControl};
+use super::control::ServerControl;
 use super::workers::Workers;
-use super::{Handler, ReplyDelay};
 use crate::hyper_client::maybe_tls::MaybeTls;
 use crate::transport::{HttpRequest, HttpResponse};
-
-/// Oversized bodies are streamed in chunks of this size.
-const CHUNK: usize = 16 * 1024;
 
 /// How long a client may take over each part of an exchange.
 #[derive(Debug, Clone, Copy)]
@@ -66,7 +65,7 @@ pub(crate) struct Context {
 }
 
 type ChunkStream = futures_lite::stream::Iter<std::vec::IntoIter<Result<Frame<Bytes>, Infallible>>>;
-type ResponseBody = Either<Full<Bytes>, StreamBody<ChunkStream>>;
+pub(super) type ResponseBody = Either<Full<Bytes>, StreamBody<ChunkStream>>;
 
 /// An accepted connection, plain or TLS.
 type Stream = MaybeTls<Watched, futures_rustls::server::TlsStream<Watched>>;
@@ -232,7 +231,10 @@ pub(crate) async fn serve(tcp: TcpStream, context: Arc<Context>) {
     let mut timer = smol::Timer::never();
     let mut armed_at: Option<Instant> = None;
     loop {
+        #[cfg(feature = "test-util")]
         let idle = context.control.idle_close().unwrap_or(timeouts.idle);
+        #[cfg(not(feature = "test-util"))]
+        let idle = timeouts.idle;
         let deadline = waiting.as_ref().map(|w| w.deadline(&timeouts, idle));
         if let Some(at) = deadline
             && armed_at.is_none_or(|armed| at < armed)
@@ -346,17 +348,15 @@ async fn produce(
         }
     };
 
-    if let Some(delay) = context.control.take_delay() {
-        wait_unless_shutdown(&context, delay).await;
-    }
-
-    if let Some((bytes, framing)) = context.control.take_oversize() {
-        return oversized(bytes, framing);
+    #[cfg(feature = "test-util")]
+    if let Some(reply) = super::faults::before_handler(&context).await {
+        return reply;
     }
 
     let request: HttpRequest = http::Request::from_parts(parts, body);
     match call_handler(Arc::clone(&context), request).await {
         Ok(response) => {
+            #[cfg(feature = "emulator")]
             if let Some(ReplyDelay(delay)) = response.extensions().get::<ReplyDelay>().copied() {
                 wait_unless_shutdown(&context, delay).await;
             }
@@ -404,7 +404,8 @@ async fn call_handler(
 }
 
 /// Sleeps `delay`; shutdown cuts it short, so dropping the server never waits for it.
-async fn wait_unless_shutdown(context: &Context, delay: Duration) {
+#[cfg(any(feature = "emulator", feature = "test-util"))]
+pub(super) async fn wait_unless_shutdown(context: &Context, delay: Duration) {
     smol::future::or(
         async {
             smol::Timer::after(delay).await;
@@ -418,24 +419,4 @@ fn plain(status: http::StatusCode, message: String) -> http::Response<ResponseBo
     let mut response = http::Response::new(Either::Left(Full::new(Bytes::from(message))));
     *response.status_mut() = status;
     response
-}
-
-fn oversized(bytes: usize, framing: BodyFraming) -> http::Response<ResponseBody> {
-    match framing {
-        BodyFraming::ContentLength => {
-            http::Response::new(Either::Left(Full::new(Bytes::from(vec![b'x'; bytes]))))
-        }
-        _ => {
-            let mut frames = Vec::with_capacity(bytes / CHUNK + 1);
-            let mut left = bytes;
-            while left > 0 {
-                let size = left.min(CHUNK);
-                frames.push(Ok(Frame::data(Bytes::from(vec![b'x'; size]))));
-                left -= size;
-            }
-            http::Response::new(Either::Right(StreamBody::new(futures_lite::stream::iter(
-                frames,
-            ))))
-        }
-    }
 }

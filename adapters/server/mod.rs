@@ -1,11 +1,12 @@
-//! A loopback HTTP/HTTPS server for a pure handler, on its own background thread.
+//! An HTTP/HTTPS server for a pure handler, on its own background thread.
 //!
 //! The emulator, webhook receivers and the transport tests all need the same thing: serve
-//! `Fn(HttpRequest) -> HttpResponse` on 127.0.0.1, over plain HTTP or HTTPS with a fresh
-//! self-signed certificate, usable from sync code and from any async runtime. The server
-//! runs hyper 1.x on a smol executor in a thread of its own, counts connections and
-//! requests, and can inject faults (delays, oversized bodies, idle closes) through its
-//! [`ServerControl`].
+//! `Fn(HttpRequest) -> HttpResponse` on 127.0.0.1 by default (any address with
+//! [`ServerBuilder::bind`]), over plain HTTP or HTTPS with a fresh self-signed certificate, usable from sync code and from any async runtime. The server
+//! runs hyper 1.x on a smol executor in a thread of its own and counts connections and
+//! requests. With the `test-util` feature a test reads those counts and injects faults
+//! (delays, oversized bodies, idle closes) through [`LoopbackServer::control`]; without
+//! it the server has no fault injection at all.
 //!
 //! The handler is called on a fixed set of worker threads ([`ServerBuilder::workers`],
 //! default 8), not on the server's I/O thread, so it may be slow or block (on a lock, a
@@ -55,6 +56,8 @@ mod accept;
 mod cert;
 mod connection;
 mod control;
+#[cfg(feature = "test-util")]
+mod faults;
 mod workers;
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpListener};
@@ -65,7 +68,11 @@ use std::time::Duration;
 use smol::channel::Sender;
 
 pub use self::cert::SelfSignedCertificate;
-pub use self::control::{BodyFraming, ServerControl};
+#[cfg(not(feature = "test-util"))]
+use self::control::ServerControl;
+#[cfg(feature = "test-util")]
+#[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
+pub use self::{control::ServerControl, faults::BodyFraming};
 use crate::transport::{HttpRequest, HttpResponse};
 
 /// The handler a server serves: a function from request to response, called on a
@@ -75,9 +82,11 @@ pub type Handler = dyn Fn(HttpRequest) -> HttpResponse + Send + Sync + 'static;
 /// Put in a handler's response extensions, asks the server to wait this long before
 /// sending that response. The wait happens on the connection's task, after the handler
 /// returned (so a handler never sleeps while holding a lock, nor occupies a pool thread
-/// while it waits), and shutdown cuts it short.
+/// while it waits), and shutdown cuts it short. Only the emulator's delay fault uses it,
+/// so a server built without the emulator has no way to delay a reply.
+#[cfg(feature = "emulator")]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ReplyDelay(pub Duration);
+pub(crate) struct ReplyDelay(pub Duration);
 
 /// Default cap on request bodies (larger ones get 413).
 pub const DEFAULT_MAX_REQUEST_BODY_BYTES: usize = 1024 * 1024;
@@ -159,7 +168,7 @@ impl std::fmt::Debug for ServerBuilder {
 }
 
 impl ServerBuilder {
-    /// The port on 127.0.0.1 (default 0: any free port; see [`LoopbackServer::local_addr`]).
+    /// The port to listen on (default 0: any free port; see [`LoopbackServer::local_addr`]).
     pub fn port(mut self, port: u16) -> Self {
         self.port = port;
         self
@@ -323,6 +332,7 @@ impl ServerBuilder {
             base_url: format!("{scheme}://{local_addr}"),
             local_addr,
             certificate,
+            #[cfg(feature = "test-util")]
             control,
             shutdown: Some(shutdown_tx),
             thread: Some(thread),
@@ -330,7 +340,7 @@ impl ServerBuilder {
     }
 }
 
-/// A running loopback server. Dropping it (or [`shutdown`](Self::shutdown)) stops
+/// A running server (on loopback unless [bound](ServerBuilder::bind) elsewhere). Dropping it (or [`shutdown`](Self::shutdown)) stops
 /// accepting, lets requests in flight finish (up to the
 /// [shutdown grace](ServerBuilder::shutdown_grace), 2 s by default), closes idle
 /// connections, and joins the server thread. A handler still running after that finishes
@@ -340,6 +350,7 @@ pub struct LoopbackServer {
     base_url: String,
     local_addr: SocketAddr,
     certificate: Option<SelfSignedCertificate>,
+    #[cfg(feature = "test-util")]
     control: ServerControl,
     shutdown: Option<Sender<()>>,
     thread: Option<JoinHandle<()>>,
@@ -388,7 +399,9 @@ impl LoopbackServer {
         self.certificate.as_ref()
     }
 
-    /// Counters and fault injection.
+    /// Counters and fault injection (feature `test-util`).
+    #[cfg(feature = "test-util")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
     pub fn control(&self) -> &ServerControl {
         &self.control
     }
@@ -508,6 +521,7 @@ mod tests {
         // Descriptors are free again: the waiting client is served without intervention.
         failing.store(false, Ordering::SeqCst);
         assert!(exchange(&mut waiting, "after").starts_with("HTTP/1.1 200"));
+        #[cfg(feature = "test-util")]
         assert!(server.control().accept_errors() >= 5);
         let attempts = times.lock().unwrap().len();
         assert!(attempts < 20, "{attempts} failed accepts: the loop spun");

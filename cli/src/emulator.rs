@@ -100,7 +100,8 @@ struct SimulateArgs {
     #[arg(long, value_name = "ID", required = true)]
     callee: Vec<String>,
 
-    /// How the call ends.
+    /// How the call goes (`connected` and `ringing` leave it live: see it with
+    /// `callkit call info --call-id ID`, end it with `callkit call end --call-id ID`).
     #[arg(long, value_enum, default_value_t = Outcome::Answered)]
     outcome: Outcome,
 
@@ -116,11 +117,20 @@ struct SimulateArgs {
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
 enum Outcome {
+    /// Every callee answers; the caller hangs up after 10 s.
     Answered,
+    /// The callees decline.
     Rejected,
+    /// Nobody answers before the timeout.
     NotAnswered,
+    /// The caller cancels first.
     Cancelled,
+    /// The callee's line is busy.
     Busy,
+    /// The callees answer and the call stays live until `callkit call end`.
+    Connected,
+    /// The callees ring and the call stays live until answered, ended or rung out (30 s).
+    Ringing,
 }
 
 pub(crate) fn run(args: EmulatorArgs) -> Result<(), Failure> {
@@ -243,6 +253,8 @@ fn simulate_call(args: SimulateArgs) -> Result<(), Failure> {
         Outcome::NotAnswered => OutcomeName::NotAnswered,
         Outcome::Cancelled => OutcomeName::Cancelled,
         Outcome::Busy => OutcomeName::Busy,
+        Outcome::Connected => OutcomeName::Connected,
+        Outcome::Ringing => OutcomeName::Ringing,
     };
     let mut spec = ScenarioSpec::new(args.caller, args.callee, outcome);
     if args.video {

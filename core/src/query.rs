@@ -1,12 +1,99 @@
-//! The server's side of the signed query: [`SignedQuery::parse`] reads the five
-//! parameters every request carries (`sdkappid`, `identifier`, `usersig`, `random`,
-//! `contenttype`), as the service (or the emulator) must before verifying the UserSig.
-//! It is the inverse of [`crate::request::build_request`]'s query.
+//! Query strings, read one way everywhere: [`pairs`] decodes them, [`read`] picks the
+//! parameters a reader wants (each at most once). On top of them, [`SignedQuery::parse`]
+//! reads the five parameters every API request carries (`sdkappid`, `identifier`,
+//! `usersig`, `random`, `contenttype`), the inverse of
+//! [`crate::request::build_request`]'s query. The emulator reads API requests with
+//! [`read`], the webhook parser callback URLs.
+//!
+//! Decoding is `application/x-www-form-urlencoded`: `%XX` escapes and `+` as a space;
+//! bytes that are not UTF-8 after decoding become U+FFFD. A pair with nothing to decode
+//! (no `%`, no `+`: what CallKit and callkit send) is borrowed, not copied.
 
+use alloc::borrow::Cow;
 use alloc::string::String;
 use core::fmt;
 
-use percent_encoding::percent_decode_str;
+/// The decoded name/value pairs of `raw` (a query string without the `?`), in order;
+/// empty pairs (`a=1&&b=2`) are skipped and a pair without `=` has an empty value.
+///
+/// ```
+/// use callkit_core::query::pairs;
+/// let read: Vec<_> = pairs("a=1&b=x+y%21&c").collect();
+/// assert_eq!(read, [("a".into(), "1".into()), ("b".into(), "x y!".into()), ("c".into(), "".into())]);
+/// ```
+pub fn pairs(raw: &str) -> impl Iterator<Item = (Cow<'_, str>, Cow<'_, str>)> {
+    raw.split('&').filter(|pair| !pair.is_empty()).map(|pair| {
+        if pair.bytes().any(|b| b == b'%' || b == b'+') {
+            // One pair (no `&` inside), so the crate yields exactly one item.
+            form_urlencoded::parse(pair.as_bytes())
+                .next()
+                .unwrap_or_default()
+        } else {
+            let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+            (Cow::Borrowed(name), Cow::Borrowed(value))
+        }
+    })
+}
+
+/// How [`read`] matches parameter names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum NameCase {
+    /// Exactly (API requests: `sdkappid`, `usersig`...).
+    Exact,
+    /// ASCII case ignored (callback URLs: v1 `sdkappid` and v4 `SdkAppid` are one name).
+    IgnoreAscii,
+}
+
+impl NameCase {
+    fn same(self, sent: &str, wanted: &str) -> bool {
+        match self {
+            NameCase::Exact => sent == wanted,
+            NameCase::IgnoreAscii => sent.eq_ignore_ascii_case(wanted),
+        }
+    }
+}
+
+/// A parameter [`read`] wanted appeared more than once.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Repeated<'q> {
+    /// Its index in the names [`read`] was given.
+    pub index: usize,
+    /// The name as sent the second time (decoded).
+    pub name: Cow<'q, str>,
+}
+
+/// The values of the parameters named in `names`, in that order (`None`: absent), read
+/// with [`pairs`]; other parameters are ignored. A wanted parameter sent twice is an
+/// error, never "first wins": two readers could otherwise disagree on which counts.
+///
+/// ```
+/// use callkit_core::query::{NameCase, read};
+/// let [id, user] = read("sdkappid=7&x=1&user=bob", ["sdkappid", "user"], NameCase::Exact).unwrap();
+/// assert_eq!((id.as_deref(), user.as_deref()), (Some("7"), Some("bob")));
+/// let repeated = read("SdkAppid=7&sdkappid=8", ["sdkappid"], NameCase::IgnoreAscii).unwrap_err();
+/// assert_eq!((repeated.index, repeated.name.as_ref()), (0, "sdkappid"));
+/// ```
+pub fn read<'q, const N: usize>(
+    raw: &'q str,
+    names: [&str; N],
+    case: NameCase,
+) -> Result<[Option<Cow<'q, str>>; N], Repeated<'q>> {
+    let mut values: [Option<Cow<'q, str>>; N] = core::array::from_fn(|_| None);
+    for (name, value) in pairs(raw) {
+        let Some(index) = names.iter().position(|wanted| case.same(&name, wanted)) else {
+            continue;
+        };
+        let Some(slot) = values.get_mut(index) else {
+            continue;
+        };
+        if slot.is_some() {
+            return Err(Repeated { index, name });
+        }
+        *slot = Some(value);
+    }
+    Ok(values)
+}
 
 /// Why a query string is not a valid CallKit signed query.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -18,8 +105,8 @@ pub enum QueryError {
     /// A parameter appears more than once.
     #[error("the query parameter `{0}` appears more than once")]
     Duplicate(&'static str),
-    /// A parameter's value is malformed (not a number, bad escape, not UTF-8, or
-    /// `contenttype` other than `json`).
+    /// A parameter's value is malformed (not a number, or `contenttype` other than
+    /// `json`).
     #[error("the query parameter `{0}` has an invalid value")]
     Invalid(&'static str),
 }
@@ -48,55 +135,38 @@ pub struct SignedQuery {
 }
 
 impl SignedQuery {
-    /// Reads a query string (without the `?`). Unknown parameters are ignored; the
-    /// five documented ones are required, once each, and `contenttype` must be `json`.
+    /// Reads a query string (without the `?`) with [`read`]. Unknown parameters are
+    /// ignored; the five documented ones are required, once each, and `contenttype` must
+    /// be `json`.
     pub fn parse(query: &str) -> Result<Self, QueryError> {
-        let mut sdkappid = None;
-        let mut identifier = None;
-        let mut usersig = None;
-        let mut random = None;
-        let mut content_type = None;
-        for pair in query.split('&').filter(|pair| !pair.is_empty()) {
-            let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
-            let (slot, name): (&mut Option<&str>, &'static str) = match name {
-                "sdkappid" => (&mut sdkappid, "sdkappid"),
-                "identifier" => (&mut identifier, "identifier"),
-                "usersig" => (&mut usersig, "usersig"),
-                "random" => (&mut random, "random"),
-                "contenttype" => (&mut content_type, "contenttype"),
-                _ => continue,
-            };
-            if slot.replace(value).is_some() {
-                return Err(QueryError::Duplicate(name));
-            }
-        }
-        let content_type = decode("contenttype", content_type)?;
+        let [sdkappid, identifier, usersig, random, content_type] =
+            read(query, SIGNED_NAMES, NameCase::Exact).map_err(|repeated| {
+                QueryError::Duplicate(SIGNED_NAMES.get(repeated.index).copied().unwrap_or(""))
+            })?;
+        let content_type = content_type.ok_or(QueryError::Missing("contenttype"))?;
         if content_type != "json" {
             return Err(QueryError::Invalid("contenttype"));
         }
         Ok(SignedQuery {
             sdkappid: number("sdkappid", sdkappid)?,
-            identifier: decode("identifier", identifier)?,
-            usersig: decode("usersig", usersig)?,
+            identifier: identifier
+                .ok_or(QueryError::Missing("identifier"))?
+                .into_owned(),
+            usersig: usersig.ok_or(QueryError::Missing("usersig"))?.into_owned(),
             random: number("random", random)?,
         })
     }
 
-    /// The UserSig, percent-decoded; verify it, never log it.
+    /// The UserSig, decoded; verify it, never log it.
     pub fn usersig(&self) -> &str {
         &self.usersig
     }
 }
 
-fn decode(name: &'static str, value: Option<&str>) -> Result<String, QueryError> {
-    let value = value.ok_or(QueryError::Missing(name))?;
-    percent_decode_str(value)
-        .decode_utf8()
-        .map(|text| text.into_owned())
-        .map_err(|_| QueryError::Invalid(name))
-}
+/// The five parameters of an API request's query, in [`SignedQuery`]'s order.
+pub const SIGNED_NAMES: [&str; 5] = ["sdkappid", "identifier", "usersig", "random", "contenttype"];
 
-fn number(name: &'static str, value: Option<&str>) -> Result<u32, QueryError> {
+fn number(name: &'static str, value: Option<Cow<'_, str>>) -> Result<u32, QueryError> {
     let value = value.ok_or(QueryError::Missing(name))?;
     // Plain decimal digits only: `u32::from_str` would also take a leading `+`.
     if value.is_empty() || !value.bytes().all(|b| b.is_ascii_digit()) {
@@ -121,6 +191,20 @@ mod tests {
     use super::*;
 
     const OK: &str = "sdkappid=1&identifier=a%26b&usersig=s&random=4294967295&contenttype=json";
+
+    #[test]
+    fn pairs_read_like_form_urlencoded() {
+        for raw in [
+            "a=1&b=x%20y&c=p+q&&d&e=&=f&g=h=i&%zz=%&\u{e9}=%C3%A9&j=%FF&k=%2",
+            "",
+            "&&",
+            "SdkAppid=1400000000&CallbackCommand=Call.CallbackAfterMemberChanged",
+        ] {
+            let ours: alloc::vec::Vec<_> = pairs(raw).collect();
+            let crates: alloc::vec::Vec<_> = form_urlencoded::parse(raw.as_bytes()).collect();
+            assert_eq!(ours, crates, "{raw}");
+        }
+    }
 
     #[test]
     fn reads_and_decodes() {
@@ -155,8 +239,9 @@ mod tests {
         assert_eq!(SignedQuery::parse(&bad), Err(Invalid("sdkappid")));
         let bad = OK.replace("contenttype=json", "contenttype=JSON");
         assert_eq!(SignedQuery::parse(&bad), Err(Invalid("contenttype")));
+        // Not UTF-8 once decoded: read as U+FFFD, so such a UserSig cannot verify.
         let bad = OK.replace("usersig=s", "usersig=%ff");
-        assert_eq!(SignedQuery::parse(&bad), Err(Invalid("usersig")));
+        assert_eq!(SignedQuery::parse(&bad).unwrap().usersig(), "\u{FFFD}");
         // Names are case-sensitive.
         let bad = OK.replace("usersig=", "UserSig=");
         assert_eq!(SignedQuery::parse(&bad), Err(Missing("usersig")));

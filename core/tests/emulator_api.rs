@@ -6,7 +6,7 @@
 use core::time::Duration;
 
 use callkit_core::callback::*;
-use callkit_core::emulator::{App, Emulator, Fault, Request, Response};
+use callkit_core::emulator::{App, Emulator, Fault, ServiceReply, ServiceRequest};
 use callkit_core::endpoint::{Empty, Endpoint};
 use callkit_core::region::{BaseUrl, Server};
 use callkit_core::request::{HttpRequest, build_request};
@@ -51,8 +51,11 @@ fn v4_config(url: &str) -> V4CallbackConfig {
 }
 
 /// Sends a built request to the emulator at `now` (seconds) and returns the raw answer.
-fn send_raw(emulator: &mut Emulator, request: &HttpRequest, now: Duration) -> Response {
-    emulator.handle(&Request::new("POST", request.url(), request.body()), now)
+fn send_raw(emulator: &mut Emulator, request: &HttpRequest, now: Duration) -> ServiceReply {
+    emulator.handle(
+        &ServiceRequest::new("POST", request.url(), request.body()),
+        now,
+    )
 }
 
 /// The whole client path for endpoint `E` with a UserSig signed at `T0` for `identifier`.
@@ -87,7 +90,7 @@ fn api<T: std::fmt::Debug>(result: Result<T, ResponseError>) -> (i64, ApiErrorKi
     }
 }
 
-fn body_json(answer: &Response) -> serde_json::Value {
+fn body_json(answer: &ServiceReply) -> serde_json::Value {
     serde_json::from_slice(&answer.body).expect("a JSON body")
 }
 
@@ -241,7 +244,10 @@ fn v1_body_errors() {
     .url()
     .to_owned();
     let mut raw = |body: &[u8]| {
-        let answer = e.handle(&Request::new("POST", &url, body), Duration::from_secs(T0));
+        let answer = e.handle(
+            &ServiceRequest::new("POST", &url, body),
+            Duration::from_secs(T0),
+        );
         assert_eq!(answer.status, 200);
         (
             api(parse_response::<V1SetCallback>(200, &answer.body, 9)),
@@ -282,7 +288,10 @@ fn v4_body_errors() {
     .url()
     .to_owned();
     let mut raw = |body: &[u8]| {
-        let answer = e.handle(&Request::new("POST", &url, body), Duration::from_secs(T0));
+        let answer = e.handle(
+            &ServiceRequest::new("POST", &url, body),
+            Duration::from_secs(T0),
+        );
         api(parse_response::<V4SetCallback>(
             answer.status,
             &answer.body,
@@ -390,7 +399,7 @@ type Expected = (i64, ApiErrorKind);
 fn query<E: Endpoint>(e: &mut Emulator, method: &str, query: &str) -> (u16, i64, ApiErrorKind) {
     let target = format!("{}?{query}", E::PATH);
     let answer = e.handle(
-        &Request::new(method, &target, b"{}"),
+        &ServiceRequest::new(method, &target, b"{}"),
         Duration::from_secs(T0),
     );
     match parse_response::<E>(answer.status, &answer.body, 0) {
@@ -456,6 +465,12 @@ fn query_errors_per_generation() {
             (70001, InvalidParameter),
             (60002, InvalidParameter),
         ),
+        // A parameter sent twice: refused, not "first wins".
+        (
+            format!("{ok}&random=2"),
+            (70001, InvalidParameter),
+            (60002, InvalidParameter),
+        ),
     ];
     for (q, v1, v4) in cases {
         assert_eq!(
@@ -484,14 +499,14 @@ fn query_errors_per_generation() {
 fn unknown_paths() {
     let mut e = emulator();
     let answer = e.handle(
-        &Request::new("POST", "/v4/call_config/update_callback?sdkappid=1", b"{}"),
+        &ServiceRequest::new("POST", "/v4/call_config/update_callback?sdkappid=1", b"{}"),
         Duration::from_secs(T0),
     );
     assert_eq!(answer.status, 200);
     assert_eq!(body_json(&answer)["ErrorCode"], 60009);
     assert_eq!(body_json(&answer)["ActionStatus"], "FAIL");
     let answer = e.handle(
-        &Request::new("POST", "http://h/v1/callback/nope", b"{}"),
+        &ServiceRequest::new("POST", "http://h/v1/callback/nope", b"{}"),
         Duration::from_secs(T0),
     );
     assert_eq!(answer.status, 404);

@@ -4,7 +4,7 @@
 
 use core::time::Duration;
 
-use callkit_core::emulator::{App, Emulator, Request};
+use callkit_core::emulator::{App, Emulator, ServiceRequest};
 use callkit_core::secret::SecretKey;
 use proptest::prelude::*;
 
@@ -56,7 +56,7 @@ proptest! {
     ) {
         let mut e = emulator();
         let target = format!("{path}?{query}");
-        let answer = e.handle(&Request::new(&method, &target, &body), Duration::new(now, nanos));
+        let answer = e.handle(&ServiceRequest::new(&method, &target, &body), Duration::new(now, nanos));
         prop_assert!(answer.status == 200 || answer.status == 404);
         let json: serde_json::Value = serde_json::from_slice(&answer.body).unwrap();
         prop_assert!(json.get("errorCode").is_some() || json.get("ErrorCode").is_some());
@@ -65,7 +65,7 @@ proptest! {
     #[test]
     fn arbitrary_targets_never_panic(target in "\\PC{0,120}", body in prop::collection::vec(any::<u8>(), 0..50)) {
         let mut e = emulator();
-        let answer = e.handle(&Request::new("POST", &target, &body), Duration::ZERO);
+        let answer = e.handle(&ServiceRequest::new("POST", &target, &body), Duration::ZERO);
         prop_assert!(serde_json::from_slice::<serde_json::Value>(&answer.body).is_ok());
     }
 }

@@ -6,8 +6,8 @@
 use core::time::Duration;
 
 use callkit_core::call_engine::V4RobotCall;
-use callkit_core::callback::{V4CallbackConfig, V4Command};
-use callkit_core::emulator::{App, CallOutcome, CallScenario, Emulator, Request};
+use callkit_core::callback::{V1Action, V1CallbackConfig, V4CallbackConfig, V4Command};
+use callkit_core::emulator::{App, CallOutcome, CallScenario, Emulator, ServiceRequest};
 use callkit_core::endpoint::Endpoint;
 use callkit_core::records::*;
 use callkit_core::region::{BaseUrl, Server};
@@ -46,7 +46,7 @@ fn call<E: Endpoint>(
         .into();
     let request = build_request::<E>(&server, APP, "administrator", &usersig, 9, body).unwrap();
     let answer = emulator.handle(
-        &Request::new("POST", request.url(), request.body()),
+        &ServiceRequest::new("POST", request.url(), request.body()),
         Duration::from_secs(now),
     );
     parse_response::<E>(answer.status, &answer.body, 9)
@@ -177,6 +177,143 @@ fn an_unanswered_robot_call_ends_as_cancelled_or_rings_out() {
     assert_eq!(record.call_result, CallResult::NotAnswer);
 }
 
+/// An app subscribed to every callback of both generations.
+fn subscribed_to_everything() -> Emulator {
+    let mut e = emulator();
+    e.set_v1_config(
+        APP,
+        Some(V1CallbackConfig {
+            address: "http://127.0.0.1:9/v1".into(),
+            actions: V1Action::ALL.to_vec(),
+        }),
+    );
+    e.set_v4_config(
+        APP,
+        Some(V4CallbackConfig {
+            url: "http://127.0.0.1:9/v4".into(),
+            commands: V4Command::ALL.to_vec(),
+        }),
+    );
+    e
+}
+
+fn statuses(info: &callkit_core::call_engine::V4CallInfo) -> Vec<(&str, UserStatus)> {
+    info.users
+        .iter()
+        .map(|u| (u.user.as_str(), u.status.clone()))
+        .collect()
+}
+
+#[test]
+fn a_connected_simulated_call_is_live_until_end_call() {
+    let mut e = subscribed_to_everything();
+    let scenario = CallScenario::new("alice", ["bob"], CallOutcome::Connected);
+    let sent = e.simulate_call(APP, &scenario, Duration::from_secs(T0));
+    let commands: Vec<&str> = sent.iter().map(|d| d.command.as_str()).collect();
+    // Up to the answer, nothing of the end.
+    assert_eq!(
+        commands,
+        [
+            "caller_start_call",
+            "callee_receive_call",
+            "callee_accept_call",
+            "caller_call_accepted",
+            "Call.CallbackAfterStartCall",
+            "Call.CallbackAfterMemberChanged",
+        ]
+    );
+    let id = String::from("call-1");
+    assert_eq!(e.live_calls(APP), 1);
+    let info = call::<V4GetCallInfo>(&mut e, &V4CallId::new(&id), T0 + 5).unwrap();
+    assert_eq!(
+        statuses(&info),
+        [("alice", UserStatus::Calling), ("bob", UserStatus::Calling)]
+    );
+    assert_eq!(
+        code(call::<V4GetRecordByCallId>(
+            &mut e,
+            &V4CallId::new(&id),
+            T0 + 5
+        )),
+        (101050, ApiErrorKind::RecordNotFound)
+    );
+
+    call::<V4EndCall>(&mut e, &V4CallId::new(&id), T0 + 60).unwrap();
+    let ended: Vec<String> = e.take_deliveries().into_iter().map(|d| d.command).collect();
+    assert_eq!(
+        ended,
+        [
+            "caller_call_end",
+            "callee_call_end",
+            "normal_end",
+            "Call.CallbackAfterEndCall"
+        ]
+    );
+    let v4 = call::<V4GetRecordByCallId>(&mut e, &V4CallId::new(&id), T0 + 61).unwrap();
+    assert_eq!(
+        (v4.start_secs, v4.accept_secs, v4.end_secs, v4.call_result),
+        (T0, T0 + 2, T0 + 60, CallResult::NormalEnd)
+    );
+    let v1 = call::<V1GetRecordByCallId>(&mut e, &V1CallId::new(&id), T0 + 61).unwrap();
+    assert_eq!(v1.call_result, CallResult::NormalEnd);
+    assert_eq!(
+        code(call::<V4EndCall>(&mut e, &V4CallId::new(&id), T0 + 62)),
+        (101004, ApiErrorKind::CallNotFound)
+    );
+}
+
+#[test]
+fn a_ringing_simulated_call_waits_is_answered_or_rings_out() {
+    let mut e = subscribed_to_everything();
+    let ringing = CallScenario::new("alice", ["bob", "carol"], CallOutcome::Ringing);
+    let sent = e.simulate_call(APP, &ringing, Duration::from_secs(T0));
+    let commands: Vec<&str> = sent.iter().map(|d| d.command.as_str()).collect();
+    assert_eq!(
+        commands,
+        [
+            "caller_start_call",
+            "callee_receive_call",
+            "callee_receive_call",
+            "Call.CallbackAfterStartCall",
+        ]
+    );
+    let info = call::<V4GetCallInfo>(&mut e, &V4CallId::new("call-1"), T0 + 1).unwrap();
+    assert_eq!(
+        statuses(&info),
+        [
+            ("alice", UserStatus::Calling),
+            ("bob", UserStatus::Waiting),
+            ("carol", UserStatus::Waiting)
+        ]
+    );
+    assert!(e.answer_call(APP, "call-1", "carol", Duration::from_secs(T0 + 3)));
+    let info = call::<V4GetCallInfo>(&mut e, &V4CallId::new("call-1"), T0 + 4).unwrap();
+    assert_eq!(info.users[2].status, UserStatus::Calling);
+    call::<V4EndCall>(&mut e, &V4CallId::new("call-1"), T0 + 9).unwrap();
+    let record = call::<V4GetRecordByCallId>(&mut e, &V4CallId::new("call-1"), T0 + 9).unwrap();
+    assert_eq!(
+        (record.accept_secs, record.call_result),
+        (T0 + 3, CallResult::NormalEnd)
+    );
+
+    // Nobody answers: after the scenario's 30 s timeout it is over, recorded as missed.
+    let t1 = T0 + 100;
+    let mut missed = ringing.clone();
+    missed.call_id = Some("missed".into());
+    e.simulate_call(APP, &missed, Duration::from_secs(t1));
+    call::<V4GetCallInfo>(&mut e, &V4CallId::new("missed"), t1 + 29).unwrap();
+    assert_eq!(
+        code(call::<V4GetCallInfo>(
+            &mut e,
+            &V4CallId::new("missed"),
+            t1 + 30
+        )),
+        (101004, ApiErrorKind::CallNotFound)
+    );
+    let record = call::<V4GetRecordByCallId>(&mut e, &V4CallId::new("missed"), t1 + 31).unwrap();
+    assert_eq!(record.call_result, CallResult::NotAnswer);
+}
+
 #[test]
 fn invalid_robot_calls_are_refused_with_the_engine_code() {
     let mut e = emulator();
@@ -188,7 +325,7 @@ fn invalid_robot_calls_are_refused_with_the_engine_code() {
     );
     let body = br#"{"Robot_Account":"r","CalleeList_Account":["a"],"Timeout":5000,"CallInfo":{"MediaType":"Audio"}}"#;
     let answer = e.handle(
-        &Request::new("POST", &target, body),
+        &ServiceRequest::new("POST", &target, body),
         Duration::from_secs(T0),
     );
     let json: serde_json::Value = serde_json::from_slice(&answer.body).unwrap();
@@ -323,7 +460,7 @@ fn every_registered_endpoint_has_an_emulator_route() {
     for endpoint in ALL {
         let target = format!("{}?sdkappid={APP}", endpoint.path);
         let answer = e.handle(
-            &Request::new("POST", &target, b"{}"),
+            &ServiceRequest::new("POST", &target, b"{}"),
             Duration::from_secs(T0),
         );
         let json: serde_json::Value = serde_json::from_slice(&answer.body).unwrap();

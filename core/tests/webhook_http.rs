@@ -75,8 +75,13 @@ fn an_emulator_request_is_accepted_by_the_receiver() {
     start.call_info.call_id = "abc".into();
     let event = Event::new(APP, Payload::StartCall(start));
     let out = build(&event, Some((&token, 1669872112))).unwrap();
-    let req = out
-        .to_http_request("http://127.0.0.1:9/hook?mine=1")
+    // What the service (and the emulator's delivery) sends: a POST of the body as JSON.
+    let req = http::Request::post(out.url("http://127.0.0.1:9/hook?mine=1"))
+        .header(
+            http::header::CONTENT_TYPE,
+            callkit_core::webhook::OutgoingWebhook::CONTENT_TYPE,
+        )
+        .body(out.body.clone())
         .unwrap();
     assert_eq!(req.method(), http::Method::POST);
     assert_eq!(req.headers()["content-type"], "application/json");

@@ -11,7 +11,8 @@ use callkit_core::callback::{
     V1DeleteCallback, V1GetCallback, V1SetCallback, V1UpdateCallback, V4DeleteCallback,
     V4GetCallback, V4SetCallback,
 };
-use callkit_core::emulator::{App, DEFAULT_ADMIN, Emulator, JSON, Request, Response};
+use callkit_core::emulator::{App, Emulator, JSON, ServiceReply, ServiceRequest};
+use callkit_core::usersig::DEFAULT_ADMIN;
 use callkit_core::endpoint::Endpoint;
 use callkit_core::response::{ResponseError, parse_response};
 use callkit_core::usersig::Signer;
@@ -30,7 +31,7 @@ const PATHS: [&str; 8] = [
 ];
 
 /// Whether `response` is `E`'s success; panics if it is not the documented envelope.
-fn succeeded<E: Endpoint>(target: &str, response: &Response) -> bool {
+fn succeeded<E: Endpoint>(target: &str, response: &ServiceReply) -> bool {
     match parse_response::<E>(response.status, &response.body, 0) {
         Ok(_) => true,
         Err(ResponseError::Malformed { reason, .. }) => panic!(
@@ -71,7 +72,7 @@ fuzz_target!(|data: &[u8]| {
         };
         let post = flags & 1 != 0;
         let method = if post { "POST" } else { "GET" };
-        let request = Request::new(method, &target, &body);
+        let request = ServiceRequest::new(method, &target, &body);
         let response = emulator.handle(&request, std::time::Duration::from_secs(now));
         if response.content_type == JSON {
             assert!(

@@ -58,6 +58,22 @@ pub enum CallOutcome {
     Cancelled,
     /// The callee's line is busy.
     Busy,
+    /// Every callee answers after `ring`, and the call stays live (`get_call_info` shows
+    /// everyone `Calling`) until `end_call` ends it: only the callbacks up to the answer
+    /// are sent now; `end_call` sends the ending ones and writes the record.
+    Connected,
+    /// The callees' phones ring, and the call stays live (`get_call_info` shows the
+    /// callees `Waiting`) until the emulator's answer action makes a callee `Calling`,
+    /// `end_call` ends it (as cancelled, or normally once answered), or it rings out
+    /// after `timeout` (recorded as not answered). Only the start callbacks are sent now.
+    Ringing,
+}
+
+impl CallOutcome {
+    /// Whether the call is still live once simulated (its end is left to `end_call`).
+    fn stays_live(self) -> bool {
+        matches!(self, CallOutcome::Connected | CallOutcome::Ringing)
+    }
 }
 
 /// A call to simulate.
@@ -186,13 +202,23 @@ impl Timeline {
                     end: accept.saturating_add(talk),
                 }
             }
+            // Ends only when `end_call` says so: never, as far as this timeline knows.
+            CallOutcome::Connected => {
+                let accept = after(scenario.ring);
+                Timeline {
+                    start: now,
+                    accept: Some(accept),
+                    decided: accept,
+                    end: Duration::MAX,
+                }
+            }
             CallOutcome::Rejected | CallOutcome::Cancelled => Timeline {
                 start: now,
                 accept: None,
                 decided: after(scenario.ring),
                 end: after(scenario.ring),
             },
-            CallOutcome::NotAnswered => Timeline {
+            CallOutcome::NotAnswered | CallOutcome::Ringing => Timeline {
                 start: now,
                 accept: None,
                 decided: after(scenario.timeout),
@@ -226,8 +252,14 @@ struct V1Ctx<'a> {
 }
 
 impl V1Ctx<'_> {
-    /// A call-event callback for `action` by `user` on `role`'s side at `at`.
-    fn event(&self, action: V1Action, user: &str, role: Role, at: Duration) -> V1Callback {
+    /// A call-event callback for `action` by `user` on `role`'s side, sent at `at`.
+    fn event(
+        &self,
+        action: V1Action,
+        user: &str,
+        role: Role,
+        at: Duration,
+    ) -> (V1Callback, Duration) {
         let mut cb = self.base(action.clone(), user, role, at);
         let word = action.as_str();
         let event = word
@@ -238,7 +270,7 @@ impl V1Ctx<'_> {
         if matches!(action, V1Action::CallerCallEnd | V1Action::CalleeCallEnd) {
             cb.call_result = Some(CallResult::NormalEnd);
         }
-        cb
+        (cb, at)
     }
 
     fn base(&self, command: V1Action, user: &str, role: Role, at: Duration) -> V1Callback {
@@ -254,16 +286,18 @@ impl V1Ctx<'_> {
         cb
     }
 
-    /// The call-status callback with the call's result.
-    fn status(&self) -> V1Callback {
+    /// The call-status callback with the call's result, sent at the end.
+    fn status(&self) -> (V1Callback, Duration) {
         let s = self.scenario;
         // Spec §6.1: group calls only ever report normal_end.
         let (command, result) = match (s.call_type(), s.outcome) {
-            (CallType::Group, _) | (_, CallOutcome::Answered { .. }) => {
-                (V1Action::NormalEnd, CallResult::NormalEnd)
-            }
+            (CallType::Group, _)
+            | (_, CallOutcome::Answered { .. })
+            | (_, CallOutcome::Connected) => (V1Action::NormalEnd, CallResult::NormalEnd),
             (_, CallOutcome::Rejected) => (V1Action::Reject, CallResult::Reject),
-            (_, CallOutcome::NotAnswered) => (V1Action::NotAnswer, CallResult::NotAnswer),
+            (_, CallOutcome::NotAnswered | CallOutcome::Ringing) => {
+                (V1Action::NotAnswer, CallResult::NotAnswer)
+            }
             (_, CallOutcome::Cancelled) => (V1Action::Cancel, CallResult::Cancel),
             (_, CallOutcome::Busy) => (V1Action::CallBusy, CallResult::CallBusy),
         };
@@ -275,7 +309,7 @@ impl V1Ctx<'_> {
             cb.accept_ts = self.time.accept.and_then(secs);
             cb.end_ts = secs(self.time.end);
         }
-        cb
+        (cb, self.time.end)
     }
 }
 
@@ -293,12 +327,7 @@ fn v1_series(
     };
     let caller = scenario.caller.as_str();
     let mut out = Vec::new();
-    let mut push = |cb: V1Callback| {
-        let at = cb
-            .event_time
-            .map_or(time.start, |t| Duration::from_millis(t.as_millis()));
-        out.push((cb, at));
-    };
+    let mut push = |sent: (V1Callback, Duration)| out.push(sent);
     push(ctx.event(C::CallerStartCall, caller, Role::Caller, time.start));
     if scenario.outcome != CallOutcome::Busy {
         for callee in &scenario.callees {
@@ -306,9 +335,13 @@ fn v1_series(
         }
     }
     let (callee_action, caller_action) = match scenario.outcome {
-        CallOutcome::Answered { .. } => (Some(C::CalleeAcceptCall), C::CallerCallAccepted),
+        CallOutcome::Answered { .. } | CallOutcome::Connected => {
+            (Some(C::CalleeAcceptCall), C::CallerCallAccepted)
+        }
         CallOutcome::Rejected => (Some(C::CalleeRejectCall), C::CallerCallRejected),
-        CallOutcome::NotAnswered => (Some(C::CalleeNotAnswerCall), C::CallerCallMissed),
+        CallOutcome::NotAnswered | CallOutcome::Ringing => {
+            (Some(C::CalleeNotAnswerCall), C::CallerCallMissed)
+        }
         CallOutcome::Cancelled => (None, C::CallerCancelCall),
         CallOutcome::Busy => (None, C::CallerCallBusy),
     };
@@ -324,7 +357,7 @@ fn v1_series(
                 push(ctx.event(C::CalleeCallCanceled, callee, Role::Callee, time.decided));
             }
         }
-        CallOutcome::Answered { .. } => {
+        CallOutcome::Answered { .. } | CallOutcome::Connected => {
             push(ctx.event(C::CallerCallEnd, caller, Role::Caller, time.end));
             for callee in &scenario.callees {
                 push(ctx.event(C::CalleeCallEnd, callee, Role::Callee, time.end));
@@ -380,7 +413,7 @@ fn v4_series(scenario: &CallScenario, call_id: &str, time: &Timeline) -> Vec<(Pa
         time.start,
     ));
     match scenario.outcome {
-        CallOutcome::Answered { .. } => {
+        CallOutcome::Answered { .. } | CallOutcome::Connected => {
             out.push(changed(
                 ActionType::Accept,
                 time.decided,
@@ -395,7 +428,7 @@ fn v4_series(scenario: &CallScenario, call_id: &str, time: &Timeline) -> Vec<(Pa
                 UserStatus::Waiting,
             ));
         }
-        CallOutcome::NotAnswered => {
+        CallOutcome::NotAnswered | CallOutcome::Ringing => {
             out.push(changed(
                 ActionType::NotAnswer,
                 time.decided,
@@ -474,24 +507,56 @@ impl Emulator {
     /// at `now` (time since the Unix epoch), in sending order: the v1 series to the v1
     /// address, then the v4 series to the v4 URL, each filtered by the configuration's
     /// subscriptions. Empty if the app is unknown or has no configuration. The call's
-    /// record is written (both generations' records endpoints answer it).
+    /// record is written (both generations' records endpoints answer it), unless the
+    /// outcome leaves the call live ([`CallOutcome::Connected`], [`CallOutcome::Ringing`]):
+    /// then `get_call_info` shows it, only the callbacks sent before its next change
+    /// are returned, and `end_call` ends it later.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use callkit_core::emulator::{App, CallOutcome, CallScenario, Emulator};
+    /// use callkit_core::secret::SecretKey;
+    ///
+    /// let mut emulator = Emulator::new();
+    /// let key = SecretKey::new("0123456789abcdef0123456789abcdef").unwrap();
+    /// emulator.add_app(App::new(1400000000, key)).unwrap();
+    /// let mut scenario = CallScenario::new("alice", ["bob"], CallOutcome::Ringing);
+    /// scenario.call_id = Some("call-1".into());
+    /// let now = Duration::from_secs(1_700_000_000);
+    /// emulator.simulate_call(1400000000, &scenario, now);
+    /// assert_eq!(emulator.live_calls(1400000000), 1);
+    /// assert!(emulator.answer_call(1400000000, "call-1", "bob", now));
+    /// ```
     pub fn simulate_call(
         &mut self,
         sdkappid: u32,
         scenario: &CallScenario,
         now: Duration,
     ) -> Vec<Delivery> {
-        self.seq = self.seq.wrapping_add(1);
-        let seq = self.seq;
-        let new_id = self.call_ids.0;
+        if !self.has_app(sdkappid) {
+            return Vec::new();
+        }
+        let call_id = match &scenario.call_id {
+            Some(id) => id.clone(),
+            None => self.new_call_id(sdkappid),
+        };
         let Some(app) = self.apps.get_mut(&sdkappid) else {
             return Vec::new();
         };
-        let call_id = scenario
-            .call_id
-            .clone()
-            .unwrap_or_else(|| new_id(sdkappid, seq));
         let time = Timeline::of(scenario, now);
+        if scenario.outcome.stays_live() {
+            let live = LiveCall::simulated(call_id.clone(), scenario, &time);
+            // What is sent before the call's next change: the start (and the answer).
+            let next_change = if live.accept.is_some() {
+                time.end
+            } else {
+                time.decided
+            };
+            app.live.insert(call_id.clone(), live);
+            return app.deliveries(sdkappid, scenario, &call_id, &time, |_, at| {
+                at < next_change
+            });
+        }
         app.records.push(StoredCall {
             call_id: call_id.clone(),
             caller: scenario.caller.clone(),
@@ -504,20 +569,20 @@ impl Emulator {
             accept: time.accept.map_or(0, |t| t.as_secs()),
             end: time.end.as_secs(),
         });
-        app.deliveries(sdkappid, scenario, &call_id, &time, |_| true)
+        app.deliveries(sdkappid, scenario, &call_id, &time, |_, _| true)
     }
 }
 
 impl AppState {
     /// The callbacks of a call described by `scenario` and `time`, for this app's
-    /// configurations, keeping the commands `keep` accepts.
+    /// configurations, keeping those `keep` accepts (given the command and send time).
     fn deliveries(
         &self,
         sdkappid: u32,
         scenario: &CallScenario,
         call_id: &str,
         time: &Timeline,
-        keep: impl Fn(&str) -> bool,
+        keep: impl Fn(&str, Duration) -> bool,
     ) -> Vec<Delivery> {
         let origin = |payload: Payload| {
             Event::new(sdkappid, payload)
@@ -526,7 +591,7 @@ impl AppState {
         let mut out = Vec::new();
         if let Some(config) = &self.v1 {
             for (cb, at) in v1_series(scenario, call_id, time) {
-                if v1_subscribed(config, &cb.command) && keep(cb.command.as_str()) {
+                if v1_subscribed(config, &cb.command) && keep(cb.command.as_str(), at) {
                     let event = origin(Payload::V1(cb));
                     out.extend(delivery(&event, &config.address, at, &V1_RETRY_SCHEDULE));
                 }
@@ -534,7 +599,7 @@ impl AppState {
         }
         if let Some(config) = &self.v4 {
             for (payload, at) in v4_series(scenario, call_id, time) {
-                if v4_subscribed(config, payload.command()) && keep(payload.command()) {
+                if v4_subscribed(config, payload.command()) && keep(payload.command(), at) {
                     let event = origin(payload);
                     out.extend(delivery(&event, &config.url, at, &V4_RETRY_SCHEDULE));
                 }
@@ -571,7 +636,7 @@ impl AppState {
             decided: answered.unwrap_or(at(now)),
             end: at(now),
         };
-        let ending = |command: &str| {
+        let ending = |command: &str, _at| {
             V1Action::from(command).is_call_result()
                 || matches!(
                     command,
@@ -586,12 +651,39 @@ impl AppState {
     }
 }
 
+impl LiveCall {
+    /// The live call a simulated [`CallOutcome::Connected`] or [`CallOutcome::Ringing`]
+    /// leaves: callees `Calling` once answered, `Waiting` while ringing.
+    fn simulated(call_id: String, scenario: &CallScenario, time: &Timeline) -> LiveCall {
+        let status = if time.accept.is_some() {
+            UserStatus::Calling
+        } else {
+            UserStatus::Waiting
+        };
+        LiveCall {
+            call_id,
+            caller: scenario.caller.clone(),
+            callees: scenario
+                .callees
+                .iter()
+                .map(|callee| (callee.clone(), status.clone()))
+                .collect(),
+            media: scenario.media.clone(),
+            room_id: scenario.room_id.clone(),
+            room_id_type: RoomIdType::Text,
+            start: time.start.as_secs(),
+            accept: time.accept.map(|t| t.as_secs()),
+            ring_until: time.start.saturating_add(scenario.timeout).as_secs(),
+        }
+    }
+}
+
 /// The record's result of a simulated call.
 fn result_of(outcome: CallOutcome) -> CallResult {
     match outcome {
-        CallOutcome::Answered { .. } => CallResult::NormalEnd,
+        CallOutcome::Answered { .. } | CallOutcome::Connected => CallResult::NormalEnd,
         CallOutcome::Rejected => CallResult::Reject,
-        CallOutcome::NotAnswered => CallResult::NotAnswer,
+        CallOutcome::NotAnswered | CallOutcome::Ringing => CallResult::NotAnswer,
         CallOutcome::Cancelled => CallResult::Cancel,
         CallOutcome::Busy => CallResult::CallBusy,
     }

@@ -4,7 +4,7 @@ use alloc::collections::VecDeque;
 use alloc::vec::Vec;
 use core::time::Duration;
 
-use super::wire::{self, Response};
+use super::wire::{self, ServiceReply};
 use crate::endpoint::Generation;
 
 /// One injected misbehaviour, applied to one request.
@@ -16,7 +16,7 @@ use crate::endpoint::Generation;
 #[non_exhaustive]
 pub enum Fault {
     /// Process the request normally, but ask the adapter to wait this long before
-    /// answering ([`Response::delay`]); e.g. longer than the client's timeout.
+    /// answering ([`ServiceReply::delay`]); e.g. longer than the client's timeout.
     Delay(Duration),
     /// Answer with this HTTP status and a short non-JSON body, as a gateway would
     /// (e.g. 502).
@@ -36,23 +36,23 @@ pub enum Fault {
 impl Fault {
     /// The answer that replaces the normal one before processing; `None` for
     /// [`Fault::Delay`] and [`Fault::LostReply`], which act after it.
-    pub(crate) fn answer(&self, generation: Generation, request_id: &str) -> Option<Response> {
+    pub(crate) fn answer(&self, generation: Generation, request_id: &str) -> Option<ServiceReply> {
         match self {
             Fault::Delay(_) | Fault::LostReply(_) => None,
-            Fault::HttpStatus(status) => Some(Response::text(
+            Fault::HttpStatus(status) => Some(ServiceReply::text(
                 *status,
                 alloc::format!("emulated HTTP {status} (injected fault)\n").into_bytes(),
             )),
-            Fault::ApiError(code) => Some(Response::json(
+            Fault::ApiError(code) => Some(ServiceReply::json(
                 200,
                 wire::failure(generation, request_id, *code, "injected fault"),
             )),
             Fault::MalformedBody => {
                 let mut body = wire::failure(generation, request_id, 0, "");
                 body.truncate(body.len() / 2);
-                Some(Response::json(200, body))
+                Some(ServiceReply::json(200, body))
             }
-            Fault::OversizedBody(len) => Some(Response::json(200, padded(*len))),
+            Fault::OversizedBody(len) => Some(ServiceReply::json(200, padded(*len))),
         }
     }
 }

@@ -3,7 +3,7 @@
 use alloc::vec::Vec;
 use core::time::Duration;
 
-use super::{Emulator, Request};
+use super::{Delivery, Emulator, ServiceRequest};
 
 /// The delay the adapter should wait before sending a response, stored in the
 /// `http::Response`'s extensions by [`Emulator::handle_http`] when a
@@ -22,7 +22,7 @@ impl Emulator {
     ) -> http::Response<Vec<u8>> {
         let target = request.uri().to_string();
         let answer = self.handle(
-            &Request::new(request.method().as_str(), &target, request.body()),
+            &ServiceRequest::new(request.method().as_str(), &target, request.body()),
             now,
         );
         let mut response = http::Response::new(answer.body);
@@ -36,5 +36,16 @@ impl Emulator {
             response.extensions_mut().insert(ResponseDelay(delay));
         }
         response
+    }
+}
+
+impl Delivery {
+    /// The callback as the request to send: a POST of the JSON body to [`Delivery::url`].
+    pub fn to_http_request(&self) -> Result<http::Request<Vec<u8>>, http::Error> {
+        http::Request::builder()
+            .method(self.method)
+            .uri(self.url.as_str())
+            .header(http::header::CONTENT_TYPE, self.content_type)
+            .body(self.body.clone())
     }
 }

@@ -5,13 +5,13 @@
 //! request ids come from a counter mixed with the SDKAppID.
 //!
 //! An adapter serves an [`Emulator`] (behind a mutex) over HTTP: it turns each request
-//! into a [`Request`], calls [`Emulator::handle`], waits [`Response::delay`] if set, and
-//! writes the [`Response`]. [`Emulator::simulate_call`] produces the callbacks the
+//! into a [`ServiceRequest`], calls [`Emulator::handle`], waits [`ServiceReply::delay`] if set, and
+//! writes the reply. [`Emulator::simulate_call`] produces the callbacks the
 //! service would POST to the app ([`Delivery`]).
 //!
 //! # Faithful to the spec
 //! * POST only; query `sdkappid`, `identifier`, `usersig`, `random` (u32),
-//!   `contenttype=json`; the UserSig verified with the app's key
+//!   `contenttype=json`, each once (read by [`crate::query::read`]); the UserSig verified with the app's key
 //!   ([`crate::usersig::Signer::verify_user_sig`] at `now` in seconds) and the
 //!   identifier checked against the app's admins.
 //! * Envelopes and payload shapes as in the spec's examples: v1
@@ -36,7 +36,8 @@
 //!   with nothing configured: success.
 //! * Missing `usersig`: 70002 in both generations (v4: "UserSig length 0" in the TRTC
 //!   list). Missing `identifier`, `random` not a u32, `contenttype` not `json`, a method
-//!   other than POST: v1 70001, v4 60002. Unknown SDKAppID: v1 70001, v4 60006.
+//!   other than POST, one of the five query parameters sent twice: v1 70001, v4 60002.
+//!   Unknown SDKAppID: v1 70001, v4 60006.
 //! * A v4 UserSig carrying a userbuf (a PrivateMapKey) or otherwise refused: 70009.
 //! * Unknown paths under `/v1/`: HTTP 404 with a v1 envelope, code 70001. Any other
 //!   unknown path: HTTP 200, v4 60009 (the Chat gateway's answer). The record, call-info,
@@ -56,6 +57,7 @@ mod http;
 mod store;
 mod wire;
 
+use alloc::borrow::Cow;
 use alloc::collections::BTreeMap;
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -69,11 +71,12 @@ pub use calls::{
 pub use fault::Fault;
 #[cfg(feature = "std")]
 pub use http::ResponseDelay;
-pub use wire::{JSON, Request, Response, TEXT};
+pub use wire::{JSON, ServiceReply, ServiceRequest, TEXT};
 
 use crate::call_engine::{V4CalleeResult, V4RobotCallStarted};
 use crate::callback::{V1CallbackConfig, V4CallbackConfig};
 use crate::endpoint::{Endpoint, Generation};
+use crate::query::{self, NameCase, Repeated, SIGNED_NAMES};
 use crate::ratelimit::RateLimiters;
 use crate::records::V4RecordReply;
 use crate::registry::{
@@ -83,13 +86,10 @@ use crate::registry::{
 };
 use crate::response::codes;
 use crate::secret::SecretKey;
-use crate::usersig::{GenerateError, Signer, VerifyError};
+use crate::usersig::{DEFAULT_ADMIN, GenerateError, Signer, VerifyError};
 use crate::validate::{InvalidBody, Validate};
 use fault::FaultQueue;
 use store::{LiveCall, Records};
-
-/// The admin account every app has unless told otherwise (spec §2.1).
-pub const DEFAULT_ADMIN: &str = "administrator";
 
 /// An app the emulator serves: its SDKAppID, secret key and admin accounts.
 #[derive(Debug, Clone)]
@@ -168,7 +168,7 @@ fn param_code(generation: Generation) -> i64 {
 ///
 /// ```
 /// use core::time::Duration;
-/// use callkit_core::emulator::{App, Emulator, Request};
+/// use callkit_core::emulator::{App, Emulator, ServiceRequest};
 /// use callkit_core::secret::SecretKey;
 /// use callkit_core::usersig::generate_user_sig;
 ///
@@ -180,7 +180,7 @@ fn param_code(generation: Generation) -> i64 {
 /// let target = format!(
 ///     "/v4/call_config/get_callback?sdkappid=1400000000&identifier=administrator\
 ///      &usersig={}&random=7&contenttype=json", sig.as_str());
-/// let answer = emulator.handle(&Request::new("POST", &target, b"{}"), Duration::from_secs(now));
+/// let answer = emulator.handle(&ServiceRequest::new("POST", &target, b"{}"), Duration::from_secs(now));
 /// assert_eq!(answer.status, 200);
 /// let body: serde_json::Value = serde_json::from_slice(&answer.body).unwrap();
 /// assert_eq!(body["ErrorCode"], 100301); // nothing configured yet
@@ -294,7 +294,7 @@ impl Emulator {
 
     /// Answers one request. `now` is the time since the Unix epoch (UserSig expiry is
     /// checked at its whole seconds; the rate limiter uses it as is). Never panics.
-    pub fn handle(&mut self, req: &Request<'_>, now: Duration) -> Response {
+    pub fn handle(&mut self, req: &ServiceRequest<'_>, now: Duration) -> ServiceReply {
         self.total = self.total.wrapping_add(1);
         self.seq = self.seq.wrapping_add(1);
         let seq = self.seq;
@@ -330,9 +330,9 @@ impl Emulator {
 
         let mut response = match self.answer(route, generation, req, &query, now) {
             Ok(body) => {
-                Response::json(200, wire::success(generation, &request_id, body.as_deref()))
+                ServiceReply::json(200, wire::success(generation, &request_id, body.as_deref()))
             }
-            Err(refusal) => Response::json(
+            Err(refusal) => ServiceReply::json(
                 refusal.status,
                 wire::failure(generation, &request_id, refusal.code, &refusal.message),
             ),
@@ -350,7 +350,7 @@ impl Emulator {
         &mut self,
         route: Option<EndpointId>,
         generation: Generation,
-        req: &Request<'_>,
+        req: &ServiceRequest<'_>,
         query: &Query,
         now: Duration,
     ) -> Result<Payload, Refusal> {
@@ -366,6 +366,12 @@ impl Emulator {
         };
         if req.method != "POST" {
             return Err(refuse(param_code(generation), "only POST is allowed"));
+        }
+        if let Some(name) = query.repeated() {
+            return Err(refuse(
+                param_code(generation),
+                alloc::format!("the query parameter `{name}` appears more than once"),
+            ));
         }
         let sdkappid = match query.get("sdkappid") {
             None | Some("") => {
@@ -449,6 +455,13 @@ impl Emulator {
     /// ```
     pub fn set_call_ids(&mut self, generator: CallIdGenerator) {
         self.call_ids = CallIds(generator);
+    }
+
+    /// A new call id for app `sdkappid` from the [generator](Self::set_call_ids): what a
+    /// simulated call that names none gets, so a driver can know it before simulating.
+    pub fn new_call_id(&mut self, sdkappid: u32) -> String {
+        self.seq = self.seq.wrapping_add(1);
+        (self.call_ids.0)(sdkappid, self.seq)
     }
 
     /// Marks `user` as having answered the live call `call_id` (the callee's app would):
@@ -692,23 +705,23 @@ fn usersig_refusal(generation: Generation, error: VerifyError) -> Refusal {
     }
 }
 
-/// The decoded query: names as sent (case-sensitive), first occurrence wins.
-struct Query {
-    pairs: Vec<(String, String)>,
-}
+/// An API request's five signed parameters, read with [`query::read`] (names exact).
+struct Query<'q>(Result<[Option<Cow<'q, str>>; 5], Repeated<'q>>);
 
-impl Query {
-    fn parse(raw: &str) -> Query {
-        let pairs = form_urlencoded::parse(raw.as_bytes())
-            .map(|(k, v)| (k.into_owned(), v.into_owned()))
-            .collect();
-        Query { pairs }
+impl<'q> Query<'q> {
+    fn parse(raw: &'q str) -> Self {
+        Query(query::read(raw, SIGNED_NAMES, NameCase::Exact))
     }
 
+    /// The value of `name` (one of [`SIGNED_NAMES`]); `None` when absent, or when some
+    /// parameter was sent twice (see [`Query::repeated`]).
     fn get(&self, name: &str) -> Option<&str> {
-        self.pairs
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
+        let index = SIGNED_NAMES.iter().position(|known| *known == name)?;
+        self.0.as_ref().ok()?.get(index)?.as_deref()
+    }
+
+    /// The name of a parameter sent twice.
+    fn repeated(&self) -> Option<&str> {
+        self.0.as_ref().err().map(|repeated| repeated.name.as_ref())
     }
 }

@@ -1,4 +1,5 @@
-//! The emulator's calls: live ones (robot calls, until they end) and the records every
+//! The emulator's calls: live ones (robot calls and simulated calls left live, until they
+//! end) and the records every
 //! ended call leaves, kept for [`RETENTION_SECS`] of emulator time and answered in both
 //! generations' shapes.
 
@@ -81,7 +82,7 @@ impl StoredCall {
     }
 }
 
-/// A live robot call.
+/// A live call: a robot call, or a simulated one left live.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct LiveCall {
     pub call_id: String,

@@ -21,7 +21,7 @@ pub const TEXT: &str = "text/plain; charset=utf-8";
 /// absolute URL (`https://host/v1/callback/get?..`); the scheme and authority of an
 /// absolute URL are ignored, as is a `#fragment`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Request<'a> {
+pub struct ServiceRequest<'a> {
     /// The method, e.g. `"POST"` (compared case-sensitively, as HTTP does).
     pub method: &'a str,
     /// The path and query, or the full URL.
@@ -30,10 +30,10 @@ pub struct Request<'a> {
     pub body: &'a [u8],
 }
 
-impl<'a> Request<'a> {
+impl<'a> ServiceRequest<'a> {
     /// A request from its three parts.
     pub fn new(method: &'a str, target: &'a str, body: &'a [u8]) -> Self {
-        Request {
+        ServiceRequest {
             method,
             target,
             body,
@@ -65,7 +65,7 @@ impl<'a> Request<'a> {
 /// The emulator's answer: status, content type, body, and how long the server adapter
 /// should wait before sending it (set by [`super::Fault::Delay`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Response {
+pub struct ServiceReply {
     /// The HTTP status: 200 for every API-level answer, as the service documents.
     pub status: u16,
     /// The `Content-Type` header value.
@@ -76,9 +76,9 @@ pub struct Response {
     pub delay: Option<Duration>,
 }
 
-impl Response {
+impl ServiceReply {
     pub(crate) fn json(status: u16, body: Vec<u8>) -> Self {
-        Response {
+        ServiceReply {
             status,
             content_type: JSON,
             body,
@@ -87,7 +87,7 @@ impl Response {
     }
 
     pub(crate) fn text(status: u16, body: Vec<u8>) -> Self {
-        Response {
+        ServiceReply {
             status,
             content_type: TEXT,
             body,
@@ -214,7 +214,7 @@ mod tests {
 
     #[test]
     fn targets_split() {
-        let split = |t| Request::new("POST", t, b"").path_and_query();
+        let split = |t| ServiceRequest::new("POST", t, b"").path_and_query();
         assert_eq!(split("/v1/callback/get?a=1"), ("/v1/callback/get", "a=1"));
         assert_eq!(split("https://h:1/v4/x?b#f"), ("/v4/x", "b"));
         assert_eq!(split("http://h?q"), ("/", "q"));

@@ -3,8 +3,8 @@
 //!
 //! Codes overlap between generations with different meanings (v1 70001 is a bad
 //! parameter, v4 70001 an expired UserSig), so there is one table per generation and
-//! never a global one. The constants are public for servers that answer like CallKit
-//! (the emulator) and for matching on [`super::ApiError::code`].
+//! never a global one. The constants are public for matching on
+//! [`super::ApiError::code`].
 
 use super::ApiErrorKind;
 use crate::endpoint::{Endpoint, Generation};

@@ -13,6 +13,10 @@ use crate::secret::SecretKey;
 /// Default refresh margin: a new UserSig is made one day before the cached one expires.
 pub const DEFAULT_REFRESH_MARGIN: u64 = 86_400;
 
+/// The admin account Tencent creates with every CallKit app (spec §2.1): what a client
+/// signs as, and what the emulator accepts, unless told otherwise.
+pub const DEFAULT_ADMIN: &str = "administrator";
+
 /// Signs as the app administrator and caches the UserSig.
 ///
 /// [`usersig`](Self::usersig) returns the cached signature while

@@ -68,7 +68,7 @@ mod userbuf;
 mod verifier;
 mod wire;
 
-pub use admin::{AdminSigner, DEFAULT_REFRESH_MARGIN};
+pub use admin::{AdminSigner, DEFAULT_ADMIN, DEFAULT_REFRESH_MARGIN};
 pub use error::{DecodeError, GenerateError, UserbufField, VerifyError};
 pub use signer::Signer;
 pub use types::{PrivateMap, Privileges, Room, RoomId, UserSig, Verified, VerifiedPrivateMapKey};

@@ -60,7 +60,7 @@ impl OutgoingWebhook {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("cannot serialize the callback body: {message}")]
 #[non_exhaustive]
-pub struct BuildError {
+pub struct EncodeError {
     /// serde_json's description.
     pub message: String,
 }
@@ -81,7 +81,7 @@ pub struct BuildError {
 pub fn build(
     event: &Event,
     auth: Option<(&CallbackToken, u64)>,
-) -> Result<OutgoingWebhook, BuildError> {
+) -> Result<OutgoingWebhook, EncodeError> {
     let (names, body) = match &event.payload {
         Payload::V1(cb) => (V1_NAMES, serde_json::to_vec(&cb.to_wire())),
         Payload::StartCall(p) => (V4_NAMES, serde_json::to_vec(&p.to_wire())),
@@ -89,7 +89,7 @@ pub fn build(
         Payload::MemberChanged(p) => (V4_NAMES, serde_json::to_vec(&p.to_wire())),
         Payload::OtherV4 { body, .. } => (V4_NAMES, serde_json::to_vec(body)),
     };
-    let body = body.map_err(|e| BuildError {
+    let body = body.map_err(|e| EncodeError {
         message: e.to_string(),
     })?;
 

@@ -4,7 +4,7 @@
 
 use alloc::vec::Vec;
 
-use super::{Event, Generation, OutgoingWebhook, WebhookConfig, WebhookError, parse};
+use super::{Event, Generation, WebhookConfig, WebhookError, parse};
 
 /// [`parse`] for an `http::Request`: its method, the URI's query and the body.
 pub fn handle(
@@ -91,14 +91,5 @@ impl WebhookError {
                 .insert(http::header::ALLOW, http::HeaderValue::from_static("POST"));
         }
         res
-    }
-}
-
-impl OutgoingWebhook {
-    /// A POST to `address` (with this query appended) carrying this body as JSON.
-    pub fn to_http_request(&self, address: &str) -> Result<http::Request<Vec<u8>>, http::Error> {
-        http::Request::post(self.url(address))
-            .header(http::header::CONTENT_TYPE, Self::CONTENT_TYPE)
-            .body(self.body.clone())
     }
 }

@@ -46,7 +46,7 @@ use alloc::string::String;
 
 pub use crate::callback::V1Action;
 pub use auth::{CallbackToken, MAX_CLOCK_SKEW_SECS, sign};
-pub use build::{BuildError, OutgoingWebhook, build};
+pub use build::{EncodeError, OutgoingWebhook, build};
 pub use error::{WebhookError, WebhookErrorKind};
 pub use event::{Event, Payload};
 #[cfg(feature = "std")]

@@ -2,8 +2,8 @@
 //! writing them for the emulator.
 //!
 //! Reading rules:
-//! * `application/x-www-form-urlencoded` decoding (`%XX`, `+` as space) by the
-//!   `form_urlencoded` crate; bytes that are not UTF-8 after decoding become U+FFFD.
+//! * decoded by [`crate::query::pairs`] (`application/x-www-form-urlencoded`; a pair with
+//!   nothing to decode is borrowed), read by [`crate::query::read`].
 //! * Parameter names match with ASCII case ignored, so `sdkappid` (v1) and `SdkAppid` (v4)
 //!   are one parameter, as are `clientip`/`ClientIP`, `optplatform`/`OptPlatform`.
 //! * A parameter we read that appears twice is an error (no "first wins").
@@ -14,6 +14,7 @@ use alloc::string::String;
 
 use super::Generation;
 use super::error::{WebhookErrorKind, clip};
+use crate::query::{NameCase, pairs, read};
 
 /// The parameters of a callback URL that this module reads, decoded; borrowed from the
 /// raw query unless decoding changed them.
@@ -30,42 +31,41 @@ pub(crate) struct Query<'a> {
     pub request_time: Option<Cow<'a, str>>,
 }
 
+/// The parameters [`Query`] reads, in its fields' order; names match with ASCII case
+/// ignored.
+const NAMES: [&str; 7] = [
+    "sdkappid",
+    "command",
+    "callbackcommand",
+    "clientip",
+    "optplatform",
+    "sign",
+    "requesttime",
+];
+
 impl<'a> Query<'a> {
     pub fn parse(raw: &'a str) -> Result<Self, WebhookErrorKind> {
-        let mut q = Self::default();
-        for (name, value) in pairs(raw) {
-            let slot = match q.slot(&name) {
-                Some(slot) => slot,
-                None => continue,
-            };
-            if slot.is_some() {
-                return Err(WebhookErrorKind::DuplicateParameter {
-                    name: clip(&name, 32),
-                });
+        let [
+            sdkappid,
+            command,
+            callback_command,
+            client_ip,
+            platform,
+            sign,
+            request_time,
+        ] = read(raw, NAMES, NameCase::IgnoreAscii).map_err(|repeated| {
+            WebhookErrorKind::DuplicateParameter {
+                name: clip(&repeated.name, 32),
             }
-            *slot = Some(value);
-        }
-        Ok(q)
-    }
-
-    fn slot(&mut self, name: &str) -> Option<&mut Option<Cow<'a, str>>> {
-        let is = |known: &str| name.eq_ignore_ascii_case(known);
-        Some(if is("sdkappid") {
-            &mut self.sdkappid
-        } else if is("command") {
-            &mut self.command
-        } else if is("callbackcommand") {
-            &mut self.callback_command
-        } else if is("clientip") {
-            &mut self.client_ip
-        } else if is("optplatform") {
-            &mut self.platform
-        } else if is("sign") {
-            &mut self.sign
-        } else if is("requesttime") {
-            &mut self.request_time
-        } else {
-            return None;
+        })?;
+        Ok(Self {
+            sdkappid,
+            command,
+            callback_command,
+            client_ip,
+            platform,
+            sign,
+            request_time,
         })
     }
 
@@ -78,24 +78,6 @@ impl<'a> Query<'a> {
             (None, None) => Err(WebhookErrorKind::UnknownGeneration),
         }
     }
-}
-
-/// The decoded name/value pairs of `raw`, exactly as `form_urlencoded::parse` gives them.
-/// A pair with nothing to decode (no `%`, no `+`: what CallKit sends) is borrowed as is:
-/// `raw` is already UTF-8, so the crate's lossy decoding could not change it. Any other
-/// pair goes through the crate.
-fn pairs(raw: &str) -> impl Iterator<Item = (Cow<'_, str>, Cow<'_, str>)> {
-    raw.split('&').filter(|pair| !pair.is_empty()).map(|pair| {
-        if pair.bytes().any(|b| b == b'%' || b == b'+') {
-            // One pair (no `&` inside), so the crate yields exactly one item.
-            form_urlencoded::parse(pair.as_bytes())
-                .next()
-                .unwrap_or_default()
-        } else {
-            let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
-            (Cow::Borrowed(name), Cow::Borrowed(value))
-        }
-    })
 }
 
 /// The generation a query names, read so that even a 405 or a 413 is answered in the
@@ -162,20 +144,6 @@ mod tests {
         assert_eq!(sniff_generation("CallbackCommand=x"), Some(Generation::V4));
         assert_eq!(sniff_generation("command=x&CallbackCommand=y"), None);
         assert_eq!(sniff_generation(""), None);
-    }
-
-    #[test]
-    fn pairs_read_like_form_urlencoded() {
-        for raw in [
-            "a=1&b=x%20y&c=p+q&&d&e=&=f&g=h=i&%zz=%&\u{e9}=%C3%A9&j=%FF&k=%2",
-            "",
-            "&&",
-            "SdkAppid=1400000000&CallbackCommand=Call.CallbackAfterMemberChanged",
-        ] {
-            let ours: alloc::vec::Vec<_> = pairs(raw).collect();
-            let crates: alloc::vec::Vec<_> = form_urlencoded::parse(raw.as_bytes()).collect();
-            assert_eq!(ours, crates, "{raw}");
-        }
     }
 
     #[test]

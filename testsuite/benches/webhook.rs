@@ -19,12 +19,12 @@ fn main() {
 const V1_APP: u32 = 8888888;
 const V4_APP: u32 = 1400000000;
 
-const STATUS_EXAMPLE: &str = include_str!("../core/tests/data/webhook/6.1-call-status.json");
-const EVENT_EXAMPLE: &str = include_str!("../core/tests/data/webhook/6.2-call-event.json");
-const START_EXAMPLE: &str = include_str!("../core/tests/data/webhook/6.4-start-call.json");
-const END_AS_PUBLISHED: &str = include_str!("../core/tests/data/webhook/6.5-end-call.json");
+const STATUS_EXAMPLE: &str = include_str!("../../core/tests/data/webhook/6.1-call-status.json");
+const EVENT_EXAMPLE: &str = include_str!("../../core/tests/data/webhook/6.2-call-event.json");
+const START_EXAMPLE: &str = include_str!("../../core/tests/data/webhook/6.4-start-call.json");
+const END_AS_PUBLISHED: &str = include_str!("../../core/tests/data/webhook/6.5-end-call.json");
 const MEMBER_AS_PUBLISHED: &str =
-    include_str!("../core/tests/data/webhook/6.6-member-changed.json");
+    include_str!("../../core/tests/data/webhook/6.6-member-changed.json");
 
 /// The published example with the one missing comma put back (before the last line).
 fn corrected(published: &str) -> String {

@@ -137,6 +137,46 @@ fn a_robot_call_from_start_to_record() {
 }
 
 #[test]
+fn a_simulated_call_left_connected_is_live_until_ended() {
+    let server = emulator();
+    let sdkappid = APP.to_string();
+    let output = Command::new(support::callkit_bin())
+        .args(["emulator", "simulate-call", "--base-url", server.base_url()])
+        .args([
+            "--sdkappid",
+            &sdkappid,
+            "--caller",
+            "alice",
+            "--callee",
+            "bob",
+        ])
+        .args(["--outcome", "connected"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "stderr: {}", stderr(&output));
+    let started: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let id = started["call_id"].as_str().unwrap().to_owned();
+    // The id comes from the emulator's (injected) generator.
+    assert!(id.starts_with("robot-call-"), "{id}");
+
+    let info = ok(&server, &["call", "info", "--call-id", &id]);
+    assert!(
+        info.contains("alice Calling") && info.contains("bob Calling"),
+        "{info}"
+    );
+    ok(&server, &["call", "end", "--call-id", &id]);
+    let record: Value = serde_json::from_str(
+        ok(
+            &server,
+            &["records", "get", "--call-id", &id, "--v4", "--json"],
+        )
+        .trim(),
+    )
+    .unwrap();
+    assert_eq!(record["CallResult"], "NormalEnd");
+}
+
+#[test]
 fn start_robot_json_and_numeric_rooms() {
     let server = emulator();
     let json: Value = serde_json::from_str(

@@ -65,7 +65,7 @@ const APP: u32 = 1400000000;
 const PATH: &str = "/callkit?SdkAppid=1400000000&CallbackCommand=Call.CallbackAfterMemberChanged\
                     &contenttype=json&ClientIP=10.0.0.1&OptPlatform=Android";
 const MEMBER_AS_PUBLISHED: &str =
-    include_str!("../core/tests/data/webhook/6.6-member-changed.json");
+    include_str!("../../core/tests/data/webhook/6.6-member-changed.json");
 
 /// The published §6.6 example with its one missing comma put back.
 fn member_changed_body() -> Bytes {

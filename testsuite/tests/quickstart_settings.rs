@@ -3,7 +3,7 @@
 #![cfg(feature = "emulator")]
 
 #[allow(dead_code)] // its `main` and the paths only a real run takes
-#[path = "../examples/quickstart.rs"]
+#[path = "../../examples/quickstart.rs"]
 mod quickstart;
 
 use callkit::SecretKey;

@@ -11,8 +11,9 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 fn tour() -> String {
-    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"))
-        .expect("README.md");
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../README.md"))
+            .expect("README.md");
     let start = readme
         .find("<!-- tour -->")
         .expect("the tour's start marker");
@@ -35,7 +36,7 @@ fn webhook_server() -> PathBuf {
     let example = bin_dir.join("examples").join("webhook_server");
     assert!(
         example.exists(),
-        "{} is missing: run the tests with --all-features, which builds the example",
+        "{} is missing: run the tests with `cargo test --workspace`, which builds the example",
         example.display()
     );
     example

@@ -92,14 +92,8 @@ fn print_event(event: Event) -> std::io::Result<()> {
 }
 
 /// The handler with its memory of handled callbacks in the Redis at `url`.
-#[cfg(feature = "redis")]
 fn shared_memory(url: &str, handler: WebhookHandler) -> Result<WebhookHandler, String> {
     let store =
         callkit::fleet::RedisDedupStore::new(url).map_err(|e| format!("bad --redis: {e}"))?;
     Ok(handler.dedup(store))
-}
-
-#[cfg(not(feature = "redis"))]
-fn shared_memory(_url: &str, _handler: WebhookHandler) -> Result<WebhookHandler, String> {
-    Err("--redis needs the `redis` feature: cargo run --example webhook_server --features redis -- ...".into())
 }
