@@ -83,7 +83,9 @@ fn member_changed_body() -> Bytes {
 fn receiver(inline: bool) -> LoopbackServer {
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || for _event in rx {});
-    let handler = WebhookHandler::new(WebhookConfig::new(APP), move |event| tx.send(event));
+    let handler = WebhookHandler::new(WebhookConfig::new(APP), move |event| {
+        tx.send(event).map_err(|_| "the event channel is closed")
+    });
     let mut server = LoopbackServer::builder();
     if inline {
         server = server.inline_when(|_| true);
@@ -102,12 +104,14 @@ fn bare_server() -> SocketAddr {
             loop {
                 let (stream, _) = listener.accept().await.unwrap();
                 stream.set_nodelay(true).unwrap();
-                let service = hyper::service::service_fn(|request: hyper::Request<hyper::body::Incoming>| async move {
-                    let _body = request.into_body().collect().await;
-                    Ok::<_, Infallible>(hyper::Response::new(Full::new(Bytes::from_static(
-                        V4_ACK,
-                    ))))
-                });
+                let service = hyper::service::service_fn(
+                    |request: hyper::Request<hyper::body::Incoming>| async move {
+                        let _body = request.into_body().collect().await;
+                        Ok::<_, Infallible>(hyper::Response::new(Full::new(Bytes::from_static(
+                            V4_ACK,
+                        ))))
+                    },
+                );
                 executor
                     .spawn(async move {
                         let _ = hyper::server::conn::http1::Builder::new()
@@ -222,7 +226,9 @@ fn main() {
         targets = vec![targets[only]];
     }
     println!("receiver vs bare hyper, HTTP/1.1 keep-alive on loopback, {rounds} rounds");
-    println!("| connections | server | requests/s (median) | allocations/request | ratio to bare (median of rounds) |");
+    println!(
+        "| connections | server | requests/s (median) | allocations/request | ratio to bare (median of rounds) |"
+    );
     println!("| ---: | --- | ---: | ---: | ---: |");
     for (connections, per_connection) in [(1usize, 1000usize), (50, 40)] {
         let executor = smol::LocalExecutor::new();

@@ -35,7 +35,9 @@ fn corrected(published: &str) -> String {
 }
 
 fn v1_query(command: &str) -> String {
-    format!("sdkappid=8888888&command={command}&contenttype=json&clientip=127.0.0.1&optplatform=iOS")
+    format!(
+        "sdkappid=8888888&command={command}&contenttype=json&clientip=127.0.0.1&optplatform=iOS"
+    )
 }
 
 fn v4_query(command: &str) -> String {
@@ -64,13 +66,25 @@ fn run(bencher: Bencher, query: String, body: String, app: u32, ok: bool) {
 /// §6.1, a v1 call-status callback.
 #[divan::bench(sample_count = 1000, sample_size = 50)]
 fn v1_call_status(bencher: Bencher) {
-    run(bencher, v1_query("normal_end"), STATUS_EXAMPLE.into(), V1_APP, true);
+    run(
+        bencher,
+        v1_query("normal_end"),
+        STATUS_EXAMPLE.into(),
+        V1_APP,
+        true,
+    );
 }
 
 /// §6.2, a v1 call-event callback.
 #[divan::bench(sample_count = 1000, sample_size = 50)]
 fn v1_call_event(bencher: Bencher) {
-    run(bencher, v1_query("caller_start_call"), EVENT_EXAMPLE.into(), V1_APP, true);
+    run(
+        bencher,
+        v1_query("caller_start_call"),
+        EVENT_EXAMPLE.into(),
+        V1_APP,
+        true,
+    );
 }
 
 /// §6.4, v4 `Call.CallbackAfterStartCall`.

@@ -138,7 +138,9 @@ fn a_later_head_sent_in_part_is_dropped_after_the_header_timeout() {
     post(&mut client, "one");
     assert!(read_response(&mut client, "one").starts_with("HTTP/1.1 200"));
     stays_open(&mut client, TINY * 3);
-    client.write_all(b"POST /x HTTP/1.1\r\nHost: t\r\n").unwrap();
+    client
+        .write_all(b"POST /x HTTP/1.1\r\nHost: t\r\n")
+        .unwrap();
     assert_eq!(read_to_close(&mut client), "");
     assert_eq!(server.control().requests_received(), 1);
 }

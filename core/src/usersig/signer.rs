@@ -12,8 +12,8 @@ use super::error::{DecodeError, GenerateError, UserbufField, VerifyError};
 use super::types::{Privileges, Room, UserSig, Verified, VerifiedPrivateMapKey};
 use super::wire::{
     Count, Fill, Inflater, STORED_PREFIX, STORED_SUFFIX, Sink, base64_std, base64_std_into,
-    base64_tencent,
-    frame_stored, push_json_str, unbase64_std, unbase64_std_into, unbase64_tencent_into,
+    base64_tencent, frame_stored, push_json_str, unbase64_std, unbase64_std_into,
+    unbase64_tencent_into,
 };
 use super::{MAX_IDENTIFIER_LEN, MAX_ROOM_NAME_LEN, userbuf};
 use crate::secret::SecretKey;
@@ -184,7 +184,11 @@ impl Signer {
             }
         };
         let payload_end = stream_len - STORED_SUFFIX;
-        let mut fill = Fill::new(stream.get_mut(STORED_PREFIX..payload_end).unwrap_or_default());
+        let mut fill = Fill::new(
+            stream
+                .get_mut(STORED_PREFIX..payload_end)
+                .unwrap_or_default(),
+        );
         doc.write(&mut fill);
         // Both hold by construction: the same writes were counted, and MAX_DOCUMENT_TEXT
         // (checked against one stored block at compile time) bounds every document.

@@ -446,7 +446,11 @@ fn inflate_stored<'a>(
         [a, b, c, d] => u32::from_be_bytes([*a, *b, *c, *d]) == adler32(inflated),
         _ => false,
     };
-    Some(if ok { Ok(stored) } else { Err(DecodeError::Zlib) })
+    Some(if ok {
+        Ok(stored)
+    } else {
+        Err(DecodeError::Zlib)
+    })
 }
 
 /// Where [`inflate_stored`] left the inflated bytes.

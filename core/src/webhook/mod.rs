@@ -192,10 +192,7 @@ pub fn parse(
 
     Ok(Event {
         sdkappid: config.sdkappid,
-        client_ip: q
-            .client_ip
-            .filter(|s| !s.is_empty())
-            .map(Cow::into_owned),
+        client_ip: q.client_ip.filter(|s| !s.is_empty()).map(Cow::into_owned),
         platform: q
             .platform
             .filter(|s| !s.is_empty())
