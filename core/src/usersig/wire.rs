@@ -6,7 +6,6 @@ use alloc::boxed::Box;
 use alloc::string::String;
 use alloc::vec::Vec;
 use base64::Engine as _;
-use base64::alphabet::Alphabet;
 use base64::engine::DecodePaddingMode;
 use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig};
 
@@ -17,22 +16,6 @@ use super::error::DecodeError;
 const LENIENT_PADDING: GeneralPurpose = GeneralPurpose::new(
     &base64::alphabet::STANDARD,
     GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
-);
-
-/// Tencent's alphabet: the standard one with `*` and `-` for `+` and `/`. Its padding
-/// symbol `_` is handled around the engine (the crate's padding is always `=`).
-const TENCENT_ALPHABET: Alphabet =
-    match Alphabet::new("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789*-") {
-        Ok(alphabet) => alphabet,
-        Err(_) => panic!("the Tencent alphabet is 64 distinct ASCII symbols"), // compile time
-    };
-
-/// Unpadded decoding engine over Tencent's alphabet; `_` padding is checked by hand.
-const TENCENT: GeneralPurpose = GeneralPurpose::new(
-    &TENCENT_ALPHABET,
-    GeneralPurposeConfig::new()
-        .with_encode_padding(false)
-        .with_decode_padding_mode(DecodePaddingMode::RequireNone),
 );
 
 /// The largest inflated document accepted. Our generator's limits keep every document it
@@ -82,10 +65,13 @@ pub(crate) fn base64_tencent(input: &[u8]) -> String {
     String::from_utf8(out).unwrap_or_default()
 }
 
-/// Undoes Tencent's variant, into `stack` when the decoded bytes fit there, else into
-/// `heap`. The standard symbols `+`, `/`, `=` are refused, so that every byte of a
-/// signature string has exactly one meaning; missing padding is tolerated, wrong padding is
-/// not.
+/// Undoes Tencent's variant, in `stack` when the text fits there, else in `heap`. The
+/// standard symbols `+`, `/`, `=` are refused, so that every byte of a signature string has
+/// exactly one meaning; missing padding is tolerated, wrong padding is not, and the unused
+/// bits of the last symbol must be zero.
+///
+/// The text is copied with Tencent's symbols swapped for the standard ones (the standard
+/// ones made invalid), then decoded in place by base64-simd, strictly.
 pub(crate) fn unbase64_tencent_into<'b>(
     text: &str,
     stack: &'b mut [u8],
@@ -97,19 +83,25 @@ pub(crate) fn unbase64_tencent_into<'b>(
     if body.is_empty() || !padding_ok {
         return Err(DecodeError::Base64);
     }
-    // At most 3 bytes per 4 symbols, and 2 for a final group of 3.
-    let most = body.len().div_ceil(4) * 3;
-    let out = match stack.get_mut(..most) {
-        Some(out) => out,
+    let scratch = match stack.get_mut(..body.len()) {
+        Some(scratch) => scratch,
         None => {
-            heap.resize(most, 0);
+            heap.resize(body.len(), 0);
             heap.as_mut_slice()
         }
     };
-    let len = TENCENT
-        .decode_slice(body, out)
+    for (symbol, &sent) in scratch.iter_mut().zip(body.as_bytes()) {
+        *symbol = match sent {
+            b'*' => b'+',
+            b'-' => b'/',
+            b'+' | b'/' | b'=' => b'!', // not Tencent's: left invalid
+            other => other,
+        };
+    }
+    let decoded = base64_simd::STANDARD_NO_PAD
+        .decode_inplace(scratch)
         .map_err(|_| DecodeError::Base64)?;
-    out.get(..len).ok_or(DecodeError::Base64)
+    Ok(decoded)
 }
 
 /// [`unbase64_tencent_into`], into a new vector.
@@ -685,11 +677,62 @@ mod tests {
         );
         assert_eq!(unbase64_tencent("+/+/AA=="), Err(DecodeError::Base64));
         assert_eq!(unbase64_tencent(""), Err(DecodeError::Base64));
+        // Every symbol matters: the unused low bits of the last one must be zero.
+        assert_eq!(unbase64_tencent("*-*-AB__"), Err(DecodeError::Base64));
+        assert_eq!(unbase64_tencent("*-*-AAB_"), Err(DecodeError::Base64));
+        assert_eq!(unbase64_tencent("*-*-A"), Err(DecodeError::Base64));
+        assert_eq!(unbase64_tencent("*-*-A A_"), Err(DecodeError::Base64));
         for wrong_padding in ["*-*-AA_", "*-*-AA___", "*-*-_AA_", "*-*-A_A_", "____"] {
             assert_eq!(
                 unbase64_tencent(wrong_padding),
                 Err(DecodeError::Base64),
                 "{wrong_padding}"
+            );
+        }
+    }
+
+    #[test]
+    fn tencent_decoding_agrees_with_the_base64_crate() {
+        // The base64 crate's strict standard engine, on the text with Tencent's symbols
+        // swapped back, is the reference; texts from every length and symbol mix.
+        let reference = GeneralPurpose::new(
+            &base64::alphabet::STANDARD,
+            GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::RequireNone),
+        );
+        let symbols = b"AZaz09*-+/=_ !Qw";
+        let mut seed = 0x2545_f491_u32;
+        for len in 0..40usize {
+            for _ in 0..50 {
+                let text: String = (0..len)
+                    .map(|_| {
+                        seed ^= seed << 13;
+                        seed ^= seed >> 17;
+                        seed ^= seed << 5;
+                        char::from(symbols[seed as usize % symbols.len()])
+                    })
+                    .collect();
+                let ours = unbase64_tencent(&text).ok();
+                let body = text.trim_end_matches('_');
+                let padding = text.len() - body.len();
+                let standard_symbols = body.contains(['+', '/', '=']);
+                let expected = if body.is_empty()
+                    || standard_symbols
+                    || !(padding == 0 || (padding <= 2 && text.len().is_multiple_of(4)))
+                {
+                    None
+                } else {
+                    reference
+                        .decode(body.replace('*', "+").replace('-', "/"))
+                        .ok()
+                };
+                assert_eq!(ours, expected, "{text:?}");
+            }
+        }
+        let data: Vec<u8> = (0..=255).collect();
+        for len in 1..data.len() {
+            assert_eq!(
+                unbase64_tencent(&base64_tencent(&data[..len])).unwrap(),
+                &data[..len]
             );
         }
     }
