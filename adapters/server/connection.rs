@@ -153,7 +153,15 @@ impl Waiting {
 }
 
 /// Waits for `future`, or gives `None` once `limit` has passed.
+///
+/// A future that is ready at once (a small body that came with its head) gets no timer:
+/// arming and dropping one is a round trip to the reactor (a lock and a wake-up of the
+/// thread that polls it), on every request otherwise.
 pub(crate) async fn within<T>(limit: Duration, future: impl Future<Output = T>) -> Option<T> {
+    let mut future = std::pin::pin!(future);
+    if let Some(ready) = futures_lite::future::poll_once(future.as_mut()).await {
+        return Some(ready);
+    }
     smol::future::or(async { Some(future.await) }, async {
         smol::Timer::after(limit).await;
         None
@@ -215,12 +223,25 @@ pub(crate) async fn serve(tcp: TcpStream, context: Arc<Context>) {
         first_byte: None,
     });
 
+    // One timer for the connection's life, armed no later than the current deadline. It
+    // is re-armed only when a deadline earlier than the armed one appears, or when it
+    // fires (then the deadline is checked and the timer re-armed if it has moved on): in
+    // a steady keep-alive exchange each request only moves the deadline later, so
+    // requests cost no timer registrations (a lock and a wake-up of the reactor each).
+    let mut timer = smol::Timer::never();
+    let mut armed_at: Option<Instant> = None;
     loop {
         #[cfg(feature = "test-util")]
         let idle = context.control.idle_close().unwrap_or(timeouts.idle);
         #[cfg(not(feature = "test-util"))]
         let idle = timeouts.idle;
         let deadline = waiting.as_ref().map(|w| w.deadline(&timeouts, idle));
+        if let Some(at) = deadline
+            && armed_at.is_none_or(|armed| at < armed)
+        {
+            timer.set_at(at);
+            armed_at = Some(at);
+        }
         let finished = async {
             let _ = connection.as_mut().await;
             Event::Finished
@@ -233,9 +254,9 @@ pub(crate) async fn serve(tcp: TcpStream, context: Arc<Context>) {
             }
         };
         let timer = async {
-            match deadline {
-                Some(at) => {
-                    smol::Timer::at(at).await;
+            match armed_at {
+                Some(_) => {
+                    (&mut timer).await;
                     Event::Deadline
                 }
                 None => std::future::pending().await,
@@ -269,8 +290,15 @@ pub(crate) async fn serve(tcp: TcpStream, context: Arc<Context>) {
                     waiting.first_byte.get_or_insert(at);
                 }
             }
-            // Too slow or silent: drop the connection (and its socket) without a word.
-            Event::Deadline => return,
+            Event::Deadline => {
+                armed_at = None;
+                // Too slow or silent: drop the connection (and its socket) without a word.
+                if deadline.is_some_and(|at| at <= Instant::now()) {
+                    return;
+                }
+                // Otherwise the deadline moved on since the timer was armed (or there is
+                // none while a request is being served): re-armed at the top of the loop.
+            }
             Event::Shutdown => break,
         }
     }

@@ -8,11 +8,19 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 #[cfg(feature = "test-util")]
 use std::time::Duration;
 
+/// The request count, and how many threads wait for it to change: a request only
+/// notifies the condition when someone waits (a notification is a system call).
+#[derive(Debug, Default)]
+struct Requests {
+    received: u64,
+    waiters: u32,
+}
+
 #[derive(Debug, Default)]
 pub(crate) struct Shared {
     accepted: AtomicU64,
     accept_errors: AtomicU64,
-    requests: Mutex<u64>,
+    requests: Mutex<Requests>,
     requests_changed: Condvar,
     closed: Mutex<u64>,
     closed_changed: Condvar,
@@ -55,8 +63,13 @@ impl ServerControl {
     }
 
     pub(crate) fn request_received(&self) {
-        *lock(&self.shared.requests) += 1;
-        self.shared.requests_changed.notify_all();
+        let mut requests = lock(&self.shared.requests);
+        requests.received += 1;
+        // Read under the lock: a waiter counts itself before it releases the lock to wait.
+        if requests.waiters > 0 {
+            drop(requests);
+            self.shared.requests_changed.notify_all();
+        }
     }
 }
 
@@ -81,20 +94,22 @@ impl ServerControl {
 
     /// Requests received (including ones refused for their body size).
     pub fn requests_received(&self) -> u64 {
-        *lock(&self.shared.requests)
+        lock(&self.shared.requests).received
     }
 
     /// Blocks until at least `count` requests have been received, or `max_wait` passed.
     /// Returns whether the count was reached (a webhook receiver's test waits for the
     /// delivery this way, without polling a clock).
     pub fn wait_for_requests(&self, count: u64, max_wait: Duration) -> bool {
-        let requests = lock(&self.shared.requests);
-        let (requests, _) = self
+        let mut requests = lock(&self.shared.requests);
+        requests.waiters += 1;
+        let (mut requests, _) = self
             .shared
             .requests_changed
-            .wait_timeout_while(requests, max_wait, |requests| *requests < count)
+            .wait_timeout_while(requests, max_wait, |requests| requests.received < count)
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        *requests >= count
+        requests.waiters -= 1;
+        requests.received >= count
     }
 
     /// Blocks until at least `count` connections have ended, or `max_wait` passed.

@@ -193,6 +193,20 @@ mod tests {
     const OK: &str = "sdkappid=1&identifier=a%26b&usersig=s&random=4294967295&contenttype=json";
 
     #[test]
+    fn pairs_read_like_form_urlencoded() {
+        for raw in [
+            "a=1&b=x%20y&c=p+q&&d&e=&=f&g=h=i&%zz=%&\u{e9}=%C3%A9&j=%FF&k=%2",
+            "",
+            "&&",
+            "SdkAppid=1400000000&CallbackCommand=Call.CallbackAfterMemberChanged",
+        ] {
+            let ours: alloc::vec::Vec<_> = pairs(raw).collect();
+            let crates: alloc::vec::Vec<_> = form_urlencoded::parse(raw.as_bytes()).collect();
+            assert_eq!(ours, crates, "{raw}");
+        }
+    }
+
+    #[test]
     fn reads_and_decodes() {
         let q = SignedQuery::parse(OK).unwrap();
         assert_eq!(

@@ -42,6 +42,11 @@ use common::Rt;
 #[path = "../tests/support/ureq_closure.rs"]
 mod ureq_closure;
 
+/// Counts allocations (every thread's: the server's too): divan reports them beside every
+/// timing.
+#[global_allocator]
+static ALLOC: divan::AllocProfiler = divan::AllocProfiler::system();
+
 fn main() {
     // Skipped when divan is only listing benches or filtering to other ones.
     if std::env::var_os("CALLKIT_BENCH_PAIRED").is_some_and(|v| v == "1") {

@@ -20,6 +20,10 @@ use callkit_core::request::build_request;
 use callkit_core::response::parse_response;
 use divan::{Bencher, black_box};
 
+/// Counts allocations: divan reports them beside every timing.
+#[global_allocator]
+static ALLOC: divan::AllocProfiler = divan::AllocProfiler::system();
+
 fn main() {
     divan::main();
 }

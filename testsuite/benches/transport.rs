@@ -17,6 +17,11 @@ use hyper::client::conn::http1::SendRequest;
 
 mod common;
 
+/// Counts allocations (every thread's: the server's too): divan reports them beside every
+/// timing.
+#[global_allocator]
+static ALLOC: divan::AllocProfiler = divan::AllocProfiler::system();
+
 fn main() {
     divan::main();
 }

@@ -14,6 +14,10 @@ const USER: &str = "xiaojun";
 const EXPIRE: u64 = 86_400 * 180;
 const NOW: u64 = 1_700_000_000;
 
+/// Counts allocations: divan reports them beside every timing.
+#[global_allocator]
+static ALLOC: divan::AllocProfiler = divan::AllocProfiler::system();
+
 fn main() {
     divan::main();
 }

@@ -129,6 +129,23 @@ fn the_header_timeout_does_not_cut_idle_keep_alive_connections() {
 }
 
 #[test]
+fn a_later_head_sent_in_part_is_dropped_after_the_header_timeout() {
+    // The connection's one timer sits at the idle deadline between requests (or at an
+    // earlier one it re-checks): a later request's head must still be held to the
+    // header timeout, counted from its first byte.
+    let server = patient().header_timeout(TINY).serve(echo).unwrap();
+    let mut client = connect(&server);
+    post(&mut client, "one");
+    assert!(read_response(&mut client, "one").starts_with("HTTP/1.1 200"));
+    stays_open(&mut client, TINY * 3);
+    client
+        .write_all(b"POST /x HTTP/1.1\r\nHost: t\r\n")
+        .unwrap();
+    assert_eq!(read_to_close(&mut client), "");
+    assert_eq!(server.control().requests_received(), 1);
+}
+
+#[test]
 fn a_body_shorter_than_its_content_length_gets_408_and_a_close() {
     let server = patient().body_timeout(TINY).serve(echo).unwrap();
     let mut short = connect(&server);

@@ -3,8 +3,6 @@
 use alloc::vec::Vec;
 use core::fmt;
 
-use base64::Engine as _;
-use base64::engine::general_purpose::STANDARD;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 use subtle::ConstantTimeEq;
@@ -13,10 +11,11 @@ use super::document::Document;
 use super::error::{DecodeError, GenerateError, UserbufField, VerifyError};
 use super::types::{Privileges, Room, UserSig, Verified, VerifiedPrivateMapKey};
 use super::wire::{
-    Inflater, StoredZlib, base64_std, base64_tencent, push_json_str, unbase64_std,
-    unbase64_std_into, unbase64_tencent,
+    Count, Fill, Inflater, STORED_PREFIX, STORED_SUFFIX, Sink, base64_std, base64_std_into,
+    base64_tencent, frame_stored, push_json_str, unbase64_std, unbase64_std_into,
+    unbase64_tencent_into,
 };
-use super::{MAX_IDENTIFIER_LEN, userbuf};
+use super::{MAX_IDENTIFIER_LEN, MAX_ROOM_NAME_LEN, userbuf};
 use crate::secret::SecretKey;
 
 pub(crate) type HmacSha256 = Hmac<Sha256>;
@@ -141,6 +140,10 @@ impl Signer {
     }
 
     /// The pipeline: HMAC over the fields, JSON document, stored zlib, Tencent base64.
+    ///
+    /// The document's exact length is counted first, then it is written straight into a
+    /// stored zlib stream on the stack (on the heap only for identifiers or rooms far
+    /// longer than Tencent's), so that the returned string is the only allocation.
     fn sign(&self, identifier: &str, expire: u64, now: u64, userbuf: Option<&str>) -> UserSig {
         let mut sdkappid_text = itoa::Buffer::new();
         let sdkappid_text = sdkappid_text.format(self.sdkappid).as_bytes();
@@ -158,29 +161,41 @@ impl Signer {
             userbuf,
         );
         let mut sig = [0u8; 44];
-        let sig_len = STANDARD.encode_slice(tag, &mut sig).unwrap_or(0);
-        let sig = sig.get(..sig_len).unwrap_or_default();
+        let sig = base64_std_into(&tag, &mut sig);
+        let doc = DocumentText {
+            identifier,
+            sdkappid: sdkappid_text,
+            expire: expire_text,
+            time: time_text,
+            userbuf,
+            sig,
+        };
 
-        let payload_hint = 128 + identifier.len() + userbuf.map_or(0, |u| u.len() + 16);
-        let mut zlib = StoredZlib::with_capacity(payload_hint);
-        let json = zlib.payload();
-        json.extend_from_slice(br#"{"TLS.ver":"2.0","TLS.identifier":""#);
-        push_json_str(json, identifier);
-        json.extend_from_slice(br#"","TLS.sdkappid":"#);
-        json.extend_from_slice(sdkappid_text);
-        json.extend_from_slice(br#","TLS.expire":"#);
-        json.extend_from_slice(expire_text);
-        json.extend_from_slice(br#","TLS.time":"#);
-        json.extend_from_slice(time_text);
-        if let Some(userbuf) = userbuf {
-            json.extend_from_slice(br#","TLS.userbuf":""#);
-            json.extend_from_slice(userbuf.as_bytes()); // base64: nothing to escape
-            json.push(b'"');
-        }
-        json.extend_from_slice(br#","TLS.sig":""#);
-        json.extend_from_slice(sig);
-        json.extend_from_slice(br#""}"#);
-        UserSig::from_string(base64_tencent(&zlib.finish()))
+        let mut count = Count(0);
+        doc.write(&mut count);
+        let stream_len = STORED_PREFIX + count.0 + STORED_SUFFIX;
+        let mut on_stack = [0u8; STACK_STREAM];
+        let mut on_heap = Vec::new();
+        let stream = match on_stack.get_mut(..stream_len) {
+            Some(stream) => stream,
+            None => {
+                on_heap.resize(stream_len, 0);
+                on_heap.as_mut_slice()
+            }
+        };
+        let payload_end = stream_len - STORED_SUFFIX;
+        let mut fill = Fill::new(
+            stream
+                .get_mut(STORED_PREFIX..payload_end)
+                .unwrap_or_default(),
+        );
+        doc.write(&mut fill);
+        // Both hold by construction: the same writes were counted, and MAX_DOCUMENT_TEXT
+        // (checked against one stored block at compile time) bounds every document.
+        debug_assert!(fill.is_full());
+        let framed = frame_stored(stream);
+        debug_assert!(framed.is_some());
+        UserSig::from_string(base64_tencent(stream))
     }
 
     /// Verifies a plain UserSig: it must be for this SDKAppID and `identifier`, not expired
@@ -221,6 +236,54 @@ impl Signer {
             key,
             now,
         )
+    }
+}
+
+/// Room on the stack for a stored zlib stream (written when signing, decoded when
+/// verifying): a UserSig for a Tencent-sized identifier (at most 32 bytes) or a
+/// PrivateMapKey with a short room takes about 200-300 bytes.
+const STACK_STREAM: usize = 512;
+
+/// An upper bound on a signed document's length: the fixed text, an identifier of
+/// [`MAX_IDENTIFIER_LEN`] bytes each escaped as `\u00XX`, three 20-digit numbers, a 44-byte
+/// signature and the base64 of the largest userbuf.
+const MAX_DOCUMENT_TEXT: usize = 160
+    + 6 * MAX_IDENTIFIER_LEN
+    + 3 * 20
+    + 44
+    + 4 * (32 + MAX_IDENTIFIER_LEN + MAX_ROOM_NAME_LEN).div_ceil(3);
+// Every document fits one stored block, the only framing the signer writes.
+const _: () = assert!(MAX_DOCUMENT_TEXT <= u16::MAX as usize);
+
+/// The fields of a document to sign, already as text.
+struct DocumentText<'a> {
+    identifier: &'a str,
+    sdkappid: &'a [u8],
+    expire: &'a [u8],
+    time: &'a [u8],
+    userbuf: Option<&'a str>,
+    sig: &'a [u8],
+}
+
+impl DocumentText<'_> {
+    /// Writes the JSON document (the official libraries' key order).
+    fn write(&self, out: &mut impl Sink) {
+        out.put(br#"{"TLS.ver":"2.0","TLS.identifier":""#);
+        push_json_str(out, self.identifier);
+        out.put(br#"","TLS.sdkappid":"#);
+        out.put(self.sdkappid);
+        out.put(br#","TLS.expire":"#);
+        out.put(self.expire);
+        out.put(br#","TLS.time":"#);
+        out.put(self.time);
+        if let Some(userbuf) = self.userbuf {
+            out.put(br#","TLS.userbuf":""#);
+            out.put(userbuf.as_bytes()); // base64: nothing to escape
+            out.put(b"\"");
+        }
+        out.put(br#","TLS.sig":""#);
+        out.put(self.sig);
+        out.put(br#""}"#);
     }
 }
 
@@ -274,8 +337,10 @@ fn verify_document(
     now: u64,
     want_userbuf: bool,
 ) -> Result<(Verified, Option<Vec<u8>>), VerifyError> {
-    let zlib = unbase64_tencent(text)?;
-    let json = inflater.inflate(&zlib)?;
+    let mut on_stack = [0u8; STACK_STREAM];
+    let mut on_heap = Vec::new();
+    let zlib = unbase64_tencent_into(text, &mut on_stack, &mut on_heap)?;
+    let json = inflater.inflate(zlib)?;
     let doc = Document::parse(json)?;
     // The document may claim any number; compare wide so a too-large one is a mismatch.
     if doc.sdkappid != u64::from(sdkappid) {

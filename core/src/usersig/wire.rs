@@ -6,9 +6,8 @@ use alloc::boxed::Box;
 use alloc::string::String;
 use alloc::vec::Vec;
 use base64::Engine as _;
-use base64::alphabet::Alphabet;
 use base64::engine::DecodePaddingMode;
-use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig, STANDARD};
+use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig};
 
 use super::error::DecodeError;
 
@@ -19,22 +18,6 @@ const LENIENT_PADDING: GeneralPurpose = GeneralPurpose::new(
     GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
 );
 
-/// Tencent's alphabet: the standard one with `*` and `-` for `+` and `/`. Its padding
-/// symbol `_` is handled around the engine (the crate's padding is always `=`).
-const TENCENT_ALPHABET: Alphabet =
-    match Alphabet::new("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789*-") {
-        Ok(alphabet) => alphabet,
-        Err(_) => panic!("the Tencent alphabet is 64 distinct ASCII symbols"), // compile time
-    };
-
-/// Unpadded engine over Tencent's alphabet; `_` padding is added and checked by hand.
-const TENCENT: GeneralPurpose = GeneralPurpose::new(
-    &TENCENT_ALPHABET,
-    GeneralPurposeConfig::new()
-        .with_encode_padding(false)
-        .with_decode_padding_mode(DecodePaddingMode::RequireNone),
-);
-
 /// The largest inflated document accepted. Our generator's limits keep every document it
 /// makes far below this (about 10 KiB at worst); the cap stops a zlib bomb.
 pub(crate) const MAX_DOCUMENT_LEN: usize = 16 * 1024;
@@ -42,35 +25,90 @@ pub(crate) const MAX_DOCUMENT_LEN: usize = 16 * 1024;
 /// zlib header for deflate with a 32 KiB window and the "fastest" level hint (`78 01`),
 /// the same as Go v1.4 and C++ emit.
 const ZLIB_HEADER: [u8; 2] = [0x78, 0x01];
-/// A stored block holds at most this many bytes.
-const STORED_BLOCK_MAX: usize = 0xFFFF;
 
 /// Standard base64 of `input`, with `=` padding (as `TLS.sig` and `TLS.userbuf` use).
 pub(crate) fn base64_std(input: &[u8]) -> String {
-    STANDARD.encode(input)
+    let mut out = alloc::vec![0u8; base64_simd::STANDARD.encoded_length(input.len())];
+    let len = base64_std_into(input, &mut out).len();
+    out.truncate(len);
+    // Base64 is ASCII: the check cannot fail.
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// Standard base64 of `input`, with `=` padding, into `out`; the written part (empty if
+/// `out` is too short).
+pub(crate) fn base64_std_into<'o>(input: &[u8], out: &'o mut [u8]) -> &'o [u8] {
+    use base64_simd::AsOut as _;
+    let engine = base64_simd::STANDARD;
+    match out.get_mut(..engine.encoded_length(input.len())) {
+        Some(out) => engine.encode(input, out.as_out()),
+        None => &[],
+    }
 }
 
 /// Tencent's variant of `input`: standard base64 with `+`, `/`, `=` written as `*`, `-`, `_`.
+///
+/// Encoded by base64-simd with the standard alphabet (its SIMD paths know no other), then
+/// the three symbols swapped in a second pass over the (short) text; one allocation.
 pub(crate) fn base64_tencent(input: &[u8]) -> String {
-    let mut out = String::with_capacity(input.len().div_ceil(3) * 4);
-    TENCENT.encode_string(input, &mut out);
-    for _ in 0..(3 - input.len() % 3) % 3 {
-        out.push('_');
+    let mut out = alloc::vec![0u8; base64_simd::STANDARD.encoded_length(input.len())];
+    let _all_of_out = base64_std_into(input, &mut out);
+    for symbol in &mut out {
+        *symbol = match *symbol {
+            b'+' => b'*',
+            b'/' => b'-',
+            b'=' => b'_',
+            other => other,
+        };
     }
-    out
+    // Base64 is ASCII: the check cannot fail.
+    String::from_utf8(out).unwrap_or_default()
 }
 
-/// Undoes Tencent's variant. The standard symbols `+`, `/`, `=` are refused, so that every
-/// byte of a signature string has exactly one meaning; missing padding is tolerated, wrong
-/// padding is not.
-pub(crate) fn unbase64_tencent(text: &str) -> Result<Vec<u8>, DecodeError> {
+/// Undoes Tencent's variant, in `stack` when the text fits there, else in `heap`. The
+/// standard symbols `+`, `/`, `=` are refused, so that every byte of a signature string has
+/// exactly one meaning; missing padding is tolerated, wrong padding is not, and the unused
+/// bits of the last symbol must be zero.
+///
+/// The text is copied with Tencent's symbols swapped for the standard ones (the standard
+/// ones made invalid), then decoded in place by base64-simd, strictly.
+pub(crate) fn unbase64_tencent_into<'b>(
+    text: &str,
+    stack: &'b mut [u8],
+    heap: &'b mut Vec<u8>,
+) -> Result<&'b [u8], DecodeError> {
     let body = text.trim_end_matches('_');
     let padding = text.len() - body.len();
     let padding_ok = padding == 0 || (padding <= 2 && (body.len() + padding).is_multiple_of(4));
     if body.is_empty() || !padding_ok {
         return Err(DecodeError::Base64);
     }
-    TENCENT.decode(body).map_err(|_| DecodeError::Base64)
+    let scratch = match stack.get_mut(..body.len()) {
+        Some(scratch) => scratch,
+        None => {
+            heap.resize(body.len(), 0);
+            heap.as_mut_slice()
+        }
+    };
+    for (symbol, &sent) in scratch.iter_mut().zip(body.as_bytes()) {
+        *symbol = match sent {
+            b'*' => b'+',
+            b'-' => b'/',
+            b'+' | b'/' | b'=' => b'!', // not Tencent's: left invalid
+            other => other,
+        };
+    }
+    let decoded = base64_simd::STANDARD_NO_PAD
+        .decode_inplace(scratch)
+        .map_err(|_| DecodeError::Base64)?;
+    Ok(decoded)
+}
+
+/// [`unbase64_tencent_into`], into a new vector.
+#[cfg(test)]
+pub(crate) fn unbase64_tencent(text: &str) -> Result<Vec<u8>, DecodeError> {
+    let mut heap = Vec::new();
+    unbase64_tencent_into(text, &mut [], &mut heap).map(<[u8]>::to_vec)
 }
 
 /// Decodes standard base64 (padding optional) into `out`, returning the length; `None` if
@@ -84,66 +122,92 @@ pub(crate) fn unbase64_std(text: &str) -> Option<Vec<u8>> {
     LENIENT_PADDING.decode(text).ok()
 }
 
-/// A zlib stream being written with stored (uncompressed) deflate blocks: the document is
-/// tiny and mostly base64, so compressing it gains little and costs most of the time.
-///
-/// The JSON is written straight into the output after room for one block header; `finish`
-/// fills the header in, or re-frames into several blocks if the text exceeded one block.
-pub(crate) struct StoredZlib {
-    buf: Vec<u8>,
-}
+/// A stream of one stored (uncompressed) deflate block: the document is tiny and mostly
+/// base64, so compressing it gains little and costs most of the time. Its bytes are
+/// `[zlib header, block header: STORED_PREFIX][payload][Adler-32: STORED_SUFFIX]`; the
+/// signer writes the payload in place, then [`frame_stored`] fills in the rest.
+pub(crate) const STORED_PREFIX: usize = 7;
+/// See [`STORED_PREFIX`].
+pub(crate) const STORED_SUFFIX: usize = 4;
 
-/// Header (2) + stored-block header (5).
-const PREFIX: usize = 7;
-
-impl StoredZlib {
-    /// Starts a stream whose payload is expected to be about `payload_hint` bytes.
-    pub(crate) fn with_capacity(payload_hint: usize) -> Self {
-        let mut buf = Vec::with_capacity(PREFIX + payload_hint + 4);
-        buf.extend_from_slice(&ZLIB_HEADER);
-        buf.extend_from_slice(&[0; 5]);
-        Self { buf }
-    }
-
-    /// The payload sink.
-    pub(crate) fn payload(&mut self) -> &mut Vec<u8> {
-        &mut self.buf
-    }
-
-    /// Completes the framing and returns the zlib bytes.
-    pub(crate) fn finish(mut self) -> Vec<u8> {
-        let payload_len = self.buf.len() - PREFIX;
-        let adler = adler2::adler32_slice(self.buf.get(PREFIX..).unwrap_or_default());
-        if payload_len <= STORED_BLOCK_MAX {
-            let len = payload_len as u16; // checked just above
-            let header = stored_block_header(true, len);
-            if let Some(slot) = self.buf.get_mut(2..PREFIX) {
-                slot.copy_from_slice(&header);
-            }
-            self.buf.extend_from_slice(&adler.to_be_bytes());
-            return self.buf;
-        }
-        // Rare: more than 64 KiB of text. Re-frame into several blocks.
-        let payload = self.buf.get(PREFIX..).unwrap_or_default();
-        let blocks = payload.len().div_ceil(STORED_BLOCK_MAX);
-        let mut out = Vec::with_capacity(2 + payload.len() + 5 * blocks + 4);
-        out.extend_from_slice(&ZLIB_HEADER);
-        let mut chunks = payload.chunks(STORED_BLOCK_MAX).peekable();
-        while let Some(chunk) = chunks.next() {
-            let last = chunks.peek().is_none();
-            out.extend_from_slice(&stored_block_header(last, chunk.len() as u16));
-            out.extend_from_slice(chunk);
-        }
-        out.extend_from_slice(&adler.to_be_bytes());
-        out
-    }
-}
-
-/// BFINAL/BTYPE=00 byte (padding bits zero), then LEN and its one's complement, little-endian.
-fn stored_block_header(last: bool, len: u16) -> [u8; 5] {
+/// Fills in the zlib header, the stored-block header and the Adler-32 around the payload
+/// already in `stream[STORED_PREFIX..len - STORED_SUFFIX]`. `None` (nothing written) if
+/// `stream` is too short or the payload does not fit one block (64 KiB - 1).
+pub(crate) fn frame_stored(stream: &mut [u8]) -> Option<()> {
+    let payload_end = stream.len().checked_sub(STORED_SUFFIX)?;
+    let payload = stream.get(STORED_PREFIX..payload_end)?;
+    let len = u16::try_from(payload.len()).ok()?;
+    let adler = adler32(payload);
     let [l0, l1] = len.to_le_bytes();
     let [n0, n1] = (!len).to_le_bytes();
-    [u8::from(last), l0, l1, n0, n1]
+    let [h0, h1] = ZLIB_HEADER;
+    // BFINAL = 1, BTYPE = 00 (stored), padding bits zero; then LEN and its complement.
+    stream
+        .get_mut(..STORED_PREFIX)?
+        .copy_from_slice(&[h0, h1, 1, l0, l1, n0, n1]);
+    stream
+        .get_mut(payload_end..)?
+        .copy_from_slice(&adler.to_be_bytes());
+    Some(())
+}
+
+/// Where the signer writes a document: first into a [`Count`] for its exact length, then
+/// into a [`Fill`] of that length.
+pub(crate) trait Sink {
+    /// Appends `bytes`.
+    fn put(&mut self, bytes: &[u8]);
+}
+
+/// Counts the bytes written.
+pub(crate) struct Count(pub usize);
+
+impl Sink for Count {
+    fn put(&mut self, bytes: &[u8]) {
+        self.0 += bytes.len();
+    }
+}
+
+/// Writes into a slice sized beforehand by a [`Count`] of the same writes.
+pub(crate) struct Fill<'a> {
+    buf: &'a mut [u8],
+    at: usize,
+}
+
+impl<'a> Fill<'a> {
+    pub(crate) fn new(buf: &'a mut [u8]) -> Self {
+        Self { buf, at: 0 }
+    }
+
+    /// Whether exactly the whole slice was written (the count matched the writes).
+    pub(crate) fn is_full(&self) -> bool {
+        self.at == self.buf.len()
+    }
+}
+
+impl Sink for Fill<'_> {
+    fn put(&mut self, bytes: &[u8]) {
+        let end = self.at.saturating_add(bytes.len());
+        if let Some(slot) = self.buf.get_mut(self.at..end) {
+            slot.copy_from_slice(bytes);
+        }
+        self.at = end;
+    }
+}
+
+#[cfg(test)]
+impl Sink for Vec<u8> {
+    fn put(&mut self, bytes: &[u8]) {
+        self.extend_from_slice(bytes);
+    }
+}
+
+/// `payload` as a stored zlib stream (tests).
+#[cfg(test)]
+pub(crate) fn stored_zlib(payload: &[u8]) -> Vec<u8> {
+    let mut stream = alloc::vec![0; STORED_PREFIX + payload.len() + STORED_SUFFIX];
+    stream[STORED_PREFIX..STORED_PREFIX + payload.len()].copy_from_slice(payload);
+    frame_stored(&mut stream).expect("one block");
+    stream
 }
 
 /// Inflates zlib streams of at most [`MAX_DOCUMENT_LEN`] bytes, insisting that the whole
@@ -183,7 +247,7 @@ impl Inflater {
     }
 
     /// The inflated bytes of `input`, valid until the next call.
-    pub(crate) fn inflate(&mut self, input: &[u8]) -> Result<&[u8], DecodeError> {
+    pub(crate) fn inflate<'a>(&'a mut self, input: &'a [u8]) -> Result<&'a [u8], DecodeError> {
         use subtle::ConstantTimeEq as _;
         if let Some((last, len)) = &self.last
             && last.len() == input.len()
@@ -194,7 +258,8 @@ impl Inflater {
         // Whatever happens next overwrites `out`.
         let mut last = self.last.take().map(|(bytes, _)| bytes).unwrap_or_default();
         match inflate_stored(input, &mut self.out) {
-            Some(Ok(())) => Ok(&self.out),
+            Some(Ok(Stored::InPlace(inflated))) => Ok(inflated),
+            Some(Ok(Stored::Joined)) => Ok(&self.out),
             Some(Err(e)) => Err(e),
             None => {
                 let len = self.inflate_general(input)?.len();
@@ -316,16 +381,21 @@ pub(crate) fn inflate_zlib(input: &[u8]) -> Result<Vec<u8>, DecodeError> {
 }
 
 /// Fast path for streams made only of stored blocks (ours, Go v1.4's): no decompressor
-/// state to set up. Returns `None` if a compressed block shows up, leaving it to miniz.
-/// Stricter than RFC 1951 on purpose: the unused bits of a stored block header must be zero.
-/// `out` is cleared first.
-fn inflate_stored(input: &[u8], out: &mut Vec<u8>) -> Option<Result<(), DecodeError>> {
+/// state to set up. Returns `None` if a compressed block shows up, leaving it to the
+/// general path. Stricter than RFC 1951 on purpose: the unused bits of a stored block
+/// header must be zero. A stream of one block (ours) is left in place, in `input`; the
+/// blocks of a longer one are joined in `out`, which is cleared first.
+fn inflate_stored<'a>(
+    input: &'a [u8],
+    out: &mut Vec<u8>,
+) -> Option<Result<Stored<'a>, DecodeError>> {
     out.clear();
     let (&[cmf, flg], mut rest) = input.split_first_chunk::<2>()?;
     if !zlib_header_ok(cmf, flg) {
         return Some(Err(DecodeError::Zlib));
     }
-    out.reserve(rest.len());
+    let mut first: Option<&'a [u8]> = None;
+    let mut total = 0usize;
     loop {
         let (&[head, l0, l1, n0, n1], after) = rest.split_first_chunk::<5>()?;
         if head & 0b110 != 0 {
@@ -341,20 +411,53 @@ fn inflate_stored(input: &[u8], out: &mut Vec<u8>) -> Option<Result<(), DecodeEr
         let Some((data, after)) = after.split_at_checked(usize::from(len)) else {
             return Some(Err(DecodeError::Zlib));
         };
-        if out.len() + data.len() > MAX_DOCUMENT_LEN {
+        total += data.len();
+        if total > MAX_DOCUMENT_LEN {
             return Some(Err(DecodeError::Zlib));
         }
-        out.extend_from_slice(data);
+        match first {
+            None => first = Some(data),
+            Some(first) => {
+                if out.is_empty() {
+                    out.reserve(rest.len() + first.len());
+                    out.extend_from_slice(first);
+                }
+                out.extend_from_slice(data);
+            }
+        }
         rest = after;
         if head & 1 == 1 {
             break;
         }
     }
+    let (inflated, stored) = match first {
+        Some(first) if out.is_empty() => (first, Stored::InPlace(first)),
+        _ => (out.as_slice(), Stored::Joined),
+    };
     let ok = match rest {
-        [a, b, c, d] => u32::from_be_bytes([*a, *b, *c, *d]) == adler2::adler32_slice(out),
+        [a, b, c, d] => u32::from_be_bytes([*a, *b, *c, *d]) == adler32(inflated),
         _ => false,
     };
-    Some(if ok { Ok(()) } else { Err(DecodeError::Zlib) })
+    Some(if ok {
+        Ok(stored)
+    } else {
+        Err(DecodeError::Zlib)
+    })
+}
+
+/// Where [`inflate_stored`] left the inflated bytes.
+enum Stored<'a> {
+    /// One block: its bytes, in the input.
+    InPlace(&'a [u8]),
+    /// Several blocks: joined in the output buffer.
+    Joined,
+}
+
+/// The Adler-32 of `bytes` (zlib's trailer).
+fn adler32(bytes: &[u8]) -> u32 {
+    let mut adler = simd_adler32::Adler32::new();
+    adler.write(bytes);
+    adler.finish()
 }
 
 /// zlib header check: deflate, window ≤ 32 KiB, no preset dictionary, valid check bits.
@@ -367,7 +470,7 @@ fn zlib_header_ok(cmf: u8, flg: u8) -> bool {
 
 /// Appends `s` as the inside of a JSON string: `"` and `\` and control characters are
 /// escaped, everything else (including non-ASCII) is written as raw UTF-8.
-pub(crate) fn push_json_str(out: &mut Vec<u8>, s: &str) {
+pub(crate) fn push_json_str(out: &mut impl Sink, s: &str) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     let bytes = s.as_bytes();
     let mut start = 0;
@@ -383,9 +486,9 @@ pub(crate) fn push_json_str(out: &mut Vec<u8>, s: &str) {
             0x00..=0x1F => 0,
             _ => continue,
         };
-        out.extend_from_slice(bytes.get(start..i).unwrap_or_default());
+        out.put(bytes.get(start..i).unwrap_or_default());
         if short == 0 {
-            out.extend_from_slice(&[
+            out.put(&[
                 b'\\',
                 b'u',
                 b'0',
@@ -394,11 +497,11 @@ pub(crate) fn push_json_str(out: &mut Vec<u8>, s: &str) {
                 HEX[usize::from(b & 0xF)],
             ]);
         } else {
-            out.extend_from_slice(&[b'\\', short]);
+            out.put(&[b'\\', short]);
         }
         start = i + 1;
     }
-    out.extend_from_slice(bytes.get(start..).unwrap_or_default());
+    out.put(bytes.get(start..).unwrap_or_default());
 }
 
 #[cfg(test)]
@@ -407,21 +510,66 @@ mod tests {
 
     #[test]
     fn stored_zlib_round_trips_through_miniz() {
-        for len in [0usize, 1, 300, 70_000] {
+        for len in [0usize, 1, 300, 0xFFFF] {
             let payload: Vec<u8> = (0..len).map(|i| (i % 251) as u8).collect();
-            let mut z = StoredZlib::with_capacity(len);
-            z.payload().extend_from_slice(&payload);
-            let bytes = z.finish();
+            let bytes = stored_zlib(&payload);
             let back = miniz_oxide::inflate::decompress_to_vec_zlib(&bytes).unwrap();
             assert_eq!(back, payload, "len {len}");
+        }
+        // One block at most: a longer payload is refused, the stream left untouched.
+        let mut too_long = alloc::vec![7u8; STORED_PREFIX + 0x1_0000 + STORED_SUFFIX];
+        assert_eq!(frame_stored(&mut too_long), None);
+        assert!(too_long.iter().all(|&b| b == 7));
+        assert_eq!(frame_stored(&mut [0u8; 10]), None);
+    }
+
+    #[test]
+    fn stored_streams_of_several_blocks_are_joined() {
+        fn stream(blocks: &[&[u8]]) -> Vec<u8> {
+            let mut bytes = ZLIB_HEADER.to_vec();
+            for (i, block) in blocks.iter().enumerate() {
+                let len = block.len() as u16;
+                bytes.push(u8::from(i + 1 == blocks.len()));
+                bytes.extend_from_slice(&len.to_le_bytes());
+                bytes.extend_from_slice(&(!len).to_le_bytes());
+                bytes.extend_from_slice(block);
+            }
+            let joined = blocks.concat();
+            bytes.extend_from_slice(&adler32(&joined).to_be_bytes());
+            bytes
+        }
+        for blocks in [
+            &[&b"abc"[..], b"de"][..],
+            &[b"", b"", b"xyz"],
+            &[b"", b""],
+            &[b"a", b"", b"b"],
+        ] {
+            let bytes = stream(blocks);
+            assert_eq!(inflate_zlib(&bytes).unwrap(), blocks.concat(), "{blocks:?}");
+            let back = miniz_oxide::inflate::decompress_to_vec_zlib(&bytes).unwrap();
+            assert_eq!(back, blocks.concat());
         }
     }
 
     #[test]
+    fn a_fill_is_full_when_the_count_matched() {
+        let mut count = Count(0);
+        push_json_str(&mut count, "a\"b\u{1}");
+        assert_eq!(count.0, 10);
+        let mut buf = [0u8; 10];
+        let mut fill = Fill::new(&mut buf);
+        push_json_str(&mut fill, "a\"b\u{1}");
+        assert!(fill.is_full());
+        assert_eq!(&buf, br#"a\"b\u0001"#);
+        let mut short = [0u8; 4];
+        let mut fill = Fill::new(&mut short);
+        push_json_str(&mut fill, "abcdef");
+        assert!(!fill.is_full());
+    }
+
+    #[test]
     fn both_inflate_paths_refuse_trailing_bytes_and_bombs() {
-        let mut z = StoredZlib::with_capacity(3);
-        z.payload().extend_from_slice(b"abc");
-        let mut bytes = z.finish();
+        let mut bytes = stored_zlib(b"abc");
         assert_eq!(inflate_zlib(&bytes).unwrap(), b"abc");
         bytes.push(0);
         assert_eq!(inflate_zlib(&bytes), Err(DecodeError::Zlib));
@@ -485,9 +633,7 @@ mod tests {
             .iter()
             .map(|t| miniz_oxide::deflate::compress_to_vec_zlib(t, 6))
             .collect();
-        let mut stored = StoredZlib::with_capacity(6);
-        stored.payload().extend_from_slice(b"stored");
-        let stored = stored.finish();
+        let stored = stored_zlib(b"stored");
         let mut corrupt = compressed[2].clone();
         let last = corrupt.len() - 1;
         corrupt[last] ^= 1; // Adler-32 off by one bit
@@ -513,9 +659,7 @@ mod tests {
 
     #[test]
     fn stored_block_padding_bits_must_be_zero() {
-        let mut z = StoredZlib::with_capacity(3);
-        z.payload().extend_from_slice(b"abc");
-        let mut bytes = z.finish();
+        let mut bytes = stored_zlib(b"abc");
         bytes[2] |= 0x08;
         assert_eq!(inflate_zlib(&bytes), Err(DecodeError::Zlib));
     }
@@ -533,6 +677,11 @@ mod tests {
         );
         assert_eq!(unbase64_tencent("+/+/AA=="), Err(DecodeError::Base64));
         assert_eq!(unbase64_tencent(""), Err(DecodeError::Base64));
+        // Every symbol matters: the unused low bits of the last one must be zero.
+        assert_eq!(unbase64_tencent("*-*-AB__"), Err(DecodeError::Base64));
+        assert_eq!(unbase64_tencent("*-*-AAB_"), Err(DecodeError::Base64));
+        assert_eq!(unbase64_tencent("*-*-A"), Err(DecodeError::Base64));
+        assert_eq!(unbase64_tencent("*-*-A A_"), Err(DecodeError::Base64));
         for wrong_padding in ["*-*-AA_", "*-*-AA___", "*-*-_AA_", "*-*-A_A_", "____"] {
             assert_eq!(
                 unbase64_tencent(wrong_padding),
@@ -543,11 +692,57 @@ mod tests {
     }
 
     #[test]
+    fn tencent_decoding_agrees_with_the_base64_crate() {
+        // The base64 crate's strict standard engine, on the text with Tencent's symbols
+        // swapped back, is the reference; texts from every length and symbol mix.
+        let reference = GeneralPurpose::new(
+            &base64::alphabet::STANDARD,
+            GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::RequireNone),
+        );
+        let symbols = b"AZaz09*-+/=_ !Qw";
+        let mut seed = 0x2545_f491_u32;
+        for len in 0..40usize {
+            for _ in 0..50 {
+                let text: String = (0..len)
+                    .map(|_| {
+                        seed ^= seed << 13;
+                        seed ^= seed >> 17;
+                        seed ^= seed << 5;
+                        char::from(symbols[seed as usize % symbols.len()])
+                    })
+                    .collect();
+                let ours = unbase64_tencent(&text).ok();
+                let body = text.trim_end_matches('_');
+                let padding = text.len() - body.len();
+                let standard_symbols = body.contains(['+', '/', '=']);
+                let expected = if body.is_empty()
+                    || standard_symbols
+                    || !(padding == 0 || (padding <= 2 && text.len().is_multiple_of(4)))
+                {
+                    None
+                } else {
+                    reference
+                        .decode(body.replace('*', "+").replace('-', "/"))
+                        .ok()
+                };
+                assert_eq!(ours, expected, "{text:?}");
+            }
+        }
+        let data: Vec<u8> = (0..=255).collect();
+        for len in 1..data.len() {
+            assert_eq!(
+                unbase64_tencent(&base64_tencent(&data[..len])).unwrap(),
+                &data[..len]
+            );
+        }
+    }
+
+    #[test]
     fn json_escaping_is_valid_json() {
         let s = "a\"b\\c\n\u{1}\u{1f}é😀/";
         let mut out = alloc::vec![b'"'];
         push_json_str(&mut out, s);
-        out.push(b'"');
+        out.put(b"\"");
         let back: String = serde_json::from_slice(&out).unwrap();
         assert_eq!(back, s);
     }

@@ -41,6 +41,7 @@ mod v4;
 mod values;
 mod wire;
 
+use alloc::borrow::Cow;
 use alloc::string::String;
 
 pub use crate::callback::V1Action;
@@ -138,8 +139,9 @@ pub fn parse(
     config: &WebhookConfig,
     now: u64,
 ) -> Result<Event, WebhookError> {
-    let generation = query::sniff_generation(query);
-    let fail = |kind| WebhookError::new(generation, kind);
+    // Until the query is read, an error names the generation the query seems to be of
+    // (sniffed only when there is an error to reply to).
+    let fail = |kind| WebhookError::new(query::sniff_generation(query), kind);
 
     if method != "POST" {
         return Err(fail(WebhookErrorKind::MethodNotAllowed {
@@ -190,7 +192,7 @@ pub fn parse(
 
     Ok(Event {
         sdkappid: config.sdkappid,
-        client_ip: q.client_ip.filter(|s| !s.is_empty()),
+        client_ip: q.client_ip.filter(|s| !s.is_empty()).map(Cow::into_owned),
         platform: q
             .platform
             .filter(|s| !s.is_empty())

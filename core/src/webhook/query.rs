@@ -2,8 +2,8 @@
 //! writing them for the emulator.
 //!
 //! Reading rules:
-//! * `application/x-www-form-urlencoded` decoding (`%XX`, `+` as space) by the
-//!   `form_urlencoded` crate; bytes that are not UTF-8 after decoding become U+FFFD.
+//! * decoded by [`crate::query::pairs`] (`application/x-www-form-urlencoded`; a pair with
+//!   nothing to decode is borrowed), read by [`crate::query::read`].
 //! * Parameter names match with ASCII case ignored, so `sdkappid` (v1) and `SdkAppid` (v4)
 //!   are one parameter, as are `clientip`/`ClientIP`, `optplatform`/`OptPlatform`.
 //! * A parameter we read that appears twice is an error (no "first wins").
@@ -14,57 +14,58 @@ use alloc::string::String;
 
 use super::Generation;
 use super::error::{WebhookErrorKind, clip};
+use crate::query::{NameCase, pairs, read};
 
-/// The parameters of a callback URL that this module reads, decoded.
+/// The parameters of a callback URL that this module reads, decoded; borrowed from the
+/// raw query unless decoding changed them.
 #[derive(Debug, Default)]
-pub(crate) struct Query {
-    pub sdkappid: Option<String>,
+pub(crate) struct Query<'a> {
+    pub sdkappid: Option<Cow<'a, str>>,
     /// v1 `command`.
-    pub command: Option<String>,
+    pub command: Option<Cow<'a, str>>,
     /// v4 `CallbackCommand`.
-    pub callback_command: Option<String>,
-    pub client_ip: Option<String>,
-    pub platform: Option<String>,
-    pub sign: Option<String>,
-    pub request_time: Option<String>,
+    pub callback_command: Option<Cow<'a, str>>,
+    pub client_ip: Option<Cow<'a, str>>,
+    pub platform: Option<Cow<'a, str>>,
+    pub sign: Option<Cow<'a, str>>,
+    pub request_time: Option<Cow<'a, str>>,
 }
 
-impl Query {
-    pub fn parse(raw: &str) -> Result<Self, WebhookErrorKind> {
-        let mut q = Self::default();
-        for (name, value) in form_urlencoded::parse(raw.as_bytes()) {
-            let slot = match q.slot(&name) {
-                Some(slot) => slot,
-                None => continue,
-            };
-            if slot.is_some() {
-                return Err(WebhookErrorKind::DuplicateParameter {
-                    name: clip(&name, 32),
-                });
-            }
-            *slot = Some(value.into_owned());
-        }
-        Ok(q)
-    }
+/// The parameters [`Query`] reads, in its fields' order; names match with ASCII case
+/// ignored.
+const NAMES: [&str; 7] = [
+    "sdkappid",
+    "command",
+    "callbackcommand",
+    "clientip",
+    "optplatform",
+    "sign",
+    "requesttime",
+];
 
-    fn slot(&mut self, name: &str) -> Option<&mut Option<String>> {
-        let is = |known: &str| name.eq_ignore_ascii_case(known);
-        Some(if is("sdkappid") {
-            &mut self.sdkappid
-        } else if is("command") {
-            &mut self.command
-        } else if is("callbackcommand") {
-            &mut self.callback_command
-        } else if is("clientip") {
-            &mut self.client_ip
-        } else if is("optplatform") {
-            &mut self.platform
-        } else if is("sign") {
-            &mut self.sign
-        } else if is("requesttime") {
-            &mut self.request_time
-        } else {
-            return None;
+impl<'a> Query<'a> {
+    pub fn parse(raw: &'a str) -> Result<Self, WebhookErrorKind> {
+        let [
+            sdkappid,
+            command,
+            callback_command,
+            client_ip,
+            platform,
+            sign,
+            request_time,
+        ] = read(raw, NAMES, NameCase::IgnoreAscii).map_err(|repeated| {
+            WebhookErrorKind::DuplicateParameter {
+                name: clip(&repeated.name, 32),
+            }
+        })?;
+        Ok(Self {
+            sdkappid,
+            command,
+            callback_command,
+            client_ip,
+            platform,
+            sign,
+            request_time,
         })
     }
 
@@ -79,11 +80,11 @@ impl Query {
     }
 }
 
-/// The generation a query names, read before any other check so that even a 405 or a 413
-/// is answered in the sender's shape. Never fails: `None` if it cannot tell.
+/// The generation a query names, read so that even a 405 or a 413 is answered in the
+/// sender's shape. Never fails: `None` if it cannot tell.
 pub(crate) fn sniff_generation(raw: &str) -> Option<Generation> {
     let mut found = None;
-    for (name, _) in form_urlencoded::parse(raw.as_bytes()) {
+    for (name, _) in pairs(raw) {
         let this = if name.eq_ignore_ascii_case("command") {
             Generation::V1
         } else if name.eq_ignore_ascii_case("callbackcommand") {
