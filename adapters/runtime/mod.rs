@@ -4,8 +4,9 @@
 //! Everything in callkit that reads the time or waits goes through a runtime: the
 //! clients (UserSig issue times, rate limits, backoffs), the hyper transports (connect and
 //! request deadlines, connection tasks, DNS), the emulator (its clock, callback delivery
-//! retries), the webhook receiver (`RequestTime` checks, its deduplication window) and
-//! the Redis limiter. Implementations:
+//! retries), the webhook receiver (`RequestTime` checks, its deduplication window), the
+//! Redis limiter, and the server (its header, body, idle and handshake timeouts, its
+//! accept back-off and shutdown grace). Implementations:
 //!
 //! | runtime | clock | timers | tasks and DNS |
 //! | --- | --- | --- | --- |

@@ -104,13 +104,7 @@ pub(crate) fn run(
                     let pause = backoff.failed();
                     context.control.accept_failed();
                     log::warn!("accept failed ({error}); pausing accepts for {pause:?}");
-                    smol::future::or(
-                        async {
-                            smol::Timer::after(pause).await;
-                        },
-                        closed(&shutdown),
-                    )
-                    .await;
+                    smol::future::or(context.runtime.sleep(pause), closed(&shutdown)).await;
                 }
             }
         }
@@ -120,10 +114,7 @@ pub(crate) fn run(
                 task.await;
             }
         };
-        smol::future::or(all_done, async {
-            smol::Timer::after(grace).await;
-        })
-        .await;
+        smol::future::or(all_done, context.runtime.sleep(grace)).await;
     }));
 }
 

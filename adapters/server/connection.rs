@@ -17,7 +17,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::Poll;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use bytes::Bytes;
 use futures_lite::io::{AsyncRead, AsyncWrite};
@@ -34,6 +34,7 @@ use super::accept::closed;
 use super::control::ServerControl;
 use super::workers::Workers;
 use crate::hyper_client::maybe_tls::MaybeTls;
+use crate::runtime::{Runtime, Sleep};
 use crate::transport::{HttpRequest, HttpResponse};
 
 /// How long a client may take over each part of an exchange.
@@ -62,6 +63,8 @@ pub(crate) struct Context {
     pub(crate) workers: Workers,
     /// Closed (never sent on) when the server shuts down.
     pub(crate) shutdown: Receiver<()>,
+    /// The clock and timers of every deadline.
+    pub(crate) runtime: Arc<dyn Runtime>,
 }
 
 type ChunkStream = futures_lite::stream::Iter<std::vec::IntoIter<Result<Frame<Bytes>, Infallible>>>;
@@ -85,8 +88,9 @@ enum Signal {
     Started,
     /// A response was produced.
     Served,
-    /// The first byte since the loop armed the stream arrived at this instant.
-    FirstByte(Instant),
+    /// The first byte since the loop armed the stream arrived at this time (the runtime's
+    /// monotonic clock).
+    FirstByte(Duration),
 }
 
 /// The TCP stream, reporting the first byte read after [`Watched::arm`] was called.
@@ -94,6 +98,7 @@ struct Watched {
     tcp: TcpStream,
     armed: Arc<AtomicBool>,
     signals: Sender<Signal>,
+    runtime: Arc<dyn Runtime>,
 }
 
 impl AsyncRead for Watched {
@@ -105,7 +110,7 @@ impl AsyncRead for Watched {
         let this = self.get_mut();
         let read = Pin::new(&mut this.tcp).poll_read(cx, buf);
         if matches!(read, Poll::Ready(Ok(n)) if n > 0) && this.armed.swap(false, Ordering::AcqRel) {
-            let _ = this.signals.try_send(Signal::FirstByte(Instant::now()));
+            let _ = this.signals.try_send(Signal::FirstByte(this.runtime.now()));
         }
         read
     }
@@ -136,14 +141,14 @@ impl AsyncWrite for Watched {
 /// The connection between requests: since when, whether a request was served yet, and
 /// when the next one's first byte arrived.
 struct Waiting {
-    since: Instant,
+    since: Duration,
     first_request: bool,
-    first_byte: Option<Instant>,
+    first_byte: Option<Duration>,
 }
 
 impl Waiting {
     /// When the connection is closed unless a request head arrives first.
-    fn deadline(&self, timeouts: &Timeouts, idle: Duration) -> Instant {
+    fn deadline(&self, timeouts: &Timeouts, idle: Duration) -> Duration {
         match self.first_byte {
             Some(at) => at + timeouts.header,
             None if self.first_request => self.since + timeouts.header,
@@ -157,13 +162,18 @@ impl Waiting {
 /// A future that is ready at once (a small body that came with its head) gets no timer:
 /// arming and dropping one is a round trip to the reactor (a lock and a wake-up of the
 /// thread that polls it), on every request otherwise.
-pub(crate) async fn within<T>(limit: Duration, future: impl Future<Output = T>) -> Option<T> {
+pub(crate) async fn within<T>(
+    runtime: &dyn Runtime,
+    limit: Duration,
+    future: impl Future<Output = T>,
+) -> Option<T> {
     let mut future = std::pin::pin!(future);
     if let Some(ready) = futures_lite::future::poll_once(future.as_mut()).await {
         return Some(ready);
     }
+    let timer = runtime.sleep(limit);
     smol::future::or(async { Some(future.await) }, async {
-        smol::Timer::after(limit).await;
+        timer.await;
         None
     })
     .await
@@ -189,20 +199,24 @@ pub(crate) async fn serve(tcp: TcpStream, context: Arc<Context>) {
     let (signal_tx, signals) = smol::channel::unbounded::<Signal>();
     // Disarmed during the TLS handshake: its bytes are not a request's.
     let armed = Arc::new(AtomicBool::new(false));
+    let runtime = Arc::clone(&context.runtime);
     let watched = Watched {
         tcp,
         armed: Arc::clone(&armed),
         signals: signal_tx.clone(),
+        runtime: Arc::clone(&runtime),
     };
-    let started_at = Instant::now();
+    let started_at = runtime.now();
     let timeouts = context.timeouts;
     let stream: Stream = match &context.tls {
         None => MaybeTls::Plain(watched),
-        Some(acceptor) => match within(timeouts.tls_handshake, acceptor.accept(watched)).await {
-            Some(Ok(tls)) => MaybeTls::Tls(Box::new(tls)),
-            // A silent client, or one that aborts the handshake: nothing more to do.
-            _ => return,
-        },
+        Some(acceptor) => {
+            match within(&*runtime, timeouts.tls_handshake, acceptor.accept(watched)).await {
+                Some(Ok(tls)) => MaybeTls::Tls(Box::new(tls)),
+                // A silent client, or one that aborts the handshake: nothing more to do.
+                _ => return,
+            }
+        }
     };
 
     let service = {
@@ -227,9 +241,9 @@ pub(crate) async fn serve(tcp: TcpStream, context: Arc<Context>) {
     // is re-armed only when a deadline earlier than the armed one appears, or when it
     // fires (then the deadline is checked and the timer re-armed if it has moved on): in
     // a steady keep-alive exchange each request only moves the deadline later, so
-    // requests cost no timer registrations (a lock and a wake-up of the reactor each).
-    let mut timer = smol::Timer::never();
-    let mut armed_at: Option<Instant> = None;
+    // requests cost no timer registrations.
+    let mut timer: Option<Sleep> = None;
+    let mut armed_at: Option<Duration> = None;
     loop {
         #[cfg(feature = "test-util")]
         let idle = context.control.idle_close().unwrap_or(timeouts.idle);
@@ -239,7 +253,7 @@ pub(crate) async fn serve(tcp: TcpStream, context: Arc<Context>) {
         if let Some(at) = deadline
             && armed_at.is_none_or(|armed| at < armed)
         {
-            timer.set_at(at);
+            timer = Some(runtime.sleep(at.saturating_sub(runtime.now())));
             armed_at = Some(at);
         }
         let finished = async {
@@ -253,13 +267,13 @@ pub(crate) async fn serve(tcp: TcpStream, context: Arc<Context>) {
                 Err(_) => std::future::pending().await,
             }
         };
-        let timer = async {
-            match armed_at {
-                Some(_) => {
-                    (&mut timer).await;
+        let deadline_passed = async {
+            match (armed_at, timer.as_mut()) {
+                (Some(_), Some(timer)) => {
+                    timer.await;
                     Event::Deadline
                 }
-                None => std::future::pending().await,
+                _ => std::future::pending().await,
             }
         };
         let shutdown = async {
@@ -268,7 +282,7 @@ pub(crate) async fn serve(tcp: TcpStream, context: Arc<Context>) {
         };
         let event = smol::future::or(
             finished,
-            smol::future::or(signal, smol::future::or(timer, shutdown)),
+            smol::future::or(signal, smol::future::or(deadline_passed, shutdown)),
         )
         .await;
         match event {
@@ -279,7 +293,7 @@ pub(crate) async fn serve(tcp: TcpStream, context: Arc<Context>) {
             }
             Event::Signal(Signal::Served) => {
                 waiting = Some(Waiting {
-                    since: Instant::now(),
+                    since: runtime.now(),
                     first_request: false,
                     first_byte: None,
                 });
@@ -292,8 +306,9 @@ pub(crate) async fn serve(tcp: TcpStream, context: Arc<Context>) {
             }
             Event::Deadline => {
                 armed_at = None;
+                timer = None;
                 // Too slow or silent: drop the connection (and its socket) without a word.
-                if deadline.is_some_and(|at| at <= Instant::now()) {
+                if deadline.is_some_and(|at| at <= runtime.now()) {
                     return;
                 }
                 // Otherwise the deadline moved on since the timer was armed (or there is
@@ -327,7 +342,12 @@ async fn produce(
 ) -> http::Response<ResponseBody> {
     let (parts, body) = request.into_parts();
     let limit = context.max_request_body_bytes;
-    let collected = within(context.timeouts.body, Limited::new(body, limit).collect()).await;
+    let collected = within(
+        &*context.runtime,
+        context.timeouts.body,
+        Limited::new(body, limit).collect(),
+    )
+    .await;
     let body = match collected {
         Some(Ok(collected)) => collected.to_bytes().to_vec(),
         Some(Err(error)) if error.downcast_ref::<LengthLimitError>().is_some() => {
@@ -406,13 +426,7 @@ async fn call_handler(
 /// Sleeps `delay`; shutdown cuts it short, so dropping the server never waits for it.
 #[cfg(any(feature = "emulator", feature = "test-util"))]
 pub(super) async fn wait_unless_shutdown(context: &Context, delay: Duration) {
-    smol::future::or(
-        async {
-            smol::Timer::after(delay).await;
-        },
-        closed(&context.shutdown),
-    )
-    .await;
+    smol::future::or(context.runtime.sleep(delay), closed(&context.shutdown)).await;
 }
 
 fn plain(status: http::StatusCode, message: String) -> http::Response<ResponseBody> {

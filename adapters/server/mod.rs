@@ -73,6 +73,7 @@ use self::control::ServerControl;
 #[cfg(feature = "test-util")]
 #[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
 pub use self::{control::ServerControl, faults::BodyFraming};
+use crate::runtime::{Runtime, default_runtime};
 use crate::transport::{HttpRequest, HttpResponse};
 
 /// The handler a server serves: a function from request to response, called on a
@@ -149,6 +150,7 @@ pub struct ServerBuilder {
     max_connections: usize,
     workers: usize,
     shutdown_grace: Duration,
+    runtime: Option<Arc<dyn Runtime>>,
 }
 
 impl std::fmt::Debug for ServerBuilder {
@@ -163,6 +165,7 @@ impl std::fmt::Debug for ServerBuilder {
             .field("max_connections", &self.max_connections)
             .field("workers", &self.workers)
             .field("shutdown_grace", &self.shutdown_grace)
+            .field("runtime", &self.runtime)
             .finish()
     }
 }
@@ -266,6 +269,15 @@ impl ServerBuilder {
         self
     }
 
+    /// The clock and timers of every timeout above and of the accept back-off (default
+    /// [`default_runtime`]). The server keeps its own executor thread either way; a test
+    /// gives a [`ManualRuntime`](crate::testing::ManualRuntime) (not an auto-advancing
+    /// one, whose timers would fire at once) and moves time past a timeout by hand.
+    pub fn runtime(mut self, runtime: Arc<dyn Runtime>) -> Self {
+        self.runtime = Some(runtime);
+        self
+    }
+
     /// Binds the port and starts serving `handler` on a background thread.
     pub fn serve<H>(self, handler: H) -> Result<LoopbackServer, ServerError>
     where
@@ -322,6 +334,7 @@ impl ServerBuilder {
             timeouts: self.timeouts,
             workers,
             shutdown: shutdown_rx.clone(),
+            runtime: self.runtime.unwrap_or_else(default_runtime),
         });
         let (max_connections, grace) = (self.max_connections, self.shutdown_grace);
         let thread = std::thread::Builder::new()
@@ -375,6 +388,7 @@ impl LoopbackServer {
             max_connections: defaults::MAX_CONNECTIONS,
             workers: defaults::WORKERS,
             shutdown_grace: defaults::SHUTDOWN_GRACE,
+            runtime: None,
         }
     }
 

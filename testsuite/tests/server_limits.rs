@@ -2,10 +2,12 @@
 //! loopback: header, body, idle and TLS-handshake timeouts, broken chunked framing, the
 //! connection cap, and graceful shutdown with a deadline.
 //!
-//! The timeouts are real time (the server's own timers), so they are configured tiny
-//! (tens of milliseconds) and the tests assert on outcomes: a closed socket, a status.
-//! The 10 s read timeout on each test socket only stops a broken server from hanging the
-//! test; no test waits for it to pass.
+//! The timeouts run on a [`ManualRuntime`]: a test moves the server's clock past a
+//! deadline by hand and asserts on the outcome (a closed socket, a status), so no test
+//! waits for a timeout to pass. Where a test checks that nothing happens (a connection
+//! that must stay open), it reads with a short real timeout: it observes an absence, the
+//! server's clock does not move meanwhile. The 10 s read timeout on each test socket only
+//! stops a broken server from hanging the test. Shutdown's grace is real time.
 #![cfg(feature = "server")]
 
 mod support;
@@ -16,11 +18,17 @@ use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use callkit::runtime::Runtime;
 use callkit::server::{LoopbackServer, ServerBuilder};
+use callkit::testing::ManualRuntime;
 use support::{CLOSE_WAIT, echo};
 
-const TINY: Duration = Duration::from_millis(50);
+/// The timeout a test shortens, on the manual clock.
+const SHORT: Duration = Duration::from_secs(5);
 const LONG: Duration = Duration::from_secs(30);
+/// Real time: how long a connection that must stay open is watched, and the one
+/// real-time shutdown grace.
+const TINY: Duration = Duration::from_millis(50);
 
 /// A server whose every timeout is long, to be shortened one at a time.
 fn patient() -> ServerBuilder {
@@ -29,6 +37,33 @@ fn patient() -> ServerBuilder {
         .body_timeout(LONG)
         .idle_timeout(LONG)
         .tls_handshake_timeout(LONG)
+}
+
+/// Serves `echo` from `builder` with its deadlines on a manual clock.
+fn on_manual_time(builder: ServerBuilder) -> (LoopbackServer, ManualRuntime) {
+    let runtime = ManualRuntime::new(Duration::from_secs(1_700_000_000));
+    let server = builder.runtime(runtime.shared()).serve(echo).unwrap();
+    (server, runtime)
+}
+
+/// Moves the server's clock on by `step` until it has closed `closed` connections (a
+/// deadline the server re-arms just as the test advances needs a second step).
+fn advance_until_closed(
+    server: &LoopbackServer,
+    runtime: &ManualRuntime,
+    closed: u64,
+    step: Duration,
+) {
+    for _ in 0..5 {
+        runtime.advance(step);
+        if server
+            .control()
+            .wait_for_connections_closed(closed, Duration::from_millis(200))
+        {
+            return;
+        }
+    }
+    panic!("the server kept the connection open after 5 steps of {step:?}");
 }
 
 fn connect(server: &LoopbackServer) -> TcpStream {
@@ -79,8 +114,15 @@ fn post(stream: &mut TcpStream, body: &str) {
 
 #[test]
 fn a_silent_client_is_dropped_after_the_header_timeout() {
-    let server = patient().header_timeout(TINY).serve(echo).unwrap();
+    let (server, runtime) = on_manual_time(patient().header_timeout(SHORT));
     let mut silent = connect(&server);
+    runtime.wait_for_timers(1);
+    runtime.advance(SHORT - Duration::from_millis(1));
+    assert!(
+        !server.control().wait_for_connections_closed(1, TINY),
+        "closed before its deadline"
+    );
+    runtime.advance(Duration::from_millis(1));
     assert_eq!(read_to_close(&mut silent), "");
     assert!(server.control().wait_for_connections_closed(1, CLOSE_WAIT));
     assert_eq!(server.control().requests_received(), 0);
@@ -88,23 +130,27 @@ fn a_silent_client_is_dropped_after_the_header_timeout() {
 
 #[test]
 fn a_head_sent_in_part_is_dropped_after_the_header_timeout() {
-    let server = patient().header_timeout(TINY).serve(echo).unwrap();
+    let (server, runtime) = on_manual_time(patient().header_timeout(SHORT));
     let mut slow = connect(&server);
     slow.write_all(b"POST /x HTTP/1.1\r\nHost: t\r\n").unwrap();
+    runtime.wait_for_timers(1);
+    advance_until_closed(&server, &runtime, 1, SHORT);
     assert_eq!(read_to_close(&mut slow), "");
     assert_eq!(server.control().requests_received(), 0);
 }
 
 #[test]
 fn an_idle_keep_alive_connection_closes_after_the_idle_timeout() {
-    let server = patient().idle_timeout(TINY).serve(echo).unwrap();
+    let (server, runtime) = on_manual_time(patient().idle_timeout(SHORT));
     let mut client = connect(&server);
     post(&mut client, "one");
     assert!(read_response(&mut client, "one").starts_with("HTTP/1.1 200"));
+    advance_until_closed(&server, &runtime, 1, SHORT);
     assert_eq!(read_to_close(&mut client), "");
 }
 
-/// Asserts the server sends nothing and keeps the connection open for `span`.
+/// Asserts the server sends nothing and keeps the connection open for `span` of real
+/// time (while the server's clock stands still).
 fn stays_open(stream: &mut TcpStream, span: Duration) {
     stream.set_read_timeout(Some(span)).unwrap();
     let mut buf = [0u8; 64];
@@ -117,11 +163,12 @@ fn stays_open(stream: &mut TcpStream, span: Duration) {
 
 #[test]
 fn the_header_timeout_does_not_cut_idle_keep_alive_connections() {
-    // Between requests only the idle timeout applies, not the tiny header timeout.
-    let server = patient().header_timeout(TINY).serve(echo).unwrap();
+    // Between requests only the idle timeout applies, not the short header timeout.
+    let (server, runtime) = on_manual_time(patient().header_timeout(SHORT));
     let mut client = connect(&server);
     post(&mut client, "one");
     assert!(read_response(&mut client, "one").starts_with("HTTP/1.1 200"));
+    runtime.advance(SHORT * 3);
     stays_open(&mut client, TINY * 4);
     post(&mut client, "two");
     assert!(read_response(&mut client, "two").ends_with("two"));
@@ -133,25 +180,31 @@ fn a_later_head_sent_in_part_is_dropped_after_the_header_timeout() {
     // The connection's one timer sits at the idle deadline between requests (or at an
     // earlier one it re-checks): a later request's head must still be held to the
     // header timeout, counted from its first byte.
-    let server = patient().header_timeout(TINY).serve(echo).unwrap();
+    let (server, runtime) = on_manual_time(patient().header_timeout(SHORT));
     let mut client = connect(&server);
     post(&mut client, "one");
     assert!(read_response(&mut client, "one").starts_with("HTTP/1.1 200"));
+    runtime.advance(SHORT * 3);
     stays_open(&mut client, TINY * 3);
     client
         .write_all(b"POST /x HTTP/1.1\r\nHost: t\r\n")
         .unwrap();
+    // Well before the idle deadline (30 s), the head's own deadline closes it.
+    advance_until_closed(&server, &runtime, 1, SHORT);
+    assert!(runtime.now() < LONG);
     assert_eq!(read_to_close(&mut client), "");
     assert_eq!(server.control().requests_received(), 1);
 }
 
 #[test]
 fn a_body_shorter_than_its_content_length_gets_408_and_a_close() {
-    let server = patient().body_timeout(TINY).serve(echo).unwrap();
+    let (server, runtime) = on_manual_time(patient().body_timeout(SHORT));
     let mut short = connect(&server);
     short
         .write_all(b"POST /x HTTP/1.1\r\nHost: t\r\nContent-Length: 100\r\n\r\nonly ten..")
         .unwrap();
+    assert!(server.control().wait_for_requests(1, CLOSE_WAIT));
+    advance_until_closed(&server, &runtime, 1, SHORT);
     let reply = read_to_close(&mut short);
     assert!(reply.starts_with("HTTP/1.1 408"), "{reply}");
     assert!(
@@ -162,14 +215,11 @@ fn a_body_shorter_than_its_content_length_gets_408_and_a_close() {
 
 #[test]
 fn a_silent_tls_client_is_dropped_after_the_handshake_timeout() {
-    let server = patient()
-        .https(true)
-        .tls_handshake_timeout(TINY)
-        .serve(echo)
-        .unwrap();
+    let (server, runtime) = on_manual_time(patient().https(true).tls_handshake_timeout(SHORT));
     let mut silent = connect(&server);
+    runtime.wait_for_timers(1);
+    advance_until_closed(&server, &runtime, 1, SHORT);
     assert_eq!(read_to_close(&mut silent), "");
-    assert!(server.control().wait_for_connections_closed(1, CLOSE_WAIT));
 }
 
 /// Sends a chunked POST whose body (chunks and all) is `body`.
