@@ -2,6 +2,8 @@
 
 use std::time::Duration;
 
+use crate::transport::{Failure, FailureKind};
+
 /// Why a bundled transport got no complete response.
 ///
 /// Messages name the target as `scheme://host:port/path` only: a CallKit URL's query
@@ -100,6 +102,29 @@ impl TransportError {
     }
 }
 
+/// Connect, TLS handshake and connect timeout: not sent (no HTTP byte left this machine;
+/// a hijacked name fails the handshake). An invalid request, a refused scheme or a bad
+/// configuration: refused. A request timeout: timed out. The cap: body too large.
+/// Anything after connecting: maybe sent.
+impl Failure for TransportError {
+    fn kind(&self) -> FailureKind {
+        match self {
+            TransportError::Connect { .. }
+            | TransportError::Tls { .. }
+            | TransportError::Timeout {
+                what: TimeoutKind::Connect,
+                ..
+            } => FailureKind::NotSent,
+            TransportError::InvalidRequest { .. }
+            | TransportError::InsecureScheme { .. }
+            | TransportError::Config { .. } => FailureKind::Refused,
+            TransportError::Timeout { .. } => FailureKind::TimedOut,
+            TransportError::BodyTooLarge { .. } => FailureKind::BodyTooLarge,
+            TransportError::Http { .. } => FailureKind::MaybeSent,
+        }
+    }
+}
+
 /// `url` without its query and fragment: `https://host/path?<redacted>`.
 ///
 /// A CallKit request URL carries the UserSig in its query string; every message and log
@@ -126,6 +151,41 @@ pub fn redact_url(url: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_connect_and_handshake_failures_count_as_not_sent() {
+        let refused = TransportError::Connect {
+            target: "h:1".into(),
+            source: std::io::Error::from(std::io::ErrorKind::ConnectionRefused),
+        };
+        assert_eq!(refused.kind(), FailureKind::NotSent);
+        let handshake = TransportError::Tls {
+            target: "h:443".into(),
+            source: std::io::Error::other("certificate for another name"),
+        };
+        assert_eq!(handshake.kind(), FailureKind::NotSent);
+        let timeout = |what| TransportError::Timeout {
+            what,
+            target: "h".into(),
+            after: Duration::from_secs(1),
+        };
+        assert_eq!(timeout(TimeoutKind::Connect).kind(), FailureKind::NotSent);
+        assert_eq!(timeout(TimeoutKind::Request).kind(), FailureKind::TimedOut);
+        let insecure = TransportError::InsecureScheme {
+            target: "http://h/".into(),
+        };
+        assert_eq!(insecure.kind(), FailureKind::Refused);
+        let reset = TransportError::Http {
+            target: "https://h/".into(),
+            source: Box::new(std::io::Error::from(std::io::ErrorKind::ConnectionReset)),
+        };
+        assert_eq!(reset.kind(), FailureKind::MaybeSent);
+        let big = TransportError::BodyTooLarge {
+            target: "https://h/".into(),
+            limit: 1,
+        };
+        assert_eq!(big.kind(), FailureKind::BodyTooLarge);
+    }
 
     #[test]
     fn redaction_drops_query_and_fragment() {

@@ -14,6 +14,19 @@
 //! No tokio runtime is ever started or required: hyper depends on the `tokio` crate with
 //! only its `sync` feature (channels), which has no executor, reactor or timer.
 //!
+//! A transport's error says what happened to the request
+//! ([`transport::Failure::kind`]: not sent, refused, maybe sent, timed out, body over the
+//! cap); the client's retries go by it alone. The call loop itself (rate limits, retries,
+//! retry safety, UserSig renewal, failover) is the core's sans-IO
+//! [`CallLoop`](callkit_core::call_loop::CallLoop), which [`Client`] and
+//! [`BlockingClient`] drive.
+//!
+//! # Time
+//!
+//! Everything that reads the time or waits goes through one [`runtime::Runtime`] (smol,
+//! async-std, plain threads, or for tests `testing::ManualRuntime`, feature `test-util`),
+//! given to any builder with `.runtime(...)`.
+//!
 //! Only `smol` is on by default. `server` adds [`server::LoopbackServer`], the
 //! HTTP/HTTPS server behind the emulator and webhook receivers.
 //!
@@ -24,7 +37,8 @@
 //! loopback, with simulated calls whose callbacks it delivers (`callkit = { version = "0.1",
 //! features = ["emulator"] }` in your dev-dependencies). `redis` adds `fleet`: a rate
 //! budget and a webhook memory shared by every instance of a service. `test-util` adds
-//! helpers for your tests: `client::testing`, and the servers' counters and fault injection.
+//! helpers for your tests: `testing::ManualRuntime` (time moved by hand), and the
+//! servers' counters and fault injection.
 //!
 //! # Example
 //!
@@ -55,6 +69,10 @@ pub use callkit_core as core;
 
 pub mod client;
 mod error;
+pub mod runtime;
+#[cfg(any(test, feature = "test-util"))]
+#[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
+pub mod testing;
 pub mod transport;
 
 pub use callkit_core::region::{BaseUrl, Region, Server};

@@ -1,28 +1,6 @@
 //! [`SmolTransport`]: the hyper client on smol's global executor and async-io timers.
 
-use std::io;
-use std::net::SocketAddr;
-use std::time::Duration;
-
 use crate::hyper_client::facade::runtime_transport;
-use crate::hyper_client::runtime::{Runtime, Task, resolve_blocking};
-
-/// smol: tasks on the global executor, timers from async-io, DNS on the blocking pool.
-pub(crate) struct Smol;
-
-impl Runtime for Smol {
-    fn spawn(task: Task) {
-        smol::spawn(task).detach();
-    }
-
-    async fn sleep(duration: Duration) {
-        async_io::Timer::after(duration).await;
-    }
-
-    async fn resolve(host: String, port: u16) -> io::Result<Vec<SocketAddr>> {
-        smol::unblock(move || resolve_blocking(&host, port)).await
-    }
-}
 
 runtime_transport!(
     ///
@@ -41,6 +19,6 @@ runtime_transport!(
     /// ```
     SmolTransport,
     SmolTransportBuilder,
-    Smol,
+    crate::runtime::SmolRuntime,
     "smol"
 );

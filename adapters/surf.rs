@@ -17,12 +17,14 @@
 //! TLS roots, connect timeouts and pooling are the surf backend's; this adapter adds the
 //! request deadline, the body cap and the https-only rule of the other transports.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use futures_lite::AsyncReadExt;
 
 use crate::error::{TimeoutKind, TransportError, redact_url};
-use crate::transport::{HttpRequest, HttpResponse, Transport};
+use crate::runtime::{Runtime, default_runtime};
+use crate::transport::{Failure, FailureKind, HttpRequest, HttpResponse, Transport};
 
 const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 const DEFAULT_MAX_BODY_BYTES: usize = 1024 * 1024;
@@ -34,6 +36,7 @@ pub struct SurfTransport {
     request_timeout: Duration,
     max_body_bytes: usize,
     allow_http: bool,
+    runtime: Arc<dyn Runtime>,
 }
 
 impl std::fmt::Debug for SurfTransport {
@@ -61,6 +64,7 @@ impl SurfTransport {
             request_timeout: DEFAULT_REQUEST_TIMEOUT,
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             allow_http: false,
+            runtime: default_runtime(),
         }
     }
 
@@ -94,6 +98,10 @@ impl SurfTransport {
             .as_str()
             .parse()
             .map_err(|_| invalid(format!("unsupported method {}", request.method())))?;
+        let authority = url.port_or_known_default().map_or_else(
+            || url.host_str().unwrap_or_default().to_owned(),
+            |port| format!("{}:{port}", url.host_str().unwrap_or_default()),
+        );
         let (parts, body) = request.into_parts();
         let mut outgoing = surf::Request::new(method, url);
         for (name, value) in &parts.headers {
@@ -104,9 +112,11 @@ impl SurfTransport {
         }
         outgoing.set_body(surf::Body::from_bytes(body));
 
-        let surf_error = |e: surf::Error| TransportError::Http {
-            target: target.to_owned(),
-            source: scrub(&e.to_string(), &full_url).into(),
+        let surf_error = |e: surf::Error| {
+            not_sent(&e, &authority).unwrap_or_else(|| TransportError::Http {
+                target: target.to_owned(),
+                source: scrub(&e.to_string(), &full_url).into(),
+            })
         };
         let mut response = self.client.send(outgoing).await.map_err(surf_error)?;
         let limit = self.max_body_bytes;
@@ -144,6 +154,23 @@ impl SurfTransport {
     }
 }
 
+/// A backend's failure to reach `authority` at all (an I/O error in its chain says the
+/// connection was refused, the host or network unreachable...):
+/// [`TransportError::Connect`], so the client knows the request was not sent.
+///
+/// Backends that hide their I/O errors (surf's `h1-client` wraps a connect failure in
+/// its pool's error, which has no source) cannot tell; their errors count as maybe sent,
+/// so a connect failure through them is not retried on endpoints that are not retry safe.
+fn not_sent(error: &surf::Error, authority: &str) -> Option<TransportError> {
+    let root: &(dyn std::error::Error + 'static) = error.as_ref();
+    let io = std::iter::successors(Some(root), |e| e.source())
+        .find_map(|e| e.downcast_ref::<std::io::Error>())?;
+    (Failure::kind(io) == FailureKind::NotSent).then(|| TransportError::Connect {
+        target: authority.to_owned(),
+        source: std::io::Error::new(io.kind(), io.to_string()),
+    })
+}
+
 /// A backend's message with the URL's query cut out, should the backend quote the URL.
 fn scrub(message: &str, full_url: &str) -> String {
     match full_url.split_once('?') {
@@ -158,8 +185,9 @@ impl Transport for SurfTransport {
     async fn send(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
         let target = redact_url(&request.uri().to_string());
         let after = self.request_timeout;
+        let timer = self.runtime.sleep(after);
         let deadline = async {
-            async_io::Timer::after(after).await;
+            timer.await;
             Err(TransportError::Timeout {
                 what: TimeoutKind::Request,
                 target: target.clone(),
@@ -171,6 +199,14 @@ impl Transport for SurfTransport {
 }
 
 impl SurfTransportBuilder {
+    /// The runtime whose timer enforces the request timeout (default
+    /// [`default_runtime`]); a test drives it with
+    /// [`ManualRuntime`](crate::testing::ManualRuntime).
+    pub fn runtime(mut self, runtime: Arc<dyn Runtime>) -> Self {
+        self.transport.runtime = runtime;
+        self
+    }
+
     /// Deadline for a whole request: sending and reading the full response (default 10 s).
     pub fn request_timeout(mut self, timeout: Duration) -> Self {
         self.transport.request_timeout = timeout;
@@ -192,5 +228,23 @@ impl SurfTransportBuilder {
     /// The configured transport.
     pub fn build(self) -> SurfTransport {
         self.transport
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_backend_io_error_that_says_nothing_left_is_a_connect_failure() {
+        let refused =
+            surf::Error::from(std::io::Error::from(std::io::ErrorKind::ConnectionRefused));
+        let error = not_sent(&refused, "h:80").expect("refused is not sent");
+        assert!(matches!(error, TransportError::Connect { .. }), "{error:?}");
+        assert_eq!(error.kind(), FailureKind::NotSent);
+        let reset = surf::Error::from(std::io::Error::from(std::io::ErrorKind::ConnectionReset));
+        assert!(not_sent(&reset, "h:80").is_none());
+        let opaque = surf::Error::from_str(surf::StatusCode::BadGateway, "pool failed");
+        assert!(not_sent(&opaque, "h:80").is_none());
     }
 }

@@ -1,11 +1,10 @@
 //! [`ClientBuilder`]: the configuration of a [`Client`] or [`BlockingClient`], and the
-//! injection points for time ([`Clock`], sleeping) and randomness.
+//! injection points for time and waiting (a [`Runtime`]) and randomness.
 
 use std::fmt;
-use std::future::Future;
-use std::pin::Pin;
-use std::sync::{Arc, Mutex, OnceLock};
-use std::time::{Duration, Instant, SystemTime};
+use std::marker::PhantomData;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use callkit_core::region::Server;
 use callkit_core::request::BuildError;
@@ -15,101 +14,28 @@ use callkit_core::validate::check_identifier;
 
 use super::engine::{Observer, Shared};
 use super::{Attempt, BlockingClient, Client, Error};
+use crate::runtime::{Runtime, default_runtime};
 use crate::transport::{BlockingTransport, Transport};
-use callkit_core::failover::{DEFAULT_STAY, Failover};
+use callkit_core::call_loop::{Agent, DEFAULT_MAX_ATTEMPTS, Policy};
+use callkit_core::failover::DEFAULT_STAY;
 use callkit_core::ratelimit::RateLimiters;
 
-use super::pace::{Pace, SharedRateLimiter};
+use super::pace::SharedRateLimiter;
 
 /// The default extra length of each one-second rate-limit window: it absorbs that much
 /// network jitter (see [`RateLimiters::with_margin`]), at about 5% of the budget.
 const DEFAULT_RATE_LIMIT_MARGIN: Duration = Duration::from_millis(50);
 
-/// The default number of attempts per call (the first plus two retries).
-pub const DEFAULT_MAX_ATTEMPTS: u32 = 3;
-
-/// Where the client reads the time: the Unix time for UserSigs, a monotonic time for the
-/// rate limiter. Inject one in tests ([`super::testing::ManualClock`]).
-pub trait Clock: Send + Sync + 'static {
-    /// Time since the Unix epoch (only whole seconds are used).
-    fn unix_time(&self) -> Duration;
-    /// Time since an arbitrary fixed point; never goes backwards.
-    fn monotonic(&self) -> Duration;
-}
-
-/// The real clock: [`SystemTime`] and [`Instant`] (measured from the first use in the
-/// process).
+/// Marks a [`ClientBuilder`] that builds the async [`Client`].
 #[derive(Debug, Clone, Copy, Default)]
-pub struct SystemClock;
+pub struct Async;
 
-impl Clock for SystemClock {
-    fn unix_time(&self) -> Duration {
-        // A system clock before 1970 is misconfigured; 0 makes UserSigs fail loudly.
-        SystemTime::now()
-            .duration_since(SystemTime::UNIX_EPOCH)
-            .unwrap_or_default()
-    }
+/// Marks a [`ClientBuilder`] that builds the [`BlockingClient`].
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Blocking;
 
-    fn monotonic(&self) -> Duration {
-        static ORIGIN: OnceLock<Instant> = OnceLock::new();
-        ORIGIN.get_or_init(Instant::now).elapsed()
-    }
-}
-
-type SleepFuture = Pin<Box<dyn Future<Output = ()> + Send + 'static>>;
-
-/// How the async [`Client`] sleeps (rate-limit waits and backoffs). The default is
-/// `async_io::Timer::after`, whose timers run on async-io's own thread and so work under
-/// any executor.
-#[derive(Clone)]
-pub struct AsyncSleep(Arc<dyn Fn(Duration) -> SleepFuture + Send + Sync>);
-
-impl AsyncSleep {
-    pub(crate) fn sleep(&self, duration: Duration) -> SleepFuture {
-        (self.0)(duration)
-    }
-}
-
-impl Default for AsyncSleep {
-    fn default() -> Self {
-        AsyncSleep(Arc::new(|duration| {
-            Box::pin(async move {
-                async_io::Timer::after(duration).await;
-            })
-        }))
-    }
-}
-
-impl fmt::Debug for AsyncSleep {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("AsyncSleep")
-    }
-}
-
-/// How the [`BlockingClient`] sleeps; the default is [`std::thread::sleep`].
-#[derive(Clone)]
-pub struct BlockingSleep(Arc<dyn Fn(Duration) + Send + Sync>);
-
-impl BlockingSleep {
-    pub(crate) fn sleep(&self, duration: Duration) {
-        (self.0)(duration)
-    }
-}
-
-impl Default for BlockingSleep {
-    fn default() -> Self {
-        BlockingSleep(Arc::new(std::thread::sleep))
-    }
-}
-
-impl fmt::Debug for BlockingSleep {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("BlockingSleep")
-    }
-}
-
-/// Configures a [`Client`] (`ClientBuilder<AsyncSleep>`, from [`Client::builder`]) or a
-/// [`BlockingClient`] (`ClientBuilder<BlockingSleep>`, from [`BlockingClient::builder`]).
+/// Configures a [`Client`] (`ClientBuilder<Async>`, from [`Client::builder`]) or a
+/// [`BlockingClient`] (`ClientBuilder<Blocking>`, from [`BlockingClient::builder`]).
 ///
 /// Nothing is checked until [`build`](ClientBuilder::build). `Debug` never shows the key.
 #[must_use]
@@ -122,15 +48,15 @@ pub struct ClientBuilder<S> {
     max_attempts: u32,
     rate_limit_margin: Duration,
     shared_limiter: Option<Arc<dyn SharedRateLimiter>>,
-    clock: Arc<dyn Clock>,
+    runtime: Arc<dyn Runtime>,
     random: Arc<dyn Fn() -> u32 + Send + Sync>,
     observer: Option<Observer>,
     backup: Option<Server>,
     failover_stay: Duration,
-    sleep: S,
+    mode: PhantomData<S>,
 }
 
-impl<S: fmt::Debug> fmt::Debug for ClientBuilder<S> {
+impl<S> fmt::Debug for ClientBuilder<S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ClientBuilder")
             .field("sdkappid", &self.sdkappid)
@@ -141,12 +67,12 @@ impl<S: fmt::Debug> fmt::Debug for ClientBuilder<S> {
             .field("max_attempts", &self.max_attempts)
             .field("rate_limit_margin", &self.rate_limit_margin)
             .field("shared_limiter", &self.shared_limiter.is_some())
-            .field("sleep", &self.sleep)
+            .field("runtime", &self.runtime)
             .finish_non_exhaustive()
     }
 }
 
-impl<S: Default> ClientBuilder<S> {
+impl<S> ClientBuilder<S> {
     pub(crate) fn new(sdkappid: u32, key: SecretKey, server: Server) -> Self {
         ClientBuilder {
             sdkappid,
@@ -160,12 +86,12 @@ impl<S: Default> ClientBuilder<S> {
             max_attempts: DEFAULT_MAX_ATTEMPTS,
             rate_limit_margin: DEFAULT_RATE_LIMIT_MARGIN,
             shared_limiter: None,
-            clock: Arc::new(SystemClock),
+            runtime: default_runtime(),
             random: Arc::new(|| fastrand::u32(..)),
             observer: None,
             backup: server.failover(),
             failover_stay: DEFAULT_STAY,
-            sleep: S::default(),
+            mode: PhantomData,
         }
     }
 }
@@ -188,7 +114,8 @@ impl<S> ClientBuilder<S> {
 
     /// How many times a call is attempted at most (default 3; 0 counts as 1). Only
     /// retryable failures are retried: rate limits, expired UserSigs and server errors on
-    /// retry-safe endpoints, and connect failures.
+    /// retry-safe endpoints, and requests the transport says were not sent
+    /// ([`FailureKind::NotSent`](crate::transport::FailureKind::NotSent)).
     pub fn max_attempts(mut self, attempts: u32) -> Self {
         self.max_attempts = attempts.max(1);
         self
@@ -212,9 +139,11 @@ impl<S> ClientBuilder<S> {
         self
     }
 
-    /// Where the time comes from (default [`SystemClock`]).
-    pub fn clock(mut self, clock: impl Clock) -> Self {
-        self.clock = Arc::new(clock);
+    /// Where the time comes from and how the client waits (rate-limit waits and
+    /// backoffs): default [`default_runtime`]. Tests give a
+    /// [`ManualRuntime`](crate::testing::ManualRuntime), whose waits take no real time.
+    pub fn runtime(mut self, runtime: Arc<dyn Runtime>) -> Self {
+        self.runtime = runtime;
         self
     }
 
@@ -250,69 +179,50 @@ impl<S> ClientBuilder<S> {
     }
 
     /// Checks the configuration and builds the shared state.
-    fn shared(self) -> Result<(Shared, S), Error> {
+    fn shared(self) -> Result<Shared, Error> {
         if self.sdkappid == 0 {
             return Err(Error::InvalidInput(BuildError::ZeroSdkAppId));
         }
         check_identifier(&self.admin).map_err(BuildError::from)?;
         let signer = AdminSigner::new(self.sdkappid, &self.key, self.admin.clone())?
             .with_lifetime(self.lifetime.0.as_secs(), self.lifetime.1.as_secs())?;
+        let limiters = match self.shared_limiter {
+            Some(_) => None,
+            None => Some(RateLimiters::with_margin(self.rate_limit_margin)),
+        };
+        let agent = Agent::new(signer, self.server.clone())
+            .with_policy(Policy::new(self.max_attempts))
+            .with_failover(self.backup.clone(), self.failover_stay)
+            .with_limiters(limiters);
         let shared = Shared {
             sdkappid: self.sdkappid,
             admin: self.admin,
             server: self.server,
+            backup: self.backup,
+            failover_stay: self.failover_stay,
             max_attempts: self.max_attempts,
-            signer: Mutex::new(signer),
-            pace: match self.shared_limiter {
-                Some(shared) => Pace::Shared(shared),
-                None => Pace::Local(Box::new(Mutex::new(RateLimiters::with_margin(
-                    self.rate_limit_margin,
-                )))),
-            },
-            clock: self.clock,
+            agent: Mutex::new(agent),
+            limiter: self.shared_limiter,
+            runtime: self.runtime,
             random: self.random,
             observer: self.observer,
-            backup: self.backup,
-            failover: Mutex::new(Failover::new(self.failover_stay)),
         };
-        Ok((shared, self.sleep))
+        Ok(shared)
     }
 }
 
-impl ClientBuilder<AsyncSleep> {
-    /// How the client waits (default `async_io::Timer::after`). Tests inject a sleeper
-    /// that records the wait and advances a fake clock instead
-    /// ([`super::testing::ManualClock::sleeper`]).
-    pub fn sleep<F, Fut>(mut self, sleep: F) -> Self
-    where
-        F: Fn(Duration) -> Fut + Send + Sync + 'static,
-        Fut: Future<Output = ()> + Send + 'static,
-    {
-        self.sleep = AsyncSleep(Arc::new(move |duration| Box::pin(sleep(duration))));
-        self
-    }
-
+impl ClientBuilder<Async> {
     /// Checks the configuration (SDKAppID not 0, admin identifier valid, UserSig margin
     /// below its lifetime) and builds the client around `transport`.
     pub fn build<T: Transport>(self, transport: T) -> Result<Client<T>, Error> {
-        let (shared, sleep) = self.shared()?;
-        Ok(Client::from_parts(shared, transport, sleep))
+        Ok(Client::from_parts(self.shared()?, transport))
     }
 }
 
-impl ClientBuilder<BlockingSleep> {
-    /// How the client waits (default [`std::thread::sleep`]). Tests inject one that
-    /// records the wait and advances a fake clock
-    /// ([`super::testing::ManualClock::blocking_sleeper`]).
-    pub fn sleep(mut self, sleep: impl Fn(Duration) + Send + Sync + 'static) -> Self {
-        self.sleep = BlockingSleep(Arc::new(sleep));
-        self
-    }
-
-    /// Checks the configuration (as [`ClientBuilder::<AsyncSleep>::build`]) and builds
-    /// the blocking client around `transport`.
+impl ClientBuilder<Blocking> {
+    /// Checks the configuration (as [`ClientBuilder::<Async>::build`]) and builds the
+    /// blocking client around `transport`.
     pub fn build<T: BlockingTransport>(self, transport: T) -> Result<BlockingClient<T>, Error> {
-        let (shared, sleep) = self.shared()?;
-        Ok(BlockingClient::from_parts(shared, transport, sleep))
+        Ok(BlockingClient::from_parts(self.shared()?, transport))
     }
 }

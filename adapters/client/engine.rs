@@ -1,34 +1,35 @@
-//! The one implementation of a call, as two plain steps that the async and blocking
-//! clients drive: [`Shared::prepare`] (clock, random, UserSig, request, rate-limit slot)
-//! before sending, and [`Shared::finish`] (parse, classify, observe, decide) after.
+//! What the async and blocking clients share: the state of every clone, and the steps of
+//! driving a [`CallLoop`] (the call loop of the sans-IO core) that need no waiting or
+//! sending. The clients only wait, ask a shared limiter and send:
 //!
 //! ```text
+//! let mut call = CallLoop::<E>::new(body);
 //! loop {
-//!     let (request, wait) = shared.prepare::<E>(&mut call, body)?;   // no I/O
-//!     sleep(wait);                                                   // driver
-//!     let result = transport.send(request);                          // driver
-//!     match shared.finish::<E, _>(&mut call, result) {               // no I/O
-//!         Next::Done(outcome) => return outcome,
-//!         Next::Retry(wait) => sleep(wait),                          // driver
+//!     match shared.next(&mut call, &mut last) {        // build, sign, reserve: no I/O
+//!         Action::Pace(class) => call.paced(limiter.reserve(..), now),  // driver
+//!         Action::Sleep(wait) => sleep(wait),                           // driver
+//!         Action::Send(request) => {
+//!             let result = transport.send(request);                     // driver
+//!             shared.sent(&mut call, result, &mut last);                // parse, judge, report
+//!         }
+//!         Action::Done(outcome) => return outcome,
 //!     }
 //! }
 //! ```
 
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::error::Error as StdError;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use callkit_core::endpoint::Endpoint;
-use callkit_core::failover::{Failover, Host, Switch};
+use callkit_core::call_loop::{Agent, Attempted, CallError, CallLoop, Now, Step};
+use callkit_core::endpoint::{Endpoint, RateClass};
+use callkit_core::failover::{Host, Switch};
 use callkit_core::region::Server;
-use callkit_core::request::build_request;
-use callkit_core::response::parse_response;
-use callkit_core::usersig::AdminSigner;
 
-use super::builder::Clock;
-use super::pace::{Pace, Wait};
-use super::retry::{judge, surely_not_sent};
+use super::pace::SharedRateLimiter;
 use super::{Attempt, AttemptOutcome, Error};
-use crate::transport::{HttpRequest, HttpResponse};
+use crate::runtime::Runtime;
+use crate::transport::{Failure, HttpRequest, HttpResponse};
 
 /// The `on_attempt` callback.
 pub(crate) type Observer = Arc<dyn Fn(&Attempt<'_>) + Send + Sync>;
@@ -38,168 +39,121 @@ pub(crate) struct Shared {
     pub(crate) sdkappid: u32,
     pub(crate) admin: String,
     pub(crate) server: Server,
-    pub(crate) max_attempts: u32,
-    /// The UserSig cache. Held while signing (under 1 µs), so concurrent callers wait for
-    /// the one UserSig instead of each making their own; never held across an await.
-    pub(crate) signer: Mutex<AdminSigner>,
-    pub(crate) pace: Pace,
-    pub(crate) clock: Arc<dyn Clock>,
-    pub(crate) random: Arc<dyn Fn() -> u32 + Send + Sync>,
-    pub(crate) observer: Option<Observer>,
     /// Where requests go while `server` cannot be reached; `None`: no failover.
     pub(crate) backup: Option<Server>,
-    pub(crate) failover: Mutex<Failover>,
+    pub(crate) failover_stay: Duration,
+    pub(crate) max_attempts: u32,
+    /// The UserSig cache, the local limiters and the failover state. Held for a step's
+    /// bookkeeping (under 2 µs), never across a wait or a send, so concurrent callers
+    /// wait for the one UserSig instead of each making their own.
+    pub(crate) agent: Mutex<Agent>,
+    /// A limiter shared with other processes, used instead of the agent's own.
+    pub(crate) limiter: Option<Arc<dyn SharedRateLimiter>>,
+    pub(crate) runtime: Arc<dyn Runtime>,
+    pub(crate) random: Arc<dyn Fn() -> u32 + Send + Sync>,
+    pub(crate) observer: Option<Observer>,
 }
 
-/// Where one call stands: which attempt, and what the current attempt was sent with.
-#[derive(Debug)]
-pub(crate) struct CallState {
-    attempt: u32,
-    random: u32,
-    queued: Duration,
-    host: Host,
-}
-
-impl Default for CallState {
-    fn default() -> Self {
-        CallState {
-            attempt: 0,
-            random: 0,
-            queued: Duration::ZERO,
-            host: Host::Primary,
-        }
-    }
-}
-
-/// What the driver does after an attempt.
-pub(crate) enum Next<R> {
-    /// Return this to the caller.
+/// What a client does next for a call.
+pub(crate) enum Action<R> {
+    /// Reserve a slot of this class in [`Shared::limiter`], then `CallLoop::paced`.
+    Pace(RateClass),
+    /// Sleep this long.
+    Sleep(Duration),
+    /// Send this request, then [`Shared::sent`].
+    Send(HttpRequest),
+    /// Return this.
     Done(Result<R, Error>),
-    /// Sleep this long, then call [`Shared::prepare`] again.
-    Retry(Duration),
-}
-
-/// A poisoned lock only means another caller panicked mid-call; the signer and limiters
-/// stay consistent (every update is a single assignment), so keep using them.
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 impl Shared {
-    /// Starts the next attempt: draws a fresh `random`, takes the cached UserSig (or signs
-    /// a new one), builds and checks the request, and reserves a rate-limit slot.
-    /// Returns the request and how long to wait before sending it.
-    pub(crate) fn prepare<E: Endpoint>(
+    /// Advances `call` through the steps that need no I/O (signing and building an
+    /// attempt, a wait that is already over) up to the next one the client does.
+    /// `last` holds the error of the last failed attempt, with its transport source.
+    pub(crate) fn next<E: Endpoint>(
         &self,
-        call: &mut CallState,
-        body: &E::Request,
-    ) -> Result<(HttpRequest, Wait<'_>), Error> {
-        let random = (self.random)();
-        let host = self.host();
-        let request = {
-            let mut signer = lock(&self.signer);
-            // Read the clock under the lock, so that callers sign in clock order and none
-            // sees a UserSig "from the future" (which the signer would replace).
-            let now = self.clock.unix_time().as_secs();
-            let usersig = signer.usersig(now)?;
-            build_request::<E>(
-                self.server_of(host),
-                self.sdkappid,
-                &self.admin,
-                usersig.as_str(),
-                random,
-                body,
-            )?
-        };
-        let request = request.into_http()?;
-        // Reserve only once the request is known to be valid: a refused body spends no slot.
-        let wait = self
-            .pace
-            .reserve::<E>(self.sdkappid, self.clock.monotonic());
-        call.attempt += 1;
-        call.random = random;
-        call.queued = Duration::ZERO;
-        call.host = host;
-        Ok((request, wait))
+        call: &mut CallLoop<'_, E>,
+        last: &mut Option<Error>,
+    ) -> Action<E::Response> {
+        loop {
+            match call.poll() {
+                Step::Build => {
+                    let runtime = &*self.runtime;
+                    let switch = call.build(&self.agent, (self.random)(), || Now {
+                        monotonic: runtime.now(),
+                        unix: runtime.unix_time(),
+                    });
+                    if let Some(switch) = switch {
+                        self.log_switch(switch);
+                    }
+                }
+                Step::Pace(class) => return Action::Pace(class),
+                Step::WaitUntil(until) => {
+                    let now = self.runtime.now();
+                    if now < until {
+                        return Action::Sleep(until - now);
+                    }
+                    call.handle_timeout(now);
+                }
+                Step::Send(request) => {
+                    return match request.into_http() {
+                        Ok(request) => Action::Send(request),
+                        Err(error) => Action::Done(Err(Error::InvalidRequest(error))),
+                    };
+                }
+                Step::Done(outcome) => {
+                    return Action::Done(outcome.map_err(|error| Error::lift(error, last, None)));
+                }
+                // Every request handed out is answered through `sent` before the next
+                // poll, and a call is not polled after `Done`.
+                Step::Idle => unreachable!("the call loop waits for a reply it was given"),
+            }
+        }
     }
 
-    /// Records how long the current attempt waited for its rate-limit slot (reported to
-    /// the `on_attempt` observer).
-    pub(crate) fn queued(call: &mut CallState, wait: Duration) {
-        call.queued = wait;
+    /// Asks the shared limiter for a slot of `class`.
+    pub(crate) fn reserve(&self, class: RateClass) -> super::PaceFuture<'_> {
+        match &self.limiter {
+            Some(limiter) => limiter.reserve(self.sdkappid, class),
+            // The agent has no local limiters only when a shared one is set.
+            None => Box::pin(std::future::ready(Duration::ZERO)),
+        }
     }
 
-    /// Ends the current attempt: turns the transport's result into the endpoint's value
-    /// or an [`Error`], reports the attempt, and decides whether to retry.
-    pub(crate) fn finish<E: Endpoint, TE>(
+    /// The time on the runtime's monotonic clock.
+    pub(crate) fn now(&self) -> Duration {
+        self.runtime.now()
+    }
+
+    /// Feeds the transport's result into `call`, and reports the attempt.
+    pub(crate) fn sent<E: Endpoint, TE: Failure>(
         &self,
-        call: &mut CallState,
+        call: &mut CallLoop<'_, E>,
         result: Result<HttpResponse, TE>,
-    ) -> Next<E::Response>
-    where
-        TE: std::error::Error + Send + Sync + 'static,
-    {
-        let outcome = match result {
+        last: &mut Option<Error>,
+    ) {
+        let now = self.runtime.now();
+        let (report, source) = match result {
             Ok(response) => {
                 let status = response.status().as_u16();
-                parse_response::<E>(status, response.body(), call.random)
-                    .map(|value| (value, status))
-                    .map_err(Error::Response)
-            }
-            Err(error) => Err(Error::Transport {
-                path: E::PATH,
-                random: call.random,
-                not_sent: surely_not_sent(&error),
-                source: Box::new(error),
-            }),
-        };
-        match outcome {
-            Ok((value, status)) => {
-                self.report::<E>(call, AttemptOutcome::Success { status }, None);
-                Next::Done(Ok(value))
+                (call.reply(&self.agent, status, response.body(), now), None)
             }
             Err(error) => {
-                if let Error::Transport { not_sent: true, .. } = error {
-                    self.unreachable(call.host);
-                }
-                let verdict = judge(&error, call.attempt, call.random);
-                if verdict.renew_usersig {
-                    lock(&self.signer).invalidate();
-                }
-                let retry_in = verdict
-                    .retry_after
-                    .filter(|_| call.attempt < self.max_attempts);
-                self.report::<E>(call, AttemptOutcome::Failure(&error), retry_in);
-                let error = match (retry_in, verdict.retry_after) {
-                    (Some(wait), _) => return Next::Retry(wait),
-                    (None, Some(_)) => Error::RetriesExhausted {
-                        attempts: call.attempt,
-                        last: Box::new(error),
-                    },
-                    (None, None) => error,
-                };
-                if !E::RETRY_SAFE && error.may_have_been_sent() {
-                    return Next::Done(Err(Error::MaybeSent {
-                        path: E::PATH,
-                        last: Box::new(error),
-                    }));
-                }
-                Next::Done(Err(error))
+                let kind = error.kind();
+                let source: Box<dyn StdError + Send + Sync> = Box::new(error);
+                (call.failed(&self.agent, kind, now), Some(source))
             }
-        }
-    }
-
-    /// The host for the next request (the primary when there is no failover), logging a
-    /// switch back to the primary once.
-    fn host(&self) -> Host {
-        if self.backup.is_none() {
-            return Host::Primary;
-        }
-        let (host, switch) = lock(&self.failover).host(self.clock.monotonic());
-        if let Some(switch) = switch {
+        };
+        let Some(report) = report else { return };
+        if let Some(switch) = report.switch {
             self.log_switch(switch);
         }
-        host
+        let error = report
+            .outcome
+            .err()
+            .map(|error| Error::attempt(error, source));
+        self.report::<E>(&report, error.as_ref());
+        *last = error;
     }
 
     fn server_of(&self, host: Host) -> &Server {
@@ -209,24 +163,13 @@ impl Shared {
         }
     }
 
-    /// A request to `host` was not sent because the host could not be reached.
-    fn unreachable(&self, host: Host) {
-        if self.backup.is_none() {
-            return;
-        }
-        let switch = lock(&self.failover).unreachable(host, self.clock.monotonic());
-        if let Some(switch) = switch {
-            self.log_switch(switch);
-        }
-    }
-
     fn log_switch(&self, switch: Switch) {
         let primary = self.server.base_url();
         let backup = self.server_of(Host::Backup).base_url();
         match switch {
             Switch::ToBackup => log::warn!(
                 "{primary} cannot be reached: sending to the backup {backup} for {:?}",
-                lock(&self.failover).stay()
+                self.failover_stay
             ),
             Switch::BackToPrimary => log::warn!("sending to {primary} again (was {backup})"),
         }
@@ -235,30 +178,72 @@ impl Shared {
     /// Tells the observer and the log about an attempt. Nothing here holds a secret: the
     /// path, numbers and the error summary (API errors are redacted by the core,
     /// transport errors carry no query string).
-    fn report<E: Endpoint>(
-        &self,
-        call: &CallState,
-        outcome: AttemptOutcome<'_>,
-        retry_in: Option<Duration>,
-    ) {
+    fn report<E: Endpoint>(&self, report: &Attempted<'_>, error: Option<&Error>) {
+        let outcome = match (report.outcome, error) {
+            (_, Some(error)) => AttemptOutcome::Failure(error),
+            (Ok(status), None) => AttemptOutcome::Success { status },
+            (Err(_), None) => return,
+        };
         let attempt = Attempt {
             path: E::PATH,
-            server: self.server_of(call.host).base_url(),
+            server: self.server_of(report.host).base_url(),
             generation: E::GENERATION,
-            number: call.attempt,
-            max_attempts: self.max_attempts,
-            random: call.random,
-            queued: call.queued,
+            number: report.number,
+            max_attempts: report.max_attempts,
+            random: report.random,
+            queued: report.queued,
             outcome,
-            retry_in,
+            retry_in: report.retry_in,
         };
-        match (&attempt.outcome, retry_in) {
+        match (&attempt.outcome, attempt.retry_in) {
             (AttemptOutcome::Success { .. }, _) => log::debug!("{attempt}"),
             (AttemptOutcome::Failure(_), Some(_)) => log::info!("{attempt}"),
             (AttemptOutcome::Failure(_), None) => log::warn!("{attempt}"),
         }
         if let Some(observer) = &self.observer {
             observer(&attempt);
+        }
+    }
+}
+
+impl Error {
+    /// One attempt's error: the core's, with the transport's own error as the source.
+    fn attempt(error: &CallError, source: Option<Box<dyn StdError + Send + Sync>>) -> Error {
+        Error::lift(error.clone(), &mut None, source)
+    }
+
+    /// The call's error: the core's, around `last` (the last attempt's error, built when
+    /// it was reported, holding the transport's source) or else `source`.
+    fn lift(
+        error: CallError,
+        last: &mut Option<Error>,
+        source: Option<Box<dyn StdError + Send + Sync>>,
+    ) -> Error {
+        let wrap =
+            |inner: CallError, last: &mut Option<Error>| Box::new(Error::lift(inner, last, None));
+        match error {
+            CallError::InvalidInput(error) => Error::InvalidInput(error),
+            CallError::UserSig(error) => Error::UserSig(error),
+            CallError::MaybeSent { path, last: inner } => Error::MaybeSent {
+                path,
+                last: wrap(*inner, last),
+            },
+            CallError::RetriesExhausted {
+                attempts,
+                last: inner,
+            } => Error::RetriesExhausted {
+                attempts,
+                last: wrap(*inner, last),
+            },
+            CallError::Transport { path, random, kind } => {
+                last.take().unwrap_or_else(|| Error::Transport {
+                    path,
+                    random,
+                    kind,
+                    source: source.unwrap_or_else(|| kind.describe().into()),
+                })
+            }
+            CallError::Response(response) => last.take().unwrap_or(Error::Response(response)),
         }
     }
 }

@@ -13,6 +13,8 @@ use callkit_core::request::{BuildError, IntoHttpError};
 use callkit_core::response::{ApiError, ApiErrorKind, ResponseError};
 use callkit_core::usersig::GenerateError;
 
+use crate::transport::FailureKind;
+
 /// Why a call (or building a client) failed.
 ///
 /// No variant carries the secret key or a UserSig. Display messages end with what to do.
@@ -38,7 +40,7 @@ pub enum Error {
     /// The transport got no complete response.
     #[error(
         "{path}: no response from the server ({}), random {random}: {}; check the network, the server URL and the transport's timeouts",
-        if *not_sent { "request not sent" } else { "request may have been sent" },
+        kind,
         redact_usersig(&source.to_string())
     )]
     Transport {
@@ -46,9 +48,10 @@ pub enum Error {
         path: &'static str,
         /// The `random` the request carried.
         random: u32,
-        /// True when the request surely never left this machine (DNS, TCP connect, TLS
-        /// handshake, connect timeout): such errors are retried on every endpoint.
-        not_sent: bool,
+        /// What happened to the request, as the transport reported it
+        /// ([`Failure::kind`](crate::transport::Failure::kind)):
+        /// [`FailureKind::NotSent`] errors are retried on every endpoint.
+        kind: FailureKind,
         /// The transport's error: downcast to [`crate::TransportError`] for the bundled
         /// transports, or to your closure's error type.
         #[source]
@@ -125,19 +128,6 @@ impl Error {
         }
     }
 
-    /// Whether the request may have reached the service and been acted on: no reply or
-    /// an unreadable one, a non-200 status, or a server-side error.
-    pub(crate) fn may_have_been_sent(&self) -> bool {
-        match self.last() {
-            Error::Transport { not_sent, .. } => !not_sent,
-            Error::Response(ResponseError::Api(api)) => {
-                matches!(api.kind, ApiErrorKind::ServerError | ApiErrorKind::Other)
-            }
-            Error::Response(_) => true,
-            _ => false,
-        }
-    }
-
     /// A one-line summary for logs: the outcome without advice.
     pub(crate) fn summary(&self) -> String {
         match self {
@@ -154,15 +144,8 @@ impl Error {
             Error::Response(ResponseError::Malformed { status, reason, .. }) => {
                 format!("malformed response ({reason}), HTTP status {status}")
             }
-            Error::Transport {
-                not_sent, source, ..
-            } => format!(
-                "transport error ({}): {}",
-                if *not_sent {
-                    "not sent"
-                } else {
-                    "may have been sent"
-                },
+            Error::Transport { kind, source, .. } => format!(
+                "transport error ({kind}): {}",
                 redact_usersig(&source.to_string())
             ),
             other => other.to_string(),
@@ -179,13 +162,13 @@ impl fmt::Debug for Error {
             Error::Transport {
                 path,
                 random,
-                not_sent,
+                kind,
                 source,
             } => f
                 .debug_struct("Transport")
                 .field("path", path)
                 .field("random", random)
-                .field("not_sent", not_sent)
+                .field("kind", kind)
                 .field("source", &RedactedDebug(source.as_ref()))
                 .finish(),
             Error::Response(e) => f.debug_tuple("Response").field(e).finish(),

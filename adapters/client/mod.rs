@@ -1,10 +1,12 @@
 //! [`Client`] and [`BlockingClient`]: one method per CallKit endpoint, with the admin
 //! UserSig cached, the documented rate limits kept, and retryable failures retried.
 //!
-//! A call reads the clock, draws a fresh `random`, takes the cached UserSig (signing a
-//! new one when due), builds the request with the sans-IO core, waits for a rate-limit
-//! slot, sends it through the transport and parses the reply. Both clients run the same
-//! steps (the `engine` module); they differ only in how they wait and send.
+//! A call is driven by the sans-IO core's call loop
+//! ([`CallLoop`]): it takes the cached UserSig (signing
+//! a new one when due), builds the request, takes a rate-limit slot, and after the reply
+//! decides whether to retry; the client only reads the clock, draws each attempt's
+//! `random`, waits, and sends through the transport. Both clients drive it the same way;
+//! they differ only in how they wait and send.
 //!
 //! # Example: a closure plays the service
 //!
@@ -81,9 +83,12 @@
 //! * server error (v4 100001 and the like, HTTP 5xx): after 200 ms, doubling, at most 2 s;
 //!
 //! all three only on endpoints declared [`RETRY_SAFE`](callkit_core::endpoint::Endpoint::RETRY_SAFE)
-//! (every endpoint but `start_call_by_robot` is). A failure to connect (DNS, TCP, the TLS
-//! handshake, a connect timeout: the request surely never left this machine) is retried
-//! on any endpoint, with the same backoff as a server error.
+//! (every endpoint but `start_call_by_robot` is). A transport failure whose
+//! [`kind`](crate::transport::Failure::kind) is
+//! [`NotSent`](crate::transport::FailureKind::NotSent) (DNS, TCP, the TLS handshake, a
+//! connect timeout: the request surely never left this machine) is retried on any
+//! endpoint, with the same backoff as a server error; any transport, a closure included,
+//! says so through its error's kind.
 //! Everything else is returned at once. Every attempt is reported to the
 //! [`ClientBuilder::on_attempt`] observer and logged with the `log` crate (`debug` on
 //! success, `info` before a retry, `warn` on the final failure) with the path, attempt
@@ -113,10 +118,6 @@ mod builder;
 mod engine;
 mod error;
 mod pace;
-mod retry;
-#[cfg(feature = "test-util")]
-#[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
-pub mod testing;
 
 use std::fmt;
 use std::sync::Arc;
@@ -128,15 +129,14 @@ use callkit_core::region::Server;
 use callkit_core::registry;
 use callkit_core::secret::SecretKey;
 
-pub use builder::{
-    AsyncSleep, BlockingSleep, ClientBuilder, Clock, DEFAULT_MAX_ATTEMPTS, SystemClock,
-};
+pub use builder::{Async, Blocking, ClientBuilder};
+pub use callkit_core::call_loop::DEFAULT_MAX_ATTEMPTS;
 pub use error::Error;
 pub use pace::{PaceFuture, SharedRateLimiter};
 
 use crate::transport::{BlockingTransport, Transport};
-use engine::{CallState, Next, Shared};
-use pace::Wait;
+use callkit_core::call_loop::CallLoop;
+use engine::{Action, Shared};
 
 /// One attempt of a call, as the [`ClientBuilder::on_attempt`] observer sees it.
 #[derive(Debug)]
@@ -177,21 +177,20 @@ pub enum AttemptOutcome<'a> {
 }
 
 /// State shared by the clones of a client: configuration, UserSig cache, rate limiters,
-/// the transport and the sleeper.
-struct Inner<T, S> {
+/// the runtime and the transport.
+struct Inner<T> {
     shared: Shared,
     transport: T,
-    sleep: S,
 }
 
-impl<T, S> fmt::Debug for Inner<T, S> {
+impl<T> fmt::Debug for Inner<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let shared = &self.shared;
         let issued_at = shared
-            .signer
+            .agent
             .try_lock()
             .ok()
-            .and_then(|signer| signer.issued_at());
+            .and_then(|agent| agent.signer().issued_at());
         f.debug_struct("Client")
             .field("sdkappid", &shared.sdkappid)
             .field("admin", &shared.admin)
@@ -210,11 +209,11 @@ impl<T, S> fmt::Debug for Inner<T, S> {
 /// the client is `Send + Sync` when the transport is. `Debug` shows no key or UserSig.
 /// See the [module docs](self) for examples, rate limits and retries.
 pub struct Client<T> {
-    inner: Arc<Inner<T, AsyncSleep>>,
+    inner: Arc<Inner<T>>,
 }
 
 /// The blocking twin of [`Client`], over a [`BlockingTransport`]: the same methods,
-/// rate limiting and retries, waiting with `std::thread::sleep`.
+/// rate limiting and retries, waiting by blocking the thread on the runtime's timers.
 ///
 /// ```
 /// use callkit::transport::{HttpRequest, HttpResponse};
@@ -234,7 +233,7 @@ pub struct Client<T> {
 /// # Ok(()) }
 /// ```
 pub struct BlockingClient<T> {
-    inner: Arc<Inner<T, BlockingSleep>>,
+    inner: Arc<Inner<T>>,
 }
 
 impl<T> Clone for Client<T> {
@@ -273,7 +272,7 @@ impl Client<()> {
         sdkappid: u32,
         key: SecretKey,
         server: impl Into<Server>,
-    ) -> ClientBuilder<AsyncSleep> {
+    ) -> ClientBuilder<Async> {
         ClientBuilder::new(sdkappid, key, server.into())
     }
 }
@@ -284,7 +283,7 @@ impl BlockingClient<()> {
         sdkappid: u32,
         key: SecretKey,
         server: impl Into<Server>,
-    ) -> ClientBuilder<BlockingSleep> {
+    ) -> ClientBuilder<Blocking> {
         ClientBuilder::new(sdkappid, key, server.into())
     }
 }
@@ -346,13 +345,9 @@ macro_rules! endpoint_methods {
 }
 
 impl<T> Client<T> {
-    fn from_parts(shared: Shared, transport: T, sleep: AsyncSleep) -> Self {
+    fn from_parts(shared: Shared, transport: T) -> Self {
         Client {
-            inner: Arc::new(Inner {
-                shared,
-                transport,
-                sleep,
-            }),
+            inner: Arc::new(Inner { shared, transport }),
         }
     }
 
@@ -365,26 +360,21 @@ impl<T: Transport> Client<T> {
     /// Use it for an endpoint declared outside this crate (see
     /// [`Endpoint`]).
     pub async fn call<E: Endpoint>(&self, body: &E::Request) -> Result<E::Response, Error> {
-        let inner = &*self.inner;
-        let mut call = CallState::default();
+        let Inner { shared, transport } = &*self.inner;
+        let mut call = CallLoop::<E>::new(body);
+        let mut last = None;
         loop {
-            let (request, wait) = inner.shared.prepare::<E>(&mut call, body)?;
-            let queued = match wait {
-                Wait::Known(wait) => wait,
-                Wait::Asked(reply) => reply.await,
-            };
-            Shared::queued(&mut call, queued);
-            if !queued.is_zero() {
-                inner.sleep.sleep(queued).await;
-            }
-            let result = inner.transport.send(request).await;
-            match inner.shared.finish::<E, _>(&mut call, result) {
-                Next::Done(outcome) => return outcome,
-                Next::Retry(wait) => {
-                    if !wait.is_zero() {
-                        inner.sleep.sleep(wait).await;
-                    }
+            match shared.next(&mut call, &mut last) {
+                Action::Pace(class) => {
+                    let wait = shared.reserve(class).await;
+                    call.paced(wait, shared.now());
                 }
+                Action::Sleep(wait) => shared.runtime.sleep(wait).await,
+                Action::Send(request) => {
+                    let result = transport.send(request).await;
+                    shared.sent(&mut call, result, &mut last);
+                }
+                Action::Done(outcome) => return outcome,
             }
         }
     }
@@ -427,13 +417,9 @@ impl<T: Transport> Client<T> {
 }
 
 impl<T> BlockingClient<T> {
-    fn from_parts(shared: Shared, transport: T, sleep: BlockingSleep) -> Self {
+    fn from_parts(shared: Shared, transport: T) -> Self {
         BlockingClient {
-            inner: Arc::new(Inner {
-                shared,
-                transport,
-                sleep,
-            }),
+            inner: Arc::new(Inner { shared, transport }),
         }
     }
 
@@ -443,28 +429,23 @@ impl<T> BlockingClient<T> {
 impl<T: BlockingTransport> BlockingClient<T> {
     /// Calls endpoint `E` with `body`, blocking until done (see [`Client::call`]).
     pub fn call<E: Endpoint>(&self, body: &E::Request) -> Result<E::Response, Error> {
-        let inner = &*self.inner;
-        let mut call = CallState::default();
+        let Inner { shared, transport } = &*self.inner;
+        let mut call = CallLoop::<E>::new(body);
+        let mut last = None;
         loop {
-            let (request, wait) = inner.shared.prepare::<E>(&mut call, body)?;
-            let queued = match wait {
-                Wait::Known(wait) => wait,
-                // A shared budget answers over the network; its client runs on async-io's
-                // reactor, so waiting for it here needs no executor.
-                Wait::Asked(reply) => futures_lite::future::block_on(reply),
-            };
-            Shared::queued(&mut call, queued);
-            if !queued.is_zero() {
-                inner.sleep.sleep(queued);
-            }
-            let result = inner.transport.send(request);
-            match inner.shared.finish::<E, _>(&mut call, result) {
-                Next::Done(outcome) => return outcome,
-                Next::Retry(wait) => {
-                    if !wait.is_zero() {
-                        inner.sleep.sleep(wait);
-                    }
+            match shared.next(&mut call, &mut last) {
+                Action::Pace(class) => {
+                    // A shared budget answers over the network; its client runs on
+                    // async-io's reactor, so waiting for it here needs no executor.
+                    let wait = futures_lite::future::block_on(shared.reserve(class));
+                    call.paced(wait, shared.now());
                 }
+                Action::Sleep(wait) => futures_lite::future::block_on(shared.runtime.sleep(wait)),
+                Action::Send(request) => {
+                    let result = transport.send(request);
+                    shared.sent(&mut call, result, &mut last);
+                }
+                Action::Done(outcome) => return outcome,
             }
         }
     }

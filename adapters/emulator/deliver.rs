@@ -1,34 +1,14 @@
 //! Delivering the callbacks a simulated call produces: POST each [`Delivery`] in order,
 //! retry the unacknowledged ones on their schedule, report what happened.
 
-use std::future::Future;
-use std::pin::Pin;
-use std::sync::Arc;
 use std::time::Duration;
 
 use callkit_core::emulator::{Delivery, is_ack};
 use callkit_core::endpoint::Generation;
 use serde::Serialize;
 
+use crate::runtime::Runtime;
 use crate::transport::Transport;
-
-/// A boxed sleep, as a [`Sleeper`] returns it.
-pub type Sleep = Pin<Box<dyn Future<Output = ()> + Send + 'static>>;
-
-/// How delivery waits between attempts and between paced deliveries. Injectable so a
-/// test of the retry schedule records the waits instead of spending them.
-pub type Sleeper = Arc<dyn Fn(Duration) -> Sleep + Send + Sync + 'static>;
-
-/// The real sleeper: an `async_io::Timer` (no wait at all for a zero duration).
-pub fn timer_sleeper() -> Sleeper {
-    Arc::new(|duration: Duration| -> Sleep {
-        Box::pin(async move {
-            if !duration.is_zero() {
-                async_io::Timer::after(duration).await;
-            }
-        })
-    })
-}
 
 /// When each callback is sent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -39,8 +19,8 @@ pub enum Pacing {
     /// call's ringing and talking time.
     #[default]
     Immediate,
-    /// Each at its [`Delivery::at`] offset from the first one (waiting through the
-    /// sleeper), so a 30 s unanswered call takes 30 s. A delivery whose retries ran past
+    /// Each at its [`Delivery::at`] offset from the first one (waiting on the runtime's
+    /// timers), so a 30 s unanswered call takes 30 s. A delivery whose retries ran past
     /// the next one's offset is followed at once by the next.
     Scheduled,
 }
@@ -92,15 +72,16 @@ pub(crate) fn generation_str<S: serde::Serializer>(
 
 /// POSTs `deliveries` in order with `transport`, each retried after the delays of its
 /// [`Delivery::retry_schedule`] until acknowledged (v1: 0, 1, 1, 2, 3, 5 s; v4: never),
-/// waiting with `sleeper`.
+/// waiting on `runtime`'s timers.
 ///
-/// Any [`Transport`] works; here a closure that refuses everything, and a sleeper that
-/// records the waits instead of spending them:
+/// Any [`Transport`] works; here a closure that refuses everything, and a
+/// [`ManualRuntime`](crate::testing::ManualRuntime) that records the waits instead of
+/// spending them:
 ///
 /// ```
-/// use std::sync::{Arc, Mutex};
 /// use std::time::Duration;
-/// use callkit::emulator::{Pacing, Sleep, Sleeper, deliver};
+/// use callkit::emulator::{Pacing, deliver};
+/// use callkit::testing::ManualRuntime;
 /// use callkit::transport::{HttpRequest, HttpResponse};
 /// use callkit_core::callback::{V1Action, V1CallbackConfig};
 /// use callkit_core::emulator::{App, CallOutcome, CallScenario, Emulator, V1_RETRY_SCHEDULE};
@@ -121,21 +102,16 @@ pub(crate) fn generation_str<S: serde::Serializer>(
 ///     *response.status_mut() = http::StatusCode::SERVICE_UNAVAILABLE;
 ///     Ok::<_, std::convert::Infallible>(response)
 /// };
-/// let waits = Arc::new(Mutex::new(Vec::new()));
-/// let log = Arc::clone(&waits);
-/// let sleeper: Sleeper = Arc::new(move |d: Duration| -> Sleep {
-///     log.lock().unwrap().push(d);
-///     Box::pin(async {})
-/// });
-/// let report = futures_lite::future::block_on(deliver(&busy, &deliveries, &sleeper, Pacing::Immediate));
+/// let runtime = ManualRuntime::auto_advance(Duration::from_secs(1_700_000_000));
+/// let report = futures_lite::future::block_on(deliver(&busy, &deliveries, &runtime, Pacing::Immediate));
 /// assert_eq!(report.deliveries[0].attempts, 7);
 /// assert!(report.deliveries[0].dropped);
-/// assert_eq!(*waits.lock().unwrap(), V1_RETRY_SCHEDULE.to_vec());
+/// assert_eq!(runtime.sleeps(), V1_RETRY_SCHEDULE.to_vec());
 /// ```
 pub async fn deliver<T: Transport>(
     transport: &T,
     deliveries: &[Delivery],
-    sleeper: &Sleeper,
+    runtime: &dyn Runtime,
     pacing: Pacing,
 ) -> SimulationReport {
     let mut report = SimulationReport::default();
@@ -146,11 +122,11 @@ pub async fn deliver<T: Transport>(
         if let (Pacing::Scheduled, Some(start)) = (pacing, start) {
             let due = delivery.at.saturating_sub(start);
             if due > elapsed {
-                sleeper(due - elapsed).await;
+                runtime.sleep(due - elapsed).await;
                 elapsed = due;
             }
         }
-        let (one, waited) = deliver_one(transport, delivery, sleeper).await;
+        let (one, waited) = deliver_one(transport, delivery, runtime).await;
         elapsed = elapsed.saturating_add(waited);
         report.deliveries.push(one);
     }
@@ -161,7 +137,7 @@ pub async fn deliver<T: Transport>(
 async fn deliver_one<T: Transport>(
     transport: &T,
     delivery: &Delivery,
-    sleeper: &Sleeper,
+    runtime: &dyn Runtime,
 ) -> (DeliveryReport, Duration) {
     let mut report = DeliveryReport {
         generation: delivery.generation,
@@ -194,7 +170,7 @@ async fn deliver_one<T: Transport>(
         }
         match delays.next() {
             Some(delay) => {
-                sleeper(*delay).await;
+                runtime.sleep(*delay).await;
                 waited = waited.saturating_add(*delay);
             }
             None => {

@@ -2,7 +2,7 @@
 //!
 //! [`EmulatorServer`] puts a sans-IO [`callkit_core::emulator::Emulator`] behind a mutex
 //! and serves it with a [`LoopbackServer`]: each request is answered by
-//! [`Emulator::handle_http`] at the server's clock (the wall clock unless injected). A
+//! [`Emulator::handle_http`] at its runtime's Unix time (the wall clock unless injected). A
 //! [`Fault::Delay`](callkit_core::emulator::Fault::Delay) is honoured after the lock is
 //! released: the handler hands the delay to the server as a `ReplyDelay` and the
 //! connection's task waits, so other requests keep being answered meanwhile.
@@ -47,33 +47,20 @@ mod scenario;
 use std::borrow::Cow;
 use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use callkit_core::emulator::{App, CallScenario, Emulator, ResponseDelay};
 use callkit_core::query::{self, NameCase};
 use callkit_core::secret::SecretKey;
 
-pub use self::deliver::{
-    DeliveryReport, Pacing, SimulationReport, Sleep, Sleeper, deliver, timer_sleeper,
-};
+pub use self::deliver::{DeliveryReport, Pacing, SimulationReport, deliver};
 pub use self::scenario::{MediaName, OutcomeName, SIMULATE_CALL_PATH, ScenarioSpec};
 use crate::SmolTransport;
+use crate::runtime::{Runtime, default_runtime};
 #[cfg(feature = "test-util")]
 use crate::server::ServerControl;
 use crate::server::{LoopbackServer, ReplyDelay, ServerError};
 use crate::transport::{HttpRequest, HttpResponse};
-
-/// The emulator's clock: time since the Unix epoch.
-pub type Clock = Arc<dyn Fn() -> Duration + Send + Sync + 'static>;
-
-/// The wall clock (a clock before 1970 reads as the epoch).
-pub fn system_clock() -> Clock {
-    Arc::new(|| {
-        SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .unwrap_or_default()
-    })
-}
 
 /// Why an emulator server could not start.
 #[derive(Debug, thiserror::Error)]
@@ -109,8 +96,7 @@ pub struct EmulatorServerBuilder {
     admins: Vec<String>,
     https: bool,
     port: u16,
-    clock: Clock,
-    sleeper: Sleeper,
+    runtime: Arc<dyn Runtime>,
     pacing: Pacing,
     callback_roots: Vec<Vec<u8>>,
 }
@@ -155,15 +141,12 @@ impl EmulatorServerBuilder {
         self
     }
 
-    /// The clock the emulator answers at (default: [`system_clock`]).
-    pub fn clock(mut self, clock: impl Fn() -> Duration + Send + Sync + 'static) -> Self {
-        self.clock = Arc::new(clock);
-        self
-    }
-
-    /// How callback delivery waits (default: [`timer_sleeper`]).
-    pub fn sleeper(mut self, sleeper: Sleeper) -> Self {
-        self.sleeper = sleeper;
+    /// The runtime whose Unix time the emulator answers at and whose timers space the
+    /// callback deliveries and their retries (default: [`default_runtime`]). A test gives
+    /// a [`ManualRuntime`](crate::testing::ManualRuntime). The callback transport's own
+    /// request deadlines stay on the default runtime.
+    pub fn runtime(mut self, runtime: Arc<dyn Runtime>) -> Self {
+        self.runtime = runtime;
         self
     }
 
@@ -205,8 +188,7 @@ impl EmulatorServerBuilder {
         }
         let shared = Arc::new(Shared {
             emulator: Mutex::new(emulator),
-            clock: self.clock,
-            sleeper: self.sleeper,
+            runtime: self.runtime,
             pacing: self.pacing,
             transport: transport.build()?,
             simulations: Mutex::new(Vec::new()),
@@ -226,8 +208,7 @@ impl EmulatorServerBuilder {
 /// What the server's handler and the [`EmulatorServer`] handle share.
 struct Shared {
     emulator: Mutex<Emulator>,
-    clock: Clock,
-    sleeper: Sleeper,
+    runtime: Arc<dyn Runtime>,
     pacing: Pacing,
     transport: SmolTransport,
     /// Simulations started through the control path, by id: `None` while delivering, the
@@ -252,7 +233,7 @@ impl Shared {
         if request.uri().path() == ANSWER_CALL_PATH {
             return self.answer_call(&request);
         }
-        let now = (self.clock)();
+        let now = self.runtime.unix_time();
         let (mut response, deliveries) = {
             // The lock is released at the end of this block, before any delay.
             let mut emulator = self.lock();
@@ -267,7 +248,7 @@ impl Shared {
                 futures_lite::future::block_on(deliver(
                     &shared.transport,
                     &deliveries,
-                    &shared.sleeper,
+                    &*shared.runtime,
                     shared.pacing,
                 ))
             });
@@ -288,9 +269,9 @@ impl Shared {
             if !emulator.has_app(sdkappid) {
                 return Err(SimulateError::UnknownApp(sdkappid));
             }
-            emulator.simulate_call(sdkappid, scenario, (self.clock)())
+            emulator.simulate_call(sdkappid, scenario, self.runtime.unix_time())
         };
-        Ok(deliver(&self.transport, &deliveries, &self.sleeper, self.pacing).await)
+        Ok(deliver(&self.transport, &deliveries, &*self.runtime, self.pacing).await)
     }
 
     /// `POST /emulator/simulate_call?sdkappid=N[&wait=1]` with a [`ScenarioSpec`] body.
@@ -326,7 +307,7 @@ impl Shared {
             if !emulator.has_app(sdkappid) {
                 return json_error(404, &SimulateError::UnknownApp(sdkappid).to_string());
             }
-            emulator.simulate_call(sdkappid, &scenario, (self.clock)())
+            emulator.simulate_call(sdkappid, &scenario, self.runtime.unix_time())
         };
         let plan: Vec<Planned> = deliveries
             .iter()
@@ -349,7 +330,7 @@ impl Shared {
             let report = futures_lite::future::block_on(deliver(
                 &shared.transport,
                 &deliveries,
-                &shared.sleeper,
+                &*shared.runtime,
                 shared.pacing,
             ));
             if let Some(slot) = lock(&shared.simulations).get_mut(id) {
@@ -400,7 +381,7 @@ impl Shared {
         else {
             return json_error(400, "the query needs sdkappid=N, call_id=C and user=U");
         };
-        let now = (self.clock)();
+        let now = self.runtime.unix_time();
         if self.lock().answer_call(sdkappid, &call_id, &user, now) {
             json(200, &serde_json::json!({"answered": true}))
         } else {
@@ -525,16 +506,15 @@ impl std::fmt::Debug for EmulatorServer {
 }
 
 impl EmulatorServer {
-    /// Starts configuring an emulator: plain HTTP on a free port, the wall clock, real
-    /// sleeps, immediate pacing, no app yet.
+    /// Starts configuring an emulator: plain HTTP on a free port, the
+    /// [`default_runtime`] (wall clock, real timers), immediate pacing, no app yet.
     pub fn builder() -> EmulatorServerBuilder {
         EmulatorServerBuilder {
             apps: Vec::new(),
             admins: Vec::new(),
             https: false,
             port: 0,
-            clock: system_clock(),
-            sleeper: timer_sleeper(),
+            runtime: default_runtime(),
             pacing: Pacing::Immediate,
             callback_roots: Vec::new(),
         }

@@ -36,7 +36,8 @@ use callkit_core::ratelimit::RateLimiter;
 use redis::Script;
 
 use super::{Link, RedisError, lock};
-use crate::client::{Clock, PaceFuture, SharedRateLimiter, SystemClock};
+use crate::client::{PaceFuture, SharedRateLimiter};
+use crate::runtime::{Runtime, default_runtime};
 
 /// Reserves one start in the budget's sorted set and returns how long to wait for it, in
 /// milliseconds. See the module docs.
@@ -88,7 +89,7 @@ pub struct RedisRateLimiter {
     instances: NonZeroU32,
     margin: Duration,
     retry_after: Duration,
-    clock: Arc<dyn Clock>,
+    runtime: Arc<dyn Runtime>,
     health: Mutex<Health>,
     fallback: Mutex<HashMap<(u32, RateClass), RateLimiter>>,
 }
@@ -123,7 +124,7 @@ impl RedisRateLimiter {
             instances: NonZeroU32::MIN,
             margin: DEFAULT_MARGIN,
             retry_after: DEFAULT_RETRY_AFTER,
-            clock: Arc::new(SystemClock),
+            runtime: default_runtime(),
             health: Mutex::new(Health::default()),
             fallback: Mutex::new(HashMap::new()),
         })
@@ -164,10 +165,11 @@ impl RedisRateLimiter {
         self
     }
 
-    /// The clock of the local fallback budget and of the retry pause (default the system
-    /// clock); tests inject one.
-    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
-        self.clock = clock;
+    /// The runtime whose clock the local fallback budget and the retry pause read
+    /// (default [`default_runtime`]); tests give a
+    /// [`ManualRuntime`](crate::testing::ManualRuntime).
+    pub fn runtime(mut self, runtime: Arc<dyn Runtime>) -> Self {
+        self.runtime = runtime;
         self
     }
 
@@ -180,7 +182,7 @@ impl RedisRateLimiter {
     /// to wait before sending it (zero: now). The slot is spent even if the caller then
     /// gives up.
     pub async fn reserve(&self, sdkappid: u32, class: RateClass) -> Duration {
-        let now = self.clock.monotonic();
+        let now = self.runtime.now();
         let try_redis = lock(&self.health)
             .down_until
             .is_none_or(|until| now >= until);

@@ -14,8 +14,8 @@ use rustls::pki_types::ServerName;
 
 use super::maybe_tls::MaybeTls;
 use super::proxy::ProxyServer;
-use super::runtime::Runtime;
 use crate::error::TransportError;
+use crate::runtime::Runtime;
 
 /// Where a request goes: the pool key and what error messages name.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -86,7 +86,8 @@ pub(crate) type Stream = MaybeTls<SharedTcp, TlsStream<SharedTcp>>;
 /// given), then runs the TLS handshake if it is https. Returns the stream and a handle on
 /// its socket for the pool's liveness check. A (host, port) listed in `resolve` connects
 /// to its address without DNS; TLS still verifies the host name.
-pub(crate) async fn open<R: Runtime>(
+pub(crate) async fn open(
+    runtime: &dyn Runtime,
     endpoint: &Endpoint,
     proxy: Option<&ProxyServer>,
     resolve: &[(String, u16, SocketAddr)],
@@ -116,7 +117,8 @@ pub(crate) async fn open<R: Runtime>(
     let addrs: Vec<SocketAddr> = match host.parse::<IpAddr>() {
         Ok(ip) => vec![SocketAddr::new(ip, port)],
         Err(_) if !fixed.is_empty() => fixed,
-        Err(_) => R::resolve(host.clone(), port)
+        Err(_) => runtime
+            .resolve(host.clone(), port)
             .await
             .map_err(connect_error)?,
     };

@@ -1,9 +1,9 @@
 //! The public face of a runtime's hyper transport: a newtype and its builder, written once
 //! for both runtimes so their APIs cannot drift apart.
 
-/// Declares `$transport` and `$builder` over `HyperTransport<$runtime>`.
+/// Declares `$transport` and `$builder` over `HyperTransport`, on `$runtime` by default.
 macro_rules! runtime_transport {
-    ($(#[$attr:meta])* $transport:ident, $builder:ident, $runtime:ty, $runtime_name:literal) => {
+    ($(#[$attr:meta])* $transport:ident, $builder:ident, $runtime:expr, $runtime_name:literal) => {
         #[doc = concat!("An HTTPS client on ", $runtime_name, ": hyper 1.x, rustls (ring), webpki-roots, keep-alive.")]
         ///
         /// Cheap to clone: clones share one connection pool. Every HTTP status is an `Ok`
@@ -16,7 +16,7 @@ macro_rules! runtime_transport {
         $(#[$attr])*
         #[derive(Clone, Debug)]
         pub struct $transport {
-            inner: $crate::hyper_client::HyperTransport<$runtime>,
+            inner: $crate::hyper_client::HyperTransport,
         }
 
         impl $transport {
@@ -27,7 +27,10 @@ macro_rules! runtime_transport {
 
             /// Starts configuring a transport.
             pub fn builder() -> $builder {
-                $builder { settings: $crate::hyper_client::Settings::default() }
+                $builder {
+                    settings: $crate::hyper_client::Settings::default(),
+                    runtime: ::std::sync::Arc::new($runtime),
+                }
             }
         }
 
@@ -49,6 +52,7 @@ macro_rules! runtime_transport {
         #[must_use]
         pub struct $builder {
             settings: $crate::hyper_client::Settings,
+            runtime: ::std::sync::Arc<dyn $crate::runtime::Runtime>,
         }
 
         impl $builder {
@@ -132,10 +136,20 @@ macro_rules! runtime_transport {
                 self
             }
 
+            /// The runtime whose timers (connect and request deadlines), tasks and name
+            /// resolution the transport uses (default: this transport's own). A test
+            /// drives the deadlines with [`ManualRuntime`](crate::testing::ManualRuntime).
+            pub fn runtime(mut self, runtime: ::std::sync::Arc<dyn $crate::runtime::Runtime>) -> Self {
+                self.runtime = runtime;
+                self
+            }
+
             /// Builds the transport; fails on an unreadable root certificate or an
             /// unusable proxy setting.
             pub fn build(self) -> Result<$transport, $crate::TransportError> {
-                Ok($transport { inner: $crate::hyper_client::HyperTransport::new(self.settings)? })
+                Ok($transport {
+                    inner: $crate::hyper_client::HyperTransport::new(self.settings, self.runtime)?,
+                })
             }
         }
     };

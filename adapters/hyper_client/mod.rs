@@ -2,21 +2,18 @@
 //!
 //! hyper's low-level HTTP/1.1 connections (`hyper::client::conn::http1`) over async-io
 //! sockets and futures-rustls, with a small keep-alive [`pool`] of callkit's own. The
-//! runtime only spawns connection tasks, sleeps and resolves names ([`runtime::Runtime`]).
+//! runtime only spawns connection tasks, sleeps and resolves names ([`Runtime`]).
 //! hyper-util's pooled client is not used: it would pull tokio's `net` feature (mio) into
 //! every build, and its pool cannot tell a connection the server closed while idle from a
 //! live one until the connection task has run.
 
 pub(crate) mod connect;
-mod deadline;
 pub(crate) mod facade;
 pub(crate) mod maybe_tls;
 pub(crate) mod pool;
 pub(crate) mod proxy;
-pub(crate) mod runtime;
 mod tls;
 
-use std::marker::PhantomData;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -28,8 +25,8 @@ use smol_hyper::rt::FuturesIo;
 
 use self::connect::Endpoint;
 use self::pool::{Conn, Pool};
-use self::runtime::Runtime;
 use crate::error::{TimeoutKind, TransportError};
+use crate::runtime::Runtime;
 use crate::transport::{HttpRequest, HttpResponse};
 
 /// Defaults: Tencent answers within 3 s, so 10 s means something is wrong.
@@ -95,24 +92,16 @@ struct Inner {
     proxies: proxy::Proxies,
     tls: TlsConnector,
     pool: Pool,
+    runtime: Arc<dyn Runtime>,
 }
 
-/// A keep-alive HTTPS client on runtime `R`. Cloning shares the pool.
-pub(crate) struct HyperTransport<R> {
+/// A keep-alive HTTPS client on a [`Runtime`]. Cloning shares the pool.
+#[derive(Clone)]
+pub(crate) struct HyperTransport {
     inner: Arc<Inner>,
-    runtime: PhantomData<fn() -> R>,
 }
 
-impl<R> Clone for HyperTransport<R> {
-    fn clone(&self) -> Self {
-        HyperTransport {
-            inner: Arc::clone(&self.inner),
-            runtime: PhantomData,
-        }
-    }
-}
-
-impl<R> std::fmt::Debug for HyperTransport<R> {
+impl std::fmt::Debug for HyperTransport {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let s = &self.inner.settings;
         f.debug_struct("HyperTransport")
@@ -122,12 +111,16 @@ impl<R> std::fmt::Debug for HyperTransport<R> {
             .field("allow_http", &s.allow_http)
             .field("extra_roots", &s.extra_roots.len())
             .field("proxies", &self.inner.proxies)
+            .field("runtime", &self.inner.runtime)
             .finish_non_exhaustive()
     }
 }
 
-impl<R: Runtime> HyperTransport<R> {
-    pub(crate) fn new(settings: Settings) -> Result<Self, TransportError> {
+impl HyperTransport {
+    pub(crate) fn new(
+        settings: Settings,
+        runtime: Arc<dyn Runtime>,
+    ) -> Result<Self, TransportError> {
         if let Some(reason) = &settings.pem_error {
             return Err(TransportError::Config {
                 reason: reason.clone(),
@@ -145,8 +138,8 @@ impl<R: Runtime> HyperTransport<R> {
                 proxies,
                 tls,
                 pool,
+                runtime,
             }),
-            runtime: PhantomData,
         })
     }
 
@@ -160,13 +153,9 @@ impl<R: Runtime> HyperTransport<R> {
             after,
         };
         let exchange = self.exchange(request, &target);
+        let timer = self.inner.runtime.sleep(after);
         let deadline = async {
-            // The watchdog's deadline when it is available (no reactor wake-up per request),
-            // the runtime's timer otherwise.
-            match deadline::Deadline::after(after) {
-                Some(deadline) => deadline.await,
-                None => R::sleep(after).await,
-            }
+            timer.await;
             Err(timed_out())
         };
         futures_lite::future::or(exchange, deadline).await
@@ -184,7 +173,7 @@ impl<R: Runtime> HyperTransport<R> {
             source: Box::new(source),
         };
         loop {
-            let mut conn = match self.inner.pool.take(&endpoint) {
+            let mut conn = match self.inner.pool.take(&endpoint, self.inner.runtime.now()) {
                 Some(conn) => conn,
                 None => self.connect(&endpoint, target).await?,
             };
@@ -242,7 +231,9 @@ impl<R: Runtime> HyperTransport<R> {
                 }
             }
         })?;
-        self.inner.pool.put(endpoint, conn);
+        self.inner
+            .pool
+            .put(endpoint, conn, self.inner.runtime.now());
         Ok(http::Response::from_parts(
             parts,
             collected.to_bytes().to_vec(),
@@ -251,8 +242,9 @@ impl<R: Runtime> HyperTransport<R> {
 
     async fn connect(&self, endpoint: &Endpoint, target: &str) -> Result<Conn, TransportError> {
         let after = self.inner.settings.connect_timeout;
+        let timer = self.inner.runtime.sleep(after);
         let deadline = async {
-            R::sleep(after).await;
+            timer.await;
             Err(TransportError::Timeout {
                 what: TimeoutKind::Connect,
                 target: target.to_owned(),
@@ -261,7 +253,8 @@ impl<R: Runtime> HyperTransport<R> {
         };
         let proxy = self.inner.proxies.for_endpoint(endpoint);
         let (stream, tcp) = futures_lite::future::or(
-            connect::open::<R>(
+            connect::open(
+                &*self.inner.runtime,
                 endpoint,
                 proxy,
                 &self.inner.settings.resolve,
@@ -278,7 +271,7 @@ impl<R: Runtime> HyperTransport<R> {
             })?;
         // The connection task owns the socket; it ends when the sender is dropped or the
         // server closes, and its error (if any) reaches the caller through the sender.
-        R::spawn(Box::pin(async move {
+        self.inner.runtime.spawn(Box::pin(async move {
             let _ = connection.await;
         }));
         Ok(Conn {

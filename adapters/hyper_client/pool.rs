@@ -7,7 +7,7 @@
 
 use std::collections::HashMap;
 use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use bytes::Bytes;
 use http_body_util::Full;
@@ -25,7 +25,8 @@ pub(crate) struct Conn {
 
 struct Idle {
     conn: Conn,
-    since: Instant,
+    /// When it went idle, on the transport's runtime's monotonic clock.
+    since: Duration,
 }
 
 /// Idle connections by endpoint.
@@ -44,15 +45,16 @@ impl Pool {
         }
     }
 
-    /// The most recently used idle connection to `endpoint` that still looks usable.
-    pub(crate) fn take(&self, endpoint: &Endpoint) -> Option<Conn> {
+    /// The most recently used idle connection to `endpoint` that still looks usable at
+    /// `now`.
+    pub(crate) fn take(&self, endpoint: &Endpoint, now: Duration) -> Option<Conn> {
         let mut idle = self
             .idle
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         let list = idle.get_mut(endpoint)?;
         while let Some(entry) = list.pop() {
-            let usable = entry.since.elapsed() < self.idle_timeout
+            let usable = now.saturating_sub(entry.since) < self.idle_timeout
                 && !entry.conn.sender.is_closed()
                 && entry.conn.tcp.looks_alive();
             if usable {
@@ -65,8 +67,8 @@ impl Pool {
         None
     }
 
-    /// Returns a connection whose last exchange completed.
-    pub(crate) fn put(&self, endpoint: &Endpoint, conn: Conn) {
+    /// Returns a connection whose last exchange completed, at `now`.
+    pub(crate) fn put(&self, endpoint: &Endpoint, conn: Conn, now: Duration) {
         if conn.sender.is_closed() {
             return;
         }
@@ -74,10 +76,7 @@ impl Pool {
             .idle
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        let entry = Idle {
-            conn,
-            since: Instant::now(),
-        };
+        let entry = Idle { conn, since: now };
         // Look up before inserting: `entry()` would clone the key on every call.
         match idle.get_mut(endpoint) {
             Some(list) if list.len() < self.max_idle_per_endpoint => list.push(entry),

@@ -6,9 +6,11 @@ use std::collections::{HashMap, VecDeque};
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use callkit_core::webhook::EventKey;
+
+use crate::runtime::{Runtime, default_runtime};
 
 /// What a store's methods return: a boxed future, so that a store can do network I/O
 /// and still be used as `dyn DedupStore`.
@@ -100,8 +102,6 @@ impl Entries {
     }
 }
 
-type Clock = dyn Fn() -> Duration + Send + Sync;
-
 /// A [`DedupStore`] in this process's memory, bounded in size and age: at most
 /// `max_entries` keys (the oldest are forgotten first), each for at most `max_age` after
 /// its claim. Forgetting is safe in one direction only: a forgotten event that is
@@ -127,7 +127,7 @@ pub struct MemoryDedupStore {
     entries: Mutex<Entries>,
     max_entries: usize,
     max_age: Duration,
-    clock: Box<Clock>,
+    runtime: Arc<dyn Runtime>,
 }
 
 impl std::fmt::Debug for MemoryDedupStore {
@@ -143,20 +143,19 @@ impl std::fmt::Debug for MemoryDedupStore {
 impl MemoryDedupStore {
     /// An empty store of at most `max_entries` (at least 1) keys, each kept `max_age`.
     pub fn new(max_entries: usize, max_age: Duration) -> Self {
-        let start = Instant::now();
         Self {
             entries: Mutex::new(Entries::default()),
             max_entries: max_entries.max(1),
             max_age,
-            clock: Box::new(move || start.elapsed()),
+            runtime: default_runtime(),
         }
     }
 
-    /// Reads the time from `now` (a monotonic duration since any fixed point) instead of
-    /// the system's monotonic clock: for tests.
+    /// Reads the time from `runtime` (default [`default_runtime`]); tests give a
+    /// [`ManualRuntime`](crate::testing::ManualRuntime).
     #[must_use]
-    pub fn with_clock(mut self, now: impl Fn() -> Duration + Send + Sync + 'static) -> Self {
-        self.clock = Box::new(now);
+    pub fn runtime(mut self, runtime: Arc<dyn Runtime>) -> Self {
+        self.runtime = runtime;
         self
     }
 
@@ -175,7 +174,7 @@ impl MemoryDedupStore {
     }
 
     fn claim_now(&self, key: &EventKey) -> Claim {
-        let now = (self.clock)();
+        let now = self.runtime.now();
         let mut entries = self.lock();
         entries.trim(now, self.max_age, self.max_entries, 0);
         match entries.by_key.get(key) {
@@ -218,11 +217,11 @@ impl DedupStore for MemoryDedupStore {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::atomic::{AtomicU64, Ordering};
 
     use callkit_core::webhook::Generation;
 
     use super::*;
+    use crate::testing::ManualRuntime;
 
     fn key(n: u32) -> EventKey {
         EventKey::new(1, Generation::V4, "Call.X", &n.to_be_bytes())
@@ -236,13 +235,17 @@ mod tests {
         async_io::block_on(store.mark_handled(&key(n))).unwrap();
     }
 
-    /// A store on a clock the test moves by hand, in seconds.
-    fn store(max_entries: usize, max_age_secs: u64) -> (MemoryDedupStore, Arc<AtomicU64>) {
-        let secs = Arc::new(AtomicU64::new(0));
-        let clock = Arc::clone(&secs);
+    /// A store on a runtime the test moves by hand.
+    fn store(max_entries: usize, max_age_secs: u64) -> (MemoryDedupStore, ManualRuntime) {
+        let runtime = ManualRuntime::new(Duration::ZERO);
         let store = MemoryDedupStore::new(max_entries, Duration::from_secs(max_age_secs))
-            .with_clock(move || Duration::from_secs(clock.load(Ordering::SeqCst)));
-        (store, secs)
+            .runtime(runtime.shared());
+        (store, runtime)
+    }
+
+    /// Moves `runtime` on to `secs` seconds from its start.
+    fn set(runtime: &ManualRuntime, secs: u64) {
+        runtime.advance(Duration::from_secs(secs).saturating_sub(runtime.now()));
     }
 
     #[test]
@@ -251,9 +254,9 @@ mod tests {
         assert_eq!(claim(&store, 1), Claim::Claimed);
         assert_eq!(claim(&store, 1), Claim::InProgress);
         handled(&store, 1);
-        secs.store(59, Ordering::SeqCst);
+        set(&secs, 59);
         assert_eq!(claim(&store, 1), Claim::AlreadyHandled);
-        secs.store(60, Ordering::SeqCst);
+        set(&secs, 60);
         assert_eq!(claim(&store, 1), Claim::Claimed, "forgotten after max_age");
     }
 
@@ -269,7 +272,7 @@ mod tests {
     fn the_oldest_keys_go_first_when_full_and_the_size_stays_bounded() {
         let (store, secs) = store(3, 600);
         for n in 0..3 {
-            secs.store(u64::from(n), Ordering::SeqCst);
+            set(&secs, u64::from(n));
             assert_eq!(claim(&store, n), Claim::Claimed);
             handled(&store, n);
         }

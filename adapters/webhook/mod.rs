@@ -2,10 +2,11 @@
 //! feature, a server for it.
 //!
 //! This module re-exports everything in [`callkit_core::webhook`] (parsing, checks, typed
-//! [`Event`]s, replies) and adds the parts that need the standard library: the clock,
+//! [`Event`]s, replies) and adds the parts that need the standard library: the time (a
+//! [`Runtime`]),
 //! logging, and a socket.
 //!
-//! * [`WebhookHandler`] (or the shortcuts [`handler`] and [`handler_with_clock`]) turns an
+//! * [`WebhookHandler`] (or the shortcut [`handler`]) turns an
 //!   `http::Request<Vec<u8>>` into the `http::Response<Vec<u8>>` CallKit expects: the
 //!   generation's acknowledgement (v1 `{"ErrorCode":0,"ErrorMessage":"Success"}`, v4
 //!   `{"ActionStatus":"OK","ErrorInfo":"","ErrorCode":0}`) after handing the event to your
@@ -66,9 +67,10 @@ use std::future::Future;
 use std::io::{self, Write};
 use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll};
-use std::time::{SystemTime, UNIX_EPOCH};
 
+use crate::runtime::{Runtime, default_runtime};
 use crate::transport::{HttpRequest, HttpResponse};
 
 /// Why the application could not handle an event: its callback's error, as text.
@@ -77,7 +79,6 @@ type BlockingFn = dyn Fn(Event) -> Outcome + Send + Sync;
 type OutcomeFuture = Pin<Box<dyn Future<Output = Outcome> + Send>>;
 type AsyncFn = dyn Fn(Event) -> OutcomeFuture + Send + Sync;
 type RejectedFn = dyn Fn(&WebhookError) + Send + Sync;
-type ClockFn = dyn Fn() -> u64 + Send + Sync;
 
 /// The application's event callback, in either form.
 enum OnEvent {
@@ -86,8 +87,8 @@ enum OnEvent {
 }
 
 /// A webhook endpoint: the configuration, your event callback, an optional rejection
-/// hook, an optional deduplication store, and the clock (Unix seconds) that
-/// `RequestTime` is checked against.
+/// hook, an optional deduplication store, and the runtime whose Unix time `RequestTime`
+/// is checked against.
 ///
 /// # Delivery: at least once
 ///
@@ -105,12 +106,15 @@ enum OnEvent {
 /// an event, and [`MemoryDedupStore`]).
 ///
 /// ```
+/// use std::time::Duration;
+/// use callkit::testing::ManualRuntime;
 /// use callkit::webhook::{CallbackToken, WebhookConfig, WebhookHandler, sign};
 ///
 /// let config = WebhookConfig::new(1).with_token(CallbackToken::new("xxxxyyyy"));
+/// let runtime = ManualRuntime::new(Duration::from_secs(1_669_872_112));
 /// let handler = WebhookHandler::new(config, |_event| Ok::<(), std::convert::Infallible>(()))
 ///     .on_rejected(|error| assert_eq!(error.status(), 403))
-///     .clock(|| 1_669_872_112);
+///     .runtime(runtime.shared());
 ///
 /// let body = br#"{"CallId":"c1","UserId":"u1"}"#.to_vec();
 /// let sign = sign(&CallbackToken::new("xxxxyyyy"), "1669872112");
@@ -129,7 +133,7 @@ pub struct WebhookHandler {
     on_event: OnEvent,
     on_rejected: Option<Box<RejectedFn>>,
     dedup: Option<Box<dyn DedupStore>>,
-    clock: Box<ClockFn>,
+    runtime: Arc<dyn Runtime>,
 }
 
 impl fmt::Debug for WebhookHandler {
@@ -145,8 +149,8 @@ impl fmt::Debug for WebhookHandler {
 }
 
 impl WebhookHandler {
-    /// A handler that passes every accepted event to `on_event`, reading the system
-    /// clock. `on_event` runs on the thread that handles the request (a server worker
+    /// A handler that passes every accepted event to `on_event`, on the
+    /// [`default_runtime`]'s clock. `on_event` runs on the thread that handles the request (a server worker
     /// with [`serve`](Self::serve)); its `Err` or panic makes the sender deliver again.
     pub fn new<E: fmt::Display>(
         config: WebhookConfig,
@@ -200,7 +204,7 @@ impl WebhookHandler {
             on_event,
             on_rejected: None,
             dedup: None,
-            clock: Box::new(system_clock),
+            runtime: default_runtime(),
         }
     }
 
@@ -220,10 +224,10 @@ impl WebhookHandler {
         self
     }
 
-    /// Reads "now" (Unix seconds) from `now` instead of the system clock, once per
+    /// Reads "now" from `runtime`'s Unix time (default [`default_runtime`]), once per
     /// request. Only the `RequestTime` check of a configured token uses it.
-    pub fn clock(mut self, now: impl Fn() -> u64 + Send + Sync + 'static) -> Self {
-        self.clock = Box::new(now);
+    pub fn runtime(mut self, runtime: Arc<dyn Runtime>) -> Self {
+        self.runtime = runtime;
         self
     }
 
@@ -243,7 +247,7 @@ impl WebhookHandler {
     /// [`handle`](Self::handle) for async servers: awaits an async callback (a blocking
     /// one is called directly, on the awaiting thread).
     pub async fn handle_async(&self, request: &HttpRequest) -> HttpResponse {
-        let event = match handle(request, &self.config, (self.clock)()) {
+        let event = match handle(request, &self.config, self.runtime.unix_time().as_secs()) {
             Ok(event) => event,
             Err(error) => {
                 // The error's Display holds the reason only (no token, Sign or query).
@@ -403,21 +407,12 @@ fn panic_reason(panic: &(dyn std::any::Any + Send)) -> String {
 }
 
 /// A handler from request to response that passes each accepted event to `on_event`,
-/// reading the system clock per request. See [`WebhookHandler`] for the rest.
+/// on the [`default_runtime`]'s clock. See [`WebhookHandler`] for the rest.
 pub fn handler<E: fmt::Display>(
     config: WebhookConfig,
     on_event: impl Fn(Event) -> Result<(), E> + Send + Sync + 'static,
 ) -> impl Fn(HttpRequest) -> HttpResponse + Send + Sync + 'static {
     WebhookHandler::new(config, on_event).into_fn()
-}
-
-/// [`handler`] with the clock injected: `now()` returns Unix seconds.
-pub fn handler_with_clock<E: fmt::Display>(
-    config: WebhookConfig,
-    now: impl Fn() -> u64 + Send + Sync + 'static,
-    on_event: impl Fn(Event) -> Result<(), E> + Send + Sync + 'static,
-) -> impl Fn(HttpRequest) -> HttpResponse + Send + Sync + 'static {
-    WebhookHandler::new(config, on_event).clock(now).into_fn()
 }
 
 /// Serves [`handler`]`(config, on_event)` on `addr`, over HTTP or (self-signed, for local
@@ -447,13 +442,6 @@ pub fn serve<E: fmt::Display>(
     on_event: impl Fn(Event) -> Result<(), E> + Send + Sync + 'static,
 ) -> Result<crate::server::LoopbackServer, crate::server::ServerError> {
     WebhookHandler::new(config, on_event).serve(addr, https)
-}
-
-/// The system clock in Unix seconds (0 if it is set before 1970).
-pub fn system_clock() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |since| since.as_secs())
 }
 
 /// Writes `event` as one line of JSON (the core's `Serialize`) and flushes, so that a

@@ -5,10 +5,13 @@
 //!   an admin signer that reuses its UserSig until shortly before it expires.
 //! * [`callback`]: the seven callback-configuration endpoints (v1 and v4) as declarations
 //!   ([`endpoint::Endpoint`]); requests are built as values ([`request::build_request`],
-//!   [`request::HttpRequest`]) for a [`region::Server`], and responses parsed from
+//!   [`request::SignedRequest`]) for a [`region::Server`], and responses parsed from
 //!   `(status, body bytes)` ([`response::parse_response`]). [`validate`] holds the checks
 //!   run before sending, [`ratelimit`] the client-side limiter, [`query`] the server's
 //!   reading of the signed query.
+//! * [`call_loop`]: a call's loop as a state machine ([`call_loop::CallLoop`]): rate
+//!   limits, retries with jittered backoff, retry safety, UserSig renewal and failover,
+//!   driven by an adapter with the time, the replies and the transport's failures.
 //! * [`records`] and [`call_engine`]: call records of both generations, and the v4 call
 //!   engine (live call state, robot calls, ending a call).
 //! * [`registry`]: every endpoint declared once ([`for_each_endpoint!`]), with the
@@ -28,6 +31,7 @@
 extern crate alloc;
 
 pub mod call_engine;
+pub mod call_loop;
 pub mod callback;
 #[cfg(feature = "emulator")]
 #[cfg_attr(docsrs, doc(cfg(feature = "emulator")))]

@@ -1,9 +1,9 @@
-//! Building a signed request as a value: [`build_request`] produces an [`HttpRequest`]
+//! Building a signed request as a value: [`build_request`] produces a [`SignedRequest`]
 //! (method, full URL, headers, body) that any HTTP stack can send; under the `std`
 //! feature it converts into an `http::Request<Vec<u8>>`.
 //!
-//! The URL carries the admin's UserSig in its query, so [`HttpRequest`]'s `Debug`
-//! redacts it; [`HttpRequest::redacted_url`] is the form to log.
+//! The URL carries the admin's UserSig in its query, so [`SignedRequest`]'s `Debug`
+//! redacts it; [`SignedRequest::redacted_url`] is the form to log.
 
 use alloc::borrow::Cow;
 use alloc::string::String;
@@ -47,12 +47,14 @@ impl Method {
 /// A header name and value.
 pub type Header = (Cow<'static, str>, Cow<'static, str>);
 
-/// A complete request, ready to send: method, absolute URL (with the signed query),
-/// headers and body.
+/// A complete request signed with the admin's UserSig, ready to send: method, absolute
+/// URL (with the signed query), headers and body. The core's own value, because the
+/// `http` crate needs std; under the `std` feature it becomes an `http::Request<Vec<u8>>`
+/// ([`SignedRequest::into_http`]), which is what the adapters' transports take.
 ///
 /// `Debug` shows the URL with the `usersig` value replaced by `<redacted>`.
 #[derive(Clone, PartialEq, Eq)]
-pub struct HttpRequest {
+pub struct SignedRequest {
     method: Method,
     url: String,
     usersig: Range<usize>,
@@ -61,14 +63,14 @@ pub struct HttpRequest {
     random: u32,
 }
 
-impl HttpRequest {
+impl SignedRequest {
     /// The method (always [`Method::Post`] for CallKit).
     pub fn method(&self) -> Method {
         self.method
     }
 
     /// The full URL, including the UserSig: send it, never log it
-    /// (see [`HttpRequest::redacted_url`]).
+    /// (see [`SignedRequest::redacted_url`]).
     pub fn url(&self) -> &str {
         &self.url
     }
@@ -119,9 +121,9 @@ impl HttpRequest {
     }
 }
 
-impl fmt::Debug for HttpRequest {
+impl fmt::Debug for SignedRequest {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("HttpRequest")
+        f.debug_struct("SignedRequest")
             .field("method", &self.method)
             .field("url", &self.redacted_url())
             .field("headers", &self.headers)
@@ -194,7 +196,7 @@ pub fn build_request<E: Endpoint>(
     usersig: &str,
     random: u32,
     body: &E::Request,
-) -> Result<HttpRequest, BuildError> {
+) -> Result<SignedRequest, BuildError> {
     if let Some(generation) = server.generation()
         && generation != E::GENERATION
     {
@@ -253,7 +255,7 @@ pub fn build_request<E: Endpoint>(
         Cow::Borrowed("content-type"),
         Cow::Borrowed("application/json"),
     ));
-    Ok(HttpRequest {
+    Ok(SignedRequest {
         method: Method::Post,
         url,
         usersig: usersig_start..usersig_end,
@@ -302,18 +304,18 @@ fn push_encoded(url: &mut String, value: &str) {
     }
 }
 
-/// Why an [`HttpRequest`] could not become an `http::Request` (an invalid header, most
-/// likely one added with [`HttpRequest::push_header`]). The URL is not shown.
+/// Why an [`SignedRequest`] could not become an `http::Request` (an invalid header, most
+/// likely one added with [`SignedRequest::push_header`]). The URL is not shown.
 #[cfg(feature = "std")]
 #[derive(Debug, thiserror::Error)]
 #[error("the request cannot be expressed as an http::Request: {0}")]
 pub struct IntoHttpError(#[source] http::Error);
 
 #[cfg(feature = "std")]
-impl TryFrom<HttpRequest> for http::Request<Vec<u8>> {
+impl TryFrom<SignedRequest> for http::Request<Vec<u8>> {
     type Error = IntoHttpError;
 
-    fn try_from(request: HttpRequest) -> Result<Self, Self::Error> {
+    fn try_from(request: SignedRequest) -> Result<Self, Self::Error> {
         let method = match request.method {
             Method::Post => http::Method::POST,
         };
@@ -328,7 +330,7 @@ impl TryFrom<HttpRequest> for http::Request<Vec<u8>> {
 }
 
 #[cfg(feature = "std")]
-impl HttpRequest {
+impl SignedRequest {
     /// Converts into an `http::Request<Vec<u8>>` (same as `TryFrom`). Beware: the
     /// `http` type's `Debug` shows the URL, UserSig included.
     pub fn into_http(self) -> Result<http::Request<Vec<u8>>, IntoHttpError> {

@@ -222,7 +222,7 @@ fn converts_into_an_http_request() {
 #[cfg(feature = "std")]
 #[test]
 fn an_invalid_added_header_is_an_error_not_a_panic() {
-    let mut request: callkit_core::request::HttpRequest =
+    let mut request: callkit_core::request::SignedRequest =
         build_request::<V4GetCallback>(&Region::ChatChina.into(), 1, "a", "s", 1, &Empty {})
             .unwrap();
     request.push_header("x-bad", "line\nbreak");

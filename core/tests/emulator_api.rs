@@ -9,7 +9,7 @@ use callkit_core::callback::*;
 use callkit_core::emulator::{App, Emulator, Fault, ServiceReply, ServiceRequest};
 use callkit_core::endpoint::{Empty, Endpoint};
 use callkit_core::region::{BaseUrl, Server};
-use callkit_core::request::{HttpRequest, build_request};
+use callkit_core::request::{SignedRequest, build_request};
 use callkit_core::response::{ApiErrorKind, ResponseError, parse_response};
 use callkit_core::secret::SecretKey;
 use callkit_core::usersig::{AdminSigner, generate_user_sig};
@@ -51,7 +51,7 @@ fn v4_config(url: &str) -> V4CallbackConfig {
 }
 
 /// Sends a built request to the emulator at `now` (seconds) and returns the raw answer.
-fn send_raw(emulator: &mut Emulator, request: &HttpRequest, now: Duration) -> ServiceReply {
+fn send_raw(emulator: &mut Emulator, request: &SignedRequest, now: Duration) -> ServiceReply {
     emulator.handle(
         &ServiceRequest::new("POST", request.url(), request.body()),
         now,

@@ -11,25 +11,25 @@
 //!
 //! Rate limits: v4 allows 200 calls per second, enforced by the emulator and by the
 //! client's own limiter, which would make every figure here "200/s". Neither can be
-//! configured, but both take their time from an injectable clock, so this bench gives
-//! each a clock that moves 10 ms per reading (the emulator reads it once per request, the
-//! client's limiter once per attempt): to both, calls look 10 ms apart, so neither ever
-//! refuses or waits, and what is measured is the client, transport, TLS and emulator path.
-//! The UserSig is still signed and checked against the wall clock (it is cached by the
-//! client, as in production).
+//! configured, but both take their time from an injectable runtime, so this bench gives
+//! each a `ManualRuntime` starting at the wall clock whose time moves 10 ms per reading of
+//! the Unix time (the emulator reads it once per request, the client once per attempt):
+//! to both, calls look 10 ms apart, so neither ever refuses or waits, and what is
+//! measured is the client, transport, TLS and emulator path. The UserSig is still signed
+//! and checked (it is cached by the client, as in production).
 //!
 //! surf runs over plain HTTP (its test backend has no TLS) and has a plain-HTTP bare hyper
 //! baseline of its own. The ureq closure (`BlockingClient`) is ureq's own stack, so its
 //! bare-hyper ratio compares two different HTTP clients, not callkit's overhead alone.
 
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{LazyLock, Mutex};
+use std::sync::{Arc, LazyLock, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
-use callkit::client::Clock;
 use callkit::core::callback::{V4CallbackConfig, V4Command};
 use callkit::emulator::EmulatorServer;
+use callkit::runtime::Runtime;
+use callkit::testing::ManualRuntime;
 use callkit::transport::{HttpRequest, Transport};
 use callkit::{BaseUrl, BlockingClient, Client, SecretKey};
 use http_body_util::{BodyExt, Full};
@@ -68,28 +68,19 @@ fn wall() -> Duration {
     SystemTime::now().duration_since(UNIX_EPOCH).unwrap()
 }
 
-/// Wall-clock Unix time; a monotonic time that moves 10 ms per reading (see the top).
-struct SteppingClock {
-    ticks: AtomicU64,
-}
-
-impl Clock for SteppingClock {
-    fn unix_time(&self) -> Duration {
-        wall()
-    }
-
-    fn monotonic(&self) -> Duration {
-        Duration::from_millis(10 * self.ticks.fetch_add(1, Ordering::Relaxed))
-    }
+/// A runtime at the wall clock's Unix time whose clock moves 10 ms per reading of the
+/// Unix time (see the top).
+fn stepping() -> Arc<dyn Runtime> {
+    ManualRuntime::new(wall())
+        .with_unix_step(Duration::from_millis(10))
+        .shared()
 }
 
 fn start_emulator(https: bool) -> EmulatorServer {
-    let start = wall();
-    let ticks = AtomicU64::new(0);
     let emulator = EmulatorServer::builder()
         .app(SDKAPPID, SecretKey::new(KEY).unwrap())
         .https(https)
-        .clock(move || start + Duration::from_millis(10 * ticks.fetch_add(1, Ordering::Relaxed)))
+        .runtime(stepping())
         .start()
         .expect("emulator starts");
     let config = V4CallbackConfig {
@@ -113,9 +104,7 @@ fn base(emulator: &EmulatorServer) -> BaseUrl {
 
 fn async_client<T: Transport>(emulator: &EmulatorServer, transport: T) -> Client<T> {
     Client::builder(SDKAPPID, SecretKey::new(KEY).unwrap(), base(emulator))
-        .clock(SteppingClock {
-            ticks: AtomicU64::new(0),
-        })
+        .runtime(stepping())
         .build(transport)
         .unwrap()
 }
@@ -165,9 +154,7 @@ fn ureq_client() -> BlockingClient<impl callkit::transport::BlockingTransport> {
         ..Default::default()
     });
     BlockingClient::builder(SDKAPPID, SecretKey::new(KEY).unwrap(), base(&HTTPS))
-        .clock(SteppingClock {
-            ticks: AtomicU64::new(0),
-        })
+        .runtime(stepping())
         .build(transport)
         .unwrap()
 }

@@ -11,7 +11,7 @@ use std::sync::{Arc, LazyLock, Mutex};
 
 use bytes::Bytes;
 use callkit::server::LoopbackServer;
-use callkit::transport::{BlockingTransport, HttpRequest, Transport};
+use callkit::transport::{BlockingTransport, Failed, HttpRequest, Transport};
 use http_body_util::{BodyExt, Full};
 use hyper::client::conn::http1::SendRequest;
 
@@ -79,9 +79,10 @@ fn ureq_closure_https(bencher: divan::Bencher) {
         .root_certs(ureq::tls::RootCerts::Specific(Arc::new(vec![root])))
         .build();
     let agent: ureq::Agent = ureq::Agent::config_builder().tls_config(tls).build().into();
-    let transport = move |request: HttpRequest| -> Result<_, ureq::Error> {
-        let (parts, mut body) = agent.run(request)?.into_parts();
-        Ok(http::Response::from_parts(parts, body.read_to_vec()?))
+    let transport = move |request: HttpRequest| -> Result<_, Failed> {
+        let (parts, mut body) = agent.run(request).map_err(Failed::maybe_sent)?.into_parts();
+        let body = body.read_to_vec().map_err(Failed::maybe_sent)?;
+        Ok(http::Response::from_parts(parts, body))
     };
     bencher.bench_local(|| transport.send(request(&HTTPS)).unwrap());
 }

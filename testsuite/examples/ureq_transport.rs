@@ -1,6 +1,8 @@
 //! Plugging callkit into an HTTP stack you already have: a blocking ureq 3 agent becomes a
-//! `BlockingTransport` through a closure, with its errors mapped onto callkit's
-//! `TransportError`.
+//! `BlockingTransport` through a closure, each of its errors wrapped in a
+//! `transport::Failed` that says what happened to the request (not sent, timed out, body
+//! over the cap, maybe sent): the client retries a request that was not sent, on any
+//! endpoint, and never one that may have reached the service.
 //!
 //! The example serves a tiny JSON handler on a loopback HTTPS server (self-signed
 //! certificate, trusted by the agent as an extra root) and sends it one request through
@@ -11,9 +13,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use callkit::redact_url;
 use callkit::server::LoopbackServer;
-use callkit::transport::{BlockingTransport, HttpRequest, HttpResponse};
-use callkit::{TimeoutKind, TransportError, redact_url};
+use callkit::transport::{BlockingTransport, Failed, HttpRequest, HttpResponse};
 
 /// Caps the response body, as the bundled transports do.
 const MAX_BODY_BYTES: u64 = 1024 * 1024;
@@ -22,7 +24,7 @@ const TIMEOUT: Duration = Duration::from_secs(10);
 /// The user's ureq agent, wrapped as a callkit transport.
 fn ureq_transport(
     root_der: &[u8],
-) -> impl Fn(HttpRequest) -> Result<HttpResponse, TransportError> + Clone + Send + Sync {
+) -> impl Fn(HttpRequest) -> Result<HttpResponse, Failed> + Clone + Send + Sync {
     let root = ureq::tls::Certificate::from_der(root_der).to_owned();
     let tls = ureq::tls::TlsConfig::builder()
         .root_certs(ureq::tls::RootCerts::Specific(Arc::new(vec![root])))
@@ -36,31 +38,38 @@ fn ureq_transport(
         .build()
         .into();
     move |request: HttpRequest| {
-        // The query carries the UserSig: only the redacted URL goes into errors.
-        let target = redact_url(&request.uri().to_string());
-        let to_error = |error: ureq::Error| match error {
-            ureq::Error::Timeout(_) => TransportError::Timeout {
-                what: TimeoutKind::Request,
-                target: target.clone(),
-                after: TIMEOUT,
-            },
-            ureq::Error::BodyExceedsLimit(_) => TransportError::BodyTooLarge {
-                target: target.clone(),
-                limit: MAX_BODY_BYTES as usize,
-            },
-            other => TransportError::Http {
-                target: target.clone(),
-                source: other.to_string().into(),
-            },
-        };
-        let response = agent.run(request).map_err(to_error)?;
+        let response = agent.run(request).map_err(what_happened)?;
         let (parts, mut body) = response.into_parts();
         let bytes = body
             .with_config()
             .limit(MAX_BODY_BYTES)
             .read_to_vec()
-            .map_err(to_error)?;
+            .map_err(what_happened)?;
         Ok(http::Response::from_parts(parts, bytes))
+    }
+}
+
+/// What a ureq error means for the request.
+fn what_happened(error: ureq::Error) -> Failed {
+    // ureq's messages may quote the URL, whose query carries the UserSig.
+    let message = redact_url(&error.to_string());
+    match error {
+        // Nothing was written before the name resolved and the connection (TCP + TLS)
+        // was up.
+        ureq::Error::HostNotFound
+        | ureq::Error::ConnectionFailed
+        | ureq::Error::Rustls(_)
+        | ureq::Error::Timeout(ureq::Timeout::Resolve | ureq::Timeout::Connect) => {
+            Failed::not_sent(message)
+        }
+        ureq::Error::Timeout(_) => Failed::timed_out(message),
+        ureq::Error::BodyExceedsLimit(_) => Failed::body_too_large(message),
+        ureq::Error::RequireHttpsOnly(_) | ureq::Error::BadUri(_) | ureq::Error::Http(_) => {
+            Failed::refused(message)
+        }
+        // An I/O error says itself whether anything left (refused, unreachable...).
+        ureq::Error::Io(io) => Failed::new(callkit::transport::Failure::kind(&io), message),
+        _ => Failed::maybe_sent(message),
     }
 }
 

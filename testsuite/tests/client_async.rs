@@ -1,19 +1,20 @@
 //! The async `Client` against closure transports that play the CallKit service with the
-//! spec's documented example replies. Time is a `ManualClock`: nothing here really sleeps.
+//! spec's documented example replies. Time is a `ManualRuntime`: nothing here really sleeps.
 
 use std::future::{Ready, ready};
-use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use callkit::client::testing::ManualClock;
-use callkit::client::{Attempt, AttemptOutcome, Clock};
+use callkit::client::{Attempt, AttemptOutcome};
 use callkit::core::callback::{V1Action, V1CallbackConfig, V4CallbackConfig, V4Command};
 use callkit::core::endpoint::{Empty, Endpoint, Generation, RateClass};
 use callkit::core::request::BuildError;
 use callkit::core::response::{ApiErrorKind, ResponseError};
 use callkit::core::usersig::{GenerateError, verify_user_sig};
-use callkit::transport::{HttpRequest, HttpResponse};
+use callkit::runtime::Runtime;
+use callkit::testing::ManualRuntime;
+use callkit::transport::{Failed, FailureKind, HttpRequest, HttpResponse};
 use callkit::{BaseUrl, Client, Error, Region, SecretKey, TransportError};
 use serde::de::IgnoredAny;
 
@@ -94,18 +95,18 @@ enum Reply {
 /// The fake service: answers with `replies` in order (repeating the last), records every
 /// request, and takes `latency` of the manual clock per request.
 struct Service {
-    clock: ManualClock,
+    clock: ManualRuntime,
     latency: Duration,
     replies: Vec<Reply>,
     seen: Mutex<Vec<Seen>>,
 }
 
 impl Service {
-    fn new(clock: &ManualClock, replies: &[Reply]) -> Arc<Self> {
+    fn new(clock: &ManualRuntime, replies: &[Reply]) -> Arc<Self> {
         Self::with_latency(clock, replies, Duration::ZERO)
     }
 
-    fn with_latency(clock: &ManualClock, replies: &[Reply], latency: Duration) -> Arc<Self> {
+    fn with_latency(clock: &ManualRuntime, replies: &[Reply], latency: Duration) -> Arc<Self> {
         Arc::new(Service {
             clock: clock.clone(),
             latency,
@@ -143,7 +144,7 @@ impl Service {
                 .get(http::header::CONTENT_TYPE)
                 .map(|v| v.to_str().unwrap().to_owned()),
             body: serde_json::from_slice(request.body()).unwrap(),
-            at: self.clock.monotonic(),
+            at: self.clock.now(),
         };
         let index = {
             let mut all = self.seen.lock().unwrap();
@@ -198,19 +199,14 @@ fn test_server() -> BaseUrl {
 
 /// A client on the manual clock with counting randoms, talking to `service`.
 fn client(
-    clock: &ManualClock,
+    clock: &ManualRuntime,
     service: &Arc<Service>,
 ) -> Client<impl callkit::transport::Transport + use<>> {
-    Client::builder(SDKAPPID, key(), test_server())
-        .clock(clock.clone())
-        .sleep(clock.sleeper())
-        .random(counter())
-        .build(transport(service))
-        .unwrap()
+    client_over(clock, transport(service))
 }
 
-fn manual_clock() -> ManualClock {
-    ManualClock::new(Duration::from_secs(START))
+fn manual_clock() -> ManualRuntime {
+    ManualRuntime::auto_advance(Duration::from_secs(START))
 }
 
 fn v1_config() -> V1CallbackConfig {
@@ -348,7 +344,7 @@ fn a_region_sends_to_its_documented_host() {
     let clock = manual_clock();
     let service = Service::new(&clock, &[Reply::Json(V4_DELETE_OK)]);
     let client = Client::builder(SDKAPPID, key(), Region::ChatSingapore)
-        .clock(clock.clone())
+        .runtime(clock.shared())
         .build(transport(&service))
         .unwrap();
     smol::block_on(client.v4_delete_callback()).unwrap();
@@ -404,8 +400,7 @@ fn an_expired_usersig_is_renewed_and_the_retry_succeeds() {
     let attempts = Arc::new(Mutex::new(Vec::new()));
     let record = Arc::clone(&attempts);
     let client = Client::builder(SDKAPPID, key(), test_server())
-        .clock(clock.clone())
-        .sleep(clock.sleeper())
+        .runtime(clock.shared())
         .random(counter())
         .on_attempt(move |attempt: &Attempt<'_>| {
             let failed_kind = match attempt.outcome {
@@ -474,8 +469,7 @@ fn max_attempts_is_respected() {
     let seen_attempts = Arc::new(AtomicU32::new(0));
     let count = Arc::clone(&seen_attempts);
     let client = Client::builder(SDKAPPID, key(), test_server())
-        .clock(clock.clone())
-        .sleep(clock.sleeper())
+        .runtime(clock.shared())
         .random(counter())
         .max_attempts(4)
         .on_attempt(move |_| {
@@ -572,12 +566,12 @@ fn a_failure_after_sending_is_returned_with_its_source() {
         Error::Transport {
             path,
             random,
-            not_sent,
+            kind,
             source,
         } => {
             assert_eq!(*path, "/v4/call_config/set_callback");
             assert_eq!(*random, 1000);
-            assert!(!not_sent);
+            assert_eq!(*kind, FailureKind::MaybeSent);
             assert!(matches!(
                 source.downcast_ref::<TransportError>(),
                 Some(TransportError::Http { .. })
@@ -585,6 +579,104 @@ fn a_failure_after_sending_is_returned_with_its_source() {
         }
         other => panic!("{other:?}"),
     }
+}
+
+/// A closure transport that fails its first `failures` requests with `kind` (a
+/// [`Failed`], the one-line error of closure transports), then answers `V4_SET_OK`.
+fn failing_first(
+    failures: u32,
+    kind: FailureKind,
+) -> (impl callkit::transport::Transport + use<>, Arc<AtomicU32>) {
+    let sent = Arc::new(AtomicU32::new(0));
+    let count = Arc::clone(&sent);
+    let transport = move |_request: HttpRequest| {
+        let n = count.fetch_add(1, Ordering::Relaxed);
+        ready(if n < failures {
+            Err(Failed::new(kind, "scripted failure"))
+        } else {
+            Ok(HttpResponse::new(V4_SET_OK.as_bytes().to_vec()))
+        })
+    };
+    (transport, sent)
+}
+
+fn robot_call() -> callkit::core::call_engine::V4RobotCall {
+    callkit::core::call_engine::V4RobotCall::new(
+        "robot-1",
+        ["user5"],
+        30_000,
+        callkit::core::webhook::MediaType::Audio,
+    )
+}
+
+fn client_over<T: callkit::transport::Transport>(clock: &ManualRuntime, transport: T) -> Client<T> {
+    Client::builder(SDKAPPID, key(), test_server())
+        .runtime(clock.shared())
+        .random(counter())
+        .build(transport)
+        .unwrap()
+}
+
+#[test]
+fn a_closure_saying_not_sent_is_retried_even_on_the_robot_call() {
+    let clock = manual_clock();
+    let (transport, sent) = failing_first(2, FailureKind::NotSent);
+    let client = client_over(&clock, transport);
+    smol::block_on(client.v4_start_call_by_robot(&robot_call())).unwrap();
+    assert_eq!(sent.load(Ordering::Relaxed), 3);
+    assert_eq!(
+        clock.sleeps(),
+        [Duration::from_millis(200), Duration::from_millis(400)]
+    );
+}
+
+#[test]
+fn a_robot_call_that_may_have_been_sent_is_not_resent() {
+    let clock = manual_clock();
+    let (transport, sent) = failing_first(1, FailureKind::MaybeSent);
+    let client = client_over(&clock, transport);
+    let error = smol::block_on(client.v4_start_call_by_robot(&robot_call())).unwrap_err();
+    assert_eq!(sent.load(Ordering::Relaxed), 1);
+    match &error {
+        Error::MaybeSent { path, last } => {
+            assert_eq!(*path, "/v4/call_engine_http_srv/start_call_by_robot");
+            assert!(matches!(
+                **last,
+                Error::Transport {
+                    kind: FailureKind::MaybeSent,
+                    ..
+                }
+            ));
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(error.to_string().contains("not resent"), "{error}");
+}
+
+#[test]
+fn a_timeout_is_reported_as_a_timeout_and_not_retried() {
+    let clock = manual_clock();
+    let (transport, sent) = failing_first(1, FailureKind::TimedOut);
+    let client = client_over(&clock, transport);
+    let error = smol::block_on(client.v4_delete_callback()).unwrap_err();
+    assert_eq!(sent.load(Ordering::Relaxed), 1);
+    assert_transport_failure(&error, FailureKind::TimedOut);
+    assert!(error.to_string().contains("timed out"), "{error}");
+    // A refused request is not retried either, and was not sent.
+    let (transport, sent) = failing_first(1, FailureKind::Refused);
+    let error =
+        smol::block_on(client_over(&clock, transport).v4_start_call_by_robot(&robot_call()))
+            .unwrap_err();
+    assert_eq!(sent.load(Ordering::Relaxed), 1);
+    assert_transport_failure(&error, FailureKind::Refused);
+}
+
+/// `error` is the transport's failure of kind `expected`, returned without a retry.
+fn assert_transport_failure(error: &Error, expected: FailureKind) {
+    assert!(
+        matches!(error, Error::Transport { kind, .. } if *kind == expected),
+        "{error:?}"
+    );
 }
 
 #[test]
@@ -624,39 +716,16 @@ fn the_limiter_keeps_25_v1_calls_to_10_per_window() {
     assert_eq!(clock.sleeps(), [ms(1050), ms(1050)]);
 }
 
-/// A clock whose Unix time moves one second every time it is read, so that two
-/// signings can never produce the same UserSig.
-#[derive(Default)]
-struct TickingClock {
-    reads: AtomicU64,
-}
-
-impl Clock for TickingClock {
-    fn unix_time(&self) -> Duration {
-        Duration::from_secs(START + self.reads.fetch_add(1, Ordering::SeqCst))
-    }
-    fn monotonic(&self) -> Duration {
-        Duration::ZERO
-    }
-}
-
 #[test]
 fn clones_share_one_usersig_under_concurrency() {
     let clock = manual_clock();
     let service = Service::new(&clock, &[Reply::Json(V4_GET_OK)]);
-    let ticking = Arc::new(TickingClock::default());
-    struct Shared(Arc<TickingClock>);
-    impl Clock for Shared {
-        fn unix_time(&self) -> Duration {
-            self.0.unix_time()
-        }
-        fn monotonic(&self) -> Duration {
-            self.0.monotonic()
-        }
-    }
+    // A Unix time that moves one second every time it is read, so that two signings can
+    // never produce the same UserSig.
+    let ticking =
+        ManualRuntime::new(Duration::from_secs(START)).with_unix_step(Duration::from_secs(1));
     let client = Client::builder(SDKAPPID, key(), test_server())
-        .clock(Shared(Arc::clone(&ticking)))
-        .sleep(clock.sleeper())
+        .runtime(ticking.shared())
         .build(transport(&service))
         .unwrap();
 
@@ -685,7 +754,7 @@ fn clones_share_one_usersig_under_concurrency() {
     let first = seen[0].param("usersig");
     assert!(seen.iter().all(|s| s.param("usersig") == first));
     // The clock moved on every call, yet the one UserSig was signed at the first read.
-    assert!(ticking.reads.load(Ordering::SeqCst) >= 50);
+    assert!(ticking.now() >= Duration::from_secs(50));
     assert_eq!(seen[0].usersig_time(START + 100), START);
     assert!(
         clock.sleeps().is_empty(),
@@ -715,9 +784,7 @@ fn the_client_and_its_futures_are_send_sync_and_clone() {
 fn debug_and_errors_never_show_the_key_or_the_usersig() {
     let clock = manual_clock();
     let service = Service::new(&clock, &[Reply::Json(V4_SERVER_ERROR)]);
-    let builder = Client::builder(SDKAPPID, key(), test_server())
-        .clock(clock.clone())
-        .sleep(clock.sleeper());
+    let builder = Client::builder(SDKAPPID, key(), test_server()).runtime(clock.shared());
     let shown = format!("{builder:?}");
     assert!(
         !shown.contains(KEY) && shown.contains("<redacted>"),
@@ -797,7 +864,7 @@ fn a_renewed_usersig_follows_the_configured_lifetime() {
     let clock = manual_clock();
     let service = Service::new(&clock, &[Reply::Json(V4_DELETE_OK)]);
     let client = Client::builder(SDKAPPID, key(), test_server())
-        .clock(clock.clone())
+        .runtime(clock.shared())
         .usersig_lifetime(Duration::from_secs(3600), Duration::from_secs(600))
         .build(transport(&service))
         .unwrap();
@@ -833,7 +900,7 @@ fn fifty_calls_against_a_strict_server(margin: Duration) -> usize {
             } else {
                 Duration::ZERO
             };
-            let arrival = clock.monotonic() + jitter;
+            let arrival = clock.now() + jitter;
             let recent = arrivals
                 .iter()
                 .filter(|a| **a <= arrival && arrival - **a < Duration::from_secs(1))
@@ -851,8 +918,7 @@ fn fifty_calls_against_a_strict_server(margin: Duration) -> usize {
         }
     };
     let client = Client::builder(SDKAPPID, key(), test_server())
-        .clock(clock.clone())
-        .sleep(clock.sleeper())
+        .runtime(clock.shared())
         .rate_limit_margin(margin)
         .max_attempts(1)
         .build(service)

@@ -5,10 +5,10 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use callkit::client::Clock;
-use callkit::client::testing::ManualClock;
 use callkit::core::callback::{V1Action, V1CallbackConfig, V4CallbackConfig, V4Command};
 use callkit::core::response::ApiErrorKind;
+use callkit::runtime::Runtime;
+use callkit::testing::ManualRuntime;
 use callkit::transport::{HttpRequest, HttpResponse};
 use callkit::{BaseUrl, BlockingClient, SecretKey, TransportError};
 
@@ -21,7 +21,7 @@ type Log = Arc<Mutex<Vec<(String, serde_json::Value, u32, Duration)>>>;
 /// A blocking closure playing the service: replies by path from the documented examples;
 /// the first `fail_first` requests get `failure` instead.
 fn service(
-    clock: &ManualClock,
+    clock: &ManualRuntime,
     log: &Log,
     fail_first: usize,
     failure: &'static str,
@@ -45,7 +45,7 @@ fn service(
         let body = serde_json::from_slice(request.body()).unwrap();
         let count = {
             let mut log = log.lock().unwrap();
-            log.push((path.clone(), body, random, clock.monotonic()));
+            log.push((path.clone(), body, random, clock.now()));
             log.len()
         };
         let reply = if count <= fail_first {
@@ -77,7 +77,7 @@ fn service(
 }
 
 fn client(
-    clock: &ManualClock,
+    clock: &ManualRuntime,
     log: &Log,
     fail_first: usize,
     failure: &'static str,
@@ -88,8 +88,7 @@ fn client(
         SecretKey::new(KEY).unwrap(),
         BaseUrl::parse("https://callkit.test").unwrap(),
     )
-    .clock(clock.clone())
-    .sleep(clock.blocking_sleeper())
+    .runtime(clock.shared())
     .random(move || next.fetch_add(1, Ordering::Relaxed))
     .build(service(clock, log, fail_first, failure))
     .unwrap()
@@ -97,7 +96,7 @@ fn client(
 
 #[test]
 fn the_seven_methods_over_a_blocking_closure() {
-    let clock = ManualClock::new(Duration::from_secs(1_700_000_000));
+    let clock = ManualRuntime::auto_advance(Duration::from_secs(1_700_000_000));
     let log = Log::default();
     let client = client(&clock, &log, 0, "");
     let v1 = V1CallbackConfig {
@@ -151,7 +150,7 @@ fn the_seven_methods_over_a_blocking_closure() {
 
 #[test]
 fn the_blocking_client_retries_with_recorded_sleeps() {
-    let clock = ManualClock::new(Duration::from_secs(1_700_000_000));
+    let clock = ManualRuntime::auto_advance(Duration::from_secs(1_700_000_000));
     let log = Log::default();
     let limited =
         r#"{"errorCode": 70005, "errorMessage": "rate limited", "requestId": "r", "data": ""}"#;
@@ -173,7 +172,7 @@ fn the_blocking_client_retries_with_recorded_sleeps() {
 
 #[test]
 fn the_blocking_client_gives_up_after_max_attempts() {
-    let clock = ManualClock::new(Duration::from_secs(1_700_000_000));
+    let clock = ManualRuntime::auto_advance(Duration::from_secs(1_700_000_000));
     let log = Log::default();
     let busy =
         r#"{"ActionStatus": "FAIL", "ErrorInfo": "retry", "ErrorCode": 100001, "RequestId": "b"}"#;
@@ -190,7 +189,7 @@ fn the_blocking_client_gives_up_after_max_attempts() {
 
 #[test]
 fn the_blocking_limiter_spaces_v1_calls() {
-    let clock = ManualClock::new(Duration::from_secs(1_700_000_000));
+    let clock = ManualRuntime::auto_advance(Duration::from_secs(1_700_000_000));
     let log = Log::default();
     let client = client(&clock, &log, 0, "");
     for _ in 0..21 {
@@ -225,7 +224,7 @@ static LOGS: Collect = Collect(Mutex::new(Vec::new()));
 fn every_attempt_is_logged_without_secrets() {
     log::set_logger(&LOGS).unwrap();
     log::set_max_level(log::LevelFilter::Debug);
-    let clock = ManualClock::new(Duration::from_secs(1_700_000_000));
+    let clock = ManualRuntime::auto_advance(Duration::from_secs(1_700_000_000));
     let log = Log::default();
     let expired = r#"{"ActionStatus": "FAIL", "ErrorInfo": "UserSig expired", "ErrorCode": 70001, "RequestId": "Id-x"}"#;
     let client = client(&clock, &log, 1, expired);

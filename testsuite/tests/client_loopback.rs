@@ -6,14 +6,14 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use callkit::client::testing::ManualClock;
 use callkit::server::LoopbackServer;
-use callkit::transport::{HttpRequest, HttpResponse};
+use callkit::testing::ManualRuntime;
+use callkit::transport::{FailureKind, HttpRequest, HttpResponse};
 use callkit::{BaseUrl, Client, Error, SecretKey, SmolTransport, TransportError};
 
 const KEY: &str = "5bd2850fff3ecb11d7c805251c51ee463a25727bddc2385f3fa8bfee1bb93b5e";
 
-fn client_to(base: &str, clock: &ManualClock, attempts: u32) -> Client<SmolTransport> {
+fn client_to(base: &str, clock: &ManualRuntime, attempts: u32) -> Client<SmolTransport> {
     let transport = SmolTransport::builder()
         .allow_http(true)
         .connect_timeout(Duration::from_secs(5))
@@ -24,8 +24,7 @@ fn client_to(base: &str, clock: &ManualClock, attempts: u32) -> Client<SmolTrans
         SecretKey::new(KEY).unwrap(),
         BaseUrl::parse_allow_http(base).unwrap(),
     )
-    .clock(clock.clone())
-    .sleep(clock.sleeper())
+    .runtime(clock.shared())
     .max_attempts(attempts)
     .build(transport)
     .unwrap()
@@ -47,7 +46,7 @@ fn a_call_over_smol_and_loopback_http() {
             )
         })
         .unwrap();
-    let clock = ManualClock::new(Duration::from_secs(1_700_000_000));
+    let clock = ManualRuntime::auto_advance(Duration::from_secs(1_700_000_000));
     let client = client_to(server.base_url(), &clock, 3);
     let config = smol::block_on(client.v4_get_callback()).unwrap();
     assert_eq!(config.url, "http://www.example.com/callback");
@@ -63,15 +62,13 @@ fn a_refused_connection_is_known_unsent_and_retried() {
         .local_addr()
         .unwrap()
         .port();
-    let clock = ManualClock::new(Duration::from_secs(1_700_000_000));
+    let clock = ManualRuntime::auto_advance(Duration::from_secs(1_700_000_000));
     let client = client_to(&format!("http://127.0.0.1:{port}"), &clock, 2);
     let error = smol::block_on(client.v4_delete_callback()).unwrap_err();
     assert_eq!(error.attempts(), Some(2));
     match error.last() {
-        Error::Transport {
-            not_sent, source, ..
-        } => {
-            assert!(not_sent);
+        Error::Transport { kind, source, .. } => {
+            assert_eq!(*kind, FailureKind::NotSent);
             assert!(matches!(
                 source.downcast_ref::<TransportError>(),
                 Some(TransportError::Connect { .. })

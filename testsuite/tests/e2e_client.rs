@@ -4,7 +4,7 @@
 //! behind `BlockingClient` (the module names at the bottom say which).
 //!
 //! Every test starts its own emulator. Tests that do not measure real time share a
-//! `ManualClock` between the emulator and the client, so rate-limit waits and retry
+//! `ManualRuntime` between the emulator and the client, so rate-limit waits and retry
 //! backoffs advance that clock instead of sleeping.
 #![cfg(all(feature = "emulator", feature = "async-std", feature = "surf"))]
 

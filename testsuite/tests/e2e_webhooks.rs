@@ -4,42 +4,36 @@
 //! receiver; `EmulatorServer::simulate_call` (an answered call, then a rejected one) sends
 //! them; the receiver got the expected events in order and the delivery report says all
 //! were acknowledged. A receiver that fails twice gets the v1 retries, with the emulator's
-//! injected sleeper so that nothing really waits.
+//! injected `ManualRuntime` so that nothing really waits.
 #![cfg(all(feature = "emulator", feature = "async-std", feature = "surf"))]
 
 mod support;
 
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::mpsc::{Receiver, channel};
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use callkit::core::callback::{V1Action, V1CallbackConfig, V4CallbackConfig, V4Command};
 use callkit::core::emulator::{CallOutcome, CallScenario, V1_RETRY_SCHEDULE};
 use callkit::core::endpoint::Generation;
-use callkit::emulator::{EmulatorServer, SimulationReport, Sleep, Sleeper};
+use callkit::emulator::{EmulatorServer, SimulationReport};
 use callkit::server::LoopbackServer;
+use callkit::testing::ManualRuntime;
 use callkit::webhook::{ActionType, CallResult, Event, Payload, WebhookConfig, WebhookHandler};
 use callkit::{BaseUrl, Client, SecretKey, SmolTransport};
 use support::e2e::{KEY, SDKAPPID};
 
-/// A sleeper that records each wait and returns at once.
-fn recording_sleeper() -> (Sleeper, Arc<Mutex<Vec<Duration>>>) {
-    let log = Arc::new(Mutex::new(Vec::new()));
-    let seen = Arc::clone(&log);
-    let sleeper: Sleeper = Arc::new(move |d: Duration| -> Sleep {
-        seen.lock().unwrap().push(d);
-        Box::pin(async {})
-    });
-    (sleeper, log)
+/// A runtime that records each sleep and spends none.
+fn recording() -> ManualRuntime {
+    ManualRuntime::auto_advance(Duration::from_secs(1_700_000_000))
 }
 
-/// An HTTPS emulator whose callback delivery sleeps through `sleeper`.
-fn emulator(sleeper: Sleeper) -> EmulatorServer {
+/// An HTTPS emulator whose callback delivery sleeps on `runtime`.
+fn emulator(runtime: &ManualRuntime) -> EmulatorServer {
     EmulatorServer::builder()
         .app(SDKAPPID, SecretKey::new(KEY).unwrap())
         .https(true)
-        .sleeper(sleeper)
+        .runtime(runtime.shared())
         .start()
         .expect("emulator starts")
 }
@@ -114,8 +108,8 @@ fn assert_all_acked_once(report: &SimulationReport, generation: Generation, coun
 
 #[test]
 fn v1_callbacks_configured_through_the_client_arrive_in_order() {
-    let (sleeper, sleeps) = recording_sleeper();
-    let emulator = emulator(sleeper);
+    let sleeps = recording();
+    let emulator = emulator(&sleeps);
     let (receiver, rx) = receiver();
     let client = client(&emulator);
     let config = V1CallbackConfig {
@@ -207,7 +201,7 @@ fn v1_callbacks_configured_through_the_client_arrive_in_order() {
     assert_eq!(status.call_result, Some(CallResult::Reject));
 
     assert!(
-        sleeps.lock().unwrap().is_empty(),
+        sleeps.sleeps().is_empty(),
         "every callback was acked at once"
     );
     assert_eq!(receiver.control().requests_received(), 7);
@@ -215,8 +209,8 @@ fn v1_callbacks_configured_through_the_client_arrive_in_order() {
 
 #[test]
 fn v4_callbacks_configured_through_the_client_arrive_in_order() {
-    let (sleeper, _sleeps) = recording_sleeper();
-    let emulator = emulator(sleeper);
+    let sleeps = recording();
+    let emulator = emulator(&sleeps);
     let (receiver, rx) = receiver();
     let client = client(&emulator);
     let config = V4CallbackConfig {
@@ -293,7 +287,7 @@ fn v4_callbacks_configured_through_the_client_arrive_in_order() {
 /// application once, in order.
 fn first_callback_retried_twice(
     emulator: &EmulatorServer,
-    sleeps: &Mutex<Vec<Duration>>,
+    sleeps: &ManualRuntime,
     receiver: &LoopbackServer,
     rx: &Receiver<Event>,
 ) {
@@ -311,7 +305,7 @@ fn first_callback_retried_twice(
     let attempts: Vec<_> = report.deliveries.iter().map(|d| d.attempts).collect();
     assert_eq!(attempts, [3, 1], "the first callback took two retries");
     // The first two delays of the documented schedule (0 s, 1 s).
-    assert_eq!(*sleeps.lock().unwrap(), V1_RETRY_SCHEDULE[..2].to_vec());
+    assert_eq!(sleeps.sleeps(), V1_RETRY_SCHEDULE[..2].to_vec());
     assert_eq!(
         v1_commands(&drain(rx)),
         [V1Action::CallerStartCall, V1Action::Reject]
@@ -320,8 +314,8 @@ fn first_callback_retried_twice(
 
 #[test]
 fn a_receiver_failing_twice_gets_the_v1_retries() {
-    let (sleeper, sleeps) = recording_sleeper();
-    let emulator = emulator(sleeper);
+    let sleeps = recording();
+    let emulator = emulator(&sleeps);
     let (tx, rx) = channel();
     let handler = WebhookHandler::new(WebhookConfig::new(SDKAPPID), move |event| {
         tx.send(event).map_err(|_| "the test dropped its receiver")
@@ -344,8 +338,8 @@ fn a_receiver_failing_twice_gets_the_v1_retries() {
 
 #[test]
 fn an_application_that_cannot_store_an_event_gets_it_again_until_it_can() {
-    let (sleeper, sleeps) = recording_sleeper();
-    let emulator = emulator(sleeper);
+    let sleeps = recording();
+    let emulator = emulator(&sleeps);
     let (tx, rx) = channel();
     // The "database" is down for the first two attempts: the callback's errors answer
     // 500, and the emulator's v1 retries bring the event back.

@@ -12,9 +12,11 @@ use std::time::{Duration, Instant};
 use callkit::SmolTransport;
 use callkit::emulator::{
     EmulatorServer, EmulatorServerBuilder, OutcomeName, Pacing, SIMULATE_CALL_PATH,
-    SIMULATION_PATH, ScenarioSpec, SimulateError, SimulationReport, Sleep, Sleeper,
+    SIMULATION_PATH, ScenarioSpec, SimulateError, SimulationReport,
 };
+use callkit::runtime::Runtime;
 use callkit::server::LoopbackServer;
+use callkit::testing::ManualRuntime;
 use callkit::transport::{HttpRequest, HttpResponse, Transport};
 use callkit_core::callback::{
     V1Action, V1CallbackConfig, V1DeleteCallback, V1GetCallback, V1SetCallback, V1UpdateCallback,
@@ -33,32 +35,29 @@ const SDKAPPID: u32 = 1_400_000_001;
 const KEY: &str = "emulator-test-key";
 const START_SECS: u64 = 1_700_000_000;
 
-/// A clock that moves 250 ms each time it is read, so the 10/s v1 limit never trips.
-fn stepping_clock() -> impl Fn() -> Duration + Send + Sync + 'static {
-    let millis = AtomicU64::new(START_SECS * 1000);
-    move || Duration::from_millis(millis.fetch_add(250, Ordering::SeqCst))
+/// The emulator's runtime for most tests: `inner` with a Unix time that moves 250 ms each
+/// time it is read, so the 10/s v1 limit never trips.
+fn stepping(inner: &ManualRuntime) -> Arc<dyn Runtime> {
+    inner
+        .clone()
+        .with_unix_step(Duration::from_millis(250))
+        .shared()
+}
+
+/// A runtime at [`START_SECS`] that records each sleep and spends none.
+fn recording() -> ManualRuntime {
+    ManualRuntime::auto_advance(Duration::from_secs(START_SECS))
 }
 
 fn key() -> SecretKey {
     SecretKey::new(KEY).expect("test key is valid")
 }
 
-/// A sleeper that records what it is asked to wait and returns at once.
-fn recording_sleeper() -> (Sleeper, Arc<Mutex<Vec<Duration>>>) {
-    let log = Arc::new(Mutex::new(Vec::new()));
-    let seen = Arc::clone(&log);
-    let sleeper: Sleeper = Arc::new(move |d: Duration| -> Sleep {
-        seen.lock().expect("sleep log").push(d);
-        Box::pin(async {})
-    });
-    (sleeper, log)
-}
-
 fn https_emulator() -> EmulatorServer {
     EmulatorServer::builder()
         .app(SDKAPPID, key())
         .https(true)
-        .clock(stepping_clock())
+        .runtime(stepping(&recording()))
         .start()
         .expect("emulator starts")
 }
@@ -216,7 +215,7 @@ fn an_injected_delay_delays_only_its_request_and_holds_no_lock() {
 fn the_server_counters_count_connections_and_requests() {
     let emulator = EmulatorServer::builder()
         .app(SDKAPPID, key())
-        .clock(stepping_clock())
+        .runtime(stepping(&recording()))
         .start()
         .unwrap();
     assert!(emulator.base_url().starts_with("http://"));
@@ -264,20 +263,18 @@ fn receiver(ack_from: u64, ack_body: &'static [u8]) -> Receiver {
     Receiver { server, seen }
 }
 
-/// An emulator builder for the app that sleeps through `sleeper` and trusts `receiver`'s
-/// certificate for its callbacks.
-fn calling(receiver: &Receiver, sleeper: Sleeper) -> EmulatorServerBuilder {
+/// An emulator builder for the app on `runtime` that trusts `receiver`'s certificate for
+/// its callbacks.
+fn calling(receiver: &Receiver, runtime: Arc<dyn Runtime>) -> EmulatorServerBuilder {
     EmulatorServer::builder()
         .app(SDKAPPID, key())
-        .sleeper(sleeper)
+        .runtime(runtime)
         .callback_root_certificate_pem(receiver.server.certificate().unwrap().pem())
 }
 
-fn emulator_for(receiver: &Receiver, sleeper: Sleeper) -> EmulatorServer {
-    calling(receiver, sleeper)
-        .clock(stepping_clock())
-        .start()
-        .unwrap()
+/// An emulator on a [`Stepping`] runtime around `sleeps`.
+fn emulator_for(receiver: &Receiver, sleeps: &ManualRuntime) -> EmulatorServer {
+    calling(receiver, stepping(sleeps)).start().unwrap()
 }
 
 /// Points the app's v1 callbacks for `actions` at `receiver`'s `/hook`.
@@ -329,8 +326,8 @@ fn simulate_answered(emulator: &EmulatorServer) -> SimulationReport {
 #[test]
 fn a_v1_callback_is_retried_on_schedule_until_acknowledged() {
     let receiver = receiver(3, V1_ACK);
-    let (sleeper, sleeps) = recording_sleeper();
-    let emulator = emulator_for(&receiver, sleeper);
+    let sleeps = recording();
+    let emulator = emulator_for(&receiver, &sleeps);
     hook_v1(&emulator, &receiver, vec![V1Action::NormalEnd]);
     let report = simulate_answered(&emulator);
     assert_eq!(report.deliveries.len(), 1);
@@ -340,7 +337,7 @@ fn a_v1_callback_is_retried_on_schedule_until_acknowledged() {
     assert_eq!(one.attempts, 3);
     assert_eq!(one.status, Some(200));
     assert!(one.acked && !one.dropped);
-    assert_eq!(*sleeps.lock().unwrap(), V1_RETRY_SCHEDULE[..2].to_vec());
+    assert_eq!(sleeps.sleeps(), V1_RETRY_SCHEDULE[..2].to_vec());
     let seen = receiver.seen.lock().unwrap();
     assert_eq!(seen.len(), 3);
     assert!(seen[0].0.starts_with("/hook?"));
@@ -353,8 +350,8 @@ fn a_v1_callback_is_retried_on_schedule_until_acknowledged() {
 #[test]
 fn a_v1_callback_never_acknowledged_is_dropped_after_six_retries() {
     let receiver = receiver(u64::MAX, V1_ACK);
-    let (sleeper, sleeps) = recording_sleeper();
-    let emulator = emulator_for(&receiver, sleeper);
+    let sleeps = recording();
+    let emulator = emulator_for(&receiver, &sleeps);
     hook_v1(&emulator, &receiver, vec![V1Action::Reject]);
     let scenario = CallScenario::new("alice", ["bob"], CallOutcome::Rejected);
     let report = emulator
@@ -362,15 +359,15 @@ fn a_v1_callback_never_acknowledged_is_dropped_after_six_retries() {
         .unwrap();
     let one = &report.deliveries[0];
     assert_eq!((one.attempts, one.acked, one.dropped), (7, false, true));
-    assert_eq!(*sleeps.lock().unwrap(), V1_RETRY_SCHEDULE.to_vec());
+    assert_eq!(sleeps.sleeps(), V1_RETRY_SCHEDULE.to_vec());
     assert_eq!(receiver.server.control().requests_received(), 7);
 }
 
 #[test]
 fn v4_callbacks_are_sent_once_in_order() {
     let receiver = receiver(u64::MAX, V4_ACK);
-    let (sleeper, sleeps) = recording_sleeper();
-    let emulator = emulator_for(&receiver, sleeper);
+    let sleeps = recording();
+    let emulator = emulator_for(&receiver, &sleeps);
     hook_v4(
         &emulator,
         &receiver,
@@ -392,12 +389,12 @@ fn v4_callbacks_are_sent_once_in_order() {
             .iter()
             .all(|d| d.attempts == 1 && d.dropped && d.generation == Generation::V4)
     );
-    assert!(sleeps.lock().unwrap().is_empty());
+    assert!(sleeps.sleeps().is_empty());
     assert_eq!(receiver.server.control().requests_received(), 2);
 
     // Acknowledged from the start: once each, acked.
     let receiver = receiver_acking_v4();
-    let emulator = emulator_for(&receiver, recording_sleeper().0);
+    let emulator = emulator_for(&receiver, &recording());
     hook_v4(&emulator, &receiver, vec![V4Command::AfterEndCall]);
     let report = simulate_answered(&emulator);
     assert!(report.all_acked());
@@ -407,9 +404,8 @@ fn v4_callbacks_are_sent_once_in_order() {
 #[test]
 fn scheduled_pacing_waits_for_each_callbacks_offset() {
     let receiver = receiver(1, V1_ACK);
-    let (sleeper, sleeps) = recording_sleeper();
-    let emulator = calling(&receiver, sleeper)
-        .clock(|| Duration::from_secs(START_SECS))
+    let sleeps = recording();
+    let emulator = calling(&receiver, sleeps.shared())
         .pacing(Pacing::Scheduled)
         .start()
         .unwrap();
@@ -422,7 +418,7 @@ fn scheduled_pacing_waits_for_each_callbacks_offset() {
     let report = simulate_answered(&emulator);
     assert!(report.all_acked());
     assert_eq!(report.deliveries.len(), 2);
-    assert_eq!(*sleeps.lock().unwrap(), vec![Duration::from_secs(7)]);
+    assert_eq!(sleeps.sleeps(), vec![Duration::from_secs(7)]);
 }
 
 fn receiver_acking_v4() -> Receiver {
@@ -470,8 +466,11 @@ fn simulate_busy_call(
 #[test]
 fn the_control_path_simulates_a_call_and_answers_the_report() {
     let receiver = receiver(2, V1_ACK);
-    let (sleeper, sleeps) = recording_sleeper();
-    let emulator = calling(&receiver, sleeper).https(true).start().unwrap();
+    let sleeps = recording();
+    let emulator = calling(&receiver, sleeps.shared())
+        .https(true)
+        .start()
+        .unwrap();
     let (transport, url, status, report) = simulate_busy_call(&emulator, &receiver, "&wait=1");
     assert_eq!(status, 200, "{report}");
     let deliveries = report["deliveries"].as_array().unwrap();
@@ -482,7 +481,7 @@ fn the_control_path_simulates_a_call_and_answers_the_report() {
     assert_eq!(deliveries[1]["command"], "call_busy");
     assert_eq!(deliveries[1]["attempts"], 1);
     assert_eq!(deliveries[1]["acked"], true);
-    assert_eq!(*sleeps.lock().unwrap(), vec![Duration::ZERO]);
+    assert_eq!(sleeps.sleeps(), vec![Duration::ZERO]);
 
     let other = format!("{}{SIMULATE_CALL_PATH}?sdkappid=7", emulator.base_url());
     assert_eq!(
@@ -504,7 +503,7 @@ fn the_control_path_simulates_a_call_and_answers_the_report() {
 #[test]
 fn without_wait_the_control_path_answers_at_once_with_the_plan_and_a_status() {
     let receiver = receiver(1, V1_ACK);
-    let emulator = emulator_for(&receiver, recording_sleeper().0);
+    let emulator = emulator_for(&receiver, &recording());
     let (transport, _, status, started) = simulate_busy_call(&emulator, &receiver, "");
     assert_eq!(status, 202, "{started}");
     let call_id = started["call_id"].as_str().unwrap();
@@ -584,7 +583,7 @@ fn the_emulator_answers_rest_requests_while_the_control_path_delivers() {
         server: receiver,
         seen: Seen::default(),
     };
-    let emulator = emulator_for(&receiver, recording_sleeper().0);
+    let emulator = emulator_for(&receiver, &recording());
     hook_v1(&emulator, &receiver, vec![V1Action::NormalEnd]);
     let url = format!(
         "{}{SIMULATE_CALL_PATH}?sdkappid={SDKAPPID}&wait=1",
@@ -615,8 +614,7 @@ fn the_emulator_answers_rest_requests_while_the_control_path_delivers() {
 fn the_emulator_can_deliver_a_callback_to_itself() {
     let emulator = EmulatorServer::builder()
         .app(SDKAPPID, key())
-        .clock(stepping_clock())
-        .sleeper(recording_sleeper().0)
+        .runtime(stepping(&recording()))
         .start()
         .unwrap();
     let own_url = format!("{}/v4hook", emulator.base_url());
@@ -772,7 +770,7 @@ mod cli {
     #[test]
     fn callkit_emulator_simulate_call_prints_the_report() {
         let receiver = receiver(1, V1_ACK);
-        let emulator = emulator_for(&receiver, recording_sleeper().0);
+        let emulator = emulator_for(&receiver, &recording());
         hook_v1(&emulator, &receiver, vec![V1Action::NotAnswer]);
         let output = Command::new(support::callkit_bin())
             .args([
@@ -811,7 +809,7 @@ mod cli {
     #[test]
     fn simulate_call_with_nothing_subscribed_says_so_and_returns_at_once() {
         let receiver = receiver(1, V1_ACK);
-        let emulator = emulator_for(&receiver, recording_sleeper().0);
+        let emulator = emulator_for(&receiver, &recording());
         let output = Command::new(support::callkit_bin())
             .args([
                 "emulator",

@@ -8,8 +8,8 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use callkit::client::testing::ManualClock;
 use callkit::emulator::EmulatorServer;
+use callkit::testing::ManualRuntime;
 use callkit::transport::Transport;
 use callkit::{BaseUrl, BlockingClient, Client, SecretKey, Server, SmolTransport};
 use callkit_core::records::V4RecordFilter;
@@ -28,14 +28,14 @@ fn transport() -> SmolTransport {
         .unwrap()
 }
 
-fn setup() -> (EmulatorServer, ManualClock, Arc<Mutex<Vec<String>>>) {
+fn setup() -> (EmulatorServer, ManualRuntime, Arc<Mutex<Vec<String>>>) {
     // The emulator reads the client's clock, so UserSigs stay valid as it moves.
-    let clock = ManualClock::new(Duration::from_secs(1_700_000_000));
+    let clock = ManualRuntime::auto_advance(Duration::from_secs(1_700_000_000));
     let emulator_clock = clock.clone();
     let emulator = EmulatorServer::builder()
         .app(APP, SecretKey::new(KEY).unwrap())
         .https(false)
-        .clock(move || callkit::client::Clock::unix_time(&emulator_clock))
+        .runtime(emulator_clock.shared())
         .start()
         .unwrap();
     (emulator, clock, Arc::new(Mutex::new(Vec::new())))
@@ -64,8 +64,7 @@ fn the_smol_client_fails_over_stays_and_returns() {
     )
     .failover_to(Some(backup))
     .failover_stay(Duration::from_secs(60))
-    .clock(clock.clone())
-    .sleep(clock.sleeper())
+    .runtime(clock.shared())
     .on_attempt(move |a| log.lock().unwrap().push(a.server.to_owned()))
     .build(transport())
     .unwrap();
@@ -99,8 +98,7 @@ fn the_blocking_client_fails_over_too() {
         BaseUrl::parse_allow_http(PRIMARY).unwrap(),
     )
     .failover_to(Some(backup))
-    .clock(clock.clone())
-    .sleep(clock.blocking_sleeper())
+    .runtime(clock.shared())
     .on_attempt(move |a| log.lock().unwrap().push(a.server.to_owned()))
     .build(move |request| smol::block_on(transport.send(request)))
     .unwrap();
@@ -147,8 +145,7 @@ fn the_backup_name_resolves_through_the_transport_override() {
         .failover_to(Some(Server::from(
             BaseUrl::parse_allow_http(&backup).unwrap(),
         )))
-        .clock(clock.clone())
-        .sleep(clock.sleeper())
+        .runtime(clock.shared())
         .on_attempt(move |a| log.lock().unwrap().push(a.server.to_owned()))
         .build(transport)
         .unwrap()
@@ -170,7 +167,10 @@ fn the_backup_name_resolves_through_the_transport_override() {
     assert!(
         matches!(
             error.last(),
-            callkit::Error::Transport { not_sent: true, .. }
+            callkit::Error::Transport {
+                kind: callkit::transport::FailureKind::NotSent,
+                ..
+            }
         ),
         "{error:?}"
     );

@@ -7,7 +7,7 @@
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
-use callkit::client::testing::ManualClock;
+use callkit::testing::ManualRuntime;
 use callkit::transport::{HttpRequest, HttpResponse};
 use callkit::{BaseUrl, BlockingClient, SecretKey};
 use proptest::prelude::*;
@@ -84,6 +84,12 @@ enum Field {
 #[error("custom stack failed for {0}")]
 struct CustomError(String);
 
+impl callkit::transport::Failure for CustomError {
+    fn kind(&self) -> callkit::transport::FailureKind {
+        callkit::transport::FailureKind::MaybeSent
+    }
+}
+
 fn json_string(text: &str) -> String {
     serde_json::to_string(text).unwrap()
 }
@@ -154,15 +160,14 @@ proptest! {
         };
         let attempts: Arc<Mutex<Vec<String>>> = Arc::default();
         let observed = Arc::clone(&attempts);
-        let clock = ManualClock::new(Duration::from_secs(now));
+        let clock = ManualRuntime::auto_advance(Duration::from_secs(now));
         let client = BlockingClient::builder(
             SDKAPPID,
             SecretKey::new(KEY).unwrap(),
             BaseUrl::parse("https://callkit.test").unwrap(),
         )
         .admin(identifier)
-        .clock(clock.clone())
-        .sleep(clock.blocking_sleeper())
+        .runtime(clock.shared())
         .max_attempts(2)
         .on_attempt(move |attempt| observed.lock().unwrap().push(attempt.to_string()))
         .build(transport)

@@ -8,7 +8,9 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use callkit::server::{BodyFraming, LoopbackServer};
-use callkit::transport::{BlockingTransport, HttpRequest, HttpResponse, Transport};
+use callkit::transport::{
+    BlockingTransport, Failure, FailureKind, HttpRequest, HttpResponse, Transport,
+};
 use callkit::{TimeoutKind, TransportError};
 use support::ureq_closure::{UreqSettings, ureq_transport};
 use support::*;
@@ -220,6 +222,16 @@ fn ureq_untrusted_certificate() {
     let transport = ureq_transport(UreqSettings::default());
     let error = transport.send(post(&server.url("/x"), "{}")).unwrap_err();
     assert!(matches!(error, TransportError::Tls { .. }), "{error:?}");
+}
+
+#[test]
+fn ureq_closed_port_is_not_sent() {
+    let transport = ureq_transport(UreqSettings {
+        https_only: false,
+        ..UreqSettings::default()
+    });
+    let error = transport.send(post(&closed_port_url(), "{}")).unwrap_err();
+    assert_eq!(Failure::kind(&error), FailureKind::NotSent, "{error:?}");
 }
 
 #[test]

@@ -9,9 +9,11 @@
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::mpsc::{self, TryRecvError};
 use std::sync::{Mutex, PoisonError};
+use std::time::Duration;
 
 use callkit::SmolTransport;
 use callkit::server::LoopbackServer;
+use callkit::testing::ManualRuntime;
 use callkit::transport::{HttpResponse, Transport};
 use callkit::webhook::{
     self, ActionType, CallResult, CallbackToken, Event, Payload, V1Action, WebhookConfig,
@@ -72,7 +74,7 @@ impl Receiver {
             let tx = rejected_tx.lock().unwrap_or_else(PoisonError::into_inner);
             tx.send(error.clone()).expect("the test holds the receiver");
         })
-        .clock(move || now)
+        .runtime(ManualRuntime::new(Duration::from_secs(now)).shared())
         .serve(SocketAddr::from((Ipv4Addr::LOCALHOST, 0)), false)
         .expect("loopback server starts");
         let client = SmolTransport::builder()
@@ -358,20 +360,19 @@ fn with_a_token_only_a_fresh_correct_signature_is_delivered() {
 }
 
 #[test]
-fn handler_with_clock_checks_request_time_against_the_injected_clock() {
+fn the_request_time_is_checked_against_the_runtimes_clock() {
     let config = WebhookConfig::new(V1_APP).with_token(CallbackToken::new(TOKEN));
     let (tx, rx) = mpsc::channel();
     let tx = Mutex::new(tx);
-    let handle = webhook::handler_with_clock(
-        config,
-        || REQUEST_TIME - 60,
-        move |event| {
-            tx.lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .send(event)
-                .map_err(|_| "the test dropped its receiver")
-        },
-    );
+    let runtime = ManualRuntime::new(Duration::from_secs(REQUEST_TIME - 60));
+    let handle = WebhookHandler::new(config, move |event| {
+        tx.lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .send(event)
+            .map_err(|_| "the test dropped its receiver")
+    })
+    .runtime(runtime.shared())
+    .into_fn();
     let request = |time: u64, sign: &str| {
         http::Request::post(format!(
             "/hook?{V1_EVENT_QUERY}&RequestTime={time}&Sign={sign}"
@@ -388,6 +389,12 @@ fn handler_with_clock_checks_request_time_against_the_injected_clock() {
     // A later RequestTime needs another Sign; the old one does not fit it.
     assert_eq!(handle(request(REQUEST_TIME + 1, SIGN)).status(), 403);
     assert!(rx.try_recv().is_err());
+
+    // Once the runtime's clock is more than 60 s past it, the same request is refused.
+    runtime.advance(Duration::from_secs(120));
+    assert_eq!(handle(request(REQUEST_TIME, SIGN)).status(), 200);
+    runtime.advance(Duration::from_secs(1));
+    assert_eq!(handle(request(REQUEST_TIME, SIGN)).status(), 403);
 }
 
 #[test]

@@ -235,7 +235,7 @@ impl fmt::Display for MalformedReason {
 
 /// Parses the reply to a request made to endpoint `E`.
 ///
-/// `random` is the `random` the request was sent with ([`crate::request::HttpRequest::random`]);
+/// `random` is the `random` the request was sent with ([`crate::request::SignedRequest::random`]);
 /// it is carried into errors so a failure can be matched to its request.
 ///
 /// ```

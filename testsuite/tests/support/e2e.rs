@@ -13,8 +13,8 @@
 //! (`h1-client-no-tls`) has no TLS (surf's TLS backends pull OpenSSL or rustls 0.18 with
 //! advisories), so the surf rig talks to the emulator over plain HTTP on loopback.
 //!
-//! Time: most tests give the emulator and the client one [`ManualClock`] whose sleepers
-//! advance it instead of waiting, so rate-limit waits and retry backoffs cost nothing and
+//! Time: most tests give the emulator and the client one auto-advancing [`ManualRuntime`]: its
+//! sleeps move it instead of waiting, so rate-limit waits and retry backoffs cost nothing and
 //! the emulator's limiter sees exactly the clients' notion of time. Tests of real-time
 //! behaviour (the real 10/s limit, timeouts, idle closes) use the real clocks.
 #![allow(dead_code)] // each test binary uses a different subset
@@ -23,11 +23,11 @@ use std::future::Future;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use callkit::client::testing::ManualClock;
 use callkit::client::{Attempt, AttemptOutcome};
 use callkit::core::callback::{V1CallbackConfig, V4CallbackConfig};
 use callkit::core::response::{ApiError, ApiErrorKind};
 use callkit::emulator::EmulatorServer;
+use callkit::testing::ManualRuntime;
 use callkit::transport::{BlockingTransport, HttpRequest, HttpResponse, Transport};
 use callkit::{BaseUrl, BlockingClient, Client, ClientBuilder, Error, SecretKey, TransportError};
 
@@ -122,7 +122,7 @@ impl Attempts {
 #[derive(Clone)]
 pub struct Options {
     /// Shared with the emulator; `None`: the real clocks and real sleeps.
-    pub clock: Option<ManualClock>,
+    pub clock: Option<ManualRuntime>,
     pub key: &'static str,
     pub admin: &'static str,
     pub request_timeout: Duration,
@@ -134,7 +134,7 @@ pub struct Options {
 
 impl Options {
     /// The right key, the default admin, a 10 s timeout, 3 attempts, on `clock`.
-    pub fn new(clock: Option<&ManualClock>) -> Self {
+    pub fn new(clock: Option<&ManualRuntime>) -> Self {
         Options {
             clock: clock.cloned(),
             key: KEY,
@@ -148,19 +148,19 @@ impl Options {
 }
 
 /// A fresh manual clock at [`START`].
-pub fn manual_clock() -> ManualClock {
-    ManualClock::new(START)
+pub fn manual_clock() -> ManualRuntime {
+    ManualRuntime::auto_advance(START)
 }
 
 /// An emulator serving [`SDKAPPID`] with [`KEY`] (HTTPS unless `kind` is surf), on the
 /// manual clock if given, with callback delivery that never really sleeps.
-pub fn emulator(kind: Kind, clock: Option<&ManualClock>) -> EmulatorServer {
+pub fn emulator(kind: Kind, clock: Option<&ManualRuntime>) -> EmulatorServer {
     let mut builder = EmulatorServer::builder()
         .app(SDKAPPID, SecretKey::new(KEY).unwrap())
         .https(kind.https());
     if let Some(clock) = clock {
         let clock = clock.clone();
-        builder = builder.clock(move || callkit::client::Clock::unix_time(&clock));
+        builder = builder.runtime(clock.shared());
     }
     builder.start().expect("emulator starts")
 }
@@ -175,7 +175,7 @@ fn configure<S>(builder: ClientBuilder<S>, options: &Options) -> ClientBuilder<S
         .max_attempts(options.max_attempts)
         .on_attempt(options.attempts.observer());
     match &options.clock {
-        Some(clock) => builder.clock(clock.clone()),
+        Some(clock) => builder.runtime(clock.shared()),
         None => builder,
     }
 }
@@ -186,11 +186,9 @@ fn async_client<T: Transport>(
     transport: T,
 ) -> Client<T> {
     let key = SecretKey::new(options.key).unwrap();
-    let mut builder = configure(Client::builder(SDKAPPID, key, base_url(emulator)), options);
-    if let Some(clock) = &options.clock {
-        builder = builder.sleep(clock.sleeper());
-    }
-    builder.build(transport).expect("client builds")
+    configure(Client::builder(SDKAPPID, key, base_url(emulator)), options)
+        .build(transport)
+        .expect("client builds")
 }
 
 fn blocking_client<T: BlockingTransport>(
@@ -199,14 +197,12 @@ fn blocking_client<T: BlockingTransport>(
     transport: T,
 ) -> BlockingClient<T> {
     let key = SecretKey::new(options.key).unwrap();
-    let mut builder = configure(
+    configure(
         BlockingClient::builder(SDKAPPID, key, base_url(emulator)),
         options,
-    );
-    if let Some(clock) = &options.clock {
-        builder = builder.sleep(clock.blocking_sleeper());
-    }
-    builder.build(transport).expect("client builds")
+    )
+    .build(transport)
+    .expect("client builds")
 }
 
 /// The seven endpoints and a raw send, the same for the async and the blocking client.

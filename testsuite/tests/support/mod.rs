@@ -358,3 +358,13 @@ pub fn calls_from_many_threads<T: Transport + Sync>(
     });
     assert_eq!(server.control().requests_received(), 50);
 }
+
+/// `http://127.0.0.1:PORT/v4/x` where nothing listens on PORT (bound, noted, closed).
+pub fn closed_port_url() -> String {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    format!("http://127.0.0.1:{port}/v4/x")
+}

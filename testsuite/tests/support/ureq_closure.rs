@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use callkit::transport::{HttpRequest, HttpResponse};
+use callkit::transport::{Failure, FailureKind, HttpRequest, HttpResponse};
 use callkit::{TimeoutKind, TransportError, redact_url};
 
 /// How the test agent is set up.
@@ -72,6 +72,14 @@ fn map_error(
 ) -> TransportError {
     let is_tls = |e: &std::io::Error| e.get_ref().is_some_and(|inner| inner.is::<rustls::Error>());
     match error {
+        // Resolving and connecting (TCP + TLS) happen before any byte of the request.
+        ureq::Error::Timeout(ureq::Timeout::Resolve | ureq::Timeout::Connect) => {
+            TransportError::Timeout {
+                what: TimeoutKind::Connect,
+                target: authority.to_owned(),
+                after: timeout,
+            }
+        }
         ureq::Error::Timeout(_) => TransportError::Timeout {
             what: TimeoutKind::Request,
             target: target.to_owned(),
@@ -84,6 +92,10 @@ fn map_error(
         ureq::Error::RequireHttpsOnly(_) => TransportError::InsecureScheme {
             target: target.to_owned(),
         },
+        ureq::Error::HostNotFound | ureq::Error::ConnectionFailed => TransportError::Connect {
+            target: authority.to_owned(),
+            source: std::io::Error::other(error.to_string()),
+        },
         ureq::Error::Rustls(e) => TransportError::Tls {
             target: authority.to_owned(),
             source: std::io::Error::other(e),
@@ -92,9 +104,17 @@ fn map_error(
             target: authority.to_owned(),
             source: e,
         },
-        ureq::Error::Io(e) => TransportError::Connect {
-            target: authority.to_owned(),
-            source: e,
+        // An I/O error that says nothing left (refused, unreachable) is a connect
+        // failure; any other may have happened mid-exchange.
+        ureq::Error::Io(e) if Failure::kind(&e) == FailureKind::NotSent => {
+            TransportError::Connect {
+                target: authority.to_owned(),
+                source: e,
+            }
+        }
+        ureq::Error::Io(e) => TransportError::Http {
+            target: target.to_owned(),
+            source: Box::new(e),
         },
         other => TransportError::Http {
             target: target.to_owned(),

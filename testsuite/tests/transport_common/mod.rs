@@ -36,6 +36,70 @@ macro_rules! hyper_transport_tests {
         }
 
         #[test]
+        fn the_request_deadline_is_the_runtimes_timer() {
+            // On a manual runtime the deadline fires when the test moves the time past
+            // it, not after any real time.
+            let server = http_server();
+            server.control().delay_next(1, SERVER_DELAY);
+            let runtime = callkit::testing::ManualRuntime::new(std::time::Duration::ZERO);
+            let timeout = std::time::Duration::from_secs(10);
+            let transport = $transport::builder()
+                .allow_http(true)
+                .request_timeout(timeout)
+                // Longer, so that moving the time to the request's deadline cannot fire it.
+                .connect_timeout(timeout * 2)
+                .runtime(runtime.shared())
+                .build()
+                .unwrap();
+            let url = server.url("/slow");
+            let pending = std::thread::spawn(move || {
+                $block_on(callkit::transport::Transport::send(&transport, post(&url, "{}")))
+            });
+            // The server holds its answer for 3 s of real time: a timeout here can only
+            // come from the manual deadline.
+            runtime.wait_for_timers(1);
+            runtime.advance(timeout);
+            let error = pending.join().unwrap().unwrap_err();
+            assert!(
+                matches!(
+                    error,
+                    callkit::TransportError::Timeout {
+                        what: callkit::TimeoutKind::Request,
+                        after,
+                        ..
+                    } if after == timeout
+                ),
+                "{error:?}"
+            );
+        }
+
+        #[test]
+        fn idle_connections_expire_on_the_runtimes_clock() {
+            let server = http_server();
+            let runtime = callkit::testing::ManualRuntime::new(std::time::Duration::ZERO);
+            let transport = $transport::builder()
+                .allow_http(true)
+                .idle_timeout(std::time::Duration::from_secs(60))
+                .runtime(runtime.shared())
+                .build()
+                .unwrap();
+            let send = || {
+                $block_on(callkit::transport::Transport::send(
+                    &transport,
+                    post(&server.url("/x"), "{}"),
+                ))
+                .unwrap()
+            };
+            send();
+            runtime.advance(std::time::Duration::from_secs(59));
+            send();
+            assert_eq!(server.control().connections_accepted(), 1, "reused within 60 s");
+            runtime.advance(std::time::Duration::from_secs(60));
+            send();
+            assert_eq!(server.control().connections_accepted(), 2, "expired after 60 s idle");
+        }
+
+        #[test]
         fn request_timeout() {
             let server = https_server();
             let transport = trusting(&server)
