@@ -26,6 +26,7 @@ use std::time::Instant;
 use bytes::Bytes;
 use callkit::server::LoopbackServer;
 use callkit::webhook::{V4_ACK, WebhookConfig, WebhookHandler};
+use callkit_testsuite::webhook_examples::{MEMBER_BODY_AS_PUBLISHED, with_comma_put_back};
 use http_body_util::{BodyExt, Full};
 use hyper::client::conn::http1::SendRequest;
 use smol_hyper::rt::FuturesIo;
@@ -64,19 +65,9 @@ static ALLOC: Counting = Counting;
 const APP: u32 = 1400000000;
 const PATH: &str = "/callkit?SdkAppid=1400000000&CallbackCommand=Call.CallbackAfterMemberChanged\
                     &contenttype=json&ClientIP=10.0.0.1&OptPlatform=Android";
-const MEMBER_AS_PUBLISHED: &str =
-    include_str!("../../core/tests/data/webhook/6.6-member-changed.json");
-
 /// The published §6.6 example with its one missing comma put back.
 fn member_changed_body() -> Bytes {
-    let at = MEMBER_AS_PUBLISHED
-        .rfind("\n \"EventTime\"")
-        .expect("example has an EventTime line");
-    Bytes::from(format!(
-        "{},{}",
-        &MEMBER_AS_PUBLISHED[..at],
-        &MEMBER_AS_PUBLISHED[at..]
-    ))
+    Bytes::from(with_comma_put_back(MEMBER_BODY_AS_PUBLISHED))
 }
 
 /// callkit's receiver: the event goes into a channel, drained by a thread of its own.

@@ -7,6 +7,10 @@
 //! Run: `cargo bench --bench webhook`. Allocations are counted per benchmark.
 
 use callkit_core::webhook::{WebhookConfig, parse};
+use callkit_testsuite::webhook_examples::{
+    END_BODY_AS_PUBLISHED, MEMBER_BODY_AS_PUBLISHED, START_BODY, V1_EVENT_BODY, V1_STATUS_BODY,
+    with_comma_put_back,
+};
 use divan::{Bencher, black_box};
 
 #[global_allocator]
@@ -18,21 +22,6 @@ fn main() {
 
 const V1_APP: u32 = 8888888;
 const V4_APP: u32 = 1400000000;
-
-const STATUS_EXAMPLE: &str = include_str!("../../core/tests/data/webhook/6.1-call-status.json");
-const EVENT_EXAMPLE: &str = include_str!("../../core/tests/data/webhook/6.2-call-event.json");
-const START_EXAMPLE: &str = include_str!("../../core/tests/data/webhook/6.4-start-call.json");
-const END_AS_PUBLISHED: &str = include_str!("../../core/tests/data/webhook/6.5-end-call.json");
-const MEMBER_AS_PUBLISHED: &str =
-    include_str!("../../core/tests/data/webhook/6.6-member-changed.json");
-
-/// The published example with the one missing comma put back (before the last line).
-fn corrected(published: &str) -> String {
-    let at = published
-        .rfind("\n \"EventTime\"")
-        .expect("example has an EventTime line");
-    format!("{},{}", &published[..at], &published[at..])
-}
 
 fn v1_query(command: &str) -> String {
     format!(
@@ -69,7 +58,7 @@ fn v1_call_status(bencher: Bencher) {
     run(
         bencher,
         v1_query("normal_end"),
-        STATUS_EXAMPLE.into(),
+        V1_STATUS_BODY.into(),
         V1_APP,
         true,
     );
@@ -81,7 +70,7 @@ fn v1_call_event(bencher: Bencher) {
     run(
         bencher,
         v1_query("caller_start_call"),
-        EVENT_EXAMPLE.into(),
+        V1_EVENT_BODY.into(),
         V1_APP,
         true,
     );
@@ -93,7 +82,7 @@ fn v4_start_call(bencher: Bencher) {
     run(
         bencher,
         v4_query("Call.CallbackAfterStartCall"),
-        START_EXAMPLE.into(),
+        START_BODY.into(),
         V4_APP,
         true,
     );
@@ -105,7 +94,7 @@ fn v4_end_call(bencher: Bencher) {
     run(
         bencher,
         v4_query("Call.CallbackAfterEndCall"),
-        corrected(END_AS_PUBLISHED),
+        with_comma_put_back(END_BODY_AS_PUBLISHED),
         V4_APP,
         true,
     );
@@ -117,7 +106,7 @@ fn v4_member_changed(bencher: Bencher) {
     run(
         bencher,
         v4_query("Call.CallbackAfterMemberChanged"),
-        corrected(MEMBER_AS_PUBLISHED),
+        with_comma_put_back(MEMBER_BODY_AS_PUBLISHED),
         V4_APP,
         true,
     );
@@ -129,7 +118,7 @@ fn v4_member_changed_as_published_rejected(bencher: Bencher) {
     run(
         bencher,
         v4_query("Call.CallbackAfterMemberChanged"),
-        MEMBER_AS_PUBLISHED.into(),
+        MEMBER_BODY_AS_PUBLISHED.into(),
         V4_APP,
         false,
     );

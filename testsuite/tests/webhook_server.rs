@@ -39,20 +39,10 @@ fn v4_query(command: &str) -> String {
     )
 }
 
-// The published examples, byte for byte (see `core/tests/data/webhook/README.md`).
-const V1_STATUS_BODY: &str = include_str!("../../core/tests/data/webhook/6.1-call-status.json");
-const V1_EVENT_BODY: &str = include_str!("../../core/tests/data/webhook/6.2-call-event.json");
-const START_BODY: &str = include_str!("../../core/tests/data/webhook/6.4-start-call.json");
-// §6.5 as published: no comma before "EventTime" (line 5).
-const END_BODY_AS_PUBLISHED: &str = include_str!("../../core/tests/data/webhook/6.5-end-call.json");
-// §6.6 as published: no comma before "EventTime" either.
-const MEMBER_BODY_AS_PUBLISHED: &str =
-    include_str!("../../core/tests/data/webhook/6.6-member-changed.json");
-
-/// A published §6.5/§6.6 example with the missing comma before its "EventTime" line put back.
-fn with_comma_put_back(published: &str) -> String {
-    published.replacen("\n \"EventTime\"", ",\n \"EventTime\"", 1)
-}
+use callkit_testsuite::webhook_examples::{
+    END_BODY_AS_PUBLISHED, MEMBER_BODY_AS_PUBLISHED, START_BODY, V1_EVENT_BODY, V1_STATUS_BODY,
+    with_comma_put_back,
+};
 
 // The Chat signature example of §6.7.
 const TOKEN: &str = "xxxxyyyy";
