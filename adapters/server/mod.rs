@@ -441,23 +441,24 @@ mod tests {
     use std::io::{Read, Write};
     use std::sync::atomic::{AtomicBool, Ordering};
     use std::sync::{Condvar, Mutex};
-    use std::time::Instant;
 
     use super::*;
 
     /// A listener that fails every accept with EMFILE while `failing` is set, as a full
-    /// descriptor table does, and records when each failure happened.
+    /// descriptor table does, and records when (on `runtime`'s clock) each failure
+    /// happened.
     struct Exhausted {
         inner: smol::net::TcpListener,
         failing: Arc<AtomicBool>,
-        failures: Arc<(Mutex<Vec<Instant>>, Condvar)>,
+        failures: Arc<(Mutex<Vec<Duration>>, Condvar)>,
+        runtime: Arc<dyn Runtime>,
     }
 
     impl accept::Accept for Exhausted {
         async fn accept(&self) -> std::io::Result<smol::net::TcpStream> {
             if self.failing.load(Ordering::SeqCst) {
                 let (times, changed) = &*self.failures;
-                times.lock().unwrap().push(Instant::now());
+                times.lock().unwrap().push(self.runtime.now());
                 changed.notify_all();
                 // EMFILE, "too many open files", what a full descriptor table gives.
                 return Err(std::io::Error::from_raw_os_error(24));
@@ -487,8 +488,14 @@ mod tests {
         String::from_utf8(reply).unwrap()
     }
 
+    /// The accept back-off runs on the server's runtime: a manual clock shows each pause
+    /// exactly, and that no accept is retried while the clock stands still.
+    #[cfg(feature = "test-util")]
     #[test]
     fn accept_errors_back_off_keep_serving_open_connections_and_recover() {
+        use crate::testing::ManualRuntime;
+
+        let runtime = ManualRuntime::new(Duration::from_secs(1_700_000_000));
         let std_listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let addr = std_listener.local_addr().unwrap();
         let failing = Arc::new(AtomicBool::new(false));
@@ -497,8 +504,10 @@ mod tests {
             inner: smol::net::TcpListener::try_from(std_listener).unwrap(),
             failing: Arc::clone(&failing),
             failures: Arc::clone(&failures),
+            runtime: runtime.shared(),
         };
         let server = LoopbackServer::builder()
+            .runtime(runtime.shared())
             .start(listener, addr, |request| {
                 http::Response::new(request.into_body())
             })
@@ -508,36 +517,47 @@ mod tests {
         let mut open = std::net::TcpStream::connect(addr).unwrap();
         assert!(exchange(&mut open, "before").starts_with("HTTP/1.1 200"));
 
-        // The table is full; a new client waits in the backlog, the listener is readable.
+        // The table fills up. The accept loop already waits in `accept` for the next
+        // client (it went back as soon as `open` came in), so one more client still gets
+        // in; the accepts after it fail, and a client after that waits in the backlog.
         failing.store(true, Ordering::SeqCst);
+        let _got_in = std::net::TcpStream::connect(addr).unwrap();
         let mut waiting = std::net::TcpStream::connect(addr).unwrap();
         let (times, changed) = &*failures;
-        let seen = changed
-            .wait_timeout_while(times.lock().unwrap(), Duration::from_secs(10), |t| {
-                t.len() < 5
-            })
-            .unwrap()
-            .0
-            .clone();
-        assert!(seen.len() >= 5, "only {} accept attempts", seen.len());
-        // No spinning: each retry waited at least the back-off (10, 20, 40, 80 ms).
-        for (i, pair) in seen.windows(2).take(4).enumerate() {
-            let gap = pair[1] - pair[0];
-            let pause = Duration::from_millis(10 << i);
-            assert!(
-                gap >= pause,
-                "retry {i} after {gap:?}, before its {pause:?} back-off"
-            );
+        let failed = |count: usize| {
+            let times = changed
+                .wait_timeout_while(times.lock().unwrap(), Duration::from_secs(10), |t| {
+                    t.len() < count
+                })
+                .unwrap()
+                .0;
+            assert!(times.len() >= count, "only {} accept attempts", times.len());
+            times.clone()
+        };
+        for attempt in 1..=4 {
+            failed(attempt);
+            // Armed: the two connections' deadlines and the pause. While the clock stands
+            // still, no accept is retried.
+            runtime.wait_for_timers(3);
+            assert_eq!(times.lock().unwrap().len(), attempt, "the loop spun");
+            runtime.advance(Duration::from_millis(10 << (attempt - 1)));
         }
+        let seen = failed(5);
+        // Each retry came exactly after its back-off: 10, 20, 40, 80 ms.
+        let gaps: Vec<Duration> = seen.windows(2).map(|pair| pair[1] - pair[0]).collect();
+        assert_eq!(
+            gaps,
+            [10, 20, 40, 80].map(Duration::from_millis),
+            "back-off pauses"
+        );
         // The connection already open is still served meanwhile.
         assert!(exchange(&mut open, "during").starts_with("HTTP/1.1 200"));
 
-        // Descriptors are free again: the waiting client is served without intervention.
+        // Descriptors are free again: once the pause is over, the waiting client is served.
         failing.store(false, Ordering::SeqCst);
+        runtime.wait_for_timers(3);
+        runtime.advance(Duration::from_secs(1));
         assert!(exchange(&mut waiting, "after").starts_with("HTTP/1.1 200"));
-        #[cfg(feature = "test-util")]
-        assert!(server.control().accept_errors() >= 5);
-        let attempts = times.lock().unwrap().len();
-        assert!(attempts < 20, "{attempts} failed accepts: the loop spun");
+        assert_eq!(server.control().accept_errors(), 5);
     }
 }
