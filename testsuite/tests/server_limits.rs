@@ -7,7 +7,7 @@
 //! waits for a timeout to pass. Where a test checks that nothing happens (a connection
 //! that must stay open), it reads with a short real timeout: it observes an absence, the
 //! server's clock does not move meanwhile. The 10 s read timeout on each test socket only
-//! stops a broken server from hanging the test. Shutdown's grace is real time.
+//! stops a broken server from hanging the test.
 #![cfg(feature = "server")]
 
 mod support;
@@ -26,8 +26,8 @@ use support::{CLOSE_WAIT, echo};
 /// The timeout a test shortens, on the manual clock.
 const SHORT: Duration = Duration::from_secs(5);
 const LONG: Duration = Duration::from_secs(30);
-/// Real time: how long a connection that must stay open is watched, and the one
-/// real-time shutdown grace.
+/// Real time: how long the test watches for something that must not happen (a
+/// connection closed, a shutdown returning) while the server's clock stands still.
 const TINY: Duration = Duration::from_millis(50);
 
 /// A server whose every timeout is long, to be shortened one at a time.
@@ -318,12 +318,33 @@ fn shutdown_stops_accepting_and_lets_the_request_in_flight_finish() {
 #[test]
 fn shutdown_gives_up_on_a_stuck_request_at_its_deadline() {
     let (handler, go) = gated();
-    let server = patient().shutdown_grace(TINY).serve(handler).unwrap();
+    let runtime = ManualRuntime::new(Duration::from_secs(1_700_000_000));
+    let server = patient()
+        .shutdown_grace(SHORT)
+        .runtime(runtime.shared())
+        .serve(handler)
+        .unwrap();
     let mut client = connect(&server);
     post(&mut client, "stuck");
     assert!(server.control().wait_for_requests(1, CLOSE_WAIT));
+    // Shutting down waits for the stuck request until the grace has passed on the
+    // server's clock: the connection's deadline and the grace are then armed.
+    let (done_tx, done) = mpsc::channel();
+    let stopping = std::thread::spawn(move || {
+        server.shutdown();
+        let _ = done_tx.send(());
+    });
+    runtime.wait_for_timers(2);
+    runtime.advance(SHORT - Duration::from_millis(1));
+    assert!(
+        done.recv_timeout(TINY).is_err(),
+        "shutdown returned before its grace"
+    );
+    runtime.advance(Duration::from_millis(1));
     // Returns although the handler never finishes; the client sees the close.
-    server.shutdown();
+    done.recv_timeout(CLOSE_WAIT)
+        .expect("shutdown returns at its grace");
+    stopping.join().unwrap();
     assert_eq!(read_to_close(&mut client), "");
     drop(go);
 }
