@@ -47,10 +47,29 @@ fn fifty_concurrent_calls() {
 }
 
 #[test]
-fn request_timeout() {
+fn the_request_deadline_is_the_runtimes_timer() {
     let server = http_server();
-    let transport = transport().request_timeout(SHORT_TIMEOUT).build();
-    async_std::task::block_on(slow_response_times_out(&transport, &server));
+    let runtime = callkit::testing::ManualRuntime::new(std::time::Duration::ZERO);
+    let timeout = std::time::Duration::from_secs(10);
+    let transport = transport()
+        .request_timeout(timeout)
+        .runtime(runtime.shared())
+        .build();
+    let error = slow_response_times_out_on(&runtime, timeout, &server, move |request| {
+        async_std::task::block_on(callkit::transport::Transport::send(&transport, request))
+    });
+    assert!(
+        matches!(
+            error,
+            callkit::TransportError::Timeout {
+                what: callkit::TimeoutKind::Request,
+                after,
+                ..
+            } if after == timeout
+        ),
+        "{error:?}"
+    );
+    assert!(!error.to_string().contains("SECRET"), "{error}");
 }
 
 /// Each framing on its own client: surf's h1 backend puts a connection back in its pool
