@@ -35,9 +35,9 @@ pub mod redis_server;
 
 use std::time::Duration;
 
+use callkit::TransportError;
 use callkit::server::{BodyFraming, LoopbackServer};
 use callkit::transport::{HttpRequest, HttpResponse, Transport};
-use callkit::TransportError;
 
 /// How long a test waits for the server to report a closed connection before failing.
 pub const CLOSE_WAIT: Duration = Duration::from_secs(10);
