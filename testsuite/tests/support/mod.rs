@@ -164,6 +164,18 @@ pub async fn concurrent_calls_all_succeed<T: Transport + Sync>(
 
 /// A response delayed past the request timeout fails with the timeout error, soon after
 /// the timeout (the server would have answered only after SERVER_DELAY).
+/// Asserts `error` is a timeout of `what` after `after`, whose message names no secret.
+pub fn assert_timed_out(error: &TransportError, what: callkit::TimeoutKind, after: Duration) {
+    assert!(
+        matches!(
+            error,
+            TransportError::Timeout { what: w, after: a, .. } if *w == what && *a == after
+        ),
+        "expected a {what:?} timeout after {after:?}, got {error:?}"
+    );
+    assert!(!error.to_string().contains("SECRET"), "{error}");
+}
+
 /// A slow answer (the server holds it 3 s of real time) times out on `runtime`'s clock:
 /// `send` runs on its own thread, and the test moves the time past `timeout` once the
 /// deadline is armed, so the error can only come from the runtime's timer. A timeout of
