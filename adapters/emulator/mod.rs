@@ -54,7 +54,9 @@ use callkit_core::query::{self, NameCase};
 use callkit_core::secret::SecretKey;
 
 pub use self::deliver::{DeliveryReport, Pacing, SimulationReport, deliver};
-pub use self::scenario::{MediaName, OutcomeName, SIMULATE_CALL_PATH, ScenarioSpec};
+pub use self::scenario::{
+    MediaName, OutcomeName, SIMULATE_CALL_PATH, ScenarioSpec, UnknownOutcome,
+};
 use crate::SmolTransport;
 use crate::runtime::{Runtime, default_runtime};
 #[cfg(feature = "test-util")]

@@ -41,9 +41,10 @@ pub struct ScenarioSpec {
     pub call_id: Option<String>,
 }
 
-/// How the call ends, by name.
+/// How the call goes, by name: [`name`](OutcomeName::name) is its spelling in the JSON
+/// form and on the command line (`callkit emulator simulate-call --outcome`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
+#[serde(into = "&'static str", try_from = "String")]
 #[non_exhaustive]
 pub enum OutcomeName {
     /// Every callee answers, then the caller hangs up.
@@ -62,6 +63,80 @@ pub enum OutcomeName {
     /// The callees ring and the call stays live until answered (`/emulator/answer_call`),
     /// ended (`end_call`) or rung out.
     Ringing,
+}
+
+impl OutcomeName {
+    /// Every outcome, in the order the docs list them.
+    pub const ALL: [OutcomeName; 7] = [
+        OutcomeName::Answered,
+        OutcomeName::Rejected,
+        OutcomeName::NotAnswered,
+        OutcomeName::Cancelled,
+        OutcomeName::Busy,
+        OutcomeName::Connected,
+        OutcomeName::Ringing,
+    ];
+
+    /// Its name: `answered`, `rejected`, `not-answered`, `cancelled`, `busy`,
+    /// `connected` or `ringing`.
+    pub fn name(self) -> &'static str {
+        match self {
+            OutcomeName::Answered => "answered",
+            OutcomeName::Rejected => "rejected",
+            OutcomeName::NotAnswered => "not-answered",
+            OutcomeName::Cancelled => "cancelled",
+            OutcomeName::Busy => "busy",
+            OutcomeName::Connected => "connected",
+            OutcomeName::Ringing => "ringing",
+        }
+    }
+
+    /// What happens, in a line (for a command line's help).
+    pub fn describe(self) -> &'static str {
+        match self {
+            OutcomeName::Answered => "every callee answers; the caller hangs up after 10 s",
+            OutcomeName::Rejected => "the callees decline",
+            OutcomeName::NotAnswered => "nobody answers before the timeout",
+            OutcomeName::Cancelled => "the caller cancels first",
+            OutcomeName::Busy => "the callee's line is busy",
+            OutcomeName::Connected => "the callees answer; the call stays live until ended",
+            OutcomeName::Ringing => {
+                "the callees ring; the call stays live until answered, ended or rung out (30 s)"
+            }
+        }
+    }
+}
+
+/// A name that is not one of [`OutcomeName::ALL`]'s.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "unknown outcome {0:?} (answered, rejected, not-answered, cancelled, busy, connected, ringing)"
+)]
+pub struct UnknownOutcome(pub String);
+
+impl std::str::FromStr for OutcomeName {
+    type Err = UnknownOutcome;
+
+    fn from_str(name: &str) -> Result<Self, UnknownOutcome> {
+        OutcomeName::ALL
+            .into_iter()
+            .find(|outcome| outcome.name() == name)
+            .ok_or_else(|| UnknownOutcome(name.to_owned()))
+    }
+}
+
+impl TryFrom<String> for OutcomeName {
+    type Error = UnknownOutcome;
+
+    fn try_from(name: String) -> Result<Self, UnknownOutcome> {
+        name.parse()
+    }
+}
+
+impl From<OutcomeName> for &'static str {
+    fn from(outcome: OutcomeName) -> &'static str {
+        outcome.name()
+    }
 }
 
 /// Audio or video, by name.
@@ -120,5 +195,31 @@ impl ScenarioSpec {
         }
         scenario.call_id.clone_from(&self.call_id);
         scenario
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_outcome_is_read_and_written_by_its_one_name() {
+        for outcome in OutcomeName::ALL {
+            let name = outcome.name();
+            assert_eq!(name.parse::<OutcomeName>(), Ok(outcome));
+            let json = serde_json::to_string(&outcome).unwrap();
+            assert_eq!(json, format!("\"{name}\""));
+            assert_eq!(serde_json::from_str::<OutcomeName>(&json).unwrap(), outcome);
+        }
+        assert_eq!(OutcomeName::NotAnswered.name(), "not-answered");
+        assert_eq!(
+            "Answered".parse::<OutcomeName>(),
+            Err(UnknownOutcome("Answered".into()))
+        );
+        let refused = serde_json::from_str::<ScenarioSpec>(
+            r#"{"caller": "a", "callees": ["b"], "outcome": "hung-up"}"#,
+        )
+        .unwrap_err();
+        assert!(refused.to_string().contains("unknown outcome"), "{refused}");
     }
 }

@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 use callkit::SmolTransport;
 use callkit::emulator::{EmulatorServer, MediaName, OutcomeName, SIMULATE_CALL_PATH, ScenarioSpec};
 use callkit::transport::Transport as _;
-use clap::{Args, Subcommand, ValueEnum};
+use clap::{Args, Subcommand};
 
 use crate::{Failure, KEY_ENV, key_or_env, print_line, secret_key};
 
@@ -102,8 +102,8 @@ struct SimulateArgs {
 
     /// How the call goes (`connected` and `ringing` leave it live: see it with
     /// `callkit call info --call-id ID`, end it with `callkit call end --call-id ID`).
-    #[arg(long, value_enum, default_value_t = Outcome::Answered)]
-    outcome: Outcome,
+    #[arg(long, default_value = "answered", value_parser = outcome_parser())]
+    outcome: OutcomeName,
 
     /// Make it a video call.
     #[arg(long)]
@@ -115,24 +115,14 @@ struct SimulateArgs {
     wait: bool,
 }
 
-#[derive(Debug, Clone, Copy, ValueEnum)]
-enum Outcome {
-    /// Every callee answers; the caller hangs up after 10 s.
-    Answered,
-    /// The callees decline.
-    Rejected,
-    /// Nobody answers before the timeout.
-    NotAnswered,
-    /// The caller cancels first.
-    Cancelled,
-    /// The callee's line is busy.
-    Busy,
-    /// The callees answer and the call stays live until `callkit call end`.
-    Connected,
-    /// The callees ring and the call stays live until answered, ended or rung out (30 s).
-    Ringing,
+/// `--outcome`: the library's outcome names, each with its line of help.
+fn outcome_parser() -> impl clap::builder::TypedValueParser<Value = OutcomeName> {
+    use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
+    PossibleValuesParser::new(
+        OutcomeName::ALL.map(|outcome| PossibleValue::new(outcome.name()).help(outcome.describe())),
+    )
+    .try_map(|name| name.parse::<OutcomeName>())
 }
-
 pub(crate) fn run(args: EmulatorArgs) -> Result<(), Failure> {
     match args.command {
         Some(EmulatorCommand::SimulateCall(simulate)) => simulate_call(simulate),
@@ -247,16 +237,7 @@ fn simulate_call(args: SimulateArgs) -> Result<(), Failure> {
     let transport = transport
         .build()
         .map_err(|e| Failure::Usage(format!("cannot set up HTTPS: {e}")))?;
-    let outcome = match args.outcome {
-        Outcome::Answered => OutcomeName::Answered,
-        Outcome::Rejected => OutcomeName::Rejected,
-        Outcome::NotAnswered => OutcomeName::NotAnswered,
-        Outcome::Cancelled => OutcomeName::Cancelled,
-        Outcome::Busy => OutcomeName::Busy,
-        Outcome::Connected => OutcomeName::Connected,
-        Outcome::Ringing => OutcomeName::Ringing,
-    };
-    let mut spec = ScenarioSpec::new(args.caller, args.callee, outcome);
+    let mut spec = ScenarioSpec::new(args.caller, args.callee, args.outcome);
     if args.video {
         spec.media = MediaName::Video;
     }
