@@ -144,4 +144,14 @@ pub trait Endpoint {
     /// Turns the payload of a successful response into the caller's value.
     /// `None` means the response lacked a payload this endpoint needs.
     fn response(data: Option<Self::Data>) -> Option<Self::Response>;
+
+    /// Reads a successful reply without serde, for the endpoints whose replies are large
+    /// and frequent (a page of call records); tried first by
+    /// [`parse_response`](crate::response::parse_response). It must give `None` for any
+    /// body it does not read exactly as the serde reading would (the default: every
+    /// body), and serde then reads it.
+    fn read_plain(body: &[u8]) -> Option<Self::Response> {
+        let _ = body;
+        None
+    }
 }

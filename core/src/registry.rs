@@ -25,7 +25,7 @@ use crate::callback::{V1CallbackConfig, V4CallbackConfig};
 use crate::endpoint::{Empty, Endpoint, Generation, RateClass};
 use crate::records::{
     V1CallId, V1Record, V1RecordFilter, V1RecordPage, V4CallId, V4Record, V4RecordFilter,
-    V4RecordPage, V4RecordReply,
+    V4RecordPage, V4RecordReply, read_v4_page_reply,
 };
 use crate::response::codes::{V1_RECORDS_CODES, V4_CALL_ENGINE_CODES, V4_RECORD_CODES};
 use crate::response::{ApiErrorKind, ResponseError, parse_response};
@@ -41,6 +41,7 @@ use crate::response::{ApiErrorKind, ResponseError, parse_response};
 ///     path: "...", generation: V1|V4, rate: <RateClass variant>, retry_safe: bool,
 ///     codes: <private code table>, request: Type, data: Type, response: Type,
 ///     convert: |data| expression,
+///     read_plain: function,   // optional: see Endpoint::read_plain
 /// }
 /// ```
 ///
@@ -156,6 +157,7 @@ macro_rules! for_each_endpoint {
                 rate: V4, retry_safe: true, codes: [V4_RECORD_CODES],
                 request: V4RecordFilter, data: V4RecordPage, response: V4RecordPage,
                 convert: |data| data,
+                read_plain: read_v4_page_reply,
             }
 
             /// `POST /v4/call_engine_http_srv/get_call_info`: a live call's state and its
@@ -226,6 +228,7 @@ macro_rules! declare {
                 retry_safe: $safe:literal, codes: [$($codes:expr)?],
                 request: $request:ty, data: $data:ty, response: $response:ty,
                 convert: |$d:ident| $convert:expr,
+                $(read_plain: $plain:path,)?
             }
         )+
     ) => {
@@ -246,6 +249,9 @@ macro_rules! declare {
                 fn response($d: Option<Self::Data>) -> Option<Self::Response> {
                     $convert
                 }
+                $(fn read_plain(body: &[u8]) -> Option<Self::Response> {
+                    $plain(body)
+                })?
             }
         )+
 

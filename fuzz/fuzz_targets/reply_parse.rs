@@ -2,7 +2,8 @@
 //! * success only with HTTP 200; a non-200 status is always `HttpStatus`;
 //! * an API error names the endpoint's path and generation;
 //! * the error's `Display` and `Debug` hold no UserSig value left to redact (a body
-//!   echoing the request URL never leaks it).
+//!   echoing the request URL never leaks it);
+//! * a page of v4 records read by the plain-JSON fast path is exactly what serde reads.
 #![no_main]
 
 use callkit_core::callback::{
@@ -10,7 +11,9 @@ use callkit_core::callback::{
     V4GetCallback, V4SetCallback,
 };
 use callkit_core::endpoint::Endpoint;
+use callkit_core::records::both_readings;
 use callkit_core::redact::redact_usersig;
+use callkit_core::registry::V4GetRecordByFilter;
 use callkit_core::response::{ResponseError, parse_response};
 use libfuzzer_sys::fuzz_target;
 
@@ -50,13 +53,17 @@ fuzz_target!(|data: &[u8]| {
         2 => 502,
         _ => 100 + u16::from(status),
     };
-    match which % 7 {
+    if let (Some(plain), by_serde) = both_readings(body) {
+        assert_eq!(Some(Some(plain)), by_serde, "the plain reading disagrees with serde");
+    }
+    match which % 8 {
         0 => check::<V1SetCallback>(status, body),
         1 => check::<V1GetCallback>(status, body),
         2 => check::<V1UpdateCallback>(status, body),
         3 => check::<V1DeleteCallback>(status, body),
         4 => check::<V4SetCallback>(status, body),
         5 => check::<V4GetCallback>(status, body),
-        _ => check::<V4DeleteCallback>(status, body),
+        6 => check::<V4DeleteCallback>(status, body),
+        _ => check::<V4GetRecordByFilter>(status, body),
     }
 });

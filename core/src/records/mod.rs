@@ -16,10 +16,15 @@
 //! Only the last 7 days are kept by the service.
 
 pub mod paging;
+mod plain;
 pub mod v1;
 pub mod v4;
 
 pub use paging::{PagedFilter, Pager};
+#[cfg(fuzzing)]
+#[doc(hidden)]
+pub use plain::both_readings;
+pub(crate) use plain::read_v4_page_reply;
 pub use v1::{V1CallId, V1Record, V1RecordFilter, V1RecordPage};
 pub use v4::{V4CallId, V4Record, V4RecordFilter, V4RecordPage, V4RecordReply};
 

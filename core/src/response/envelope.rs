@@ -12,6 +12,7 @@ use serde_json::value::RawValue;
 
 use super::MalformedReason;
 use crate::endpoint::Generation;
+use crate::plain_json::PlainReader;
 
 /// What an envelope says.
 pub(crate) enum Outcome<'a> {
@@ -134,6 +135,41 @@ pub(crate) fn typed_success<T: DeserializeOwned>(
             (succeeded && !failed).then_some(reply.response)
         }
     }
+}
+
+/// [`typed_success`] for v4, by the plain reader ([`PlainReader`]), with `payload` reading
+/// `Response`: the fast path of the endpoints that declare one. `None` when the body is
+/// not plain JSON or is not a success with a payload; serde then reads it.
+pub(crate) fn read_plain_v4_success<'a, T>(
+    body: &'a [u8],
+    payload: impl FnOnce(&mut PlainReader<'a>) -> Option<T>,
+) -> Option<T> {
+    let mut reader = PlainReader::new(body)?;
+    let (mut status, mut code, mut response) = (None, None, None);
+    let mut payload = Some(payload);
+    reader.object(|reader, key| match key {
+        // Each field once (serde refuses a repeated one), and in its plain form only.
+        "ActionStatus" if status.is_none() => {
+            status = Some(reader.str()?);
+            Some(())
+        }
+        "ErrorCode" if code.is_none() => {
+            code = Some(reader.i64()?);
+            Some(())
+        }
+        "Response" => {
+            response = Some(payload.take()?(reader)?);
+            Some(())
+        }
+        "ActionStatus" | "ErrorCode" => None,
+        _ => reader.skip(),
+    })?;
+    let failed =
+        code.is_some_and(|c| c != 0) || status.is_some_and(|s| s.eq_ignore_ascii_case("FAIL"));
+    let succeeded = code == Some(0) || status.is_some_and(|s| s.eq_ignore_ascii_case("OK"));
+    (reader.at_end() && succeeded && !failed)
+        .then_some(response)
+        .flatten()
 }
 
 fn from_object<'a, T: Deserialize<'a>>(body: &'a [u8]) -> Result<T, MalformedReason> {

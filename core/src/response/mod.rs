@@ -19,6 +19,9 @@ mod excerpt;
 use alloc::string::String;
 use core::fmt;
 
+pub(crate) use envelope::read_plain_v4_success;
+#[cfg(any(test, fuzzing))]
+pub(crate) use envelope::typed_success;
 pub use excerpt::{BodyExcerpt, EXCERPT_BYTES};
 
 use crate::endpoint::{Endpoint, Generation};
@@ -264,7 +267,12 @@ pub fn parse_response<E: Endpoint>(
             retry_safe: E::RETRY_SAFE,
         });
     }
-    // One pass for the common case; the rest (failures included) is read in two.
+    // The endpoint's own plain-JSON reader first, where it declares one (see
+    // `Endpoint::read_plain`); then one serde pass for the common case; the rest
+    // (failures included) is read in two.
+    if let Some(response) = E::read_plain(body) {
+        return Ok(response);
+    }
     if let Some(data) = envelope::typed_success::<E::Data>(E::GENERATION, body)
         && let Some(response) = E::response(data)
     {

@@ -1,0 +1,406 @@
+//! A fast, zero-copy reader for *plain* JSON: the subset a service reply is written in
+//! (no escapes in strings, integers, shallow nesting), for the replies where volume makes
+//! serde_json's generality cost (a page of 100 call records, spec §4.5).
+//!
+//! The reader never decides anything on its own. Each method returns `None` ("not
+//! plain") for anything outside the subset, valid JSON or not, and the caller then reads
+//! the whole body again with serde_json, which gives the answer. The contract that keeps
+//! the two in step:
+//!
+//! - it accepts only what serde_json accepts (it is stricter wherever that is simpler:
+//!   any backslash, a number with a fraction or exponent where an integer is read, nesting
+//!   deeper than [`MAX_DEPTH`]);
+//! - where it accepts, it reads the same values.
+//!
+//! `core/tests/plain_json.rs` and the `reply_parse` fuzz target hold it to that, against
+//! serde_json, on generated and arbitrary bytes.
+
+/// How deep a skipped value may nest (serde_json allows 128).
+pub(crate) const MAX_DEPTH: usize = 32;
+
+/// A cursor over one JSON text.
+pub(crate) struct PlainReader<'a> {
+    text: &'a str,
+    bytes: &'a [u8],
+    at: usize,
+}
+
+impl<'a> PlainReader<'a> {
+    /// A reader at the start of `body`; `None` if `body` is not UTF-8 (serde_json refuses
+    /// invalid UTF-8 in strings, and anywhere else it is not JSON). Checking the whole body
+    /// once is much cheaper than checking each string.
+    pub(crate) fn new(body: &'a [u8]) -> Option<Self> {
+        let text = core::str::from_utf8(body).ok()?;
+        Some(Self {
+            text,
+            bytes: body,
+            at: 0,
+        })
+    }
+
+    /// The next byte that is not JSON whitespace, without consuming it.
+    fn peek(&mut self) -> Option<u8> {
+        while let Some(&byte) = self.bytes.get(self.at) {
+            if !matches!(byte, b' ' | b'\n' | b'\r' | b'\t') {
+                return Some(byte);
+            }
+            self.at += 1;
+        }
+        None
+    }
+
+    /// Consumes `byte` (after whitespace), or gives up.
+    fn eat(&mut self, byte: u8) -> Option<()> {
+        (self.peek()? == byte).then(|| self.at += 1)
+    }
+
+    /// Consumes the next byte if it is `byte`; whether it was.
+    fn eat_if(&mut self, byte: u8) -> Option<bool> {
+        let found = self.peek()? == byte;
+        if found {
+            self.at += 1;
+        }
+        Some(found)
+    }
+
+    /// How many bytes are left to read.
+    pub(crate) fn remaining(&self) -> usize {
+        self.bytes.len().saturating_sub(self.at)
+    }
+
+    /// Whether only whitespace is left: the end of a complete text.
+    pub(crate) fn at_end(&mut self) -> bool {
+        self.peek().is_none()
+    }
+
+    fn literal(&mut self, word: &[u8]) -> Option<()> {
+        let end = self.at.checked_add(word.len())?;
+        (self.bytes.get(self.at..end)? == word).then(|| self.at = end)
+    }
+
+    /// A string with no escapes, borrowed.
+    pub(crate) fn str(&mut self) -> Option<&'a str> {
+        self.eat(b'"')?;
+        let start = self.at;
+        let len = special_byte(self.bytes.get(start..)?)?;
+        // A backslash or a control character ends the plain subset: serde_json rejects
+        // the latter and decodes the former, which this reader leaves to it.
+        if self.bytes.get(start + len) != Some(&b'"') {
+            return None;
+        }
+        self.at = start + len + 1;
+        // Both ends are next to a `"`, so on character boundaries of the checked text.
+        self.text.get(start..start + len)
+    }
+
+    /// The digits of an integer, with the sign, as serde_json would accept them: no
+    /// leading zero, no fraction or exponent after them (those give up).
+    fn integer_digits(&mut self) -> Option<(bool, &'a [u8])> {
+        let negative = self.eat_if(b'-')?;
+        let rest = self.bytes.get(self.at..)?;
+        let len = rest
+            .iter()
+            .position(|byte| !byte.is_ascii_digit())
+            .unwrap_or(rest.len());
+        let digits = rest.get(..len)?;
+        let leading_zero = digits.len() > 1 && digits.first() == Some(&b'0');
+        let more = matches!(rest.get(len), Some(b'.' | b'e' | b'E'));
+        if digits.is_empty() || leading_zero || more {
+            return None;
+        }
+        self.at += len;
+        Some((negative, digits))
+    }
+
+    /// A non-negative integer that fits `u64`.
+    pub(crate) fn u64(&mut self) -> Option<u64> {
+        self.peek()?;
+        let rest = self.bytes.get(self.at..)?;
+        // The common case in one pass: a first block of 8 digits at once (Unix times
+        // have 10), then up to 11 more one by one; 19 digits always fit.
+        let (mut value, mut len) = match rest.first_chunk::<8>().and_then(|c| eight_digits(*c)) {
+            Some(value) => (value, 8),
+            None => (0, 0),
+        };
+        for &byte in rest.iter().skip(len).take(19 - len) {
+            let digit = byte.wrapping_sub(b'0');
+            if digit > 9 {
+                break;
+            }
+            value = value.wrapping_mul(10).wrapping_add(u64::from(digit));
+            len += 1;
+        }
+        let next = rest.get(len).copied();
+        let plain = len > 0
+            && (len == 1 || rest.first() != Some(&b'0'))
+            && !matches!(next, Some(b'0'..=b'9' | b'.' | b'e' | b'E'));
+        if plain {
+            self.at += len;
+            return Some(value);
+        }
+        match self.integer_digits()? {
+            (false, digits) => digits.iter().try_fold(0u64, |value, &digit| {
+                value.checked_mul(10)?.checked_add(u64::from(digit - b'0'))
+            }),
+            (true, _) => None,
+        }
+    }
+
+    /// An integer that fits `i64`.
+    pub(crate) fn i64(&mut self) -> Option<i64> {
+        let (negative, digits) = self.integer_digits()?;
+        digits.iter().try_fold(0i64, |value, &digit| {
+            let digit = i64::from(digit - b'0');
+            let value = value.checked_mul(10)?;
+            if negative {
+                value.checked_sub(digit)
+            } else {
+                value.checked_add(digit)
+            }
+        })
+    }
+
+    /// Reads an object: `field` is called with each key, and must consume its value.
+    pub(crate) fn object(
+        &mut self,
+        mut field: impl FnMut(&mut Self, &'a str) -> Option<()>,
+    ) -> Option<()> {
+        self.eat(b'{')?;
+        if self.eat_if(b'}')? {
+            return Some(());
+        }
+        loop {
+            let key = self.str()?;
+            self.eat(b':')?;
+            field(self, key)?;
+            if !self.eat_if(b',')? {
+                return self.eat(b'}');
+            }
+        }
+    }
+
+    /// Reads an array: `element` is called for each element, and must consume it.
+    pub(crate) fn array(&mut self, mut element: impl FnMut(&mut Self) -> Option<()>) -> Option<()> {
+        self.eat(b'[')?;
+        if self.eat_if(b']')? {
+            return Some(());
+        }
+        loop {
+            element(self)?;
+            if !self.eat_if(b',')? {
+                return self.eat(b']');
+            }
+        }
+    }
+
+    /// Skips any value (validating it as serde_json would, or giving up).
+    pub(crate) fn skip(&mut self) -> Option<()> {
+        self.skip_nested(0)
+    }
+
+    fn skip_nested(&mut self, depth: usize) -> Option<()> {
+        if depth > MAX_DEPTH {
+            return None;
+        }
+        match self.peek()? {
+            b'"' => self.str().map(drop),
+            b'{' => self.object(|reader, _| reader.skip_nested(depth + 1)),
+            b'[' => self.array(|reader| reader.skip_nested(depth + 1)),
+            b't' => self.literal(b"true"),
+            b'f' => self.literal(b"false"),
+            b'n' => self.literal(b"null"),
+            _ => self.number(),
+        }
+    }
+
+    /// Any JSON number: `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`.
+    fn number(&mut self) -> Option<()> {
+        self.eat_if(b'-')?;
+        let int = self.digits();
+        if int == 0 || (int > 1 && self.bytes.get(self.at - int) == Some(&b'0')) {
+            return None;
+        }
+        if self.bytes.get(self.at) == Some(&b'.') {
+            self.at += 1;
+            if self.digits() == 0 {
+                return None;
+            }
+        }
+        if matches!(self.bytes.get(self.at), Some(b'e' | b'E')) {
+            self.at += 1;
+            if matches!(self.bytes.get(self.at), Some(b'+' | b'-')) {
+                self.at += 1;
+            }
+            if self.digits() == 0 {
+                return None;
+            }
+        }
+        Some(())
+    }
+
+    /// Consumes ASCII digits; how many.
+    fn digits(&mut self) -> usize {
+        let start = self.at;
+        while self.bytes.get(self.at).is_some_and(u8::is_ascii_digit) {
+            self.at += 1;
+        }
+        self.at - start
+    }
+}
+
+/// The value of eight ASCII digits, or `None` if any byte is not one: all eight at
+/// once, in three multiply-and-add steps over the pairs, fours and eights.
+fn eight_digits(bytes: [u8; 8]) -> Option<u64> {
+    let word = u64::from_le_bytes(bytes);
+    let digits = word.wrapping_sub(u64::from_ne_bytes([b'0'; 8]));
+    // Every byte was at least '0' (no borrow set a high bit) and at most '9'.
+    let not_digit = (digits | digits.wrapping_add(u64::from_ne_bytes([0x76; 8])))
+        & u64::from_ne_bytes([0x80; 8]);
+    if not_digit != 0 {
+        return None;
+    }
+    let pairs = (digits.wrapping_mul(10).wrapping_add(digits >> 8)) & 0x00ff_00ff_00ff_00ff;
+    let fours = (pairs.wrapping_mul(100).wrapping_add(pairs >> 16)) & 0x0000_ffff_0000_ffff;
+    Some(fours.wrapping_mul(10_000).wrapping_add(fours >> 32) & 0xffff_ffff)
+}
+
+/// The index of the first `"`, `\\` or control character in `bytes`, if any: eight bytes
+/// at a time, as bit masks (the lowest flagged byte of each mask is exact, which is all
+/// that is used).
+fn special_byte(bytes: &[u8]) -> Option<usize> {
+    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
+    const HIGH: u64 = u64::from_ne_bytes([0x80; 8]);
+    let zero_byte = |word: u64| word.wrapping_sub(ONES) & !word & HIGH;
+    let mut at = 0;
+    while let Some(chunk) = bytes.get(at..).and_then(<[u8]>::first_chunk::<8>) {
+        let word = u64::from_le_bytes(*chunk);
+        let found = zero_byte(word ^ (ONES * u64::from(b'"')))
+            | zero_byte(word ^ (ONES * u64::from(b'\\')))
+            | (word.wrapping_sub(ONES * 0x20) & !word & HIGH);
+        if found != 0 {
+            return Some(at + (found.trailing_zeros() / 8) as usize);
+        }
+        at += 8;
+    }
+    let rest = bytes.get(at..)?;
+    rest.iter()
+        .position(|&byte| byte == b'"' || byte == b'\\' || byte < 0x20)
+        .map(|found| at + found)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_values_are_read() {
+        let mut reader = PlainReader::new(br#" {"a": "x", "b": [1, -2], "c": null} "#).unwrap();
+        let mut seen = alloc::vec::Vec::new();
+        reader
+            .object(|reader, key| {
+                match key {
+                    "a" => seen.push(reader.str()?.len() as i64),
+                    "b" => reader.array(|reader| {
+                        seen.push(reader.i64()?);
+                        Some(())
+                    })?,
+                    _ => reader.skip()?,
+                }
+                Some(())
+            })
+            .unwrap();
+        assert!(reader.at_end());
+        assert_eq!(seen, [1, 1, -2]);
+    }
+
+    #[test]
+    fn anything_outside_the_subset_gives_up() {
+        type Read = fn(&mut PlainReader<'_>) -> Option<()>;
+        let give_up: [(&[u8], Read); 12] = [
+            (br#""a\"b""#, |r| r.str().map(drop)),
+            (b"\"a\x01\"", |r| r.str().map(drop)),
+            (b"\"\xff\"", |r| r.str().map(drop)),
+            (b"\"open", |r| r.str().map(drop)),
+            (b"01", |r| r.u64().map(drop)),
+            (b"1.5", |r| r.u64().map(drop)),
+            (b"-1", |r| r.u64().map(drop)),
+            (b"18446744073709551616", |r| r.u64().map(drop)),
+            (b"9223372036854775808", |r| r.i64().map(drop)),
+            (b"[1,]", |r| r.skip()),
+            (b"{\"a\":1,}", |r| r.skip()),
+            (b"1.e5", |r| r.skip()),
+        ];
+        for (text, read) in give_up {
+            let reader = PlainReader::new(text);
+            assert_eq!(reader.and_then(|mut r| read(&mut r)), None, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn strings_end_at_the_first_special_byte_wherever_it_falls() {
+        for len in 0..40 {
+            for special in [b'"', b'\\', 0x1f, 0x00] {
+                let mut text = alloc::vec![b'a'; len];
+                text.push(special);
+                text.extend_from_slice(b"\"bb\"");
+                assert_eq!(special_byte(&text), Some(len));
+            }
+            let plain = alloc::vec![b'a'; len];
+            assert_eq!(special_byte(&plain), None);
+            // Multi-byte UTF-8 (bytes of 0x80 and up) is not special.
+            let wide = "é".repeat(len / 2);
+            assert_eq!(special_byte(wide.as_bytes()), None);
+        }
+    }
+
+    #[test]
+    fn eight_digits_at_once_agree_with_one_at_a_time() {
+        for value in [
+            0u64, 1, 9, 10, 12_345_678, 99_999_999, 17_399_602, 40_000_001,
+        ] {
+            let text = alloc::format!("{value:08}");
+            let bytes: [u8; 8] = text.as_bytes().try_into().unwrap();
+            assert_eq!(eight_digits(bytes), Some(value), "{text}");
+        }
+        for bad in [
+            *b"1234567a",
+            *b"/1234567",
+            *b"12:45678",
+            *b"1234 678",
+            *b"\xff2345678",
+        ] {
+            assert_eq!(eight_digits(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn integers_at_the_edges_are_exact() {
+        assert_eq!(
+            PlainReader::new(b"18446744073709551615").unwrap().u64(),
+            Some(u64::MAX)
+        );
+        assert_eq!(
+            PlainReader::new(b"-9223372036854775808").unwrap().i64(),
+            Some(i64::MIN)
+        );
+        assert_eq!(PlainReader::new(b"0").unwrap().u64(), Some(0));
+        assert_eq!(PlainReader::new(b"-0").unwrap().i64(), Some(0));
+    }
+
+    #[test]
+    fn skipping_goes_no_deeper_than_the_limit() {
+        let nested = |depth: usize| {
+            let mut text = alloc::vec![b'['; depth];
+            text.extend(core::iter::repeat_n(b']', depth));
+            text
+        };
+        assert_eq!(
+            PlainReader::new(&nested(MAX_DEPTH + 1)).unwrap().skip(),
+            Some(())
+        );
+        assert_eq!(
+            PlainReader::new(&nested(MAX_DEPTH + 2)).unwrap().skip(),
+            None
+        );
+    }
+}
