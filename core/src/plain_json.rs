@@ -163,20 +163,51 @@ impl<'a> PlainReader<'a> {
     /// Reads an object: `field` is called with each key, and must consume its value.
     pub(crate) fn object(
         &mut self,
+        field: impl FnMut(&mut Self, &'a str) -> Option<()>,
+    ) -> Option<()> {
+        self.object_in_order(&[], field)
+    }
+
+    /// [`object`](Self::object), for an object whose keys usually come in `order` (a
+    /// service writes its records' keys in one order): the key in that place is
+    /// recognised by one comparison, without scanning it. Any other key is read as usual.
+    pub(crate) fn object_in_order(
+        &mut self,
+        order: &[&'static str],
         mut field: impl FnMut(&mut Self, &'a str) -> Option<()>,
     ) -> Option<()> {
         self.eat(b'{')?;
         if self.eat_if(b'}')? {
             return Some(());
         }
+        let mut expected = order.iter();
         loop {
-            let key = self.str()?;
+            let key = match expected.next() {
+                Some(&key) if self.next_key_is(key) => key,
+                _ => self.str()?,
+            };
             self.eat(b':')?;
             field(self, key)?;
             if !self.eat_if(b',')? {
                 return self.eat(b'}');
             }
         }
+    }
+
+    /// Whether the next token is the string `key` (which holds no `"` or `\\`),
+    /// consuming it if so.
+    fn next_key_is(&mut self, key: &str) -> bool {
+        if self.peek() != Some(b'"') {
+            return false;
+        }
+        let start = self.at + 1;
+        let end = start + key.len();
+        let found = self.bytes.get(start..end) == Some(key.as_bytes())
+            && self.bytes.get(end) == Some(&b'"');
+        if found {
+            self.at = end + 1;
+        }
+        found
     }
 
     /// Reads an array: `element` is called for each element, and must consume it.

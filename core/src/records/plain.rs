@@ -58,6 +58,21 @@ fn read_page(reader: &mut PlainReader<'_>) -> Option<V4RecordPage> {
     Some(page)
 }
 
+/// The order the service writes a record's keys in (spec §4.5's example).
+const SERVICE_ORDER: [&str; 11] = [
+    "CallId",
+    "Caller_Account",
+    "MediaType",
+    "CallType",
+    "StartTime",
+    "EndTime",
+    "AcceptTime",
+    "CallResult",
+    "CalleeList_Account",
+    "RoomId",
+    "RoomIdType",
+];
+
 fn read_record(reader: &mut PlainReader<'_>) -> Option<V4Record> {
     let mut call_id = String::new();
     let mut caller = String::new();
@@ -69,7 +84,7 @@ fn read_record(reader: &mut PlainReader<'_>) -> Option<V4Record> {
     let mut room_id = String::new();
     let mut room_id_type = None;
     let mut seen = 0;
-    reader.object(|reader, key| {
+    reader.object_in_order(&SERVICE_ORDER, |reader, key| {
         match key {
             "CallId" => {
                 first_time(&mut seen, 1 << 0)?;
@@ -208,6 +223,27 @@ mod tests {
         let plain = agrees(example.as_bytes()).expect("a plain page");
         assert_eq!((plain.total, plain.page, plain.records.len()), (141, 2, 1));
         assert_eq!(plain.records[0].caller, "147");
+    }
+
+    /// Keys in another order than the service's, and keys it does not send, read the
+    /// same (the order only speeds up the usual case).
+    #[test]
+    fn keys_in_any_order_read_the_same() {
+        let shuffled = r#"{"ActionStatus":"OK","Response":{"CallRecordList":[
+            {"RoomIdType":1,"Extra":{"a":[1,2.5e3,true,null]},"CallId":"c","MediaType":"Video",
+             "CallResult":"Offline","CallType":"MultiCall","RoomId":"7","Caller_Account":"u",
+             "CalleeList_Account":[],"AcceptTime":0,"EndTime":9,"StartTime":8},
+            {"CallId":"d","MediaType":"Audio","CallType":"SingleCall","CallResult":"Cancel","RoomIdType":2}
+        ],"Page":3,"TotalNum":2}}"#;
+        let page = agrees(shuffled.as_bytes()).expect("a plain page");
+        assert_eq!(page.records.len(), 2);
+        assert_eq!(page.records[0].room_id_type, RoomIdType::Numeric);
+        assert_eq!(
+            (page.records[0].start_secs, page.records[0].end_secs),
+            (8, 9)
+        );
+        assert_eq!(page.records[0].call_result, CallResult::Offline);
+        assert_eq!(page.records[1].caller, "");
     }
 
     /// Every one-byte change, deletion and cut of a short page: the plain reading either
