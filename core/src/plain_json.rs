@@ -18,6 +18,21 @@
 /// How deep a skipped value may nest (serde_json allows 128).
 pub(crate) const MAX_DEPTH: usize = 32;
 
+/// Which of an object's fields have been read, by bit: serde refuses a repeated field,
+/// so a reader of typed fields gives up on one.
+#[derive(Default)]
+pub(crate) struct Seen(u32);
+
+impl Seen {
+    /// Marks field number `field` (below 32) as read; `None` if it was already.
+    pub(crate) fn first(&mut self, field: u32) -> Option<()> {
+        let bit = 1u32.checked_shl(field)?;
+        let repeated = self.0 & bit != 0;
+        self.0 |= bit;
+        (!repeated).then_some(())
+    }
+}
+
 /// A cursor over one JSON text.
 pub(crate) struct PlainReader<'a> {
     text: &'a str,

@@ -21,7 +21,7 @@ use alloc::string::String;
 use serde::de::IgnoredAny;
 
 use crate::call_engine::{V4CallInfo, V4RobotCall, V4RobotCallStarted};
-use crate::callback::{V1CallbackConfig, V4CallbackConfig};
+use crate::callback::{V1CallbackConfig, V4CallbackConfig, read_v1_get_reply, read_v4_get_reply};
 use crate::endpoint::{Empty, Endpoint, Generation, RateClass};
 use crate::records::{
     V1CallId, V1Record, V1RecordFilter, V1RecordPage, V4CallId, V4Record, V4RecordFilter,
@@ -72,6 +72,7 @@ macro_rules! for_each_endpoint {
                 retry_safe: true, codes: [],
                 request: Empty, data: V1CallbackConfig, response: V1CallbackConfig,
                 convert: |data| data,
+                read_plain: read_v1_get_reply,
             }
 
             /// `POST /v1/callback/update`: replaces the v1 callback configuration; fails
@@ -128,6 +129,7 @@ macro_rules! for_each_endpoint {
                 retry_safe: true, codes: [],
                 request: Empty, data: V4CallbackConfig, response: V4CallbackConfig,
                 convert: |data| data,
+                read_plain: read_v4_get_reply,
             }
 
             /// `POST /v4/call_config/delete_callback`: removes the v4 callback

@@ -5,12 +5,15 @@
 //! * `parse_v1_get`, `parse_v4_get_callback`: the documented example replies, parsed into
 //!   typed configurations.
 //!
-//! * `parse_v4_record_page_100`: a `get_record_by_filter` reply with 100 records.
+//! * `parse_v4_record_page_100`: a `get_record_by_filter` reply with 100 records, as
+//!   `parse_response` reads it (the plain-JSON reader, `core/src/plain_json.rs`).
 //! * `build_v4_start_call_by_robot`: a complete signed `start_call_by_robot` request.
+//! * `parse_v4_record_page_100_by_serde`: the same page read by serde_json into the same
+//!   typed records, as `parse_response` read it before the plain reader (a reference).
 //! * `parse_v4_record_page_100_as_json_value`: the same page read by serde_json into an
 //!   untyped `Value`, as a reference.
 //!
-//! Run: `cargo bench --bench request --no-default-features`.
+//! Run: `cargo bench -p callkit-testsuite --bench request`.
 
 use callkit_core::callback::{
     V1Action, V1CallbackConfig, V1GetCallback, V1SetCallback, V4GetCallback,
@@ -122,6 +125,20 @@ fn build_v4_start_call_by_robot(bencher: Bencher) {
             black_box(&body),
         )
     });
+}
+
+/// Reference for `parse_v4_record_page_100`: the same body read by serde_json into the
+/// same typed page (the envelope's other fields skipped), which is how the SDK read it
+/// before the plain reader.
+#[divan::bench(sample_count = 500, sample_size = 20)]
+fn parse_v4_record_page_100_by_serde(bencher: Bencher) {
+    #[derive(serde::Deserialize)]
+    struct Reply {
+        #[serde(rename = "Response")]
+        _response: callkit_core::records::V4RecordPage,
+    }
+    let body = v4_page_of_100();
+    bencher.bench_local(|| serde_json::from_slice::<Reply>(black_box(&body)));
 }
 
 /// Reference for `parse_v4_record_page_100`: the same body read by serde_json into an

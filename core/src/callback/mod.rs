@@ -19,6 +19,7 @@
 #[macro_use]
 mod string_enum;
 
+mod plain;
 pub mod v1;
 pub mod v4;
 
@@ -26,5 +27,6 @@ pub use crate::registry::{
     V1DeleteCallback, V1GetCallback, V1SetCallback, V1UpdateCallback, V4DeleteCallback,
     V4GetCallback, V4SetCallback,
 };
+pub(crate) use plain::{read_v1_get_reply, read_v4_get_reply};
 pub use v1::{V1Action, V1CallbackConfig};
 pub use v4::{V4CallbackConfig, V4Command};

@@ -8,42 +8,36 @@ use alloc::string::String;
 use alloc::vec::Vec;
 
 use super::v4::{V4Record, V4RecordPage};
-use crate::plain_json::PlainReader;
-use crate::response::read_plain_v4_success;
+use crate::endpoint::Generation;
+use crate::plain_json::{PlainReader, Seen};
+use crate::response::read_plain_success;
 use crate::webhook::{CallResult, CallType, MediaType, RoomIdType};
 
 /// A successful `get_record_by_filter` reply, whole, or `None` (not plain, or not a
 /// success).
 pub(crate) fn read_v4_page_reply(body: &[u8]) -> Option<V4RecordPage> {
-    read_plain_v4_success(body, read_page)
+    read_plain_success(Generation::V4, body, read_page)
 }
 
 /// The most of a body that sizes the page's vector up front (1000 records' worth).
 const MAX_PAGE_BYTES: usize = 256 * 1000;
 
-/// Marks `field` as read; `None` if it was already (serde refuses a repeated field).
-fn first_time(seen: &mut u32, field: u32) -> Option<()> {
-    let repeated = *seen & field != 0;
-    *seen |= field;
-    (!repeated).then_some(())
-}
-
 fn read_page(reader: &mut PlainReader<'_>) -> Option<V4RecordPage> {
     let mut page = V4RecordPage::default();
-    let mut seen = 0;
+    let mut seen = Seen::default();
     reader.object(|reader, key| match key {
         "TotalNum" => {
-            first_time(&mut seen, 1)?;
+            seen.first(0)?;
             page.total = reader.u64()?;
             Some(())
         }
         "Page" => {
-            first_time(&mut seen, 2)?;
+            seen.first(1)?;
             page.page = u32::try_from(reader.u64()?).ok()?;
             Some(())
         }
         "CallRecordList" => {
-            first_time(&mut seen, 4)?;
+            seen.first(2)?;
             // Room for every record up front, if records are the size the service's are
             // (about 300 bytes): growing a vector of 100 records copies them five times.
             page.records
@@ -83,54 +77,54 @@ fn read_record(reader: &mut PlainReader<'_>) -> Option<V4Record> {
     let mut callees = Vec::new();
     let mut room_id = String::new();
     let mut room_id_type = None;
-    let mut seen = 0;
+    let mut seen = Seen::default();
     reader.object_in_order(&SERVICE_ORDER, |reader, key| {
         match key {
             "CallId" => {
-                first_time(&mut seen, 1 << 0)?;
+                seen.first(0)?;
                 call_id = reader.str()?.into();
             }
             "Caller_Account" => {
-                first_time(&mut seen, 1 << 1)?;
+                seen.first(1)?;
                 caller = reader.str()?.into();
             }
             "MediaType" => {
-                first_time(&mut seen, 1 << 2)?;
+                seen.first(2)?;
                 media_type = Some(MediaType::from_wire(reader.str()?));
             }
             "CallType" => {
-                first_time(&mut seen, 1 << 3)?;
+                seen.first(3)?;
                 call_type = Some(CallType::from_wire(reader.str()?));
             }
             "StartTime" => {
-                first_time(&mut seen, 1 << 4)?;
+                seen.first(4)?;
                 start_secs = reader.u64()?;
             }
             "EndTime" => {
-                first_time(&mut seen, 1 << 5)?;
+                seen.first(5)?;
                 end_secs = reader.u64()?;
             }
             "AcceptTime" => {
-                first_time(&mut seen, 1 << 6)?;
+                seen.first(6)?;
                 accept_secs = reader.u64()?;
             }
             "CallResult" => {
-                first_time(&mut seen, 1 << 7)?;
+                seen.first(7)?;
                 call_result = Some(CallResult::from_wire(reader.str()?));
             }
             "CalleeList_Account" => {
-                first_time(&mut seen, 1 << 8)?;
+                seen.first(8)?;
                 reader.array(|reader| {
                     callees.push(String::from(reader.str()?));
                     Some(())
                 })?;
             }
             "RoomId" => {
-                first_time(&mut seen, 1 << 9)?;
+                seen.first(9)?;
                 room_id = reader.str()?.into();
             }
             "RoomIdType" => {
-                first_time(&mut seen, 1 << 10)?;
+                seen.first(10)?;
                 room_id_type = Some(RoomIdType::from_code(reader.i64()?));
             }
             _ => reader.skip()?,

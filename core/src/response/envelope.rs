@@ -12,7 +12,7 @@ use serde_json::value::RawValue;
 
 use super::MalformedReason;
 use crate::endpoint::Generation;
-use crate::plain_json::PlainReader;
+use crate::plain_json::{PlainReader, Seen};
 
 /// What an envelope says.
 pub(crate) enum Outcome<'a> {
@@ -137,32 +137,38 @@ pub(crate) fn typed_success<T: DeserializeOwned>(
     }
 }
 
-/// [`typed_success`] for v4, by the plain reader ([`PlainReader`]), with `payload` reading
-/// `Response`: the fast path of the endpoints that declare one. `None` when the body is
-/// not plain JSON or is not a success with a payload; serde then reads it.
-pub(crate) fn read_plain_v4_success<'a, T>(
+/// [`typed_success`] by the plain reader ([`PlainReader`]), with `payload` reading the
+/// payload (v1 `data`, v4 `Response`): the fast path of the endpoints that declare one.
+/// `None` when the body is not plain JSON or is not a success with a payload; serde then
+/// reads it.
+pub(crate) fn read_plain_success<'a, T>(
+    generation: Generation,
     body: &'a [u8],
     payload: impl FnOnce(&mut PlainReader<'a>) -> Option<T>,
 ) -> Option<T> {
+    let (status_key, code_key, payload_key) = match generation {
+        Generation::V1 => (None, "errorCode", "data"),
+        Generation::V4 => (Some("ActionStatus"), "ErrorCode", "Response"),
+    };
     let mut reader = PlainReader::new(body)?;
     let (mut status, mut code, mut response) = (None, None, None);
     let mut payload = Some(payload);
-    reader.object(|reader, key| match key {
+    let mut seen = Seen::default();
+    reader.object(|reader, key| {
         // Each field once (serde refuses a repeated one), and in its plain form only.
-        "ActionStatus" if status.is_none() => {
-            status = Some(reader.str()?);
-            Some(())
-        }
-        "ErrorCode" if code.is_none() => {
-            code = Some(reader.i64()?);
-            Some(())
-        }
-        "Response" => {
+        if key == payload_key {
+            seen.first(0)?;
             response = Some(payload.take()?(reader)?);
-            Some(())
+        } else if key == code_key {
+            seen.first(1)?;
+            code = Some(reader.i64()?);
+        } else if Some(key) == status_key {
+            seen.first(2)?;
+            status = Some(reader.str()?);
+        } else {
+            reader.skip()?;
         }
-        "ActionStatus" | "ErrorCode" => None,
-        _ => reader.skip(),
+        Some(())
     })?;
     let failed =
         code.is_some_and(|c| c != 0) || status.is_some_and(|s| s.eq_ignore_ascii_case("FAIL"));

@@ -19,7 +19,7 @@ mod excerpt;
 use alloc::string::String;
 use core::fmt;
 
-pub(crate) use envelope::read_plain_v4_success;
+pub(crate) use envelope::read_plain_success;
 #[cfg(any(test, fuzzing))]
 pub(crate) use envelope::typed_success;
 pub use excerpt::{BodyExcerpt, EXCERPT_BYTES};
