@@ -62,6 +62,7 @@
 mod admin;
 mod document;
 mod error;
+mod mac;
 mod signer;
 mod types;
 mod userbuf;

@@ -3,12 +3,11 @@
 use alloc::vec::Vec;
 use core::fmt;
 
-use hmac::{Hmac, Mac};
-use sha2::Sha256;
 use subtle::ConstantTimeEq;
 
 use super::document::Document;
 use super::error::{DecodeError, GenerateError, UserbufField, VerifyError};
+use super::mac::HmacKey;
 use super::types::{Privileges, Room, UserSig, Verified, VerifiedPrivateMapKey};
 use super::wire::{
     Count, Fill, Inflater, STORED_PREFIX, STORED_SUFFIX, Sink, base64_std, base64_std_into,
@@ -18,16 +17,9 @@ use super::wire::{
 use super::{MAX_IDENTIFIER_LEN, MAX_ROOM_NAME_LEN, userbuf};
 use crate::secret::SecretKey;
 
-pub(crate) type HmacSha256 = Hmac<Sha256>;
-
 /// Keys the HMAC: the secret-key string's bytes, used as text.
-pub(crate) fn keyed(key: &SecretKey) -> HmacSha256 {
-    // HMAC accepts keys of any length (longer ones are hashed), so this cannot fail.
-    match HmacSha256::new_from_slice(key.expose_bytes()) {
-        Ok(mac) => mac,
-        // Unreachable for HMAC; stay total with a zero key rather than panic.
-        Err(_) => <HmacSha256 as hmac::digest::KeyInit>::new(&Default::default()),
-    }
+pub(crate) fn keyed(key: &SecretKey) -> HmacKey {
+    HmacKey::new(key.expose_bytes())
 }
 
 /// A reusable signer and verifier for one SDKAppID and secret key.
@@ -54,7 +46,7 @@ pub(crate) fn keyed(key: &SecretKey) -> HmacSha256 {
 #[derive(Clone)]
 pub struct Signer {
     sdkappid: u32,
-    mac: HmacSha256,
+    mac: HmacKey,
 }
 
 impl fmt::Debug for Signer {
@@ -89,7 +81,7 @@ pub(crate) fn check_identifier(identifier: &str) -> Result<(), GenerateError> {
 
 impl Signer {
     /// The keyed HMAC, for the verifier that wraps a signer.
-    pub(crate) fn mac(&self) -> &HmacSha256 {
+    pub(crate) fn mac(&self) -> &HmacKey {
         &self.mac
     }
 
@@ -290,35 +282,35 @@ impl DocumentText<'_> {
 /// HMAC-SHA256 over the signed text, fed piecewise (no buffer):
 /// `TLS.identifier:..\nTLS.sdkappid:..\nTLS.time:..\nTLS.expire:..\n[TLS.userbuf:..\n]`.
 fn hmac_tag(
-    mac: &HmacSha256,
+    mac: &HmacKey,
     identifier: &str,
     sdkappid: &[u8],
     time: &[u8],
     expire: &[u8],
     userbuf: Option<&str>,
 ) -> [u8; 32] {
-    let mut mac = mac.clone();
-    mac.update(b"TLS.identifier:");
-    mac.update(identifier.as_bytes());
-    mac.update(b"\nTLS.sdkappid:");
-    mac.update(sdkappid);
-    mac.update(b"\nTLS.time:");
-    mac.update(time);
-    mac.update(b"\nTLS.expire:");
-    mac.update(expire);
-    mac.update(b"\n");
+    let mut text = mac.start();
+    text.update(b"TLS.identifier:");
+    text.update(identifier.as_bytes());
+    text.update(b"\nTLS.sdkappid:");
+    text.update(sdkappid);
+    text.update(b"\nTLS.time:");
+    text.update(time);
+    text.update(b"\nTLS.expire:");
+    text.update(expire);
+    text.update(b"\n");
     if let Some(userbuf) = userbuf {
-        mac.update(b"TLS.userbuf:");
-        mac.update(userbuf.as_bytes());
-        mac.update(b"\n");
+        text.update(b"TLS.userbuf:");
+        text.update(userbuf.as_bytes());
+        text.update(b"\n");
     }
-    mac.finalize().into_bytes().into()
+    mac.finish(text)
 }
 
 /// A plain UserSig: [`verify_document`] with no userbuf allowed.
 pub(crate) fn verify_plain(
     inflater: &mut Inflater,
-    mac: &HmacSha256,
+    mac: &HmacKey,
     sdkappid: u32,
     identifier: &str,
     text: &str,
@@ -330,7 +322,7 @@ pub(crate) fn verify_plain(
 /// Everything but the userbuf's contents. Returns the decoded userbuf bytes when present.
 fn verify_document(
     inflater: &mut Inflater,
-    mac: &HmacSha256,
+    mac: &HmacKey,
     sdkappid: u32,
     identifier: &str,
     text: &str,
@@ -400,7 +392,7 @@ fn verify_document(
 
 pub(crate) fn verify_pmk(
     inflater: &mut Inflater,
-    mac: &HmacSha256,
+    mac: &HmacKey,
     sdkappid: u32,
     identifier: &str,
     room: Room<'_>,
