@@ -3,16 +3,13 @@
 use alloc::vec::Vec;
 use core::fmt;
 
-use subtle::ConstantTimeEq;
-
 use super::document::Document;
 use super::error::{DecodeError, GenerateError, UserbufField, VerifyError};
 use super::mac::HmacKey;
 use super::types::{Privileges, Room, UserSig, Verified, VerifiedPrivateMapKey};
 use super::wire::{
     Count, Fill, Inflater, STORED_PREFIX, STORED_SUFFIX, Sink, base64_std, base64_std_into,
-    base64_tencent, frame_stored, push_json_str, unbase64_std, unbase64_std_into,
-    unbase64_tencent_into,
+    base64_tencent, ct_eq, frame_stored, push_json_str, unbase64_std, unbase64_tencent_into,
 };
 use super::{MAX_IDENTIFIER_LEN, MAX_ROOM_NAME_LEN, userbuf};
 use crate::secret::SecretKey;
@@ -357,10 +354,6 @@ fn verify_document(
         .sig
         .as_deref()
         .ok_or(DecodeError::MissingField(super::document::SIG))?;
-    let mut claimed = [0u8; 48];
-    let claimed_len =
-        unbase64_std_into(sig_text, &mut claimed).ok_or(VerifyError::SignatureMismatch)?;
-    let claimed = claimed.get(..claimed_len).unwrap_or_default();
 
     let mut sdkappid_text = itoa::Buffer::new();
     let mut time_text = itoa::Buffer::new();
@@ -373,8 +366,20 @@ fn verify_document(
         expire_text.format(doc.expire).as_bytes(),
         doc.userbuf.as_deref(),
     );
-    // Constant time: a timing difference must not reveal how much of a forgery was right.
-    if !bool::from(expected.as_slice().ct_eq(claimed)) {
+    // The claim is compared as text with the expected tag's base64: standard base64 (the
+    // trailing bits zero) with its one `=`, which may be missing, is the only text that
+    // decodes to these 32 bytes. Constant time: a timing difference must not reveal how
+    // much of a forgery was right.
+    let mut expected_text = [0u8; 44];
+    let expected_text = base64_std_into(&expected, &mut expected_text);
+    let claimed = sig_text.as_bytes();
+    let unpadded = claimed.len() + 1 == expected_text.len();
+    let comparable = if unpadded {
+        expected_text.get(..claimed.len()).unwrap_or_default()
+    } else {
+        expected_text
+    };
+    if !ct_eq(comparable, claimed) {
         return Err(VerifyError::SignatureMismatch);
     }
 
