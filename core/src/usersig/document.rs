@@ -69,12 +69,15 @@ impl<'a> Document<'a> {
                     b"TLS.time" => 3,
                     b"TLS.userbuf" => 4,
                     b"TLS.sig" => 5,
-                    _ => {
-                        // Another key (UTF-8, as serde_json insists): its value is
-                        // skipped if it is plain.
-                        core::str::from_utf8(key).ok()?;
+                    other => {
+                        // Another key (UTF-8, as serde_json insists; "TLS.ver" is): its
+                        // value is skipped if it is plain. serde_json does not check an
+                        // ignored string's UTF-8 either.
+                        if other != b"TLS.ver" {
+                            core::str::from_utf8(other).ok()?;
+                        }
                         let skipped = match at.0.first()? {
-                            b'"' => at.string().map(|_| ()),
+                            b'"' => at.raw_string().map(|_| ()),
                             _ => at.number().map(|_| ()),
                         };
                         skipped?;
@@ -132,8 +135,13 @@ struct Cursor<'a>(&'a [u8]);
 
 impl<'a> Cursor<'a> {
     /// Skips JSON white space.
+    #[inline]
     fn skip_space(&mut self) {
-        while let Some((b' ' | b'\n' | b'\r' | b'\t', rest)) = self.0.split_first() {
+        while let Some((&byte, rest)) = self.0.split_first() {
+            // Everything above the space is not white space: one comparison, usually.
+            if byte > b' ' || !matches!(byte, b' ' | b'\n' | b'\r' | b'\t') {
+                return;
+            }
             self.0 = rest;
         }
     }
@@ -178,8 +186,16 @@ impl<'a> Cursor<'a> {
         {
             return None;
         }
+        // Nineteen digits always fit a u64; only a twentieth needs checking.
+        let (high, last) = match digits.split_at_checked(19) {
+            Some((high, last)) => (high, last),
+            None => (digits, &[][..]),
+        };
         let mut value = 0u64;
-        for digit in digits {
+        for digit in high {
+            value = value * 10 + u64::from(digit - b'0');
+        }
+        for digit in last {
             value = value
                 .checked_mul(10)?
                 .checked_add(u64::from(digit - b'0'))?;
