@@ -5,7 +5,7 @@ use core::fmt;
 
 use super::document::Document;
 use super::error::{DecodeError, GenerateError, UserbufField, VerifyError};
-use super::mac::HmacKey;
+use super::mac::{HmacKey, pad, padded_len};
 use super::types::{Privileges, Room, UserSig, Verified, VerifiedPrivateMapKey};
 use super::wire::{
     Count, Fill, Inflater, STORED_PREFIX, STORED_SUFFIX, Sink, base64_std, base64_std_into,
@@ -233,6 +233,10 @@ impl Signer {
 /// PrivateMapKey with a short room takes about 200-300 bytes.
 const STACK_STREAM: usize = 512;
 
+/// Room on the stack for the signed text, padded (about 85 bytes for a UserSig, 150 for a
+/// PrivateMapKey with a short room).
+const STACK_SIGNED: usize = 256;
+
 /// An upper bound on a signed document's length: the fixed text, an identifier of
 /// [`MAX_IDENTIFIER_LEN`] bytes each escaped as `\u00XX`, three 20-digit numbers, a 44-byte
 /// signature and the base64 of the largest userbuf.
@@ -276,8 +280,10 @@ impl DocumentText<'_> {
     }
 }
 
-/// HMAC-SHA256 over the signed text, fed piecewise (no buffer):
-/// `TLS.identifier:..\nTLS.sdkappid:..\nTLS.time:..\nTLS.expire:..\n[TLS.userbuf:..\n]`.
+/// HMAC-SHA256 over the signed text,
+/// `TLS.identifier:..\nTLS.sdkappid:..\nTLS.time:..\nTLS.expire:..\n[TLS.userbuf:..\n]`,
+/// written into one buffer (on the stack unless the identifier or room is far longer than
+/// Tencent's) and padded there.
 fn hmac_tag(
     mac: &HmacKey,
     identifier: &str,
@@ -286,22 +292,39 @@ fn hmac_tag(
     expire: &[u8],
     userbuf: Option<&str>,
 ) -> [u8; 32] {
-    let mut text = mac.start();
-    text.update(b"TLS.identifier:");
-    text.update(identifier.as_bytes());
-    text.update(b"\nTLS.sdkappid:");
-    text.update(sdkappid);
-    text.update(b"\nTLS.time:");
-    text.update(time);
-    text.update(b"\nTLS.expire:");
-    text.update(expire);
-    text.update(b"\n");
+    const FIXED: usize = "TLS.identifier:\nTLS.sdkappid:\nTLS.time:\nTLS.expire:\n".len();
+    const USERBUF: usize = "TLS.userbuf:\n".len();
+    let len = FIXED
+        + identifier.len()
+        + sdkappid.len()
+        + time.len()
+        + expire.len()
+        + userbuf.map_or(0, |userbuf| USERBUF + userbuf.len());
+    let mut on_stack = [0u8; STACK_SIGNED];
+    let mut on_heap = Vec::new();
+    let buf = match on_stack.get_mut(..padded_len(len)) {
+        Some(buf) => buf,
+        None => {
+            on_heap.resize(padded_len(len), 0);
+            on_heap.as_mut_slice()
+        }
+    };
+    let mut text = Fill::new(buf);
+    text.put(b"TLS.identifier:");
+    text.put(identifier.as_bytes());
+    text.put(b"\nTLS.sdkappid:");
+    text.put(sdkappid);
+    text.put(b"\nTLS.time:");
+    text.put(time);
+    text.put(b"\nTLS.expire:");
+    text.put(expire);
+    text.put(b"\n");
     if let Some(userbuf) = userbuf {
-        text.update(b"TLS.userbuf:");
-        text.update(userbuf.as_bytes());
-        text.update(b"\n");
+        text.put(b"TLS.userbuf:");
+        text.put(userbuf.as_bytes());
+        text.put(b"\n");
     }
-    mac.finish(text)
+    mac.tag(mac.blocks(pad(buf, len).unwrap_or_default()))
 }
 
 /// A plain UserSig: [`verify_document`] with no userbuf allowed.
