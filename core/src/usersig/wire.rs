@@ -28,11 +28,7 @@ const ZLIB_HEADER: [u8; 2] = [0x78, 0x01];
 
 /// Standard base64 of `input`, with `=` padding (as `TLS.sig` and `TLS.userbuf` use).
 pub(crate) fn base64_std(input: &[u8]) -> String {
-    let mut out = alloc::vec![0u8; base64_simd::STANDARD.encoded_length(input.len())];
-    let len = base64_std_into(input, &mut out).len();
-    out.truncate(len);
-    // Base64 is ASCII: the check cannot fail.
-    String::from_utf8(out).unwrap_or_default()
+    base64_simd::STANDARD.encode_to_string(input)
 }
 
 /// Standard base64 of `input`, with `=` padding, into `out`; the written part (empty if
@@ -51,8 +47,8 @@ pub(crate) fn base64_std_into<'o>(input: &[u8], out: &'o mut [u8]) -> &'o [u8] {
 /// Encoded by base64-simd with the standard alphabet (its SIMD paths know no other), then
 /// the three symbols swapped in a second pass over the (short) text; one allocation.
 pub(crate) fn base64_tencent(input: &[u8]) -> String {
-    let mut out = alloc::vec![0u8; base64_simd::STANDARD.encoded_length(input.len())];
-    let _all_of_out = base64_std_into(input, &mut out);
+    // Into a vector of the exact length, not zeroed first.
+    let mut out: Vec<u8> = base64_simd::STANDARD.encode_type(input);
     for symbol in &mut out {
         // Branch-free, so that the compiler makes vector code of it: each standard symbol
         // differs from Tencent's in a few low bits.
