@@ -197,7 +197,7 @@ impl Signer {
         now: u64,
     ) -> Result<Verified, VerifyError> {
         verify_plain(
-            &mut Inflater::new(),
+            &mut Inflater::once(),
             &self.mac,
             self.sdkappid,
             identifier,
@@ -217,7 +217,7 @@ impl Signer {
         now: u64,
     ) -> Result<VerifiedPrivateMapKey, VerifyError> {
         verify_pmk(
-            &mut Inflater::new(),
+            &mut Inflater::once(),
             &self.mac,
             self.sdkappid,
             identifier,

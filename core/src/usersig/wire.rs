@@ -224,16 +224,28 @@ pub(crate) struct Inflater {
     out: Vec<u8>,
     /// The compressed input whose inflated bytes are `out[..len]`, if any.
     last: Option<(Vec<u8>, usize)>,
+    /// Whether to remember the last compressed stream (not for a single use).
+    remember: bool,
 }
 
 impl Inflater {
     /// An inflater that allocates nothing until the first compressed stream.
     pub(crate) const fn new() -> Self {
+        Self::with_memory(true)
+    }
+
+    /// An inflater for one stream: it does not copy the stream to remember it.
+    pub(crate) const fn once() -> Self {
+        Self::with_memory(false)
+    }
+
+    const fn with_memory(remember: bool) -> Self {
         Self {
             #[cfg(not(feature = "std"))]
             state: None,
             out: Vec::new(),
             last: None,
+            remember,
         }
     }
 
@@ -252,9 +264,11 @@ impl Inflater {
             Some(Err(e)) => Err(e),
             None => {
                 let len = self.inflate_general(input)?.len();
-                last.clear();
-                last.extend_from_slice(input);
-                self.last = Some((last, len));
+                if self.remember {
+                    last.clear();
+                    last.extend_from_slice(input);
+                    self.last = Some((last, len));
+                }
                 Ok(self.out.get(..len).unwrap_or_default())
             }
         }
@@ -366,7 +380,7 @@ fn grow_out(out: &mut Vec<u8>) -> Result<(), DecodeError> {
 /// Inflates a zlib stream of at most [`MAX_DOCUMENT_LEN`] bytes in one call (see [`Inflater`]).
 #[cfg(test)]
 pub(crate) fn inflate_zlib(input: &[u8]) -> Result<Vec<u8>, DecodeError> {
-    Inflater::new().inflate(input).map(<[u8]>::to_vec)
+    Inflater::once().inflate(input).map(<[u8]>::to_vec)
 }
 
 /// Fast path for streams made only of stored blocks (ours, Go v1.4's): no decompressor
