@@ -523,3 +523,52 @@ fn debug_output_never_shows_the_signature() {
     assert!(!shown.contains(&sig.as_str()[..12]), "{shown}");
     assert!(shown.contains(&sig.as_str().len().to_string()), "{shown}");
 }
+
+#[test]
+fn the_signature_text_is_its_base64_with_or_without_the_padding_and_nothing_else() {
+    use hmac::{Hmac, Mac};
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let key = SecretKey::new("k3y").unwrap();
+    let content = "TLS.identifier:a\nTLS.sdkappid:1400000000\nTLS.time:1700000000\nTLS.expire:60\n";
+    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(b"k3y").unwrap();
+    mac.update(content.as_bytes());
+    let sig = STANDARD.encode(mac.finalize().into_bytes());
+    assert_eq!(
+        (sig.len(), sig.ends_with('='), sig.ends_with("==")),
+        (44, true, false)
+    );
+    // The last symbol's two unused bits set: the same 32 bytes to a lenient decoder.
+    let mut loose_bits = sig.clone().into_bytes();
+    let last = ALPHABET.iter().position(|&c| c == loose_bits[42]).unwrap();
+    loose_bits[42] = ALPHABET[last | 1];
+    let loose_bits = String::from_utf8(loose_bits).unwrap();
+    let first = sig.as_bytes()[0];
+    let escaped = format!("\\u{:04x}{}", first, &sig[1..]);
+    let cases = [
+        (sig.clone(), true),
+        (sig[..43].to_string(), true),
+        (escaped, true),
+        (format!("{sig}="), false),
+        (sig[..42].to_string(), false),
+        (loose_bits, false),
+        (format!(" {sig}"), false),
+        (String::new(), false),
+    ];
+    for (claim, valid) in cases {
+        let json = format!(
+            r#"{{"TLS.ver":"2.0","TLS.identifier":"a","TLS.sdkappid":1400000000,"TLS.expire":60,"TLS.time":1700000000,"TLS.sig":"{claim}"}}"#
+        );
+        let zlib = miniz_oxide::deflate::compress_to_vec_zlib(json.as_bytes(), 6);
+        let text = STANDARD
+            .encode(zlib)
+            .replace('+', "*")
+            .replace('/', "-")
+            .replace('=', "_");
+        let got = usersig::verify_user_sig(1_400_000_000, &key, "a", &text, 1_700_000_000);
+        if valid {
+            assert!(got.is_ok(), "{claim}: {got:?}");
+        } else {
+            assert_eq!(got, Err(VerifyError::SignatureMismatch), "{claim}");
+        }
+    }
+}

@@ -18,7 +18,7 @@ pub(crate) const SIG: &str = "TLS.sig";
 
 /// The fields a verifier needs. Missing numbers and identifier read as 0 and "" (what the
 /// Go library's `omitempty` leaves out is exactly those values, and it signs them as such).
-#[derive(Debug, Default)]
+#[derive(Debug, Default, PartialEq)]
 pub(crate) struct Document<'a> {
     pub identifier: Cow<'a, str>,
     pub sdkappid: u64,
@@ -30,7 +30,90 @@ pub(crate) struct Document<'a> {
 
 impl<'a> Document<'a> {
     /// Parses the inflated JSON text. A trailing newline (Go) is fine: JSON allows white space.
+    ///
+    /// The documents every implementation writes take [`Document::parse_plain`]; anything it
+    /// is not sure of goes to serde_json, which decides every error and unusual form.
     pub(crate) fn parse(json: &'a [u8]) -> Result<Self, DecodeError> {
+        match Self::parse_plain(json) {
+            Some(doc) => Ok(doc),
+            None => Self::parse_serde(json),
+        }
+    }
+
+    /// The plain form only: one object of keys without escapes, the known string fields
+    /// without escapes or control characters, the numbers as unsigned integers without
+    /// leading zeros, fraction or exponent, other keys' values plain strings or such
+    /// numbers, each known key once. `None` for anything else (it may still be valid, or
+    /// an error to be named): the caller then asks serde_json, so this path only has to
+    /// agree with it where it answers (the tests compare the two).
+    pub(crate) fn parse_plain(json: &'a [u8]) -> Option<Self> {
+        let mut at = Cursor(json);
+        let mut doc = Document::default();
+        let mut seen = [false; 6];
+        at.skip_space();
+        at.expect(b'{')?;
+        at.skip_space();
+        if at.0.first() == Some(&b'}') {
+            at.0 = at.0.get(1..)?;
+        } else {
+            loop {
+                at.skip_space();
+                let key = at.raw_string()?;
+                at.skip_space();
+                at.expect(b':')?;
+                at.skip_space();
+                let index = match key {
+                    b"TLS.identifier" => 0,
+                    b"TLS.sdkappid" => 1,
+                    b"TLS.expire" => 2,
+                    b"TLS.time" => 3,
+                    b"TLS.userbuf" => 4,
+                    b"TLS.sig" => 5,
+                    other => {
+                        // Another key (UTF-8, as serde_json insists; "TLS.ver" is): its
+                        // value is skipped if it is plain. serde_json does not check an
+                        // ignored string's UTF-8 either.
+                        if other != b"TLS.ver" {
+                            core::str::from_utf8(other).ok()?;
+                        }
+                        let skipped = match at.0.first()? {
+                            b'"' => at.raw_string().map(|_| ()),
+                            _ => at.number().map(|_| ()),
+                        };
+                        skipped?;
+                        6
+                    }
+                };
+                if let Some(seen) = seen.get_mut(index)
+                    && core::mem::replace(seen, true)
+                {
+                    return None; // a repeated key: serde_json's error
+                }
+                match index {
+                    0 => doc.identifier = Cow::Borrowed(at.string()?),
+                    1 => doc.sdkappid = at.number()?,
+                    2 => doc.expire = at.number()?,
+                    3 => doc.time = at.number()?,
+                    4 => doc.userbuf = Some(Cow::Borrowed(at.string()?)),
+                    5 => doc.sig = Some(Cow::Borrowed(at.string()?)),
+                    _ => {}
+                }
+                at.skip_space();
+                let (&separator, rest) = at.0.split_first()?;
+                at.0 = rest;
+                match separator {
+                    b',' => {}
+                    b'}' => break,
+                    _ => return None,
+                }
+            }
+        }
+        at.skip_space();
+        at.0.is_empty().then_some(doc)
+    }
+
+    /// Any JSON document, through serde_json.
+    fn parse_serde(json: &'a [u8]) -> Result<Self, DecodeError> {
         let reading = Cell::new(None);
         let mut de = serde_json::Deserializer::from_slice(json);
         let doc = de
@@ -45,6 +128,111 @@ impl<'a> Document<'a> {
             })?;
         Ok(doc)
     }
+}
+
+/// The unread rest of a document, for [`Document::parse_plain`].
+struct Cursor<'a>(&'a [u8]);
+
+impl<'a> Cursor<'a> {
+    /// Skips JSON white space.
+    #[inline]
+    fn skip_space(&mut self) {
+        while let Some((&byte, rest)) = self.0.split_first() {
+            // Everything above the space is not white space: one comparison, usually.
+            if byte > b' ' || !matches!(byte, b' ' | b'\n' | b'\r' | b'\t') {
+                return;
+            }
+            self.0 = rest;
+        }
+    }
+
+    /// Consumes `byte`, or `None`.
+    fn expect(&mut self, byte: u8) -> Option<()> {
+        let (&first, rest) = self.0.split_first()?;
+        self.0 = rest;
+        (first == byte).then_some(())
+    }
+
+    /// A string without escapes or control characters, as the UTF-8 between its quotes.
+    fn string(&mut self) -> Option<&'a str> {
+        core::str::from_utf8(self.raw_string()?).ok()
+    }
+
+    /// A string without escapes or control characters, as the bytes between its quotes
+    /// (not checked to be UTF-8).
+    fn raw_string(&mut self) -> Option<&'a [u8]> {
+        self.expect(b'"')?;
+        let (text, rest) = self.0.split_at_checked(plain_len(self.0))?;
+        let (&quote, rest) = rest.split_first()?;
+        if quote != b'"' {
+            return None;
+        }
+        self.0 = rest;
+        Some(text)
+    }
+
+    /// An unsigned integer that fits a `u64`, in its shortest form (no leading zeros), not
+    /// followed by a fraction or an exponent.
+    fn number(&mut self) -> Option<u64> {
+        let end = self
+            .0
+            .iter()
+            .position(|b| !b.is_ascii_digit())
+            .unwrap_or(self.0.len());
+        let (digits, rest) = self.0.split_at_checked(end)?;
+        if digits.is_empty()
+            || (digits.len() > 1 && digits.first() == Some(&b'0'))
+            || matches!(rest.first(), Some(b'.' | b'e' | b'E'))
+        {
+            return None;
+        }
+        // Nineteen digits always fit a u64; only a twentieth needs checking.
+        let (high, last) = match digits.split_at_checked(19) {
+            Some((high, last)) => (high, last),
+            None => (digits, &[][..]),
+        };
+        let mut value = 0u64;
+        for digit in high {
+            value = value * 10 + u64::from(digit - b'0');
+        }
+        for digit in last {
+            value = value
+                .checked_mul(10)?
+                .checked_add(u64::from(digit - b'0'))?;
+        }
+        self.0 = rest;
+        Some(value)
+    }
+}
+
+/// The length of the longest prefix of `bytes` with no `"`, `\\` or control character:
+/// eight bytes at a time, then one at a time.
+fn plain_len(bytes: &[u8]) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    /// Marks (in its high bit) every zero byte of `x` below its first zero byte, and that
+    /// one; bytes above it may be marked wrongly, which a search for the first never sees.
+    fn zero_bytes(x: u64) -> u64 {
+        x.wrapping_sub(ONES) & !x & HIGH
+    }
+    let (words, _) = bytes.as_chunks::<8>();
+    let mut at = 0;
+    for word in words {
+        let x = u64::from_le_bytes(*word);
+        let stops = zero_bytes(x ^ (ONES * u64::from(b'"')))
+            | zero_bytes(x ^ (ONES * u64::from(b'\\')))
+            // Bytes below 0x20 (the borrow of a lower one only marks bytes above it).
+            | (x.wrapping_sub(ONES * 0x20) & !x & HIGH);
+        if stops != 0 {
+            return at + (stops.trailing_zeros() / 8) as usize;
+        }
+        at += 8;
+    }
+    let rest = bytes.get(at..).unwrap_or_default();
+    at + rest
+        .iter()
+        .position(|&b| b == b'"' || b == b'\\' || b < 0x20)
+        .unwrap_or(rest.len())
 }
 
 struct DocVisitor<'c> {
@@ -119,6 +307,8 @@ impl<'de> de::Deserialize<'de> for Text<'de> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use alloc::string::String;
+    use alloc::vec::Vec;
 
     #[test]
     fn reads_any_order_escapes_and_omitted_fields() {
@@ -131,6 +321,121 @@ mod tests {
         assert_eq!(doc.sig.as_deref(), Some("a/b"));
         assert_eq!((doc.time, doc.expire, doc.sdkappid), (5, 0, 0));
         assert!(doc.userbuf.is_none());
+    }
+
+    #[test]
+    fn plain_len_stops_at_the_first_quote_backslash_or_control_character() {
+        let mut text = [b'a'; 40];
+        for stop in [b'"', b'\\', 0, 0x1F, b'\n'] {
+            for at in 0..text.len() {
+                text[at] = stop;
+                assert_eq!(plain_len(&text), at, "{stop} at {at}");
+                // A later stop, and bytes the word trick could mistake, change nothing.
+                if let Some(later) = text.get_mut(at + 1) {
+                    *later = 0x21;
+                }
+                assert_eq!(plain_len(&text), at, "{stop} at {at}");
+                text = [b'a'; 40];
+            }
+        }
+        assert_eq!(plain_len(&text), 40);
+        let tricky: Vec<u8> = (0x20..=0xFF).filter(|&b| b != b'"' && b != b'\\').collect();
+        assert_eq!(plain_len(&tricky), tricky.len());
+        assert_eq!(plain_len(b""), 0);
+    }
+
+    /// Our own document and the shapes the official libraries write take the plain path.
+    #[test]
+    fn the_usual_documents_take_the_plain_path() {
+        let documents: [&[u8]; 4] = [
+            br#"{"TLS.ver":"2.0","TLS.identifier":"xiaojun","TLS.sdkappid":1400000000,"TLS.expire":15552000,"TLS.time":1700000000,"TLS.sig":"a+b/c="}"#,
+            b"{\"TLS.ver\": \"2.0\", \"TLS.identifier\": \"\xc3\xa9\", \"TLS.sdkappid\": 1, \"TLS.expire\": 0, \"TLS.time\": 5, \"TLS.userbuf\": \"AAA=\", \"TLS.sig\": \"x\"}\n",
+            br#"{"TLS.sig":"x","TLS.time":5,"TLS.ver":2,"TLS.other":"y"}"#,
+            b" {} ",
+        ];
+        for json in documents {
+            let plain = Document::parse_plain(json);
+            assert!(plain.is_some(), "{}", String::from_utf8_lossy(json));
+            assert_eq!(plain.ok_or(()), Document::parse_serde(json).map_err(drop));
+        }
+    }
+
+    /// Wherever the plain path answers, serde_json gives the same document: documents put
+    /// together from valid, odd and broken pieces.
+    #[test]
+    fn the_plain_path_agrees_with_serde_json() {
+        const KEYS: [&str; 10] = [
+            r#""TLS.identifier""#,
+            r#""TLS.sdkappid""#,
+            r#""TLS.expire""#,
+            r#""TLS.time""#,
+            r#""TLS.userbuf""#,
+            r#""TLS.sig""#,
+            r#""TLS.ver""#,
+            r#""TLS.\u0073ig""#,
+            r#""x""#,
+            "TLS.time",
+        ];
+        const VALUES: [&str; 24] = [
+            r#""xiaojun""#,
+            r#""""#,
+            r#""a\/b""#,
+            "\"\u{e9}\u{1F600}\"",
+            "\"\t\"",
+            "\"\x7f\"",
+            "0",
+            "7",
+            "1400000000",
+            "18446744073709551615",
+            "18446744073709551616",
+            "01",
+            "-1",
+            "1.5",
+            "1e3",
+            "2E0",
+            "00",
+            "null",
+            "true",
+            "[]",
+            "{}",
+            r#"{"a":1}"#,
+            "\"x",
+            "",
+        ];
+        const GLUE: [&str; 6] = ["", " ", "\n", "\r\t", ",", "x"];
+        let mut seed = 0x9e37_79b9_u32;
+        let mut next = |n: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 17;
+            seed ^= seed << 5;
+            seed as usize % n
+        };
+        let mut answered = 0;
+        for _ in 0..20_000 {
+            let mut json = String::new();
+            json.push_str(GLUE[next(3)]);
+            json.push('{');
+            let fields = next(5);
+            for i in 0..fields {
+                if i > 0 {
+                    json.push_str(if next(20) == 0 { GLUE[next(6)] } else { "," });
+                }
+                json.push_str(GLUE[next(3)]);
+                json.push_str(KEYS[next(KEYS.len())]);
+                json.push_str(GLUE[next(3)]);
+                json.push_str(if next(30) == 0 { "" } else { ":" });
+                json.push_str(GLUE[next(3)]);
+                json.push_str(VALUES[next(VALUES.len())]);
+            }
+            json.push_str(GLUE[next(3)]);
+            json.push_str(if next(30) == 0 { "" } else { "}" });
+            json.push_str(GLUE[next(4)]);
+            if let Some(plain) = Document::parse_plain(json.as_bytes()) {
+                answered += 1;
+                assert_eq!(Document::parse_serde(json.as_bytes()), Ok(plain), "{json}");
+            }
+        }
+        assert!(answered > 1_000, "{answered}");
     }
 
     #[test]

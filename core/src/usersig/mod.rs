@@ -62,6 +62,7 @@
 mod admin;
 mod document;
 mod error;
+mod mac;
 mod signer;
 mod types;
 mod userbuf;
@@ -123,7 +124,7 @@ pub fn verify_user_sig(
 ) -> Result<Verified, VerifyError> {
     let mac = signer::keyed(key);
     signer::verify_plain(
-        &mut Inflater::new(),
+        &mut Inflater::once(),
         &mac,
         sdkappid,
         identifier,
@@ -142,7 +143,7 @@ pub fn verify_private_map_key(
     now: u64,
 ) -> Result<VerifiedPrivateMapKey, VerifyError> {
     let mac = signer::keyed(key);
-    let mut inflater = Inflater::new();
+    let mut inflater = Inflater::once();
     signer::verify_pmk(
         &mut inflater,
         &mac,

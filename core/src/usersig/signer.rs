@@ -3,31 +3,20 @@
 use alloc::vec::Vec;
 use core::fmt;
 
-use hmac::{Hmac, Mac};
-use sha2::Sha256;
-use subtle::ConstantTimeEq;
-
 use super::document::Document;
 use super::error::{DecodeError, GenerateError, UserbufField, VerifyError};
+use super::mac::{HmacKey, pad, padded_len};
 use super::types::{Privileges, Room, UserSig, Verified, VerifiedPrivateMapKey};
 use super::wire::{
     Count, Fill, Inflater, STORED_PREFIX, STORED_SUFFIX, Sink, base64_std, base64_std_into,
-    base64_tencent, frame_stored, push_json_str, unbase64_std, unbase64_std_into,
-    unbase64_tencent_into,
+    base64_tencent, ct_eq, frame_stored, push_json_str, unbase64_std, unbase64_tencent_into,
 };
 use super::{MAX_IDENTIFIER_LEN, MAX_ROOM_NAME_LEN, userbuf};
 use crate::secret::SecretKey;
 
-pub(crate) type HmacSha256 = Hmac<Sha256>;
-
 /// Keys the HMAC: the secret-key string's bytes, used as text.
-pub(crate) fn keyed(key: &SecretKey) -> HmacSha256 {
-    // HMAC accepts keys of any length (longer ones are hashed), so this cannot fail.
-    match HmacSha256::new_from_slice(key.expose_bytes()) {
-        Ok(mac) => mac,
-        // Unreachable for HMAC; stay total with a zero key rather than panic.
-        Err(_) => <HmacSha256 as hmac::digest::KeyInit>::new(&Default::default()),
-    }
+pub(crate) fn keyed(key: &SecretKey) -> HmacKey {
+    HmacKey::new(key.expose_bytes())
 }
 
 /// A reusable signer and verifier for one SDKAppID and secret key.
@@ -54,7 +43,7 @@ pub(crate) fn keyed(key: &SecretKey) -> HmacSha256 {
 #[derive(Clone)]
 pub struct Signer {
     sdkappid: u32,
-    mac: HmacSha256,
+    mac: HmacKey,
 }
 
 impl fmt::Debug for Signer {
@@ -89,7 +78,7 @@ pub(crate) fn check_identifier(identifier: &str) -> Result<(), GenerateError> {
 
 impl Signer {
     /// The keyed HMAC, for the verifier that wraps a signer.
-    pub(crate) fn mac(&self) -> &HmacSha256 {
+    pub(crate) fn mac(&self) -> &HmacKey {
         &self.mac
     }
 
@@ -208,7 +197,7 @@ impl Signer {
         now: u64,
     ) -> Result<Verified, VerifyError> {
         verify_plain(
-            &mut Inflater::new(),
+            &mut Inflater::once(),
             &self.mac,
             self.sdkappid,
             identifier,
@@ -228,7 +217,7 @@ impl Signer {
         now: u64,
     ) -> Result<VerifiedPrivateMapKey, VerifyError> {
         verify_pmk(
-            &mut Inflater::new(),
+            &mut Inflater::once(),
             &self.mac,
             self.sdkappid,
             identifier,
@@ -243,6 +232,10 @@ impl Signer {
 /// verifying): a UserSig for a Tencent-sized identifier (at most 32 bytes) or a
 /// PrivateMapKey with a short room takes about 200-300 bytes.
 const STACK_STREAM: usize = 512;
+
+/// Room on the stack for the signed text, padded (about 85 bytes for a UserSig, 150 for a
+/// PrivateMapKey with a short room).
+const STACK_SIGNED: usize = 256;
 
 /// An upper bound on a signed document's length: the fixed text, an identifier of
 /// [`MAX_IDENTIFIER_LEN`] bytes each escaped as `\u00XX`, three 20-digit numbers, a 44-byte
@@ -287,38 +280,57 @@ impl DocumentText<'_> {
     }
 }
 
-/// HMAC-SHA256 over the signed text, fed piecewise (no buffer):
-/// `TLS.identifier:..\nTLS.sdkappid:..\nTLS.time:..\nTLS.expire:..\n[TLS.userbuf:..\n]`.
+/// HMAC-SHA256 over the signed text,
+/// `TLS.identifier:..\nTLS.sdkappid:..\nTLS.time:..\nTLS.expire:..\n[TLS.userbuf:..\n]`,
+/// written into one buffer (on the stack unless the identifier or room is far longer than
+/// Tencent's) and padded there.
 fn hmac_tag(
-    mac: &HmacSha256,
+    mac: &HmacKey,
     identifier: &str,
     sdkappid: &[u8],
     time: &[u8],
     expire: &[u8],
     userbuf: Option<&str>,
 ) -> [u8; 32] {
-    let mut mac = mac.clone();
-    mac.update(b"TLS.identifier:");
-    mac.update(identifier.as_bytes());
-    mac.update(b"\nTLS.sdkappid:");
-    mac.update(sdkappid);
-    mac.update(b"\nTLS.time:");
-    mac.update(time);
-    mac.update(b"\nTLS.expire:");
-    mac.update(expire);
-    mac.update(b"\n");
+    const FIXED: usize = "TLS.identifier:\nTLS.sdkappid:\nTLS.time:\nTLS.expire:\n".len();
+    const USERBUF: usize = "TLS.userbuf:\n".len();
+    let len = FIXED
+        + identifier.len()
+        + sdkappid.len()
+        + time.len()
+        + expire.len()
+        + userbuf.map_or(0, |userbuf| USERBUF + userbuf.len());
+    let mut on_stack = [0u8; STACK_SIGNED];
+    let mut on_heap = Vec::new();
+    let buf = match on_stack.get_mut(..padded_len(len)) {
+        Some(buf) => buf,
+        None => {
+            on_heap.resize(padded_len(len), 0);
+            on_heap.as_mut_slice()
+        }
+    };
+    let mut text = Fill::new(buf);
+    text.put(b"TLS.identifier:");
+    text.put(identifier.as_bytes());
+    text.put(b"\nTLS.sdkappid:");
+    text.put(sdkappid);
+    text.put(b"\nTLS.time:");
+    text.put(time);
+    text.put(b"\nTLS.expire:");
+    text.put(expire);
+    text.put(b"\n");
     if let Some(userbuf) = userbuf {
-        mac.update(b"TLS.userbuf:");
-        mac.update(userbuf.as_bytes());
-        mac.update(b"\n");
+        text.put(b"TLS.userbuf:");
+        text.put(userbuf.as_bytes());
+        text.put(b"\n");
     }
-    mac.finalize().into_bytes().into()
+    mac.tag(mac.blocks(pad(buf, len).unwrap_or_default()))
 }
 
 /// A plain UserSig: [`verify_document`] with no userbuf allowed.
 pub(crate) fn verify_plain(
     inflater: &mut Inflater,
-    mac: &HmacSha256,
+    mac: &HmacKey,
     sdkappid: u32,
     identifier: &str,
     text: &str,
@@ -330,7 +342,7 @@ pub(crate) fn verify_plain(
 /// Everything but the userbuf's contents. Returns the decoded userbuf bytes when present.
 fn verify_document(
     inflater: &mut Inflater,
-    mac: &HmacSha256,
+    mac: &HmacKey,
     sdkappid: u32,
     identifier: &str,
     text: &str,
@@ -365,10 +377,6 @@ fn verify_document(
         .sig
         .as_deref()
         .ok_or(DecodeError::MissingField(super::document::SIG))?;
-    let mut claimed = [0u8; 48];
-    let claimed_len =
-        unbase64_std_into(sig_text, &mut claimed).ok_or(VerifyError::SignatureMismatch)?;
-    let claimed = claimed.get(..claimed_len).unwrap_or_default();
 
     let mut sdkappid_text = itoa::Buffer::new();
     let mut time_text = itoa::Buffer::new();
@@ -381,8 +389,20 @@ fn verify_document(
         expire_text.format(doc.expire).as_bytes(),
         doc.userbuf.as_deref(),
     );
-    // Constant time: a timing difference must not reveal how much of a forgery was right.
-    if !bool::from(expected.as_slice().ct_eq(claimed)) {
+    // The claim is compared as text with the expected tag's base64: standard base64 (the
+    // trailing bits zero) with its one `=`, which may be missing, is the only text that
+    // decodes to these 32 bytes. Constant time: a timing difference must not reveal how
+    // much of a forgery was right.
+    let mut expected_text = [0u8; 44];
+    let expected_text = base64_std_into(&expected, &mut expected_text);
+    let claimed = sig_text.as_bytes();
+    let unpadded = claimed.len() + 1 == expected_text.len();
+    let comparable = if unpadded {
+        expected_text.get(..claimed.len()).unwrap_or_default()
+    } else {
+        expected_text
+    };
+    if !ct_eq(comparable, claimed) {
         return Err(VerifyError::SignatureMismatch);
     }
 
@@ -400,7 +420,7 @@ fn verify_document(
 
 pub(crate) fn verify_pmk(
     inflater: &mut Inflater,
-    mac: &HmacSha256,
+    mac: &HmacKey,
     sdkappid: u32,
     identifier: &str,
     room: Room<'_>,

@@ -28,11 +28,7 @@ const ZLIB_HEADER: [u8; 2] = [0x78, 0x01];
 
 /// Standard base64 of `input`, with `=` padding (as `TLS.sig` and `TLS.userbuf` use).
 pub(crate) fn base64_std(input: &[u8]) -> String {
-    let mut out = alloc::vec![0u8; base64_simd::STANDARD.encoded_length(input.len())];
-    let len = base64_std_into(input, &mut out).len();
-    out.truncate(len);
-    // Base64 is ASCII: the check cannot fail.
-    String::from_utf8(out).unwrap_or_default()
+    base64_simd::STANDARD.encode_to_string(input)
 }
 
 /// Standard base64 of `input`, with `=` padding, into `out`; the written part (empty if
@@ -51,15 +47,15 @@ pub(crate) fn base64_std_into<'o>(input: &[u8], out: &'o mut [u8]) -> &'o [u8] {
 /// Encoded by base64-simd with the standard alphabet (its SIMD paths know no other), then
 /// the three symbols swapped in a second pass over the (short) text; one allocation.
 pub(crate) fn base64_tencent(input: &[u8]) -> String {
-    let mut out = alloc::vec![0u8; base64_simd::STANDARD.encoded_length(input.len())];
-    let _all_of_out = base64_std_into(input, &mut out);
+    // Into a vector of the exact length, not zeroed first.
+    let mut out: Vec<u8> = base64_simd::STANDARD.encode_type(input);
     for symbol in &mut out {
-        *symbol = match *symbol {
-            b'+' => b'*',
-            b'/' => b'-',
-            b'=' => b'_',
-            other => other,
-        };
+        // Branch-free, so that the compiler makes vector code of it: each standard symbol
+        // differs from Tencent's in a few low bits.
+        let flip = (if *symbol == b'+' { b'+' ^ b'*' } else { 0 })
+            | (if *symbol == b'/' { b'/' ^ b'-' } else { 0 })
+            | (if *symbol == b'=' { b'=' ^ b'_' } else { 0 });
+        *symbol ^= flip;
     }
     // Base64 is ASCII: the check cannot fail.
     String::from_utf8(out).unwrap_or_default()
@@ -91,12 +87,13 @@ pub(crate) fn unbase64_tencent_into<'b>(
         }
     };
     for (symbol, &sent) in scratch.iter_mut().zip(body.as_bytes()) {
-        *symbol = match sent {
-            b'*' => b'+',
-            b'-' => b'/',
-            b'+' | b'/' | b'=' => b'!', // not Tencent's: left invalid
-            other => other,
-        };
+        // Branch-free, so that the compiler makes vector code of it: each of Tencent's
+        // symbols differs from the standard one in a few low bits.
+        let flip = (if sent == b'*' { b'*' ^ b'+' } else { 0 })
+            | (if sent == b'-' { b'-' ^ b'/' } else { 0 });
+        let standard = sent == b'+' || sent == b'/' || sent == b'=';
+        // The standard symbols are not Tencent's: left invalid.
+        *symbol = if standard { b'!' } else { sent ^ flip };
     }
     let decoded = base64_simd::STANDARD_NO_PAD
         .decode_inplace(scratch)
@@ -109,12 +106,6 @@ pub(crate) fn unbase64_tencent_into<'b>(
 pub(crate) fn unbase64_tencent(text: &str) -> Result<Vec<u8>, DecodeError> {
     let mut heap = Vec::new();
     unbase64_tencent_into(text, &mut [], &mut heap).map(<[u8]>::to_vec)
-}
-
-/// Decodes standard base64 (padding optional) into `out`, returning the length; `None` if
-/// it is not base64 or does not fit.
-pub(crate) fn unbase64_std_into(text: &str, out: &mut [u8]) -> Option<usize> {
-    LENIENT_PADDING.decode_slice(text, out).ok()
 }
 
 /// Decodes standard base64 (padding optional), as used inside the document.
@@ -233,25 +224,35 @@ pub(crate) struct Inflater {
     out: Vec<u8>,
     /// The compressed input whose inflated bytes are `out[..len]`, if any.
     last: Option<(Vec<u8>, usize)>,
+    /// Whether to remember the last compressed stream (not for a single use).
+    remember: bool,
 }
 
 impl Inflater {
     /// An inflater that allocates nothing until the first compressed stream.
     pub(crate) const fn new() -> Self {
+        Self::with_memory(true)
+    }
+
+    /// An inflater for one stream: it does not copy the stream to remember it.
+    pub(crate) const fn once() -> Self {
+        Self::with_memory(false)
+    }
+
+    const fn with_memory(remember: bool) -> Self {
         Self {
             #[cfg(not(feature = "std"))]
             state: None,
             out: Vec::new(),
             last: None,
+            remember,
         }
     }
 
     /// The inflated bytes of `input`, valid until the next call.
     pub(crate) fn inflate<'a>(&'a mut self, input: &'a [u8]) -> Result<&'a [u8], DecodeError> {
-        use subtle::ConstantTimeEq as _;
         if let Some((last, len)) = &self.last
-            && last.len() == input.len()
-            && bool::from(last.as_slice().ct_eq(input))
+            && ct_eq(last, input)
         {
             return Ok(self.out.get(..*len).unwrap_or_default());
         }
@@ -263,9 +264,11 @@ impl Inflater {
             Some(Err(e)) => Err(e),
             None => {
                 let len = self.inflate_general(input)?.len();
-                last.clear();
-                last.extend_from_slice(input);
-                self.last = Some((last, len));
+                if self.remember {
+                    last.clear();
+                    last.extend_from_slice(input);
+                    self.last = Some((last, len));
+                }
                 Ok(self.out.get(..len).unwrap_or_default())
             }
         }
@@ -377,7 +380,7 @@ fn grow_out(out: &mut Vec<u8>) -> Result<(), DecodeError> {
 /// Inflates a zlib stream of at most [`MAX_DOCUMENT_LEN`] bytes in one call (see [`Inflater`]).
 #[cfg(test)]
 pub(crate) fn inflate_zlib(input: &[u8]) -> Result<Vec<u8>, DecodeError> {
-    Inflater::new().inflate(input).map(<[u8]>::to_vec)
+    Inflater::once().inflate(input).map(<[u8]>::to_vec)
 }
 
 /// Fast path for streams made only of stored blocks (ours, Go v1.4's): no decompressor
@@ -451,6 +454,26 @@ enum Stored<'a> {
     InPlace(&'a [u8]),
     /// Several blocks: joined in the output buffer.
     Joined,
+}
+
+/// Whether `a` and `b` are equal, in time that depends on their lengths only (the lengths
+/// are not secret). The differences are gathered eight bytes at a time and only the final
+/// word goes through `subtle`, instead of one optimisation barrier per byte.
+pub(crate) fn ct_eq(a: &[u8], b: &[u8]) -> bool {
+    use subtle::ConstantTimeEq as _;
+    if a.len() != b.len() {
+        return false;
+    }
+    let (a_words, a_tail) = a.as_chunks::<8>();
+    let (b_words, b_tail) = b.as_chunks::<8>();
+    let mut diff = 0u64;
+    for (x, y) in a_words.iter().zip(b_words) {
+        diff |= u64::from_ne_bytes(*x) ^ u64::from_ne_bytes(*y);
+    }
+    for (x, y) in a_tail.iter().zip(b_tail) {
+        diff |= u64::from(x ^ y);
+    }
+    bool::from(diff.ct_eq(&0))
 }
 
 /// The Adler-32 of `bytes` (zlib's trailer).
@@ -654,6 +677,21 @@ mod tests {
                 _ => Ok(texts[i].to_vec()),
             };
             assert_eq!(got, want, "step {step}, stream {i}");
+        }
+    }
+
+    #[test]
+    fn ct_eq_is_equality() {
+        let data: Vec<u8> = (0..40u8).collect();
+        for len in 0..data.len() {
+            let a = &data[..len];
+            assert!(ct_eq(a, a));
+            assert!(!ct_eq(a, &data[..len + 1]));
+            for flip in 0..len {
+                let mut b = a.to_vec();
+                b[flip] ^= 0x80;
+                assert!(!ct_eq(a, &b), "len {len}, byte {flip}");
+            }
         }
     }
 
