@@ -1,6 +1,7 @@
-//! A fast, zero-copy reader for *plain* JSON: the subset a service reply is written in
-//! (no escapes in strings, integers, shallow nesting), for the replies where volume makes
-//! serde_json's generality cost (a page of 100 call records, spec §4.5).
+//! A fast, zero-copy reader for *plain* JSON: the subset a service reply or a UserSig's
+//! document is written in (no escapes in strings, integers, shallow nesting), for the
+//! texts where volume makes serde_json's generality cost: a page of 100 call records
+//! (spec §4.5), the callback `get` replies, and every UserSig verified.
 //!
 //! The reader never decides anything on its own. Each method returns `None` ("not
 //! plain") for anything outside the subset, valid JSON or not, and the caller then reads
@@ -12,8 +13,9 @@
 //!   deeper than [`MAX_DEPTH`]);
 //! - where it accepts, it reads the same values.
 //!
-//! `core/tests/plain_json.rs` and the `reply_parse` fuzz target hold it to that, against
-//! serde_json, on generated and arbitrary bytes.
+//! The tests of each user (`records/plain.rs`, `callback/plain.rs`,
+//! `usersig/document.rs`) and the `reply_parse` fuzz target hold it to that, against
+//! serde_json, on generated, corrupted and arbitrary bytes.
 
 /// How deep a skipped value may nest (serde_json allows 128).
 pub(crate) const MAX_DEPTH: usize = 32;
@@ -56,7 +58,8 @@ impl<'a> PlainReader<'a> {
     /// The next byte that is not JSON whitespace, without consuming it.
     fn peek(&mut self) -> Option<u8> {
         while let Some(&byte) = self.bytes.get(self.at) {
-            if !matches!(byte, b' ' | b'\n' | b'\r' | b'\t') {
+            // Everything above the space is not white space: one comparison, usually.
+            if byte > b' ' || !matches!(byte, b' ' | b'\n' | b'\r' | b'\t') {
                 return Some(byte);
             }
             self.at += 1;

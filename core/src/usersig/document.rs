@@ -8,6 +8,7 @@ use core::fmt;
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, Visitor};
 
 use super::error::DecodeError;
+use crate::plain_json::{PlainReader, Seen};
 
 pub(crate) const IDENTIFIER: &str = "TLS.identifier";
 pub(crate) const SDKAPPID: &str = "TLS.sdkappid";
@@ -15,6 +16,10 @@ pub(crate) const EXPIRE: &str = "TLS.expire";
 pub(crate) const TIME: &str = "TLS.time";
 pub(crate) const USERBUF: &str = "TLS.userbuf";
 pub(crate) const SIG: &str = "TLS.sig";
+
+/// The order this crate and the official libraries write a UserSig's keys in (a
+/// PrivateMapKey has `TLS.userbuf` before `TLS.sig`).
+const WRITTEN_ORDER: [&str; 6] = ["TLS.ver", IDENTIFIER, SDKAPPID, EXPIRE, TIME, SIG];
 
 /// The fields a verifier needs. Missing numbers and identifier read as 0 and "" (what the
 /// Go library's `omitempty` leaves out is exactly those values, and it signs them as such).
@@ -40,76 +45,45 @@ impl<'a> Document<'a> {
         }
     }
 
-    /// The plain form only: one object of keys without escapes, the known string fields
-    /// without escapes or control characters, the numbers as unsigned integers without
-    /// leading zeros, fraction or exponent, other keys' values plain strings or such
-    /// numbers, each known key once. `None` for anything else (it may still be valid, or
-    /// an error to be named): the caller then asks serde_json, so this path only has to
-    /// agree with it where it answers (the tests compare the two).
+    /// The plain form only ([`PlainReader`]: no escapes, integers in their shortest
+    /// form, each known key once). `None` for anything else (it may still be valid, or an
+    /// error to be named): the caller then asks serde_json, so this path only has to agree
+    /// with it where it answers (the tests compare the two).
     pub(crate) fn parse_plain(json: &'a [u8]) -> Option<Self> {
-        let mut at = Cursor(json);
+        let mut reader = PlainReader::new(json)?;
         let mut doc = Document::default();
-        let mut seen = [false; 6];
-        at.skip_space();
-        at.expect(b'{')?;
-        at.skip_space();
-        if at.0.first() == Some(&b'}') {
-            at.0 = at.0.get(1..)?;
-        } else {
-            loop {
-                at.skip_space();
-                let key = at.raw_string()?;
-                at.skip_space();
-                at.expect(b':')?;
-                at.skip_space();
-                let index = match key {
-                    b"TLS.identifier" => 0,
-                    b"TLS.sdkappid" => 1,
-                    b"TLS.expire" => 2,
-                    b"TLS.time" => 3,
-                    b"TLS.userbuf" => 4,
-                    b"TLS.sig" => 5,
-                    other => {
-                        // Another key (UTF-8, as serde_json insists; "TLS.ver" is): its
-                        // value is skipped if it is plain. serde_json does not check an
-                        // ignored string's UTF-8 either.
-                        if other != b"TLS.ver" {
-                            core::str::from_utf8(other).ok()?;
-                        }
-                        let skipped = match at.0.first()? {
-                            b'"' => at.raw_string().map(|_| ()),
-                            _ => at.number().map(|_| ()),
-                        };
-                        skipped?;
-                        6
-                    }
-                };
-                if let Some(seen) = seen.get_mut(index)
-                    && core::mem::replace(seen, true)
-                {
-                    return None; // a repeated key: serde_json's error
+        let mut seen = Seen::default();
+        reader.object_in_order(&WRITTEN_ORDER, |reader, key| {
+            match key {
+                IDENTIFIER => {
+                    seen.first(0)?;
+                    doc.identifier = Cow::Borrowed(reader.str()?);
                 }
-                match index {
-                    0 => doc.identifier = Cow::Borrowed(at.string()?),
-                    1 => doc.sdkappid = at.number()?,
-                    2 => doc.expire = at.number()?,
-                    3 => doc.time = at.number()?,
-                    4 => doc.userbuf = Some(Cow::Borrowed(at.string()?)),
-                    5 => doc.sig = Some(Cow::Borrowed(at.string()?)),
-                    _ => {}
+                SDKAPPID => {
+                    seen.first(1)?;
+                    doc.sdkappid = reader.u64()?;
                 }
-                at.skip_space();
-                let (&separator, rest) = at.0.split_first()?;
-                at.0 = rest;
-                match separator {
-                    b',' => {}
-                    b'}' => break,
-                    _ => return None,
+                EXPIRE => {
+                    seen.first(2)?;
+                    doc.expire = reader.u64()?;
                 }
+                TIME => {
+                    seen.first(3)?;
+                    doc.time = reader.u64()?;
+                }
+                USERBUF => {
+                    seen.first(4)?;
+                    doc.userbuf = Some(Cow::Borrowed(reader.str()?));
+                }
+                SIG => {
+                    seen.first(5)?;
+                    doc.sig = Some(Cow::Borrowed(reader.str()?));
+                }
+                _ => reader.skip()?,
             }
-        }
-        at.skip_space();
-        at.0.is_empty().then_some(doc)
+            Some(())
+        })?;
+        reader.at_end().then_some(doc)
     }
 
     /// Any JSON document, through serde_json.
@@ -128,111 +102,6 @@ impl<'a> Document<'a> {
             })?;
         Ok(doc)
     }
-}
-
-/// The unread rest of a document, for [`Document::parse_plain`].
-struct Cursor<'a>(&'a [u8]);
-
-impl<'a> Cursor<'a> {
-    /// Skips JSON white space.
-    #[inline]
-    fn skip_space(&mut self) {
-        while let Some((&byte, rest)) = self.0.split_first() {
-            // Everything above the space is not white space: one comparison, usually.
-            if byte > b' ' || !matches!(byte, b' ' | b'\n' | b'\r' | b'\t') {
-                return;
-            }
-            self.0 = rest;
-        }
-    }
-
-    /// Consumes `byte`, or `None`.
-    fn expect(&mut self, byte: u8) -> Option<()> {
-        let (&first, rest) = self.0.split_first()?;
-        self.0 = rest;
-        (first == byte).then_some(())
-    }
-
-    /// A string without escapes or control characters, as the UTF-8 between its quotes.
-    fn string(&mut self) -> Option<&'a str> {
-        core::str::from_utf8(self.raw_string()?).ok()
-    }
-
-    /// A string without escapes or control characters, as the bytes between its quotes
-    /// (not checked to be UTF-8).
-    fn raw_string(&mut self) -> Option<&'a [u8]> {
-        self.expect(b'"')?;
-        let (text, rest) = self.0.split_at_checked(plain_len(self.0))?;
-        let (&quote, rest) = rest.split_first()?;
-        if quote != b'"' {
-            return None;
-        }
-        self.0 = rest;
-        Some(text)
-    }
-
-    /// An unsigned integer that fits a `u64`, in its shortest form (no leading zeros), not
-    /// followed by a fraction or an exponent.
-    fn number(&mut self) -> Option<u64> {
-        let end = self
-            .0
-            .iter()
-            .position(|b| !b.is_ascii_digit())
-            .unwrap_or(self.0.len());
-        let (digits, rest) = self.0.split_at_checked(end)?;
-        if digits.is_empty()
-            || (digits.len() > 1 && digits.first() == Some(&b'0'))
-            || matches!(rest.first(), Some(b'.' | b'e' | b'E'))
-        {
-            return None;
-        }
-        // Nineteen digits always fit a u64; only a twentieth needs checking.
-        let (high, last) = match digits.split_at_checked(19) {
-            Some((high, last)) => (high, last),
-            None => (digits, &[][..]),
-        };
-        let mut value = 0u64;
-        for digit in high {
-            value = value * 10 + u64::from(digit - b'0');
-        }
-        for digit in last {
-            value = value
-                .checked_mul(10)?
-                .checked_add(u64::from(digit - b'0'))?;
-        }
-        self.0 = rest;
-        Some(value)
-    }
-}
-
-/// The length of the longest prefix of `bytes` with no `"`, `\\` or control character:
-/// eight bytes at a time, then one at a time.
-fn plain_len(bytes: &[u8]) -> usize {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    /// Marks (in its high bit) every zero byte of `x` below its first zero byte, and that
-    /// one; bytes above it may be marked wrongly, which a search for the first never sees.
-    fn zero_bytes(x: u64) -> u64 {
-        x.wrapping_sub(ONES) & !x & HIGH
-    }
-    let (words, _) = bytes.as_chunks::<8>();
-    let mut at = 0;
-    for word in words {
-        let x = u64::from_le_bytes(*word);
-        let stops = zero_bytes(x ^ (ONES * u64::from(b'"')))
-            | zero_bytes(x ^ (ONES * u64::from(b'\\')))
-            // Bytes below 0x20 (the borrow of a lower one only marks bytes above it).
-            | (x.wrapping_sub(ONES * 0x20) & !x & HIGH);
-        if stops != 0 {
-            return at + (stops.trailing_zeros() / 8) as usize;
-        }
-        at += 8;
-    }
-    let rest = bytes.get(at..).unwrap_or_default();
-    at + rest
-        .iter()
-        .position(|&b| b == b'"' || b == b'\\' || b < 0x20)
-        .unwrap_or(rest.len())
 }
 
 struct DocVisitor<'c> {
@@ -308,7 +177,6 @@ impl<'de> de::Deserialize<'de> for Text<'de> {
 mod tests {
     use super::*;
     use alloc::string::String;
-    use alloc::vec::Vec;
 
     #[test]
     fn reads_any_order_escapes_and_omitted_fields() {
@@ -321,27 +189,6 @@ mod tests {
         assert_eq!(doc.sig.as_deref(), Some("a/b"));
         assert_eq!((doc.time, doc.expire, doc.sdkappid), (5, 0, 0));
         assert!(doc.userbuf.is_none());
-    }
-
-    #[test]
-    fn plain_len_stops_at_the_first_quote_backslash_or_control_character() {
-        let mut text = [b'a'; 40];
-        for stop in [b'"', b'\\', 0, 0x1F, b'\n'] {
-            for at in 0..text.len() {
-                text[at] = stop;
-                assert_eq!(plain_len(&text), at, "{stop} at {at}");
-                // A later stop, and bytes the word trick could mistake, change nothing.
-                if let Some(later) = text.get_mut(at + 1) {
-                    *later = 0x21;
-                }
-                assert_eq!(plain_len(&text), at, "{stop} at {at}");
-                text = [b'a'; 40];
-            }
-        }
-        assert_eq!(plain_len(&text), 40);
-        let tricky: Vec<u8> = (0x20..=0xFF).filter(|&b| b != b'"' && b != b'\\').collect();
-        assert_eq!(plain_len(&tricky), tricky.len());
-        assert_eq!(plain_len(b""), 0);
     }
 
     /// Our own document and the shapes the official libraries write take the plain path.
