@@ -3,6 +3,9 @@
 //! else gives `None`, and [`crate::response::parse_response`] reads the reply with serde,
 //! which is always right; the two agree wherever this one answers (the tests below).
 
+use alloc::string::String;
+use alloc::vec::Vec;
+
 use super::v1::{V1Action, V1CallbackConfig};
 use super::v4::{V4CallbackConfig, V4Command};
 use crate::endpoint::Generation;
@@ -11,49 +14,54 @@ use crate::response::read_plain_success;
 
 /// A successful v1 `get` reply, or `None` (not plain, or not a success).
 pub(crate) fn read_v1_get_reply(body: &[u8]) -> Option<V1CallbackConfig> {
-    read_plain_success(Generation::V1, body, |reader| {
-        let mut config = V1CallbackConfig::default();
-        let mut seen = Seen::default();
-        reader.object(|reader, key| match key {
-            "address" => {
-                seen.first(0)?;
-                config.address = reader.str()?.into();
-                Some(())
-            }
-            "actions" => {
-                seen.first(1)?;
-                reader.array(|reader| {
-                    config.actions.push(V1Action::parse(reader.str()?));
-                    Some(())
-                })
-            }
-            _ => reader.skip(),
-        })?;
-        Some(config)
-    })
+    let (address, actions) = read_config(
+        Generation::V1,
+        body,
+        ["address", "actions"],
+        V1Action::parse,
+    )?;
+    Some(V1CallbackConfig { address, actions })
 }
 
 /// A successful v4 `get_callback` reply, or `None` (not plain, or not a success).
 pub(crate) fn read_v4_get_reply(body: &[u8]) -> Option<V4CallbackConfig> {
-    read_plain_success(Generation::V4, body, |reader| {
-        let mut config = V4CallbackConfig::default();
+    let (url, commands) = read_config(
+        Generation::V4,
+        body,
+        ["Url", "CallbackCommandList"],
+        V4Command::parse,
+    )?;
+    Some(V4CallbackConfig { url, commands })
+}
+
+/// Both generations' configuration: an address and a list of values, under the
+/// generation's two `keys`; a missing one reads as empty, as serde's `default` does.
+fn read_config<T>(
+    generation: Generation,
+    body: &[u8],
+    keys: [&str; 2],
+    parse: fn(&str) -> T,
+) -> Option<(String, Vec<T>)> {
+    let [address_key, list_key] = keys;
+    read_plain_success(generation, body, |reader| {
+        let (mut address, mut list) = (String::new(), Vec::new());
         let mut seen = Seen::default();
-        reader.object(|reader, key| match key {
-            "Url" => {
+        reader.object(|reader, key| {
+            if key == address_key {
                 seen.first(0)?;
-                config.url = reader.str()?.into();
+                address = reader.str()?.into();
                 Some(())
-            }
-            "CallbackCommandList" => {
+            } else if key == list_key {
                 seen.first(1)?;
                 reader.array(|reader| {
-                    config.commands.push(V4Command::parse(reader.str()?));
+                    list.push(parse(reader.str()?));
                     Some(())
                 })
+            } else {
+                reader.skip()
             }
-            _ => reader.skip(),
         })?;
-        Some(config)
+        Some((address, list))
     })
 }
 
