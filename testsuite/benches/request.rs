@@ -12,6 +12,9 @@
 //!   typed records, as `parse_response` read it before the plain reader (a reference).
 //! * `parse_v4_record_page_100_as_json_value`: the same page read by serde_json into an
 //!   untyped `Value`, as a reference.
+//! * `build_v4_record_page_100_unparsed`: the same 100 typed records built from ready-made
+//!   text, with no JSON read at all: the floor that owned records (their `String`s and
+//!   `Vec`s) put under any reader, as a reference.
 //!
 //! Run: `cargo bench -p callkit-testsuite --bench request`.
 
@@ -148,4 +151,36 @@ fn parse_v4_record_page_100_by_serde(bencher: Bencher) {
 fn parse_v4_record_page_100_as_json_value(bencher: Bencher) {
     let body = v4_page_of_100();
     bencher.bench_local(|| serde_json::from_slice::<serde_json::Value>(black_box(&body)));
+}
+
+/// Reference for `parse_v4_record_page_100`: the same typed records built from slices
+/// already in hand (no JSON read at all), so only their allocations and copies are timed.
+#[divan::bench(sample_count = 500, sample_size = 20)]
+fn build_v4_record_page_100_unparsed(bencher: Bencher) {
+    use callkit_core::records::V4Record;
+    use callkit_core::webhook::{CallResult, CallType, MediaType, RoomIdType};
+    let ids: Vec<String> = (0..100)
+        .map(|i| format!("04c9a0ac-8e38-4a19-be45-{i:012}"))
+        .collect();
+    let users: Vec<String> = (0..100).map(|i| format!("user{i}")).collect();
+    bencher.bench_local(|| {
+        let mut records = Vec::with_capacity(black_box(100));
+        for (id, user) in ids.iter().zip(&users) {
+            let user = black_box(user.as_str());
+            records.push(V4Record {
+                call_id: String::from(black_box(id.as_str())),
+                caller: String::from(user),
+                media_type: MediaType::from_wire(black_box("Audio")),
+                call_type: CallType::from_wire(black_box("SingleCall")),
+                start_secs: black_box(1739960242),
+                end_secs: black_box(1739960245),
+                accept_secs: black_box(1739960244),
+                call_result: CallResult::from_wire(black_box("NormalEnd")),
+                callees: vec![String::from(user), String::from(black_box("369"))],
+                room_id: String::from(black_box("roomid-1434")),
+                room_id_type: RoomIdType::from_code(black_box(2)),
+            });
+        }
+        records
+    });
 }
