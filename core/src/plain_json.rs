@@ -37,8 +37,9 @@ impl Seen {
 
 /// A cursor over one JSON text.
 pub(crate) struct PlainReader<'a> {
+    /// The whole text, checked to be UTF-8 once.
     text: &'a str,
-    bytes: &'a [u8],
+    /// How much of it has been read, in bytes.
     at: usize,
 }
 
@@ -48,16 +49,17 @@ impl<'a> PlainReader<'a> {
     /// once is much cheaper than checking each string.
     pub(crate) fn new(body: &'a [u8]) -> Option<Self> {
         let text = core::str::from_utf8(body).ok()?;
-        Some(Self {
-            text,
-            bytes: body,
-            at: 0,
-        })
+        Some(Self { text, at: 0 })
+    }
+
+    /// The text's bytes, for byte-wise reading.
+    fn bytes(&self) -> &'a [u8] {
+        self.text.as_bytes()
     }
 
     /// The next byte that is not JSON whitespace, without consuming it.
     fn peek(&mut self) -> Option<u8> {
-        while let Some(&byte) = self.bytes.get(self.at) {
+        while let Some(&byte) = self.bytes().get(self.at) {
             // Everything above the space is not white space: one comparison, usually.
             if byte > b' ' || !matches!(byte, b' ' | b'\n' | b'\r' | b'\t') {
                 return Some(byte);
@@ -83,7 +85,7 @@ impl<'a> PlainReader<'a> {
 
     /// How many bytes are left to read.
     pub(crate) fn remaining(&self) -> usize {
-        self.bytes.len().saturating_sub(self.at)
+        self.bytes().len().saturating_sub(self.at)
     }
 
     /// Whether only whitespace is left: the end of a complete text.
@@ -93,17 +95,17 @@ impl<'a> PlainReader<'a> {
 
     fn literal(&mut self, word: &[u8]) -> Option<()> {
         let end = self.at.checked_add(word.len())?;
-        (self.bytes.get(self.at..end)? == word).then(|| self.at = end)
+        (self.bytes().get(self.at..end)? == word).then(|| self.at = end)
     }
 
     /// A string with no escapes, borrowed.
     pub(crate) fn str(&mut self) -> Option<&'a str> {
         self.eat(b'"')?;
         let start = self.at;
-        let len = special_byte(self.bytes.get(start..)?)?;
+        let len = special_byte(self.bytes().get(start..)?)?;
         // A backslash or a control character ends the plain subset: serde_json rejects
         // the latter and decodes the former, which this reader leaves to it.
-        if self.bytes.get(start + len) != Some(&b'"') {
+        if self.bytes().get(start + len) != Some(&b'"') {
             return None;
         }
         self.at = start + len + 1;
@@ -115,7 +117,7 @@ impl<'a> PlainReader<'a> {
     /// leading zero, no fraction or exponent after them (those give up).
     fn integer_digits(&mut self) -> Option<(bool, &'a [u8])> {
         let negative = self.eat_if(b'-')?;
-        let rest = self.bytes.get(self.at..)?;
+        let rest = self.bytes().get(self.at..)?;
         let len = rest
             .iter()
             .position(|byte| !byte.is_ascii_digit())
@@ -133,7 +135,7 @@ impl<'a> PlainReader<'a> {
     /// A non-negative integer that fits `u64`.
     pub(crate) fn u64(&mut self) -> Option<u64> {
         self.peek()?;
-        let rest = self.bytes.get(self.at..)?;
+        let rest = self.bytes().get(self.at..)?;
         // The common case in one pass: a first block of 8 digits at once (Unix times
         // have 10), then up to 11 more one by one; 19 digits always fit.
         let (mut value, mut len) = match rest.first_chunk::<8>().and_then(|c| eight_digits(*c)) {
@@ -220,8 +222,8 @@ impl<'a> PlainReader<'a> {
         }
         let start = self.at + 1;
         let end = start + key.len();
-        let found = self.bytes.get(start..end) == Some(key.as_bytes())
-            && self.bytes.get(end) == Some(&b'"');
+        let found = self.bytes().get(start..end) == Some(key.as_bytes())
+            && self.bytes().get(end) == Some(&b'"');
         if found {
             self.at = end + 1;
         }
@@ -266,18 +268,18 @@ impl<'a> PlainReader<'a> {
     fn number(&mut self) -> Option<()> {
         self.eat_if(b'-')?;
         let int = self.digits();
-        if int == 0 || (int > 1 && self.bytes.get(self.at - int) == Some(&b'0')) {
+        if int == 0 || (int > 1 && self.bytes().get(self.at - int) == Some(&b'0')) {
             return None;
         }
-        if self.bytes.get(self.at) == Some(&b'.') {
+        if self.bytes().get(self.at) == Some(&b'.') {
             self.at += 1;
             if self.digits() == 0 {
                 return None;
             }
         }
-        if matches!(self.bytes.get(self.at), Some(b'e' | b'E')) {
+        if matches!(self.bytes().get(self.at), Some(b'e' | b'E')) {
             self.at += 1;
-            if matches!(self.bytes.get(self.at), Some(b'+' | b'-')) {
+            if matches!(self.bytes().get(self.at), Some(b'+' | b'-')) {
                 self.at += 1;
             }
             if self.digits() == 0 {
@@ -290,7 +292,7 @@ impl<'a> PlainReader<'a> {
     /// Consumes ASCII digits; how many.
     fn digits(&mut self) -> usize {
         let start = self.at;
-        while self.bytes.get(self.at).is_some_and(u8::is_ascii_digit) {
+        while self.bytes().get(self.at).is_some_and(u8::is_ascii_digit) {
             self.at += 1;
         }
         self.at - start
