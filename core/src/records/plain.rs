@@ -2,7 +2,7 @@
 //! serde, when the reply is plain JSON (the service's own replies are). Anything else
 //! gives `None`, and [`crate::response::parse_response`] reads the reply with serde as
 //! for every other endpoint, which is always right; the two agree wherever this one
-//! answers (`core/tests/plain_json.rs`).
+//! answers (the tests below, and the `reply_parse` fuzz target).
 
 use alloc::string::String;
 use alloc::vec::Vec;

@@ -74,21 +74,29 @@ impl<'a> V4Envelope<'a> {
         let envelope: V4Envelope<'a> = from_object(body)?;
         let status = envelope.action_status.as_ref().map(|s| s.0.as_ref());
         let code = envelope.error_code.map(|c| c.0);
-        // Either signal of failure wins: a non-zero code, or ActionStatus "FAIL".
-        let failed =
-            code.is_some_and(|c| c != 0) || status.is_some_and(|s| s.eq_ignore_ascii_case("FAIL"));
-        if failed {
-            return Ok(Outcome::Failure {
+        match succeeded(code, status) {
+            Some(false) => Ok(Outcome::Failure {
                 code: code.unwrap_or(0),
                 message: Text::into_string(envelope.error_info),
                 request_id: envelope.request_id.map(|id| id.0.into_owned()),
-            });
+            }),
+            Some(true) => Ok(Outcome::Success(envelope.response)),
+            None => Err(MalformedReason::NoStatus),
         }
-        if code == Some(0) || status.is_some_and(|s| s.eq_ignore_ascii_case("OK")) {
-            Ok(Outcome::Success(envelope.response))
-        } else {
-            Err(MalformedReason::NoStatus)
-        }
+    }
+}
+
+/// What an envelope's status says: `Some(false)` a failure, `Some(true)` a success, `None`
+/// neither. Either signal of failure wins: a non-zero code, or ActionStatus "FAIL"; then
+/// a zero code or ActionStatus "OK" is a success. (A v1 envelope has only the code.)
+fn succeeded(code: Option<i64>, action_status: Option<&str>) -> Option<bool> {
+    let is = |word: &str| action_status.is_some_and(|s| s.eq_ignore_ascii_case(word));
+    if code.is_some_and(|c| c != 0) || is("FAIL") {
+        Some(false)
+    } else if code == Some(0) || is("OK") {
+        Some(true)
+    } else {
+        None
     }
 }
 
@@ -129,10 +137,7 @@ pub(crate) fn typed_success<T: DeserializeOwned>(
             let reply: V4<'_, T> = from_object(body).ok()?;
             let status = reply.action_status.as_ref().map(|s| s.0.as_ref());
             let code = reply.error_code.map(|c| c.0);
-            let failed = code.is_some_and(|c| c != 0)
-                || status.is_some_and(|s| s.eq_ignore_ascii_case("FAIL"));
-            let succeeded = code == Some(0) || status.is_some_and(|s| s.eq_ignore_ascii_case("OK"));
-            (succeeded && !failed).then_some(reply.response)
+            (succeeded(code, status) == Some(true)).then_some(reply.response)
         }
     }
 }
@@ -170,10 +175,7 @@ pub(crate) fn read_plain_success<'a, T>(
         }
         Some(())
     })?;
-    let failed =
-        code.is_some_and(|c| c != 0) || status.is_some_and(|s| s.eq_ignore_ascii_case("FAIL"));
-    let succeeded = code == Some(0) || status.is_some_and(|s| s.eq_ignore_ascii_case("OK"));
-    (reader.at_end() && succeeded && !failed)
+    (reader.at_end() && succeeded(code, status) == Some(true))
         .then_some(response)
         .flatten()
 }
