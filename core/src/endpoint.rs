@@ -145,12 +145,13 @@ pub trait Endpoint {
     /// `None` means the response lacked a payload this endpoint needs.
     fn response(data: Option<Self::Data>) -> Option<Self::Response>;
 
-    /// Reads a successful reply without serde, for the endpoints whose replies are large
-    /// and frequent (a page of call records); tried first by
-    /// [`parse_response`](crate::response::parse_response). It must give `None` for any
-    /// body it does not read exactly as the serde reading would (the default: every
-    /// body), and serde then reads it.
-    fn read_plain(body: &[u8]) -> Option<Self::Response> {
+    /// Reads the payload of a successful reply without serde, for the endpoints whose
+    /// replies are large or frequent (a page of call records, the callback `get`s); tried
+    /// first by [`parse_response`](crate::response::parse_response), which then turns it
+    /// into the response with [`Endpoint::response`] as it does serde's. It must give
+    /// `None` for any body it does not read exactly as the serde reading would (the
+    /// default: every body), and serde then reads it.
+    fn read_plain(body: &[u8]) -> Option<Self::Data> {
         let _ = body;
         None
     }

@@ -251,7 +251,7 @@ macro_rules! declare {
                 fn response($d: Option<Self::Data>) -> Option<Self::Response> {
                     $convert
                 }
-                $(fn read_plain(body: &[u8]) -> Option<Self::Response> {
+                $(fn read_plain(body: &[u8]) -> Option<Self::Data> {
                     $plain(body)
                 })?
             }

@@ -270,10 +270,11 @@ pub fn parse_response<E: Endpoint>(
     // The endpoint's own plain-JSON reader first, where it declares one (see
     // `Endpoint::read_plain`); then one serde pass for the common case; the rest
     // (failures included) is read in two.
-    if let Some(response) = E::read_plain(body) {
-        return Ok(response);
-    }
-    if let Some(data) = envelope::typed_success::<E::Data>(E::GENERATION, body)
+    let success = match E::read_plain(body) {
+        Some(data) => Some(Some(data)),
+        None => envelope::typed_success::<E::Data>(E::GENERATION, body),
+    };
+    if let Some(data) = success
         && let Some(response) = E::response(data)
     {
         return Ok(response);
