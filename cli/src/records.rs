@@ -10,6 +10,7 @@ use callkit::core::endpoint::Generation;
 use callkit::core::records::{
     RETENTION_SECS, V1CallId, V1Record, V1RecordFilter, V4CallId, V4Record, V4RecordFilter,
 };
+use callkit::core::text::Text;
 use callkit::core::webhook::{CallResult, CallType};
 use callkit::{Client, SmolTransport};
 use clap::{Args, Subcommand};
@@ -239,7 +240,7 @@ fn text(
     call_id: &str,
     [call_type, media, result]: [&str; 3],
     caller: &str,
-    callees: &[String],
+    callees: &[Text],
     [start, accept, end]: [u64; 3],
     room: &str,
 ) -> String {

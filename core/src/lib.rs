@@ -49,6 +49,7 @@ pub mod request;
 pub mod response;
 pub mod secret;
 mod spelling;
+pub mod text;
 mod url_check;
 pub mod usersig;
 pub mod validate;

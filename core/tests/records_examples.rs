@@ -7,6 +7,7 @@ use callkit_core::endpoint::{Endpoint, Generation, RateClass};
 use callkit_core::records::*;
 use callkit_core::registry::*;
 use callkit_core::response::{ApiErrorKind, ResponseError, parse_response};
+use callkit_core::text::Text;
 use callkit_core::validate::{InvalidBody, Validate};
 use callkit_core::webhook::{CallResult, CallType, MediaType, RoomIdType, UserStatus};
 use proptest::prelude::*;
@@ -392,17 +393,22 @@ fn result() -> impl Strategy<Value = CallResult> {
     ]
 }
 
+fn texts(words: Vec<String>) -> Vec<Text> {
+    words.into_iter().map(Text::from).collect()
+}
+
 prop_compose! {
     fn v4_record()(call_id in word(), caller in word(), callees in prop::collection::vec(word(), 0..4),
                    start in any::<u64>(), end in any::<u64>(), accept in any::<u64>(), result in result(),
                    group in any::<bool>(), video in any::<bool>(), room in word(), room_type in -2i64..4)
                    -> V4Record {
         V4Record {
-            call_id, caller, callees, start_secs: start, end_secs: end, accept_secs: accept,
+            call_id: call_id.into(), caller: caller.into(), callees: texts(callees),
+            start_secs: start, end_secs: end, accept_secs: accept,
             call_result: result,
             call_type: if group { CallType::Group } else { CallType::Single },
             media_type: if video { MediaType::Video } else { MediaType::Audio },
-            room_id: room, room_id_type: RoomIdType::from_code(room_type),
+            room_id: room.into(), room_id_type: RoomIdType::from_code(room_type),
         }
     }
 }
@@ -412,9 +418,10 @@ prop_compose! {
                    start in any::<u64>(), sdkappid in any::<u32>(), users in any::<u32>(), result in result())
                    -> V1Record {
         V1Record {
-            call_id, sdkappid, media_type: MediaType::Video, room_id: "1".into(),
-            start_call_secs: start, accept_secs: 0, end_secs: start, caller,
-            total_user_number: users, call_type: CallType::Group, call_result: result, callees,
+            call_id: call_id.into(), sdkappid, media_type: MediaType::Video, room_id: "1".into(),
+            start_call_secs: start, accept_secs: 0, end_secs: start, caller: caller.into(),
+            total_user_number: users, call_type: CallType::Group, call_result: result,
+            callees: texts(callees),
         }
     }
 }

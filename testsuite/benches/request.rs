@@ -13,7 +13,7 @@
 //! * `parse_v4_record_page_100_as_json_value`: the same page read by serde_json into an
 //!   untyped `Value`, as a reference.
 //! * `build_v4_record_page_100_unparsed`: the same 100 typed records built from ready-made
-//!   text, with no JSON read at all: the floor that owned records (their `String`s and
+//!   text, with no JSON read at all: the floor that owned records (their `Text`s and
 //!   `Vec`s) put under any reader, as a reference.
 //!
 //! Run: `cargo bench -p callkit-testsuite --bench request`.
@@ -158,6 +158,7 @@ fn parse_v4_record_page_100_as_json_value(bencher: Bencher) {
 #[divan::bench(sample_count = 500, sample_size = 20)]
 fn build_v4_record_page_100_unparsed(bencher: Bencher) {
     use callkit_core::records::V4Record;
+    use callkit_core::text::Text;
     use callkit_core::webhook::{CallResult, CallType, MediaType, RoomIdType};
     let ids: Vec<String> = (0..100)
         .map(|i| format!("04c9a0ac-8e38-4a19-be45-{i:012}"))
@@ -168,16 +169,16 @@ fn build_v4_record_page_100_unparsed(bencher: Bencher) {
         for (id, user) in ids.iter().zip(&users) {
             let user = black_box(user.as_str());
             records.push(V4Record {
-                call_id: String::from(black_box(id.as_str())),
-                caller: String::from(user),
+                call_id: Text::from(black_box(id.as_str())),
+                caller: Text::from(user),
                 media_type: MediaType::from_wire(black_box("Audio")),
                 call_type: CallType::from_wire(black_box("SingleCall")),
                 start_secs: black_box(1739960242),
                 end_secs: black_box(1739960245),
                 accept_secs: black_box(1739960244),
                 call_result: CallResult::from_wire(black_box("NormalEnd")),
-                callees: vec![String::from(user), String::from(black_box("369"))],
-                room_id: String::from(black_box("roomid-1434")),
+                callees: vec![Text::from(user), Text::from(black_box("369"))],
+                room_id: Text::from(black_box("roomid-1434")),
                 room_id_type: RoomIdType::from_code(black_box(2)),
             });
         }

@@ -16,6 +16,7 @@ use callkit_core::endpoint::Endpoint;
 use callkit_core::records::{V1CallId, V1RecordFilter, V4CallId, V4RecordFilter};
 use callkit_core::registry::{ALL, V4StartCallByRobot};
 use callkit_core::response::ApiErrorKind;
+use callkit_core::text::Text;
 use callkit_core::webhook::{CallResult, MediaType, UserStatus};
 use futures_lite::StreamExt;
 
@@ -242,7 +243,7 @@ fn paging_walks_250_records_with_both_clients() {
         per_page: Some(100),
         ..Default::default()
     };
-    let ids: Vec<String> = smol::block_on(
+    let ids: Vec<Text> = smol::block_on(
         async_client
             .records(filter.clone(), None)
             .map(|r| r.unwrap().call_id)

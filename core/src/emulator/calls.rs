@@ -21,6 +21,7 @@ use super::wire::{hex32, mix};
 use super::{AppState, Emulator};
 use crate::callback::{V1Action, V1CallbackConfig, V4CallbackConfig, V4Command};
 use crate::endpoint::Generation;
+use crate::text::Text;
 use crate::webhook::{
     self, ActionType, CallInfo, CallMember, CallRecord, CallResult, CallType, EndCall, Event,
     MediaType, MemberAction, MemberChanged, OptPlatform, Payload, Role, RoomIdType, StartCall,
@@ -558,12 +559,12 @@ impl Emulator {
             });
         }
         app.records.push(StoredCall {
-            call_id: call_id.clone(),
-            caller: scenario.caller.clone(),
-            callees: scenario.callees.clone(),
+            call_id: call_id.as_str().into(),
+            caller: scenario.caller.as_str().into(),
+            callees: scenario.callees.iter().map(Text::from).collect(),
             media: scenario.media.clone(),
             result: result_of(scenario.outcome),
-            room_id: scenario.room_id.clone(),
+            room_id: scenario.room_id.as_str().into(),
             room_id_type: RoomIdType::Text,
             start: time.start.as_secs(),
             accept: time.accept.map_or(0, |t| t.as_secs()),

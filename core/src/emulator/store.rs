@@ -10,6 +10,7 @@ use crate::call_engine::{V4CallDetails, V4CallInfo, V4CallMember, V4RobotCall};
 use crate::records::{
     RETENTION_SECS, V1Record, V1RecordFilter, V1RecordPage, V4Record, V4RecordFilter, V4RecordPage,
 };
+use crate::text::Text;
 use crate::webhook::{CallResult, CallType, MediaType, RoomIdType, UserStatus};
 
 /// The v1 page size when `numberPerPage` is not given (spec §3.6).
@@ -20,12 +21,12 @@ pub(crate) const V4_DEFAULT_PER_PAGE: u32 = 10;
 /// A call that has ended, as both generations' records describe it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct StoredCall {
-    pub call_id: String,
-    pub caller: String,
-    pub callees: Vec<String>,
+    pub call_id: Text,
+    pub caller: Text,
+    pub callees: Vec<Text>,
     pub media: MediaType,
     pub result: CallResult,
-    pub room_id: String,
+    pub room_id: Text,
     pub room_id_type: RoomIdType,
     /// Unix seconds.
     pub start: u64,
@@ -166,12 +167,12 @@ impl LiveCall {
             None => CallResult::Cancel,
         };
         StoredCall {
-            call_id: self.call_id,
-            caller: self.caller,
-            callees: self.callees.into_iter().map(|(c, _)| c).collect(),
+            call_id: self.call_id.into(),
+            caller: self.caller.into(),
+            callees: self.callees.into_iter().map(|(c, _)| c.into()).collect(),
             media: self.media,
             result,
-            room_id: self.room_id,
+            room_id: self.room_id.into(),
             room_id_type: self.room_id_type,
             start: self.start,
             accept: self.accept.unwrap_or(0),

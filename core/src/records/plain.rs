@@ -4,13 +4,13 @@
 //! for every other endpoint, which is always right; the two agree wherever this one
 //! answers (the tests below, and the `reply_parse` fuzz target).
 
-use alloc::string::String;
 use alloc::vec::Vec;
 
 use super::v4::{V4Record, V4RecordPage};
 use crate::endpoint::Generation;
 use crate::plain_json::{PlainReader, Seen};
 use crate::response::read_plain_success;
+use crate::text::Text;
 use crate::webhook::{CallResult, CallType, MediaType, RoomIdType};
 
 /// A successful `get_record_by_filter` reply, whole, or `None` (not plain, or not a
@@ -68,14 +68,14 @@ const SERVICE_ORDER: [&str; 11] = [
 ];
 
 fn read_record(reader: &mut PlainReader<'_>) -> Option<V4Record> {
-    let mut call_id = String::new();
-    let mut caller = String::new();
+    let mut call_id = Text::default();
+    let mut caller = Text::default();
     let mut media_type = None;
     let mut call_type = None;
     let (mut start_secs, mut end_secs, mut accept_secs) = (0, 0, 0);
     let mut call_result = None;
     let mut callees = Vec::new();
-    let mut room_id = String::new();
+    let mut room_id = Text::default();
     let mut room_id_type = None;
     let mut seen = Seen::default();
     reader.object_in_order(&SERVICE_ORDER, |reader, key| {
@@ -115,7 +115,7 @@ fn read_record(reader: &mut PlainReader<'_>) -> Option<V4Record> {
             "CalleeList_Account" => {
                 seen.first(8)?;
                 reader.array(|reader| {
-                    callees.push(String::from(reader.str()?));
+                    callees.push(Text::from(reader.str()?));
                     Some(())
                 })?;
             }
@@ -159,7 +159,7 @@ pub fn both_readings(body: &[u8]) -> (Option<V4RecordPage>, Option<Option<V4Reco
 #[cfg(test)]
 mod tests {
     use alloc::format;
-    use alloc::string::ToString;
+    use alloc::string::{String, ToString};
 
     use proptest::prelude::*;
 
@@ -304,12 +304,13 @@ mod tests {
             room_id_type in any::<i64>(),
         ) -> V4Record {
             V4Record {
-                call_id, caller,
+                call_id: call_id.into(), caller: caller.into(),
                 media_type: MediaType::from_wire(&media),
                 call_type: CallType::from_wire(&call_type),
                 start_secs: times.0, end_secs: times.1, accept_secs: times.2,
                 call_result: CallResult::from_wire(&result),
-                callees, room_id,
+                callees: callees.into_iter().map(Text::from).collect(),
+                room_id: room_id.into(),
                 room_id_type: RoomIdType::from_code(room_id_type),
             }
         }

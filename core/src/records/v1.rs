@@ -5,6 +5,7 @@ use alloc::vec::Vec;
 
 use serde::{Deserialize, Serialize};
 
+use crate::text::Text;
 use crate::validate::{InvalidBody, Validate, check_non_empty, check_range, check_time_range};
 use crate::webhook::{CallResult, CallType, MediaType};
 
@@ -43,7 +44,7 @@ impl Validate for V1CallId {
 pub struct V1Record {
     /// `callId`.
     #[serde(rename = "callId", default)]
-    pub call_id: String,
+    pub call_id: Text,
     /// `sdkAppId`.
     #[serde(rename = "sdkAppId", default)]
     pub sdkappid: u32,
@@ -52,7 +53,7 @@ pub struct V1Record {
     pub media_type: MediaType,
     /// `roomId`.
     #[serde(rename = "roomId", default)]
-    pub room_id: String,
+    pub room_id: Text,
     /// `startCallTs`: when the call started, Unix seconds.
     #[serde(rename = "startCallTs", default)]
     pub start_call_secs: u64,
@@ -64,7 +65,7 @@ pub struct V1Record {
     pub end_secs: u64,
     /// `caller`: the caller's UserID.
     #[serde(default)]
-    pub caller: String,
+    pub caller: Text,
     /// `totalUserNumber` (the documented filter example shows 0).
     #[serde(rename = "totalUserNumber", default)]
     pub total_user_number: u32,
@@ -76,7 +77,7 @@ pub struct V1Record {
     pub call_result: CallResult,
     /// `callees`: the callees' UserIDs.
     #[serde(default)]
-    pub callees: Vec<String>,
+    pub callees: Vec<Text>,
 }
 
 /// The body of `get_records_by_filter`: calls started from `startTimestamp`, optionally

@@ -5,6 +5,7 @@ use alloc::vec::Vec;
 
 use serde::{Deserialize, Serialize};
 
+use crate::text::Text;
 use crate::validate::{InvalidBody, Validate, check_non_empty, check_range, check_time_range};
 use crate::webhook::{CallResult, CallType, MediaType, RoomIdType};
 
@@ -44,10 +45,10 @@ impl Validate for V4CallId {
 pub struct V4Record {
     /// `CallId`.
     #[serde(rename = "CallId", default)]
-    pub call_id: String,
+    pub call_id: Text,
     /// `Caller_Account`: the caller's UserID.
     #[serde(rename = "Caller_Account", default)]
-    pub caller: String,
+    pub caller: Text,
     /// `MediaType`: `Audio` or `Video`.
     #[serde(rename = "MediaType", with = "crate::spelling::v4")]
     pub media_type: MediaType,
@@ -68,10 +69,10 @@ pub struct V4Record {
     pub call_result: CallResult,
     /// `CalleeList_Account`: the callees (the examples include the caller).
     #[serde(rename = "CalleeList_Account", default)]
-    pub callees: Vec<String>,
+    pub callees: Vec<Text>,
     /// `RoomId`.
     #[serde(rename = "RoomId", default)]
-    pub room_id: String,
+    pub room_id: Text,
     /// `RoomIdType`: 1 numeric, 2 string.
     #[serde(rename = "RoomIdType", with = "crate::spelling::room_id_type")]
     pub room_id_type: RoomIdType,

@@ -32,9 +32,9 @@ pub(crate) struct V1Envelope<'a> {
     #[serde(rename = "errorCode", default)]
     error_code: Option<Code>,
     #[serde(rename = "errorMessage", default, borrow)]
-    error_message: Option<Text<'a>>,
+    error_message: Option<LenientText<'a>>,
     #[serde(rename = "requestId", default, borrow)]
-    request_id: Option<Text<'a>>,
+    request_id: Option<LenientText<'a>>,
     #[serde(default, borrow)]
     data: Option<&'a RawValue>,
 }
@@ -47,7 +47,7 @@ impl<'a> V1Envelope<'a> {
             Some(Code(0)) => Ok(Outcome::Success(envelope.data)),
             Some(Code(code)) => Ok(Outcome::Failure {
                 code,
-                message: Text::into_string(envelope.error_message),
+                message: LenientText::into_string(envelope.error_message),
                 request_id: envelope.request_id.map(|id| id.0.into_owned()),
             }),
         }
@@ -58,13 +58,13 @@ impl<'a> V1Envelope<'a> {
 #[derive(Deserialize)]
 pub(crate) struct V4Envelope<'a> {
     #[serde(rename = "ActionStatus", default, borrow)]
-    action_status: Option<Text<'a>>,
+    action_status: Option<LenientText<'a>>,
     #[serde(rename = "ErrorInfo", default, borrow)]
-    error_info: Option<Text<'a>>,
+    error_info: Option<LenientText<'a>>,
     #[serde(rename = "ErrorCode", default)]
     error_code: Option<Code>,
     #[serde(rename = "RequestId", default, borrow)]
-    request_id: Option<Text<'a>>,
+    request_id: Option<LenientText<'a>>,
     #[serde(rename = "Response", default, borrow)]
     response: Option<&'a RawValue>,
 }
@@ -77,7 +77,7 @@ impl<'a> V4Envelope<'a> {
         match succeeded(code, status) {
             Some(false) => Ok(Outcome::Failure {
                 code: code.unwrap_or(0),
-                message: Text::into_string(envelope.error_info),
+                message: LenientText::into_string(envelope.error_info),
                 request_id: envelope.request_id.map(|id| id.0.into_owned()),
             }),
             Some(true) => Ok(Outcome::Success(envelope.response)),
@@ -122,7 +122,7 @@ pub(crate) fn typed_success<T: DeserializeOwned>(
     #[serde(bound = "T: DeserializeOwned")]
     struct V4<'a, T> {
         #[serde(rename = "ActionStatus", default, borrow)]
-        action_status: Option<Text<'a>>,
+        action_status: Option<LenientText<'a>>,
         #[serde(rename = "ErrorCode", default)]
         error_code: Option<Code>,
         #[serde(rename = "Response", default)]
@@ -231,50 +231,60 @@ impl<'de> Deserialize<'de> for Code {
 
 /// A text field read leniently: a string (borrowed when it has no escapes), a number
 /// or a bool as its text, and an array or object as the empty string.
-struct Text<'a>(Cow<'a, str>);
+struct LenientText<'a>(Cow<'a, str>);
 
-impl Text<'_> {
+impl LenientText<'_> {
     fn into_string(text: Option<Self>) -> String {
         text.map(|t| t.0.into_owned()).unwrap_or_default()
     }
 }
 
-impl<'de: 'a, 'a> Deserialize<'de> for Text<'a> {
+impl<'de: 'a, 'a> Deserialize<'de> for LenientText<'a> {
     fn deserialize<D: de::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct TextVisitor;
-        impl<'de> Visitor<'de> for TextVisitor {
-            type Value = Text<'de>;
+        struct LenientTextVisitor;
+        impl<'de> Visitor<'de> for LenientTextVisitor {
+            type Value = LenientText<'de>;
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str("a string or a number")
             }
-            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Text<'de>, E> {
-                Ok(Text(Cow::Borrowed(v)))
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<LenientText<'de>, E> {
+                Ok(LenientText(Cow::Borrowed(v)))
             }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<Text<'de>, E> {
-                Ok(Text(Cow::Owned(v.to_string())))
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<LenientText<'de>, E> {
+                Ok(LenientText(Cow::Owned(v.to_string())))
             }
-            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Text<'de>, E> {
-                Ok(Text(Cow::Owned(itoa::Buffer::new().format(v).to_string())))
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<LenientText<'de>, E> {
+                Ok(LenientText(Cow::Owned(
+                    itoa::Buffer::new().format(v).to_string(),
+                )))
             }
-            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Text<'de>, E> {
-                Ok(Text(Cow::Owned(itoa::Buffer::new().format(v).to_string())))
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<LenientText<'de>, E> {
+                Ok(LenientText(Cow::Owned(
+                    itoa::Buffer::new().format(v).to_string(),
+                )))
             }
-            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Text<'de>, E> {
-                Ok(Text(Cow::Owned(v.to_string())))
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<LenientText<'de>, E> {
+                Ok(LenientText(Cow::Owned(v.to_string())))
             }
-            fn visit_bool<E: de::Error>(self, v: bool) -> Result<Text<'de>, E> {
-                Ok(Text(Cow::Borrowed(if v { "true" } else { "false" })))
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<LenientText<'de>, E> {
+                Ok(LenientText(Cow::Borrowed(if v { "true" } else { "false" })))
             }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Text<'de>, A::Error> {
+            fn visit_seq<A: SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<LenientText<'de>, A::Error> {
                 while seq.next_element::<IgnoredAny>()?.is_some() {}
-                Ok(Text(Cow::Borrowed("")))
+                Ok(LenientText(Cow::Borrowed("")))
             }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Text<'de>, A::Error> {
+            fn visit_map<A: MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<LenientText<'de>, A::Error> {
                 while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-                Ok(Text(Cow::Borrowed("")))
+                Ok(LenientText(Cow::Borrowed("")))
             }
         }
-        deserializer.deserialize_any(TextVisitor)
+        deserializer.deserialize_any(LenientTextVisitor)
     }
 }
 

@@ -119,7 +119,7 @@ impl<'de> Visitor<'de> for DocVisitor<'_> {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
         let mut doc = Document::default();
         let mut seen = [false; 6];
-        while let Some(key) = map.next_key::<Text<'de>>()? {
+        while let Some(key) = map.next_key::<JsonStr<'de>>()? {
             let (index, field) = match key.0.as_ref() {
                 IDENTIFIER => (0, IDENTIFIER),
                 SDKAPPID => (1, SDKAPPID),
@@ -138,12 +138,12 @@ impl<'de> Visitor<'de> for DocVisitor<'_> {
             }
             self.reading.set(Some(field));
             match index {
-                0 => doc.identifier = map.next_value::<Text<'de>>()?.0,
+                0 => doc.identifier = map.next_value::<JsonStr<'de>>()?.0,
                 1 => doc.sdkappid = map.next_value()?,
                 2 => doc.expire = map.next_value()?,
                 3 => doc.time = map.next_value()?,
-                4 => doc.userbuf = Some(map.next_value::<Text<'de>>()?.0),
-                _ => doc.sig = Some(map.next_value::<Text<'de>>()?.0),
+                4 => doc.userbuf = Some(map.next_value::<JsonStr<'de>>()?.0),
+                _ => doc.sig = Some(map.next_value::<JsonStr<'de>>()?.0),
             }
             self.reading.set(None);
         }
@@ -152,24 +152,24 @@ impl<'de> Visitor<'de> for DocVisitor<'_> {
 }
 
 /// A JSON string, borrowed from the input when it has no escapes.
-struct Text<'de>(Cow<'de, str>);
+struct JsonStr<'de>(Cow<'de, str>);
 
-impl<'de> de::Deserialize<'de> for Text<'de> {
+impl<'de> de::Deserialize<'de> for JsonStr<'de> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct TextVisitor;
-        impl<'de> Visitor<'de> for TextVisitor {
-            type Value = Text<'de>;
+        struct JsonStrVisitor;
+        impl<'de> Visitor<'de> for JsonStrVisitor {
+            type Value = JsonStr<'de>;
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str("a string")
             }
             fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
-                Ok(Text(Cow::Borrowed(v)))
+                Ok(JsonStr(Cow::Borrowed(v)))
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-                Ok(Text(Cow::Owned(v.into())))
+                Ok(JsonStr(Cow::Owned(v.into())))
             }
         }
-        d.deserialize_str(TextVisitor)
+        d.deserialize_str(JsonStrVisitor)
     }
 }
 
