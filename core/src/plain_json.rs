@@ -20,21 +20,6 @@
 /// How deep a skipped value may nest (serde_json allows 128).
 pub(crate) const MAX_DEPTH: usize = 32;
 
-/// Which of an object's fields have been read, by bit: serde refuses a repeated field,
-/// so a reader of typed fields gives up on one.
-#[derive(Default)]
-pub(crate) struct Seen(u32);
-
-impl Seen {
-    /// Marks field number `field` (below 32) as read; `None` if it was already.
-    pub(crate) fn first(&mut self, field: u32) -> Option<()> {
-        let bit = 1u32.checked_shl(field)?;
-        let repeated = self.0 & bit != 0;
-        self.0 |= bit;
-        (!repeated).then_some(())
-    }
-}
-
 /// A cursor over one JSON text.
 pub(crate) struct PlainReader<'a> {
     /// The whole text, checked to be UTF-8 once.
@@ -180,34 +165,61 @@ impl<'a> PlainReader<'a> {
         })
     }
 
-    /// Reads an object: `field` is called with each key, and must consume its value.
-    pub(crate) fn object(
+    /// Reads an object whose known keys are `keys`, each with a tag, listed in the order
+    /// they usually come in (a service writes its records' keys in one order). `field` is
+    /// called with the tag of each known key and must consume its value; other keys are
+    /// skipped. A known key in its usual place is recognised by one comparison, without
+    /// scanning it. A known key given twice gives up (serde refuses a repeated field), and
+    /// so do more than 64 known keys.
+    pub(crate) fn fields<T: Copy>(
         &mut self,
-        field: impl FnMut(&mut Self, &'a str) -> Option<()>,
-    ) -> Option<()> {
-        self.object_in_order(&[], field)
-    }
-
-    /// [`object`](Self::object), for an object whose keys usually come in `order` (a
-    /// service writes its records' keys in one order): the key in that place is
-    /// recognised by one comparison, without scanning it. Any other key is read as usual.
-    pub(crate) fn object_in_order(
-        &mut self,
-        order: &[&'static str],
-        mut field: impl FnMut(&mut Self, &'a str) -> Option<()>,
+        keys: &[(&str, T)],
+        mut field: impl FnMut(&mut Self, T) -> Option<()>,
     ) -> Option<()> {
         self.eat(b'{')?;
         if self.eat_if(b'}')? {
             return Some(());
         }
-        let mut expected = order.iter();
+        let mut seen = 0u64;
+        // The key expected next: the one after the last known key read.
+        let mut expected = 0;
         loop {
-            let key = match expected.next() {
-                Some(&key) if self.next_key_is(key) => key,
-                _ => self.str()?,
+            let known = match keys.get(expected) {
+                Some(&(key, _)) if self.next_key_is(key) => Some(expected),
+                _ => {
+                    let key = self.str()?;
+                    keys.iter().position(|&(known, _)| known == key)
+                }
             };
             self.eat(b':')?;
-            field(self, key)?;
+            match known {
+                Some(index) => {
+                    let bit = 1u64.checked_shl(u32::try_from(index).ok()?)?;
+                    if seen & bit != 0 {
+                        return None;
+                    }
+                    seen |= bit;
+                    expected = index + 1;
+                    field(self, keys.get(index)?.1)?;
+                }
+                None => self.skip()?,
+            }
+            if !self.eat_if(b',')? {
+                return self.eat(b'}');
+            }
+        }
+    }
+
+    /// Skips an object's members, each value `depth` deep.
+    fn skip_object(&mut self, depth: usize) -> Option<()> {
+        self.eat(b'{')?;
+        if self.eat_if(b'}')? {
+            return Some(());
+        }
+        loop {
+            self.str()?;
+            self.eat(b':')?;
+            self.skip_nested(depth)?;
             if !self.eat_if(b',')? {
                 return self.eat(b'}');
             }
@@ -255,7 +267,7 @@ impl<'a> PlainReader<'a> {
         }
         match self.peek()? {
             b'"' => self.str().map(drop),
-            b'{' => self.object(|reader, _| reader.skip_nested(depth + 1)),
+            b'{' => self.skip_object(depth + 1),
             b'[' => self.array(|reader| reader.skip_nested(depth + 1)),
             b't' => self.literal(b"true"),
             b'f' => self.literal(b"false"),
@@ -343,25 +355,64 @@ fn special_byte(bytes: &[u8]) -> Option<usize> {
 mod tests {
     use super::*;
 
+    #[derive(Clone, Copy, Debug, PartialEq)]
+    enum Key {
+        A,
+        B,
+    }
+
+    const KEYS: [(&str, Key); 2] = [("a", Key::A), ("b", Key::B)];
+
+    /// The known keys' tags in the order read, with their values; `None` if the reader
+    /// gave up.
+    fn read_fields(text: &[u8]) -> Option<alloc::vec::Vec<(Key, i64)>> {
+        let mut reader = PlainReader::new(text)?;
+        let mut read = alloc::vec::Vec::new();
+        reader.fields(&KEYS, |reader, key| {
+            match key {
+                Key::A => read.push((key, reader.str()?.len() as i64)),
+                Key::B => reader.array(|reader| {
+                    read.push((key, reader.i64()?));
+                    Some(())
+                })?,
+            }
+            Some(())
+        })?;
+        reader.at_end().then_some(read)
+    }
+
     #[test]
     fn plain_values_are_read() {
-        let mut reader = PlainReader::new(br#" {"a": "x", "b": [1, -2], "c": null} "#).unwrap();
-        let mut seen = alloc::vec::Vec::new();
-        reader
-            .object(|reader, key| {
-                match key {
-                    "a" => seen.push(reader.str()?.len() as i64),
-                    "b" => reader.array(|reader| {
-                        seen.push(reader.i64()?);
-                        Some(())
-                    })?,
-                    _ => reader.skip()?,
-                }
-                Some(())
-            })
-            .unwrap();
-        assert!(reader.at_end());
-        assert_eq!(seen, [1, 1, -2]);
+        assert_eq!(
+            read_fields(br#" {"a": "x", "b": [1, -2], "c": null} "#),
+            Some(alloc::vec![(Key::A, 1), (Key::B, 1), (Key::B, -2)])
+        );
+    }
+
+    #[test]
+    fn known_keys_are_found_in_any_order_among_unknown_ones() {
+        for text in [
+            &br#"{"b": [3], "a": "xy"}"#[..],
+            br#"{"z": {"a": "q"}, "b": [3], "y": [], "a": "xy"}"#,
+            br#"{"b": [3], "a": "xy", "b2": 1}"#,
+        ] {
+            let mut read = read_fields(text).unwrap();
+            read.sort_by_key(|&(key, _)| key as u8);
+            assert_eq!(read, [(Key::A, 2), (Key::B, 3)], "{text:?}");
+        }
+        assert_eq!(read_fields(b"{}"), Some(alloc::vec![]));
+        assert_eq!(read_fields(br#"{"c": 1, "c": 2}"#), Some(alloc::vec![]));
+    }
+
+    #[test]
+    fn a_known_key_given_twice_gives_up() {
+        for text in [
+            &br#"{"a": "x", "a": "y"}"#[..],
+            br#"{"a": "x", "b": [], "a": "y"}"#,
+            br#"{"b": [], "a": "x", "b": []}"#,
+        ] {
+            assert_eq!(read_fields(text), None, "{text:?}");
+        }
     }
 
     #[test]

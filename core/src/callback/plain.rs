@@ -9,7 +9,6 @@ use alloc::vec::Vec;
 use super::v1::{V1Action, V1CallbackConfig};
 use super::v4::{V4CallbackConfig, V4Command};
 use crate::endpoint::Generation;
-use crate::plain_json::Seen;
 use crate::response::read_plain_success;
 
 /// A successful v1 `get` reply, or `None` (not plain, or not a success).
@@ -45,22 +44,21 @@ fn read_config<T>(
     let [address_key, list_key] = keys;
     read_plain_success(generation, body, |reader| {
         let (mut address, mut list) = (String::new(), Vec::new());
-        let mut seen = Seen::default();
-        reader.object(|reader, key| {
-            if key == address_key {
-                seen.first(0)?;
-                address = reader.str()?.into();
-                Some(())
-            } else if key == list_key {
-                seen.first(1)?;
-                reader.array(|reader| {
-                    list.push(parse(reader.str()?));
+        // Tagged by whether the key is the list's.
+        reader.fields(
+            &[(address_key, false), (list_key, true)],
+            |reader, is_list| {
+                if is_list {
+                    reader.array(|reader| {
+                        list.push(parse(reader.str()?));
+                        Some(())
+                    })
+                } else {
+                    address = reader.str()?.into();
                     Some(())
-                })
-            } else {
-                reader.skip()
-            }
-        })?;
+                }
+            },
+        )?;
         Some((address, list))
     })
 }

@@ -8,7 +8,7 @@ use alloc::vec::Vec;
 
 use super::v4::{V4Record, V4RecordPage};
 use crate::endpoint::Generation;
-use crate::plain_json::{PlainReader, Seen};
+use crate::plain_json::PlainReader;
 use crate::response::read_plain_success;
 use crate::text::Text;
 use crate::webhook::{CallResult, CallType, MediaType, RoomIdType};
@@ -22,49 +22,72 @@ pub(crate) fn read_v4_page_reply(body: &[u8]) -> Option<V4RecordPage> {
 /// The most of a body that sizes the page's vector up front (1000 records' worth).
 const MAX_PAGE_BYTES: usize = 256 * 1000;
 
+/// The fields of a page, in the order the service writes them.
+#[derive(Clone, Copy)]
+enum PageField {
+    Total,
+    Page,
+    Records,
+}
+
+const PAGE_FIELDS: [(&str, PageField); 3] = [
+    ("TotalNum", PageField::Total),
+    ("Page", PageField::Page),
+    ("CallRecordList", PageField::Records),
+];
+
 fn read_page(reader: &mut PlainReader<'_>) -> Option<V4RecordPage> {
     let mut page = V4RecordPage::default();
-    let mut seen = Seen::default();
-    reader.object(|reader, key| match key {
-        "TotalNum" => {
-            seen.first(0)?;
-            page.total = reader.u64()?;
-            Some(())
+    reader.fields(&PAGE_FIELDS, |reader, field| {
+        match field {
+            PageField::Total => page.total = reader.u64()?,
+            PageField::Page => page.page = u32::try_from(reader.u64()?).ok()?,
+            PageField::Records => {
+                // Room for every record up front, if records are the size the service's
+                // are (about 300 bytes): growing a vector of 100 records copies them five
+                // times.
+                page.records
+                    .reserve(reader.remaining().min(MAX_PAGE_BYTES) / 256);
+                reader.array(|reader| {
+                    page.records.push(read_record(reader)?);
+                    Some(())
+                })?;
+            }
         }
-        "Page" => {
-            seen.first(1)?;
-            page.page = u32::try_from(reader.u64()?).ok()?;
-            Some(())
-        }
-        "CallRecordList" => {
-            seen.first(2)?;
-            // Room for every record up front, if records are the size the service's are
-            // (about 300 bytes): growing a vector of 100 records copies them five times.
-            page.records
-                .reserve(reader.remaining().min(MAX_PAGE_BYTES) / 256);
-            reader.array(|reader| {
-                page.records.push(read_record(reader)?);
-                Some(())
-            })
-        }
-        _ => reader.skip(),
+        Some(())
     })?;
     Some(page)
 }
 
-/// The order the service writes a record's keys in (spec §4.5's example).
-const SERVICE_ORDER: [&str; 11] = [
-    "CallId",
-    "Caller_Account",
-    "MediaType",
-    "CallType",
-    "StartTime",
-    "EndTime",
-    "AcceptTime",
-    "CallResult",
-    "CalleeList_Account",
-    "RoomId",
-    "RoomIdType",
+/// The fields of a record.
+#[derive(Clone, Copy)]
+enum RecordField {
+    CallId,
+    Caller,
+    MediaType,
+    CallType,
+    StartTime,
+    EndTime,
+    AcceptTime,
+    CallResult,
+    Callees,
+    RoomId,
+    RoomIdType,
+}
+
+/// A record's fields, in the order the service writes them (spec §4.5's example).
+const SERVICE_ORDER: [(&str, RecordField); 11] = [
+    ("CallId", RecordField::CallId),
+    ("Caller_Account", RecordField::Caller),
+    ("MediaType", RecordField::MediaType),
+    ("CallType", RecordField::CallType),
+    ("StartTime", RecordField::StartTime),
+    ("EndTime", RecordField::EndTime),
+    ("AcceptTime", RecordField::AcceptTime),
+    ("CallResult", RecordField::CallResult),
+    ("CalleeList_Account", RecordField::Callees),
+    ("RoomId", RecordField::RoomId),
+    ("RoomIdType", RecordField::RoomIdType),
 ];
 
 fn read_record(reader: &mut PlainReader<'_>) -> Option<V4Record> {
@@ -77,57 +100,22 @@ fn read_record(reader: &mut PlainReader<'_>) -> Option<V4Record> {
     let mut callees = Vec::new();
     let mut room_id = Text::default();
     let mut room_id_type = None;
-    let mut seen = Seen::default();
-    reader.object_in_order(&SERVICE_ORDER, |reader, key| {
-        match key {
-            "CallId" => {
-                seen.first(0)?;
-                call_id = reader.str()?.into();
-            }
-            "Caller_Account" => {
-                seen.first(1)?;
-                caller = reader.str()?.into();
-            }
-            "MediaType" => {
-                seen.first(2)?;
-                media_type = Some(MediaType::from_wire(reader.str()?));
-            }
-            "CallType" => {
-                seen.first(3)?;
-                call_type = Some(CallType::from_wire(reader.str()?));
-            }
-            "StartTime" => {
-                seen.first(4)?;
-                start_secs = reader.u64()?;
-            }
-            "EndTime" => {
-                seen.first(5)?;
-                end_secs = reader.u64()?;
-            }
-            "AcceptTime" => {
-                seen.first(6)?;
-                accept_secs = reader.u64()?;
-            }
-            "CallResult" => {
-                seen.first(7)?;
-                call_result = Some(CallResult::from_wire(reader.str()?));
-            }
-            "CalleeList_Account" => {
-                seen.first(8)?;
-                reader.array(|reader| {
-                    callees.push(Text::from(reader.str()?));
-                    Some(())
-                })?;
-            }
-            "RoomId" => {
-                seen.first(9)?;
-                room_id = reader.str()?.into();
-            }
-            "RoomIdType" => {
-                seen.first(10)?;
-                room_id_type = Some(RoomIdType::from_code(reader.i64()?));
-            }
-            _ => reader.skip()?,
+    reader.fields(&SERVICE_ORDER, |reader, field| {
+        match field {
+            RecordField::CallId => call_id = reader.str()?.into(),
+            RecordField::Caller => caller = reader.str()?.into(),
+            RecordField::MediaType => media_type = Some(MediaType::from_wire(reader.str()?)),
+            RecordField::CallType => call_type = Some(CallType::from_wire(reader.str()?)),
+            RecordField::StartTime => start_secs = reader.u64()?,
+            RecordField::EndTime => end_secs = reader.u64()?,
+            RecordField::AcceptTime => accept_secs = reader.u64()?,
+            RecordField::CallResult => call_result = Some(CallResult::from_wire(reader.str()?)),
+            RecordField::Callees => reader.array(|reader| {
+                callees.push(Text::from(reader.str()?));
+                Some(())
+            })?,
+            RecordField::RoomId => room_id = reader.str()?.into(),
+            RecordField::RoomIdType => room_id_type = Some(RoomIdType::from_code(reader.i64()?)),
         }
         Some(())
     })?;

@@ -12,7 +12,7 @@ use serde_json::value::RawValue;
 
 use super::MalformedReason;
 use crate::endpoint::Generation;
-use crate::plain_json::{PlainReader, Seen};
+use crate::plain_json::PlainReader;
 
 /// What an envelope says.
 pub(crate) enum Outcome<'a> {
@@ -151,27 +151,30 @@ pub(crate) fn read_plain_success<'a, T>(
     body: &'a [u8],
     payload: impl FnOnce(&mut PlainReader<'a>) -> Option<T>,
 ) -> Option<T> {
-    let (status_key, code_key, payload_key) = match generation {
-        Generation::V1 => (None, "errorCode", "data"),
-        Generation::V4 => (Some("ActionStatus"), "ErrorCode", "Response"),
+    #[derive(Clone, Copy)]
+    enum Field {
+        Code,
+        Status,
+        Payload,
+    }
+    // In the order the service writes them.
+    let keys: &[(&str, Field)] = match generation {
+        Generation::V1 => &[("errorCode", Field::Code), ("data", Field::Payload)],
+        Generation::V4 => &[
+            ("ErrorCode", Field::Code),
+            ("ActionStatus", Field::Status),
+            ("Response", Field::Payload),
+        ],
     };
     let mut reader = PlainReader::new(body)?;
     let (mut status, mut code, mut response) = (None, None, None);
     let mut payload = Some(payload);
-    let mut seen = Seen::default();
-    reader.object(|reader, key| {
-        // Each field once (serde refuses a repeated one), and in its plain form only.
-        if key == payload_key {
-            seen.first(0)?;
-            response = Some(payload.take()?(reader)?);
-        } else if key == code_key {
-            seen.first(1)?;
-            code = Some(reader.i64()?);
-        } else if Some(key) == status_key {
-            seen.first(2)?;
-            status = Some(reader.str()?);
-        } else {
-            reader.skip()?;
+    // Each field once (serde refuses a repeated one), and in its plain form only.
+    reader.fields(keys, |reader, field| {
+        match field {
+            Field::Code => code = Some(reader.i64()?),
+            Field::Status => status = Some(reader.str()?),
+            Field::Payload => response = Some(payload.take()?(reader)?),
         }
         Some(())
     })?;

@@ -8,7 +8,7 @@ use core::fmt;
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, Visitor};
 
 use super::error::DecodeError;
-use crate::plain_json::{PlainReader, Seen};
+use crate::plain_json::PlainReader;
 
 pub(crate) const IDENTIFIER: &str = "TLS.identifier";
 pub(crate) const SDKAPPID: &str = "TLS.sdkappid";
@@ -17,9 +17,29 @@ pub(crate) const TIME: &str = "TLS.time";
 pub(crate) const USERBUF: &str = "TLS.userbuf";
 pub(crate) const SIG: &str = "TLS.sig";
 
-/// The order this crate and the official libraries write a UserSig's keys in (a
+/// The fields a verifier reads.
+#[derive(Clone, Copy)]
+enum Field {
+    Version,
+    Identifier,
+    Sdkappid,
+    Expire,
+    Time,
+    Userbuf,
+    Sig,
+}
+
+/// The fields in the order this crate and the official libraries write them (a
 /// PrivateMapKey has `TLS.userbuf` before `TLS.sig`).
-const WRITTEN_ORDER: [&str; 6] = ["TLS.ver", IDENTIFIER, SDKAPPID, EXPIRE, TIME, SIG];
+const WRITTEN_ORDER: [(&str, Field); 7] = [
+    ("TLS.ver", Field::Version),
+    (IDENTIFIER, Field::Identifier),
+    (SDKAPPID, Field::Sdkappid),
+    (EXPIRE, Field::Expire),
+    (TIME, Field::Time),
+    (SIG, Field::Sig),
+    (USERBUF, Field::Userbuf),
+];
 
 /// The fields a verifier needs. Missing numbers and identifier read as 0 and "" (what the
 /// Go library's `omitempty` leaves out is exactly those values, and it signs them as such).
@@ -52,34 +72,17 @@ impl<'a> Document<'a> {
     pub(crate) fn parse_plain(json: &'a [u8]) -> Option<Self> {
         let mut reader = PlainReader::new(json)?;
         let mut doc = Document::default();
-        let mut seen = Seen::default();
-        reader.object_in_order(&WRITTEN_ORDER, |reader, key| {
-            match key {
-                IDENTIFIER => {
-                    seen.first(0)?;
-                    doc.identifier = Cow::Borrowed(reader.str()?);
-                }
-                SDKAPPID => {
-                    seen.first(1)?;
-                    doc.sdkappid = reader.u64()?;
-                }
-                EXPIRE => {
-                    seen.first(2)?;
-                    doc.expire = reader.u64()?;
-                }
-                TIME => {
-                    seen.first(3)?;
-                    doc.time = reader.u64()?;
-                }
-                USERBUF => {
-                    seen.first(4)?;
-                    doc.userbuf = Some(Cow::Borrowed(reader.str()?));
-                }
-                SIG => {
-                    seen.first(5)?;
-                    doc.sig = Some(Cow::Borrowed(reader.str()?));
-                }
-                _ => reader.skip()?,
+        reader.fields(&WRITTEN_ORDER, |reader, field| {
+            match field {
+                // The version is not read (serde ignores it too), but it is known, so
+                // that the keys after it are recognised in their place.
+                Field::Version => reader.skip()?,
+                Field::Identifier => doc.identifier = Cow::Borrowed(reader.str()?),
+                Field::Sdkappid => doc.sdkappid = reader.u64()?,
+                Field::Expire => doc.expire = reader.u64()?,
+                Field::Time => doc.time = reader.u64()?,
+                Field::Userbuf => doc.userbuf = Some(Cow::Borrowed(reader.str()?)),
+                Field::Sig => doc.sig = Some(Cow::Borrowed(reader.str()?)),
             }
             Some(())
         })?;
