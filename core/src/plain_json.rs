@@ -43,10 +43,26 @@ impl<'a> PlainReader<'a> {
     }
 
     /// The next byte that is not JSON whitespace, without consuming it.
+    #[inline(always)]
     fn peek(&mut self) -> Option<u8> {
+        // Everything above the space is not white space: one comparison, usually.
+        match self.bytes().get(self.at) {
+            Some(&byte) if byte > b' ' => Some(byte),
+            _ => self.peek_after_space(),
+        }
+    }
+
+    /// [`peek`](Self::peek) where white space may come first.
+    fn peek_after_space(&mut self) -> Option<u8> {
+        // One space between tokens is the common case (`"key": value, "key"`).
+        if let Some(&[b' ', byte]) = self.bytes().get(self.at..self.at + 2) {
+            if byte > b' ' {
+                self.at += 1;
+                return Some(byte);
+            }
+        }
         while let Some(&byte) = self.bytes().get(self.at) {
-            // Everything above the space is not white space: one comparison, usually.
-            if byte > b' ' || !matches!(byte, b' ' | b'\n' | b'\r' | b'\t') {
+            if !matches!(byte, b' ' | b'\n' | b'\r' | b'\t') {
                 return Some(byte);
             }
             self.at += 1;
