@@ -57,8 +57,9 @@ impl<'a> PlainReader<'a> {
         self.text.as_bytes()
     }
 
-    /// The next byte that is not JSON whitespace, without consuming it.
-    fn peek(&mut self) -> Option<u8> {
+    /// The next byte that is not JSON whitespace, without consuming it (the whitespace
+    /// is): what kind of value comes next.
+    pub(crate) fn peek(&mut self) -> Option<u8> {
         while let Some(&byte) = self.bytes().get(self.at) {
             // Everything above the space is not white space: one comparison, usually.
             if byte > b' ' || !matches!(byte, b' ' | b'\n' | b'\r' | b'\t') {

@@ -134,7 +134,7 @@ fn id<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
             Ok(v)
         }
         fn visit_u64<E: de::Error>(self, v: u64) -> Result<String, E> {
-            Ok(v.to_string())
+            Ok(id_from_u64(v))
         }
         fn visit_i64<E: de::Error>(self, v: i64) -> Result<String, E> {
             Ok(v.to_string())
@@ -233,16 +233,34 @@ fn code<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
 /// A time in seconds; `0`, `null` and missing all mean "no time".
 fn secs<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Timestamp>, D::Error> {
     match unsigned::<D, u64>(d)? {
-        None | Some(0) => Ok(None),
-        Some(s) => Timestamp::from_secs(s)
-            .map(Some)
+        None => Ok(None),
+        Some(s) => time_from_secs(s)
             .ok_or_else(|| de::Error::custom(alloc::format!("time {s} s is out of range"))),
     }
 }
 
 /// A time in milliseconds; `0`, `null` and missing all mean "no time".
 fn millis<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Timestamp>, D::Error> {
-    Ok(unsigned::<D, u64>(d)?
-        .filter(|&ms| ms != 0)
-        .map(Timestamp::from_millis))
+    Ok(unsigned::<D, u64>(d)?.and_then(time_from_millis))
+}
+
+// ---- what a value means, for both readings (serde's above, the plain one's in
+// `plain.rs`) -------------------------------------------------------------------------
+
+/// An id given as a non-negative integer: its decimal text.
+pub(crate) fn id_from_u64(v: u64) -> String {
+    v.to_string()
+}
+
+/// A time of `secs` seconds: `0` is no time; `None` if it is out of range (refused).
+pub(crate) fn time_from_secs(secs: u64) -> Option<Option<Timestamp>> {
+    match secs {
+        0 => Some(None),
+        s => Timestamp::from_secs(s).map(Some),
+    }
+}
+
+/// A time of `ms` milliseconds: `0` is no time.
+pub(crate) fn time_from_millis(ms: u64) -> Option<Timestamp> {
+    (ms != 0).then_some(Timestamp::from_millis(ms))
 }
