@@ -11,11 +11,16 @@ use crate::callback::V1Action;
 /// spaces ignored; the configuration's [`V1Action::parse`] is stricter); unknown words,
 /// such as the doc example's `call_end`, are kept in `Other`.
 pub(crate) fn command_from_wire(value: &str) -> V1Action {
-    V1Action::ALL
-        .iter()
-        .find(|known| loose_eq(value, known.as_str()))
-        .cloned()
-        .unwrap_or_else(|| V1Action::Other(String::from(value)))
+    // The exact spelling (what CallKit sends) by one `match`, before comparing loosely;
+    // `parse`'s case-insensitive match is a loose match too, so the answer is the same.
+    match V1Action::parse(value) {
+        V1Action::Other(kept) => V1Action::ALL
+            .iter()
+            .find(|known| loose_eq(&kept, known.as_str()))
+            .cloned()
+            .unwrap_or(V1Action::Other(kept)),
+        known => known,
+    }
 }
 
 /// Which of the two v1 callbacks a [`V1Callback`] is.
