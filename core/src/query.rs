@@ -22,17 +22,60 @@ use core::fmt;
 /// assert_eq!(read, [("a".into(), "1".into()), ("b".into(), "x y!".into()), ("c".into(), "".into())]);
 /// ```
 pub fn pairs(raw: &str) -> impl Iterator<Item = (Cow<'_, str>, Cow<'_, str>)> {
-    raw.split('&').filter(|pair| !pair.is_empty()).map(|pair| {
-        if pair.bytes().any(|b| b == b'%' || b == b'+') {
-            // One pair (no `&` inside), so the crate yields exactly one item.
-            form_urlencoded::parse(pair.as_bytes())
-                .next()
-                .unwrap_or_default()
-        } else {
-            let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
-            (Cow::Borrowed(name), Cow::Borrowed(value))
+    Pairs { rest: raw }
+}
+
+/// The iterator behind [`pairs`]: each pair is found in one pass over its bytes, which
+/// notes its first `=` and whether it has anything to decode.
+struct Pairs<'q> {
+    /// What is left after the pairs read so far.
+    rest: &'q str,
+}
+
+impl<'q> Iterator for Pairs<'q> {
+    type Item = (Cow<'q, str>, Cow<'q, str>);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            if self.rest.is_empty() {
+                return None;
+            }
+            let (mut end, mut equals, mut encoded) = (self.rest.len(), None, false);
+            for (at, &byte) in self.rest.as_bytes().iter().enumerate() {
+                match byte {
+                    b'&' => {
+                        end = at;
+                        break;
+                    }
+                    b'=' if equals.is_none() => equals = Some(at),
+                    b'%' | b'+' => encoded = true,
+                    _ => {}
+                }
+            }
+            // `&` and `=` are ASCII: both splits fall on character boundaries.
+            let pair = self.rest.get(..end).unwrap_or("");
+            self.rest = self.rest.get(end + 1..).unwrap_or("");
+            if pair.is_empty() {
+                continue;
+            }
+            if encoded {
+                // One pair (no `&` inside), so the crate yields exactly one item.
+                return Some(
+                    form_urlencoded::parse(pair.as_bytes())
+                        .next()
+                        .unwrap_or_default(),
+                );
+            }
+            let (name, value) = match equals {
+                Some(at) => (
+                    pair.get(..at).unwrap_or(""),
+                    pair.get(at + 1..).unwrap_or(""),
+                ),
+                None => (pair, ""),
+            };
+            return Some((Cow::Borrowed(name), Cow::Borrowed(value)));
         }
-    })
+    }
 }
 
 /// How [`read`] matches parameter names.
@@ -203,6 +246,17 @@ mod tests {
             let ours: alloc::vec::Vec<_> = pairs(raw).collect();
             let crates: alloc::vec::Vec<_> = form_urlencoded::parse(raw.as_bytes()).collect();
             assert_eq!(ours, crates, "{raw}");
+        }
+    }
+
+    proptest::proptest! {
+        /// Any query made of the bytes that matter (and a few others): the same pairs as
+        /// the crate reads.
+        #[test]
+        fn any_query_reads_like_form_urlencoded(raw in "[a=&%+2Fé]{0,24}") {
+            let ours: alloc::vec::Vec<_> = pairs(&raw).collect();
+            let crates: alloc::vec::Vec<_> = form_urlencoded::parse(raw.as_bytes()).collect();
+            proptest::prop_assert_eq!(ours, crates);
         }
     }
 
