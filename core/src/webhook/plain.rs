@@ -443,6 +443,8 @@ fn millis(reader: &mut PlainReader<'_>) -> Option<Option<Timestamp>> {
 /// target under `cfg(fuzzing)`): panics if one differs. How many answered.
 #[cfg(any(test, fuzzing))]
 pub fn assert_plain_agrees(body: &[u8]) -> usize {
+    use alloc::borrow::Cow;
+
     use super::v1::Wire;
     use super::v4::{EndCallWire, MemberChangedWire, StartCallWire};
 
@@ -457,8 +459,12 @@ pub fn assert_plain_agrees(body: &[u8]) -> usize {
         answered += 1;
     }
     if let Some((command, plain)) = read_start_call(body) {
-        let serde = by_serde::<StartCallWire>(body)
-            .map(|w| (w.callback_command.0.clone(), StartCall::from_wire(w)));
+        let serde = by_serde::<StartCallWire>(body).map(|w| {
+            (
+                w.callback_command.0.clone().map(Cow::into_owned),
+                StartCall::from_wire(w),
+            )
+        });
         assert_eq!(
             Some((command.map(String::from), plain)),
             serde,
@@ -468,8 +474,12 @@ pub fn assert_plain_agrees(body: &[u8]) -> usize {
         answered += 1;
     }
     if let Some((command, plain)) = read_end_call(body) {
-        let serde = by_serde::<EndCallWire>(body)
-            .map(|w| (w.callback_command.0.clone(), EndCall::from_wire(w)));
+        let serde = by_serde::<EndCallWire>(body).map(|w| {
+            (
+                w.callback_command.0.clone().map(Cow::into_owned),
+                EndCall::from_wire(w),
+            )
+        });
         assert_eq!(
             Some((command.map(String::from), plain)),
             serde,
@@ -479,8 +489,12 @@ pub fn assert_plain_agrees(body: &[u8]) -> usize {
         answered += 1;
     }
     if let Some((command, plain)) = read_member_changed(body) {
-        let serde = by_serde::<MemberChangedWire>(body)
-            .map(|w| (w.callback_command.0.clone(), MemberChanged::from_wire(w)));
+        let serde = by_serde::<MemberChangedWire>(body).map(|w| {
+            (
+                w.callback_command.0.clone().map(Cow::into_owned),
+                MemberChanged::from_wire(w),
+            )
+        });
         assert_eq!(
             Some((command.map(String::from), plain)),
             serde,
