@@ -42,9 +42,10 @@ impl<'a> PlainReader<'a> {
         self.text.as_bytes()
     }
 
-    /// The next byte that is not JSON whitespace, without consuming it.
+    /// The next byte that is not JSON whitespace, without consuming it (the whitespace
+    /// is): what kind of value comes next.
     #[inline(always)]
-    fn peek(&mut self) -> Option<u8> {
+    pub(crate) fn peek(&mut self) -> Option<u8> {
         // Everything above the space is not white space: one comparison, usually.
         match self.bytes().get(self.at) {
             Some(&byte) if byte > b' ' => Some(byte),
@@ -55,11 +56,11 @@ impl<'a> PlainReader<'a> {
     /// [`peek`](Self::peek) where white space may come first.
     fn peek_after_space(&mut self) -> Option<u8> {
         // One space between tokens is the common case (`"key": value, "key"`).
-        if let Some(&[b' ', byte]) = self.bytes().get(self.at..self.at + 2) {
-            if byte > b' ' {
-                self.at += 1;
-                return Some(byte);
-            }
+        if let Some(&[b' ', byte]) = self.bytes().get(self.at..self.at + 2)
+            && byte > b' '
+        {
+            self.at += 1;
+            return Some(byte);
         }
         while let Some(&byte) = self.bytes().get(self.at) {
             if !matches!(byte, b' ' | b'\n' | b'\r' | b'\t') {

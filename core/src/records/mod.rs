@@ -16,7 +16,7 @@
 //! Only the last 7 days are kept by the service.
 
 pub mod paging;
-mod plain;
+pub(crate) mod plain;
 pub mod v1;
 pub mod v4;
 

@@ -59,9 +59,9 @@ fn read_page(reader: &mut PlainReader<'_>) -> Option<V4RecordPage> {
     Some(page)
 }
 
-/// The fields of a record.
+/// The fields of a v4 call record (a page's records, and the end-call webhook's).
 #[derive(Clone, Copy)]
-enum RecordField {
+pub(crate) enum RecordField {
     CallId,
     Caller,
     MediaType,
@@ -75,8 +75,9 @@ enum RecordField {
     RoomIdType,
 }
 
-/// A record's fields, in the order the service writes them (spec §4.5's example).
-const SERVICE_ORDER: [(&str, RecordField); 11] = [
+/// A record's keys, in the order the service writes them (spec §4.5's and §6.5's
+/// examples).
+pub(crate) const RECORD_KEYS: [(&str, RecordField); 11] = [
     ("CallId", RecordField::CallId),
     ("Caller_Account", RecordField::Caller),
     ("MediaType", RecordField::MediaType),
@@ -100,7 +101,7 @@ fn read_record(reader: &mut PlainReader<'_>) -> Option<V4Record> {
     let mut callees = Vec::new();
     let mut room_id = Text::default();
     let mut room_id_type = None;
-    reader.fields(&SERVICE_ORDER, |reader, field| {
+    reader.fields(&RECORD_KEYS, |reader, field| {
         match field {
             RecordField::CallId => call_id = reader.str()?.into(),
             RecordField::Caller => caller = reader.str()?.into(),

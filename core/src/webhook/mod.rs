@@ -34,6 +34,7 @@ mod event;
 #[cfg(feature = "std")]
 mod http;
 mod key;
+mod plain;
 mod query;
 mod reply;
 mod v1;
@@ -62,6 +63,12 @@ pub use values::{
     ActionType, CallResult, CallType, MediaType, OptPlatform, Role, RoomIdType, Timestamp,
     UserStatus,
 };
+
+/// The plain (fast) reading of a body checked against serde's, for the `webhook_parse`
+/// fuzz target.
+#[cfg(fuzzing)]
+#[doc(hidden)]
+pub use plain::assert_plain_agrees;
 
 /// The callback generation is the API generation: one enum for both (see [`crate::endpoint`]).
 pub use crate::endpoint::Generation;
@@ -202,18 +209,25 @@ pub fn parse(
 }
 
 fn json<'a, T: serde::Deserialize<'a>>(body: &'a [u8]) -> Result<T, WebhookErrorKind> {
-    serde_json::from_slice(body).map_err(|e| WebhookErrorKind::from_json(&e))
+    // A body checked to be UTF-8 once, as a whole, is read as text: serde_json then does
+    // not check each string again (from bytes it does). The reading, and any error with
+    // its line and column, are the same either way.
+    match core::str::from_utf8(body) {
+        Ok(text) => serde_json::from_str(text),
+        Err(_) => serde_json::from_slice(body),
+    }
+    .map_err(|e| WebhookErrorKind::from_json(&e))
 }
 
 fn parse_v1(command: &str, body: &[u8]) -> Result<Payload, WebhookErrorKind> {
     if command.is_empty() {
         return Err(WebhookErrorKind::MissingParameter { name: "command" });
     }
-    let wire: v1::Wire = json(body)?;
-    Ok(Payload::V1(V1Callback::from_wire(
-        v1::command_from_wire(command),
-        wire,
-    )))
+    let command = v1::command_from_wire(command);
+    match plain::read_v1(command, body) {
+        Ok(callback) => Ok(Payload::V1(callback)),
+        Err(command) => Ok(Payload::V1(V1Callback::from_wire(command, json(body)?))),
+    }
 }
 
 fn parse_v4(command: &str, body: &[u8]) -> Result<Payload, WebhookErrorKind> {
@@ -231,15 +245,28 @@ fn parse_v4(command: &str, body: &[u8]) -> Result<Payload, WebhookErrorKind> {
         _ => Ok(()),
     };
     let is = |known: &str| command.eq_ignore_ascii_case(known);
+    // Each: the plain reading if the body is plain, else serde's.
     if is(START_CALL) {
+        if let Some((in_body, start)) = plain::read_start_call(body) {
+            check(in_body)?;
+            return Ok(Payload::StartCall(start));
+        }
         let wire: v4::StartCallWire = json(body)?;
         check(wire.callback_command.0.as_deref())?;
         Ok(Payload::StartCall(StartCall::from_wire(wire)))
     } else if is(END_CALL) {
+        if let Some((in_body, end)) = plain::read_end_call(body) {
+            check(in_body)?;
+            return Ok(Payload::EndCall(end));
+        }
         let wire: v4::EndCallWire = json(body)?;
         check(wire.callback_command.0.as_deref())?;
         Ok(Payload::EndCall(EndCall::from_wire(wire)))
     } else if is(MEMBER_CHANGED) {
+        if let Some((in_body, changed)) = plain::read_member_changed(body) {
+            check(in_body)?;
+            return Ok(Payload::MemberChanged(changed));
+        }
         let wire: v4::MemberChangedWire = json(body)?;
         check(wire.callback_command.0.as_deref())?;
         Ok(Payload::MemberChanged(MemberChanged::from_wire(wire)))
@@ -250,5 +277,43 @@ fn parse_v4(command: &str, body: &[u8]) -> Result<Payload, WebhookErrorKind> {
             command: String::from(command),
             body: value,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// What serde_json reads from the bytes, or its error as the webhook reports it.
+    fn from_bytes(body: &[u8]) -> Result<serde_json::Value, WebhookErrorKind> {
+        serde_json::from_slice(body).map_err(|e| WebhookErrorKind::from_json(&e))
+    }
+
+    #[test]
+    fn a_body_read_as_text_reads_as_from_bytes() {
+        for body in [
+            &br#"{"a": [1, "x\u00e9"], "b": null}"#[..],
+            b"{\"a\": \"\xff\"}",
+            b"{\"a\" 1}",
+            b"{\"a\": 1}\n x",
+            b"",
+        ] {
+            assert_eq!(json::<serde_json::Value>(body), from_bytes(body));
+        }
+    }
+
+    proptest! {
+        /// Reading a UTF-8 body as text changes nothing: the same value, or the same
+        /// error at the same line and column.
+        #[test]
+        fn any_body_reads_as_from_bytes(
+            body in prop::collection::vec(
+                prop::sample::select(b"{}[]\":,\\ \n1e-.aunl\xc3\xa9\xff".to_vec()), 0..40,
+            ),
+        ) {
+            prop_assert_eq!(json::<serde_json::Value>(&body), from_bytes(&body));
+        }
     }
 }

@@ -1,6 +1,7 @@
 //! v1 (legacy) callbacks: the call-status callback (spec §6.1) and the call-event callback
 //! (§6.2). Both share one body shape; the event callback adds `Event`.
 
+use alloc::borrow::Cow;
 use alloc::string::String;
 
 use super::values::{CallResult, CallType, MediaType, Role, Timestamp, loose_eq};
@@ -11,11 +12,16 @@ use crate::callback::V1Action;
 /// spaces ignored; the configuration's [`V1Action::parse`] is stricter); unknown words,
 /// such as the doc example's `call_end`, are kept in `Other`.
 pub(crate) fn command_from_wire(value: &str) -> V1Action {
-    V1Action::ALL
-        .iter()
-        .find(|known| loose_eq(value, known.as_str()))
-        .cloned()
-        .unwrap_or_else(|| V1Action::Other(String::from(value)))
+    // The exact spelling (what CallKit sends) by one `match`, before comparing loosely;
+    // `parse`'s case-insensitive match is a loose match too, so the answer is the same.
+    match V1Action::parse(value) {
+        V1Action::Other(kept) => V1Action::ALL
+            .iter()
+            .find(|known| loose_eq(&kept, known.as_str()))
+            .cloned()
+            .unwrap_or(V1Action::Other(kept)),
+        known => known,
+    }
 }
 
 /// Which of the two v1 callbacks a [`V1Callback`] is.
@@ -99,17 +105,17 @@ impl V1Callback {
         }
     }
 
-    pub(crate) fn from_wire(command: V1Action, w: Wire) -> Self {
+    pub(crate) fn from_wire(command: V1Action, w: Wire<'_>) -> Self {
         Self {
             command,
-            user_id: w.user_id.0,
-            room_id: w.room_id.0,
+            user_id: w.user_id.0.into_owned(),
+            room_id: w.room_id.0.into_owned(),
             total_num: w.total_num.0,
             media_type: w.media_type.0.as_deref().map(MediaType::from_wire),
             call_type: w.call_type.0.as_deref().map(CallType::from_wire),
-            call_id: w.call_id.0,
+            call_id: w.call_id.0.into_owned(),
             role: w.role.0.as_deref().map(Role::from_wire),
-            event: w.event.0,
+            event: w.event.0.map(Cow::into_owned),
             call_result: w.call_result.0.as_deref().map(CallResult::from_wire),
             event_time: w.event_time.0,
             start_call_ts: w.start_call_ts.0,
@@ -118,17 +124,19 @@ impl V1Callback {
         }
     }
 
-    pub(crate) fn to_wire(&self) -> Wire {
-        let text = |v: Option<&str>| WireText(v.map(String::from));
+    pub(crate) fn to_wire(&self) -> Wire<'_> {
+        fn text(v: Option<&str>) -> WireText<'_> {
+            WireText(v.map(Cow::Borrowed))
+        }
         Wire {
-            user_id: WireId(self.user_id.clone()),
-            room_id: WireId(self.room_id.clone()),
+            user_id: WireId(Cow::Borrowed(&self.user_id)),
+            room_id: WireId(Cow::Borrowed(&self.room_id)),
             total_num: WireCount(self.total_num),
             media_type: text(self.media_type.as_ref().map(MediaType::as_v1_str)),
             call_type: text(self.call_type.as_ref().map(CallType::as_v1_str)),
-            call_id: WireId(self.call_id.clone()),
+            call_id: WireId(Cow::Borrowed(&self.call_id)),
             role: text(self.role.as_ref().map(Role::as_v1_str)),
-            event: WireText(self.event.clone()),
+            event: WireText(self.event.as_deref().map(Cow::Borrowed)),
             // No result yet is written as `""`, as in the §6.2 example.
             call_result: text(Some(
                 self.call_result.as_ref().map_or("", CallResult::as_v1_str),
@@ -145,21 +153,29 @@ impl V1Callback {
 /// (lower-case enums, seconds) and leaves out what is `None`, except `CallResult`.
 #[derive(Default, serde::Deserialize, serde::Serialize)]
 #[serde(rename_all = "PascalCase", default)]
-pub(crate) struct Wire {
-    user_id: WireId,
-    room_id: WireId,
+pub(crate) struct Wire<'a> {
+    #[serde(borrow)]
+    user_id: WireId<'a>,
+    #[serde(borrow)]
+    room_id: WireId<'a>,
     #[serde(skip_serializing_if = "WireCount::is_none")]
     total_num: WireCount,
     #[serde(skip_serializing_if = "WireText::is_none")]
-    media_type: WireText,
+    #[serde(borrow)]
+    media_type: WireText<'a>,
     #[serde(skip_serializing_if = "WireText::is_none")]
-    call_type: WireText,
-    call_id: WireId,
+    #[serde(borrow)]
+    call_type: WireText<'a>,
+    #[serde(borrow)]
+    call_id: WireId<'a>,
     #[serde(skip_serializing_if = "WireText::is_none")]
-    role: WireText,
+    #[serde(borrow)]
+    role: WireText<'a>,
     #[serde(skip_serializing_if = "WireText::is_none")]
-    event: WireText,
-    call_result: WireText,
+    #[serde(borrow)]
+    event: WireText<'a>,
+    #[serde(borrow)]
+    call_result: WireText<'a>,
     #[serde(skip_serializing_if = "WireSecs::is_none")]
     event_time: WireSecs,
     #[serde(skip_serializing_if = "WireSecs::is_none")]

@@ -6,6 +6,7 @@
 //! (a time of `0` too). `EventTime` is milliseconds on the wire; the record's times are
 //! seconds on the wire; all are [`Timestamp`]s here.
 
+use alloc::borrow::Cow;
 use alloc::string::String;
 use alloc::vec::Vec;
 
@@ -145,130 +146,155 @@ pub struct MemberChanged {
 
 #[derive(Default, serde::Deserialize, serde::Serialize)]
 #[serde(rename_all = "PascalCase", default)]
-pub(crate) struct MemberWire {
+pub(crate) struct MemberWire<'a> {
     #[serde(rename = "User_Account")]
-    user: WireId,
+    #[serde(borrow)]
+    user: WireId<'a>,
     #[serde(skip_serializing_if = "WireText::is_none")]
-    status: WireText,
+    #[serde(borrow)]
+    status: WireText<'a>,
 }
 
 #[derive(Default, serde::Deserialize, serde::Serialize)]
 #[serde(rename_all = "PascalCase", default)]
-pub(crate) struct ActionWire {
+pub(crate) struct ActionWire<'a> {
     #[serde(rename = "User_Account")]
-    user: WireId,
+    #[serde(borrow)]
+    user: WireId<'a>,
     #[serde(skip_serializing_if = "WireText::is_none")]
-    action_type: WireText,
+    #[serde(borrow)]
+    action_type: WireText<'a>,
 }
 
 #[derive(Default, serde::Deserialize, serde::Serialize)]
 #[serde(rename_all = "PascalCase", default)]
-pub(crate) struct CallInfoWire {
-    call_id: WireId,
+pub(crate) struct CallInfoWire<'a> {
+    #[serde(borrow)]
+    call_id: WireId<'a>,
     #[serde(skip_serializing_if = "WireText::is_none")]
-    call_media_type: WireText,
+    #[serde(borrow)]
+    call_media_type: WireText<'a>,
     #[serde(skip_serializing_if = "WireText::is_none")]
-    media_type: WireText,
-    chat_group_id: WireId,
-    room_id: WireId,
+    #[serde(borrow)]
+    media_type: WireText<'a>,
+    #[serde(borrow)]
+    chat_group_id: WireId<'a>,
+    #[serde(borrow)]
+    room_id: WireId<'a>,
     #[serde(skip_serializing_if = "WireCode::is_none")]
     room_id_type: WireCode,
 }
 
 #[derive(Default, serde::Deserialize, serde::Serialize)]
 #[serde(rename_all = "PascalCase", default)]
-pub(crate) struct StartCallWire {
+pub(crate) struct StartCallWire<'a> {
     #[serde(skip_serializing_if = "WireText::is_none")]
-    pub(crate) callback_command: WireText,
-    call_info: Option<CallInfoWire>,
+    #[serde(borrow)]
+    pub(crate) callback_command: WireText<'a>,
+    #[serde(borrow)]
+    call_info: Option<CallInfoWire<'a>>,
     #[serde(rename = "UserList")]
-    users: WireList<MemberWire>,
+    #[serde(borrow)]
+    users: WireList<MemberWire<'a>>,
     event_time: WireMillis,
 }
 
 #[derive(Default, serde::Deserialize, serde::Serialize)]
 #[serde(rename_all = "PascalCase", default)]
-pub(crate) struct RecordWire {
-    call_id: WireId,
+pub(crate) struct RecordWire<'a> {
+    #[serde(borrow)]
+    call_id: WireId<'a>,
     #[serde(rename = "Caller_Account")]
-    caller: WireId,
+    #[serde(borrow)]
+    caller: WireId<'a>,
     #[serde(skip_serializing_if = "WireText::is_none")]
-    media_type: WireText,
+    #[serde(borrow)]
+    media_type: WireText<'a>,
     #[serde(skip_serializing_if = "WireText::is_none")]
-    call_type: WireText,
+    #[serde(borrow)]
+    call_type: WireText<'a>,
     start_time: WireSecs,
     end_time: WireSecs,
     accept_time: WireSecs,
     #[serde(skip_serializing_if = "WireText::is_none")]
-    call_result: WireText,
+    #[serde(borrow)]
+    call_result: WireText<'a>,
     #[serde(rename = "CalleeList_Account")]
-    callees: WireList<WireId>,
-    room_id: WireId,
+    #[serde(borrow)]
+    callees: WireList<WireId<'a>>,
+    #[serde(borrow)]
+    room_id: WireId<'a>,
     #[serde(skip_serializing_if = "WireCode::is_none")]
     room_id_type: WireCode,
 }
 
 #[derive(Default, serde::Deserialize, serde::Serialize)]
 #[serde(rename_all = "PascalCase", default)]
-pub(crate) struct EndCallWire {
+pub(crate) struct EndCallWire<'a> {
     #[serde(skip_serializing_if = "WireText::is_none")]
-    pub(crate) callback_command: WireText,
+    #[serde(borrow)]
+    pub(crate) callback_command: WireText<'a>,
     #[serde(rename = "CallRecord")]
-    record: Option<RecordWire>,
+    #[serde(borrow)]
+    record: Option<RecordWire<'a>>,
     event_time: WireMillis,
 }
 
 #[derive(Default, serde::Deserialize, serde::Serialize)]
 #[serde(rename_all = "PascalCase", default)]
-pub(crate) struct MemberChangedWire {
+pub(crate) struct MemberChangedWire<'a> {
     #[serde(skip_serializing_if = "WireText::is_none")]
-    pub(crate) callback_command: WireText,
-    call_id: WireId,
+    #[serde(borrow)]
+    pub(crate) callback_command: WireText<'a>,
+    #[serde(borrow)]
+    call_id: WireId<'a>,
     #[serde(rename = "UserList")]
-    users: WireList<MemberWire>,
+    #[serde(borrow)]
+    users: WireList<MemberWire<'a>>,
     #[serde(rename = "ChangedUserList")]
-    changed: WireList<ActionWire>,
+    #[serde(borrow)]
+    changed: WireList<ActionWire<'a>>,
     event_time: WireMillis,
 }
 
 // ---- conversions -------------------------------------------------------------------
 
 /// A wire text from a value's v4 spelling.
-fn v4_text<T>(value: Option<&T>, spell: fn(&T) -> &str) -> WireText {
-    WireText(value.map(|v| spell(v).into()))
+fn v4_text<T>(value: Option<&T>, spell: fn(&T) -> &str) -> WireText<'_> {
+    WireText(value.map(|v| Cow::Borrowed(spell(v))))
 }
 
 /// The three callbacks' `CallbackCommand` as written.
-fn command(name: &str) -> WireText {
-    WireText(Some(name.into()))
+fn command(name: &'static str) -> WireText<'static> {
+    WireText(Some(Cow::Borrowed(name)))
 }
 
-fn member_from(w: MemberWire) -> CallMember {
+fn member_from(w: MemberWire<'_>) -> CallMember {
     CallMember {
-        user_id: w.user.0,
+        user_id: w.user.0.into_owned(),
         status: w.status.0.as_deref().map(UserStatus::from_wire),
     }
 }
 
-fn member_to(m: &CallMember) -> MemberWire {
+fn member_to(m: &CallMember) -> MemberWire<'_> {
     MemberWire {
-        user: WireId(m.user_id.clone()),
+        user: WireId(Cow::Borrowed(&m.user_id)),
         status: v4_text(m.status.as_ref(), UserStatus::as_v4_str),
     }
 }
 
 impl StartCall {
-    pub(crate) fn from_wire(w: StartCallWire) -> Self {
+    pub(crate) fn from_wire(w: StartCallWire<'_>) -> Self {
         let info = w.call_info.map(|i| CallInfo {
-            call_id: i.call_id.0,
+            call_id: i.call_id.0.into_owned(),
             media_type: i
                 .call_media_type
                 .0
                 .or(i.media_type.0)
                 .as_deref()
                 .map(MediaType::from_wire),
-            chat_group_id: i.chat_group_id.0,
-            room_id: i.room_id.0,
+            chat_group_id: i.chat_group_id.0.into_owned(),
+            room_id: i.room_id.0.into_owned(),
             room_id_type: i.room_id_type.0.map(RoomIdType::from_code),
         });
         Self {
@@ -279,16 +305,16 @@ impl StartCall {
     }
 
     /// The wire shape. `CallMediaType` is written (the published example's key).
-    pub(crate) fn to_wire(&self) -> StartCallWire {
+    pub(crate) fn to_wire(&self) -> StartCallWire<'_> {
         let i = &self.call_info;
         StartCallWire {
             callback_command: command(START_CALL),
             call_info: Some(CallInfoWire {
-                call_id: WireId(i.call_id.clone()),
+                call_id: WireId(Cow::Borrowed(&i.call_id)),
                 call_media_type: v4_text(i.media_type.as_ref(), MediaType::as_v4_str),
                 media_type: WireText(None),
-                chat_group_id: WireId(i.chat_group_id.clone()),
-                room_id: WireId(i.room_id.clone()),
+                chat_group_id: WireId(Cow::Borrowed(&i.chat_group_id)),
+                room_id: WireId(Cow::Borrowed(&i.room_id)),
                 room_id_type: WireCode(i.room_id_type.map(RoomIdType::code)),
             }),
             users: WireList(self.users.iter().map(member_to).collect()),
@@ -298,18 +324,23 @@ impl StartCall {
 }
 
 impl EndCall {
-    pub(crate) fn from_wire(w: EndCallWire) -> Self {
+    pub(crate) fn from_wire(w: EndCallWire<'_>) -> Self {
         let record = w.record.map(|r| CallRecord {
-            call_id: r.call_id.0,
-            caller: r.caller.0,
+            call_id: r.call_id.0.into_owned(),
+            caller: r.caller.0.into_owned(),
             media_type: r.media_type.0.as_deref().map(MediaType::from_wire),
             call_type: r.call_type.0.as_deref().map(CallType::from_wire),
             start_time: r.start_time.0,
             end_time: r.end_time.0,
             accept_time: r.accept_time.0,
             call_result: r.call_result.0.as_deref().map(CallResult::from_wire),
-            callees: r.callees.0.into_iter().map(|WireId(id)| id).collect(),
-            room_id: r.room_id.0,
+            callees: r
+                .callees
+                .0
+                .into_iter()
+                .map(|WireId(id)| id.into_owned())
+                .collect(),
+            room_id: r.room_id.0.into_owned(),
             room_id_type: r.room_id_type.0.map(RoomIdType::from_code),
         });
         Self {
@@ -318,21 +349,21 @@ impl EndCall {
         }
     }
 
-    pub(crate) fn to_wire(&self) -> EndCallWire {
+    pub(crate) fn to_wire(&self) -> EndCallWire<'_> {
         let r = &self.record;
         EndCallWire {
             callback_command: command(END_CALL),
             record: Some(RecordWire {
-                call_id: WireId(r.call_id.clone()),
-                caller: WireId(r.caller.clone()),
+                call_id: WireId(Cow::Borrowed(&r.call_id)),
+                caller: WireId(Cow::Borrowed(&r.caller)),
                 media_type: v4_text(r.media_type.as_ref(), MediaType::as_v4_str),
                 call_type: v4_text(r.call_type.as_ref(), CallType::as_v4_str),
                 start_time: WireSecs(r.start_time),
                 end_time: WireSecs(r.end_time),
                 accept_time: WireSecs(r.accept_time),
                 call_result: v4_text(r.call_result.as_ref(), CallResult::as_v4_str),
-                callees: WireList(r.callees.iter().cloned().map(WireId).collect()),
-                room_id: WireId(r.room_id.clone()),
+                callees: WireList(r.callees.iter().map(|c| WireId(Cow::Borrowed(c))).collect()),
+                room_id: WireId(Cow::Borrowed(&r.room_id)),
                 room_id_type: WireCode(r.room_id_type.map(RoomIdType::code)),
             }),
             event_time: WireMillis(self.event_time),
@@ -341,16 +372,16 @@ impl EndCall {
 }
 
 impl MemberChanged {
-    pub(crate) fn from_wire(w: MemberChangedWire) -> Self {
+    pub(crate) fn from_wire(w: MemberChangedWire<'_>) -> Self {
         Self {
-            call_id: w.call_id.0,
+            call_id: w.call_id.0.into_owned(),
             users: w.users.0.into_iter().map(member_from).collect(),
             changed: w
                 .changed
                 .0
                 .into_iter()
                 .map(|a| MemberAction {
-                    user_id: a.user.0,
+                    user_id: a.user.0.into_owned(),
                     action: a.action_type.0.as_deref().map(ActionType::from_wire),
                 })
                 .collect(),
@@ -358,16 +389,16 @@ impl MemberChanged {
         }
     }
 
-    pub(crate) fn to_wire(&self) -> MemberChangedWire {
+    pub(crate) fn to_wire(&self) -> MemberChangedWire<'_> {
         MemberChangedWire {
             callback_command: command(MEMBER_CHANGED),
-            call_id: WireId(self.call_id.clone()),
+            call_id: WireId(Cow::Borrowed(&self.call_id)),
             users: WireList(self.users.iter().map(member_to).collect()),
             changed: WireList(
                 self.changed
                     .iter()
                     .map(|a| ActionWire {
-                        user: WireId(a.user_id.clone()),
+                        user: WireId(Cow::Borrowed(&a.user_id)),
                         action_type: v4_text(a.action.as_ref(), ActionType::as_v4_str),
                     })
                     .collect(),
