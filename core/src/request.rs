@@ -27,6 +27,12 @@ const QUERY_VALUE: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'~')
     .remove(b'*');
 
+/// The headers of every request: the body is JSON.
+static DEFAULT_HEADERS: [Header; 1] = [(
+    Cow::Borrowed("content-type"),
+    Cow::Borrowed("application/json"),
+)];
+
 /// The HTTP method. Every CallKit REST endpoint is `POST`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -58,7 +64,9 @@ pub struct SignedRequest {
     method: Method,
     url: String,
     usersig: Range<usize>,
-    headers: Vec<Header>,
+    /// Borrowed from [`DEFAULT_HEADERS`] until a header is added, so a request that
+    /// needs no other header costs no allocation for them.
+    headers: Cow<'static, [Header]>,
     body: Vec<u8>,
     random: u32,
 }
@@ -102,7 +110,7 @@ impl SignedRequest {
         name: impl Into<Cow<'static, str>>,
         value: impl Into<Cow<'static, str>>,
     ) {
-        self.headers.push((name.into(), value.into()));
+        self.headers.to_mut().push((name.into(), value.into()));
     }
 
     /// The JSON body.
@@ -250,16 +258,11 @@ pub fn build_request<E: Endpoint>(
     url.push_str(digits.format(random));
     url.push_str("&contenttype=json");
 
-    let mut headers = Vec::with_capacity(2);
-    headers.push((
-        Cow::Borrowed("content-type"),
-        Cow::Borrowed("application/json"),
-    ));
     Ok(SignedRequest {
         method: Method::Post,
         url,
         usersig: usersig_start..usersig_end,
-        headers,
+        headers: Cow::Borrowed(&DEFAULT_HEADERS),
         body,
         random,
     })
@@ -322,7 +325,7 @@ impl TryFrom<SignedRequest> for http::Request<Vec<u8>> {
         let mut builder = http::Request::builder()
             .method(method)
             .uri(request.url.as_str());
-        for (name, value) in &request.headers {
+        for (name, value) in request.headers.iter() {
             builder = builder.header(name.as_ref(), value.as_ref());
         }
         builder.body(request.body).map_err(IntoHttpError)

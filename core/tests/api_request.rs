@@ -219,6 +219,35 @@ fn converts_into_an_http_request() {
     assert_eq!(http.body(), &body);
 }
 
+#[test]
+fn added_headers_follow_the_content_type_and_stay_with_their_request() {
+    let build = || {
+        build_request::<V1SetCallback>(
+            &Region::CallkitIntl.into(),
+            1400000000,
+            "administrator",
+            USERSIG,
+            1,
+            &v1_set_body(),
+        )
+        .unwrap()
+    };
+    let mut request = build();
+    request.push_header("user-agent", "callkit-test");
+    request.push_header(String::from("x-trace"), String::from("7"));
+    let expected: [callkit_core::request::Header; 3] = [
+        ("content-type".into(), "application/json".into()),
+        ("user-agent".into(), "callkit-test".into()),
+        ("x-trace".into(), "7".into()),
+    ];
+    assert_eq!(request.headers(), expected);
+    // Another request does not see them.
+    assert_eq!(
+        build().headers(),
+        [("content-type".into(), "application/json".into())]
+    );
+}
+
 #[cfg(feature = "std")]
 #[test]
 fn an_invalid_added_header_is_an_error_not_a_panic() {
