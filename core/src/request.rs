@@ -268,19 +268,9 @@ pub fn build_request<E: Endpoint>(
     })
 }
 
-/// Serializes the body. With std, into a buffer big enough for the callback bodies,
-/// saving `to_vec`'s regrowth from 128 bytes (serde_json's writer API needs std).
+/// Serializes the body, exactly as serde_json would (see [`crate::json_write`]).
 fn to_json<T: serde::Serialize>(body: &T) -> Result<Vec<u8>, BuildError> {
-    #[cfg(feature = "std")]
-    {
-        let mut out = Vec::with_capacity(256);
-        serde_json::to_writer(&mut out, body).map_err(|_| BuildError::Serialize)?;
-        Ok(out)
-    }
-    #[cfg(not(feature = "std"))]
-    {
-        serde_json::to_vec(body).map_err(|_| BuildError::Serialize)
-    }
+    crate::json_write::to_vec(body).ok_or(BuildError::Serialize)
 }
 
 /// Whether `value` needs no escaping in a query ([`QUERY_VALUE`] leaves it as it is).

@@ -102,4 +102,42 @@ proptest! {
         let shown = format!("{:?}", request);
         prop_assert!(usersig.len() < 12 || !shown.contains(&usersig));
     }
+
+    /// A body with any text (controls, quotes, non-ASCII) and any offline-push object
+    /// (floats included) goes out exactly as serde_json writes it.
+    #[test]
+    fn bodies_are_written_as_serde_json_writes_them(
+        robot in "\\PC{1,12}|[\\x00-\\x1f\"\\\\]{1,4}",
+        callees in prop::collection::vec(any::<String>().prop_filter("non-empty", |c| !c.is_empty()), 1..4),
+        user_data in proptest::option::of(any::<String>()),
+        room in proptest::option::of("[ -~]{1,16}"),
+        push in proptest::option::of((any::<String>(), any::<f64>(), any::<i64>())),
+        address in "https://[a-z]{1,10}\\.example/[a-zA-Z0-9_.~/?=&-]{0,30}",
+    ) {
+        use callkit_core::call_engine::V4RobotCall;
+        use callkit_core::registry::V4StartCallByRobot;
+        use callkit_core::webhook::MediaType;
+        let mut body = V4RobotCall::new(robot, callees, 60_000, MediaType::Video);
+        body.user_data = user_data;
+        if let Some(room) = room {
+            body.call_info.text_room(room);
+        }
+        body.offline_push = push.map(|(text, float, int)| {
+            serde_json::json!({"Title": text, "Float": float, "Ext": {"n": int}})
+        });
+        prop_assume!(body.user_data.as_ref().is_none_or(|d| d.len() <= 1000));
+        let request = build_request::<V4StartCallByRobot>(
+            &Region::ChatSingapore.into(), 1, "admin", "sig", 1, &body,
+        ).unwrap();
+        prop_assert_eq!(request.body().to_vec(), serde_json::to_vec(&body).unwrap());
+
+        let config = V1CallbackConfig {
+            address,
+            actions: vec![V1Action::NormalEnd, V1Action::Other("x\"y".into())],
+        };
+        let request = build_request::<V1SetCallback>(
+            &Region::CallkitIntl.into(), 1, "admin", "sig", 1, &config,
+        ).unwrap();
+        prop_assert_eq!(request.body().to_vec(), serde_json::to_vec(&config).unwrap());
+    }
 }
