@@ -98,6 +98,7 @@ fn byte_needs_escape(b: u8) -> bool {
 }
 
 /// Appends `s` as a JSON string, escaped as serde_json escapes it.
+#[inline(always)]
 fn push_str(out: &mut Vec<u8>, s: &str) {
     let bytes = s.as_bytes();
     out.reserve(bytes.len() + 2);
