@@ -15,7 +15,9 @@ use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 
 use crate::endpoint::{Endpoint, Generation};
 use crate::region::Server;
-use crate::validate::{InvalidBody, InvalidIdentifier, Validate, check_identifier};
+use crate::validate::{
+    InvalidBody, InvalidIdentifier, MAX_IDENTIFIER_LEN, Validate, check_identifier,
+};
 
 /// What a query value may hold unescaped: RFC 3986 unreserved characters, plus `*`,
 /// which Tencent's base64 variant puts in UserSigs and a query may hold literally (so
@@ -217,7 +219,13 @@ pub fn build_request<E: Endpoint>(
     if sdkappid == 0 {
         return Err(BuildError::ZeroSdkAppId);
     }
-    check_identifier(identifier)?;
+    // A plain identifier (the usual admin name: letters, digits, `-._~*`) holds neither
+    // white space nor controls, so its length is all that is left to check; anything
+    // else gets the full check.
+    let identifier_plain = is_plain_query_value(identifier);
+    if !(identifier_plain && (1..=MAX_IDENTIFIER_LEN).contains(&identifier.len())) {
+        check_identifier(identifier)?;
+    }
     // A UserSig made only of literal query characters (the normal case) needs no
     // further check; anything else must at least be free of white space and controls.
     let usersig_plain = is_plain_query_value(usersig);
@@ -245,13 +253,17 @@ pub fn build_request<E: Endpoint>(
     url.push_str("?sdkappid=");
     url.push_str(digits.format(sdkappid));
     url.push_str("&identifier=");
-    push_encoded(&mut url, identifier);
+    if identifier_plain {
+        url.push_str(identifier);
+    } else {
+        push_escaped(&mut url, identifier);
+    }
     url.push_str("&usersig=");
     let usersig_start = url.len();
     if usersig_plain {
         url.push_str(usersig);
     } else {
-        push_encoded(&mut url, usersig);
+        push_escaped(&mut url, usersig);
     }
     let usersig_end = url.len();
     url.push_str("&random=");
@@ -302,11 +314,8 @@ fn is_plain_query_byte(b: u8) -> bool {
     letter | dash_dot_digit | (b == b'_') | (b == b'~') | (b == b'*')
 }
 
-fn push_encoded(url: &mut String, value: &str) {
-    if is_plain_query_value(value) {
-        url.push_str(value);
-        return;
-    }
+/// Appends `value` percent-encoded with [`QUERY_VALUE`] (for values that are not plain).
+fn push_escaped(url: &mut String, value: &str) {
     for piece in utf8_percent_encode(value, QUERY_VALUE) {
         url.push_str(piece);
     }
@@ -383,11 +392,11 @@ mod tests {
             }
         }
         for value in values.iter().map(String::as_str) {
-            let mut fast = String::new();
-            push_encoded(&mut fast, value);
-            let slow: String = utf8_percent_encode(value, QUERY_VALUE).collect();
-            assert_eq!(fast, slow, "{value:?}");
-            assert_eq!(is_plain_query_value(value), slow == value, "{value:?}");
+            let mut escaped = String::new();
+            push_escaped(&mut escaped, value);
+            let encoded: String = utf8_percent_encode(value, QUERY_VALUE).collect();
+            assert_eq!(escaped, encoded, "{value:?}");
+            assert_eq!(is_plain_query_value(value), encoded == value, "{value:?}");
         }
     }
 }

@@ -140,4 +140,23 @@ proptest! {
         ).unwrap();
         prop_assert_eq!(request.body().to_vec(), serde_json::to_vec(&config).unwrap());
     }
+
+    /// The identifier is refused exactly when, and as, check_identifier refuses it,
+    /// whatever path build_request takes for it.
+    #[test]
+    fn identifiers_are_refused_as_check_identifier_refuses_them(
+        identifier in prop_oneof![
+            any::<String>(),
+            "[a-zA-Z0-9._~*-]{0,40}",
+            "[a-z]{0,20}[ \\t\\x00-\\x1f\\x7f\u{3000}\u{85}]?[a-z@/]{0,20}",
+        ],
+    ) {
+        use callkit_core::request::BuildError;
+        use callkit_core::validate::check_identifier;
+        let built = build_request::<V4GetCallback>(
+            &Region::ChatJakarta.into(), 1, &identifier, "sig", 1, &Empty {},
+        );
+        let expected = check_identifier(&identifier).err().map(BuildError::Identifier);
+        prop_assert_eq!(built.err(), expected);
+    }
 }
