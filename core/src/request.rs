@@ -15,6 +15,7 @@ use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 
 use crate::endpoint::{Endpoint, Generation};
 use crate::region::Server;
+use crate::usersig::UserSig;
 use crate::validate::{
     InvalidBody, InvalidIdentifier, MAX_IDENTIFIER_LEN, Validate, check_identifier,
 };
@@ -178,19 +179,23 @@ pub enum BuildError {
 /// `POST {base}{path}?sdkappid=..&identifier=..&usersig=..&random=..&contenttype=json`
 /// with the JSON body and `Content-Type: application/json`.
 ///
-/// `usersig` is the admin's UserSig as text (e.g. `signer.usersig(now)?.as_str()`);
-/// `random` a fresh random `u32` per request. Everything is checked first.
+/// `usersig` is the admin's UserSig (e.g. `signer.usersig(now)?`, the signer's cached
+/// one; a UserSig from elsewhere through [`UserSig::from_string`]), which knows whether
+/// it goes in the query as it is; `random` a fresh random `u32` per request. Everything
+/// is checked first.
 ///
 /// ```
 /// use callkit_core::callback::{V1Action, V1CallbackConfig, V1SetCallback};
 /// use callkit_core::region::Region;
 /// use callkit_core::request::build_request;
+/// use callkit_core::usersig::UserSig;
 /// let body = V1CallbackConfig {
 ///     address: "https://www.example.com/callback".into(),
 ///     actions: vec![V1Action::NormalEnd],
 /// };
+/// let usersig = UserSig::from_string("eJw1jc*sig".into());
 /// let request = build_request::<V1SetCallback>(
-///     &Region::CallkitIntl.into(), 1400000000, "administrator", "eJw1jc*sig", 42, &body,
+///     &Region::CallkitIntl.into(), 1400000000, "administrator", &usersig, 42, &body,
 /// ).unwrap();
 /// assert_eq!(
 ///     request.url(),
@@ -203,7 +208,7 @@ pub fn build_request<E: Endpoint>(
     server: &Server,
     sdkappid: u32,
     identifier: &str,
-    usersig: &str,
+    usersig: &UserSig,
     random: u32,
     body: &E::Request,
 ) -> Result<SignedRequest, BuildError> {
@@ -226,9 +231,11 @@ pub fn build_request<E: Endpoint>(
     if !(identifier_plain && (1..=MAX_IDENTIFIER_LEN).contains(&identifier.len())) {
         check_identifier(identifier)?;
     }
-    // A UserSig made only of literal query characters (the normal case) needs no
-    // further check; anything else must at least be free of white space and controls.
-    let usersig_plain = is_plain_query_value(usersig);
+    // A UserSig made only of literal query characters (the normal case, known since it
+    // was made) needs no further check; anything else must at least be free of white
+    // space and controls.
+    let usersig_plain = usersig.is_query_plain();
+    let usersig = usersig.as_str();
     if usersig.is_empty() || (!usersig_plain && usersig.bytes().any(|b| b <= b' ' || b == 0x7f)) {
         return Err(BuildError::MalformedUserSig);
     }
@@ -289,7 +296,7 @@ fn to_json<T: serde::Serialize>(body: &T) -> Result<Vec<u8>, BuildError> {
 /// Plain compares over 32-byte blocks, which compile to vector compares; a value of 32
 /// bytes or more ends with an overlapping last block instead of a byte-by-byte tail
 /// (a 200-byte UserSig would otherwise spend a third of the check on its last 20 bytes).
-fn is_plain_query_value(value: &str) -> bool {
+pub(crate) fn is_plain_query_value(value: &str) -> bool {
     let bytes = value.as_bytes();
     let plain = |block: &[u8]| {
         block

@@ -7,8 +7,14 @@ use callkit_core::region::Region;
 use callkit_core::registry::ALL;
 use callkit_core::request::build_request;
 use callkit_core::response::{BodyExcerpt, EXCERPT_BYTES, ResponseError};
+use callkit_core::usersig::UserSig;
 use percent_encoding::percent_decode_str;
 use proptest::prelude::*;
+
+/// A UserSig from text, as build_request takes it.
+fn sig(text: &str) -> UserSig {
+    UserSig::from_string(text.to_owned())
+}
 
 fn parse_all(status: u16, body: &[u8]) {
     // Every registered endpoint, the callback ones and the records and call engine.
@@ -76,11 +82,11 @@ proptest! {
 
     #[test]
     fn query_values_decode_back(identifier in "[^\\s\\p{Cc}]{1,10}",
-                                usersig in "[A-Za-z0-9*_-]{1,300}",
+                                usersig in "[A-Za-z0-9*_-]{1,300}|[!-~]{1,40}|[^\\s\\p{Cc}]{1,20}",
                                 sdkappid in 1u32.., random in any::<u32>()) {
         prop_assume!(identifier.len() <= 32);
         let request = build_request::<V4GetCallback>(
-            &Region::ChatJakarta.into(), sdkappid, &identifier, &usersig, random, &Empty {},
+            &Region::ChatJakarta.into(), sdkappid, &identifier, &sig(&usersig), random, &Empty {},
         ).unwrap();
         let (_, query) = request.url().split_once('?').unwrap();
         let decoded: Vec<(String, String)> = query
@@ -127,7 +133,7 @@ proptest! {
         });
         prop_assume!(body.user_data.as_ref().is_none_or(|d| d.len() <= 1000));
         let request = build_request::<V4StartCallByRobot>(
-            &Region::ChatSingapore.into(), 1, "admin", "sig", 1, &body,
+            &Region::ChatSingapore.into(), 1, "admin", &sig("sig"), 1, &body,
         ).unwrap();
         prop_assert_eq!(request.body().to_vec(), serde_json::to_vec(&body).unwrap());
 
@@ -136,7 +142,7 @@ proptest! {
             actions: vec![V1Action::NormalEnd, V1Action::Other("x\"y".into())],
         };
         let request = build_request::<V1SetCallback>(
-            &Region::CallkitIntl.into(), 1, "admin", "sig", 1, &config,
+            &Region::CallkitIntl.into(), 1, "admin", &sig("sig"), 1, &config,
         ).unwrap();
         prop_assert_eq!(request.body().to_vec(), serde_json::to_vec(&config).unwrap());
     }
@@ -154,7 +160,7 @@ proptest! {
         use callkit_core::request::BuildError;
         use callkit_core::validate::check_identifier;
         let built = build_request::<V4GetCallback>(
-            &Region::ChatJakarta.into(), 1, &identifier, "sig", 1, &Empty {},
+            &Region::ChatJakarta.into(), 1, &identifier, &sig("sig"), 1, &Empty {},
         );
         let expected = check_identifier(&identifier).err().map(BuildError::Identifier);
         prop_assert_eq!(built.err(), expected);
