@@ -295,7 +295,8 @@ fn to_json<T: serde::Serialize>(body: &T) -> Result<Vec<u8>, BuildError> {
 /// Whether `value` needs no escaping in a query ([`QUERY_VALUE`] leaves it as it is).
 /// Plain compares over 32-byte blocks, which compile to vector compares; a value of 32
 /// bytes or more ends with an overlapping last block instead of a byte-by-byte tail
-/// (a 200-byte UserSig would otherwise spend a third of the check on its last 20 bytes).
+/// (a 200-byte UserSig would otherwise spend a third of the check on its last 20 bytes),
+/// a shorter one is tested as one padded block.
 pub(crate) fn is_plain_query_value(value: &str) -> bool {
     let bytes = value.as_bytes();
     let plain = |block: &[u8]| {
@@ -304,7 +305,16 @@ pub(crate) fn is_plain_query_value(value: &str) -> bool {
             .fold(true, |plain, &b| plain & is_plain_query_byte(b))
     };
     let Some(last) = bytes.last_chunk::<32>() else {
-        return plain(bytes);
+        // Shorter (an identifier): one block, padded with a plain byte, instead of the
+        // fold's byte-by-byte tail.
+        let mut block = [b'a'; 32];
+        return match block.get_mut(..bytes.len()) {
+            Some(head) => {
+                head.copy_from_slice(bytes);
+                plain(&block)
+            }
+            None => plain(bytes),
+        };
     };
     let block = |chunk: &[u8]| <&[u8; 32]>::try_from(chunk).is_ok_and(|block| plain(block));
     bytes
