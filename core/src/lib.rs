@@ -38,6 +38,7 @@ pub mod callback;
 pub mod emulator;
 pub mod endpoint;
 pub mod failover;
+mod json_write;
 mod plain_json;
 pub mod query;
 pub mod ratelimit;

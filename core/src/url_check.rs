@@ -94,6 +94,27 @@ fn is_uri_char(b: u8) -> bool {
     URI_CHARS[usize::from(b)]
 }
 
+/// [`AUTHORITY_CLASS`]: a byte of a plain host name (letters, digits, `-`, `.`, `_`).
+const HOST_NAME: u8 = 1;
+/// [`AUTHORITY_CLASS`]: a byte that ends the authority (`/`, `?`, `#`).
+const AUTHORITY_END: u8 = 2;
+
+/// What each byte is to the authority scan of [`parse_http_url`]; 0 for the rest.
+const AUTHORITY_CLASS: [u8; 256] = {
+    let mut table = [0; 256];
+    let mut b = 0;
+    while b < 128 {
+        if (b as u8).is_ascii_alphanumeric() || matches!(b as u8, b'-' | b'.' | b'_') {
+            table[b] = HOST_NAME;
+        }
+        if matches!(b as u8, b'/' | b'?' | b'#') {
+            table[b] = AUTHORITY_END;
+        }
+        b += 1;
+    }
+    table
+};
+
 /// Checks `s` and splits it into its parts.
 pub(crate) fn parse_http_url(s: &str) -> Result<HttpUrl<'_>, UrlError> {
     if s.is_empty() {
@@ -121,23 +142,60 @@ pub(crate) fn parse_http_url(s: &str) -> Result<HttpUrl<'_>, UrlError> {
         return Err(UrlError::NotHttp);
     };
 
-    let authority_end = rest
-        .bytes()
-        .position(|b| matches!(b, b'/' | b'?' | b'#'))
-        .unwrap_or(rest.len());
+    // One pass over the authority finds where it ends and whether it is a plain host
+    // name (no userinfo, port or IP literal: the usual case, then checked already);
+    // anything else is split and checked by the general code below. Plain loops: these
+    // parts are a few dozen bytes, too short for memchr's setup to pay.
+    let rest_bytes = rest.as_bytes();
+    let mut authority_end = rest_bytes.len();
+    let mut plain_host = true;
+    for (i, &b) in rest_bytes.iter().enumerate() {
+        let class = AUTHORITY_CLASS[usize::from(b)];
+        if class == AUTHORITY_END {
+            authority_end = i;
+            break;
+        }
+        plain_host &= class == HOST_NAME;
+    }
     let (authority, tail) = rest.split_at(authority_end);
-    let (has_userinfo, host_port) = match authority.rsplit_once('@') {
-        Some((_, host_port)) => (true, host_port),
-        None => (false, authority),
+    let (has_userinfo, host, port) = if plain_host {
+        if authority.is_empty() {
+            return Err(UrlError::MissingHost);
+        }
+        (false, authority, None)
+    } else {
+        let (has_userinfo, host_port) = match authority.bytes().rposition(|b| b == b'@') {
+            Some(at) => (true, authority.get(at + 1..).unwrap_or("")),
+            None => (false, authority),
+        };
+        let (host, port) = split_host_port(host_port)?;
+        (has_userinfo, host, port)
     };
-    let (host, port) = split_host_port(host_port)?;
 
-    let (before_fragment, fragment) = match tail.split_once('#') {
-        Some((before, fragment)) => (before, Some(fragment)),
+    // The first `?` before the first `#` starts the query; the first `#` the fragment.
+    let mut query_at = None;
+    let mut fragment_at = None;
+    for (i, &b) in tail.as_bytes().iter().enumerate() {
+        if b == b'#' {
+            fragment_at = Some(i);
+            break;
+        }
+        if b == b'?' && query_at.is_none() {
+            query_at = Some(i);
+        }
+    }
+    let (before_fragment, fragment) = match fragment_at {
+        Some(hash) => (
+            tail.get(..hash).unwrap_or(""),
+            Some(tail.get(hash + 1..).unwrap_or("")),
+        ),
         None => (tail, None),
     };
-    let (path, query) = match before_fragment.split_once('?') {
-        Some((path, query)) => (path, Some(query)),
+    let (path, query) = match query_at {
+        Some(mark) => (
+            before_fragment.get(..mark).unwrap_or(""),
+            Some(before_fragment.get(mark + 1..).unwrap_or("")),
+        ),
         None => (before_fragment, None),
     };
 
@@ -207,8 +265,11 @@ fn split_host_port(host_port: &str) -> Result<(&str, Option<u16>), UrlError> {
         };
         (host, port)
     } else {
-        match host_port.rsplit_once(':') {
-            Some((host, port)) => (host, Some(port)),
+        match host_port.bytes().rposition(|b| b == b':') {
+            Some(colon) => (
+                host_port.get(..colon).unwrap_or(""),
+                Some(host_port.get(colon + 1..).unwrap_or("")),
+            ),
             None => (host_port, None),
         }
     };
@@ -238,7 +299,129 @@ fn parse_port(digits: &str) -> Result<u16, UrlError> {
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
     use super::*;
+
+    /// The splitting as it was before the one-pass authority scan: the reference the
+    /// faster code must agree with, on every input.
+    mod reference {
+        use super::super::{HttpUrl, UrlError, check_chars, is_plain_uri_char, parse_port};
+
+        pub(super) fn parse_http_url(s: &str) -> Result<HttpUrl<'_>, UrlError> {
+            if s.is_empty() {
+                return Err(UrlError::Empty);
+            }
+            let bytes = s.as_bytes();
+            // Fast path: most URLs are plain printable ASCII without escapes; this test compiles
+            // to vector compares; `check_chars` only runs to say what is wrong or to check escapes.
+            if !bytes.iter().fold(true, |ok, &b| ok & is_plain_uri_char(b)) {
+                check_chars(bytes)?;
+            }
+
+            // A scheme holds no ':', so the first ':' ends it (cheaper than a substring search).
+            let colon = bytes
+                .iter()
+                .position(|&b| b == b':')
+                .ok_or(UrlError::NotHttp)?;
+            let (scheme, rest) = s.split_at(colon);
+            let rest = rest.strip_prefix("://").ok_or(UrlError::NotHttp)?;
+            let https = if scheme.eq_ignore_ascii_case("https") {
+                true
+            } else if scheme.eq_ignore_ascii_case("http") {
+                false
+            } else {
+                return Err(UrlError::NotHttp);
+            };
+
+            let authority_end = rest
+                .bytes()
+                .position(|b| matches!(b, b'/' | b'?' | b'#'))
+                .unwrap_or(rest.len());
+            let (authority, tail) = rest.split_at(authority_end);
+            let (has_userinfo, host_port) = match authority.rsplit_once('@') {
+                Some((_, host_port)) => (true, host_port),
+                None => (false, authority),
+            };
+            let (host, port) = split_host_port(host_port)?;
+
+            let (before_fragment, fragment) = match tail.split_once('#') {
+                Some((before, fragment)) => (before, Some(fragment)),
+                None => (tail, None),
+            };
+            let (path, query) = match before_fragment.split_once('?') {
+                Some((path, query)) => (path, Some(query)),
+                None => (before_fragment, None),
+            };
+
+            Ok(HttpUrl {
+                https,
+                has_userinfo,
+                host,
+                port,
+                path,
+                query,
+                fragment,
+            })
+        }
+
+        fn split_host_port(host_port: &str) -> Result<(&str, Option<u16>), UrlError> {
+            let (host, port) = if let Some(inner) = host_port.strip_prefix('[') {
+                let (literal, after) = inner.split_once(']').ok_or(UrlError::InvalidHost)?;
+                let ok = !literal.is_empty()
+                    && literal
+                        .bytes()
+                        .all(|b| b.is_ascii_hexdigit() || b == b':' || b == b'.');
+                if !ok {
+                    return Err(UrlError::InvalidHost);
+                }
+                let host_len = literal.len() + 2;
+                let host = host_port.get(..host_len).ok_or(UrlError::InvalidHost)?;
+                let port = match after {
+                    "" => None,
+                    _ => Some(after.strip_prefix(':').ok_or(UrlError::InvalidHost)?),
+                };
+                (host, port)
+            } else {
+                match host_port.rsplit_once(':') {
+                    Some((host, port)) => (host, Some(port)),
+                    None => (host_port, None),
+                }
+            };
+            if host.is_empty() {
+                return Err(UrlError::MissingHost);
+            }
+            if !host.starts_with('[')
+                && !host
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.' || b == b'_')
+            {
+                return Err(UrlError::InvalidHost);
+            }
+            let port = match port {
+                None => None,
+                Some(digits) => Some(parse_port(digits)?),
+            };
+            Ok((host, port))
+        }
+    }
+
+    proptest! {
+        /// Any string over the characters that matter to the splitting (and some that
+        /// are refused) splits, or is refused, exactly as before.
+        #[test]
+        fn splits_as_the_reference_does(
+            s in "(https?://|HTTP://|ftp://|)[a-zA-Z0-9@:/?#.\\[\\]%_~!-]{0,24}",
+        ) {
+            prop_assert_eq!(parse_http_url(&s), reference::parse_http_url(&s), "{:?}", s);
+        }
+
+        /// Any string at all, too.
+        #[test]
+        fn any_string_splits_as_the_reference_does(s in any::<alloc::string::String>()) {
+            prop_assert_eq!(parse_http_url(&s), reference::parse_http_url(&s), "{:?}", s);
+        }
+    }
 
     #[test]
     fn splits_a_full_url() {

@@ -7,12 +7,25 @@ use callkit_core::endpoint::{Empty, Endpoint};
 use callkit_core::region::Region;
 use callkit_core::request::build_request;
 use callkit_core::response::parse_response;
+use callkit_core::usersig::UserSig;
 use serde_json::{Value, json};
+
+/// A UserSig from text, as build_request takes it.
+fn sig(text: &str) -> UserSig {
+    UserSig::from_string(text.to_owned())
+}
 
 /// Builds a real request for `E` and returns its body as JSON.
 fn sent_body<E: Endpoint>(region: Region, body: &E::Request) -> Value {
-    let request = build_request::<E>(&region.into(), 1400000000, "administrator", "sig", 1, body)
-        .expect("the documented example is valid");
+    let request = build_request::<E>(
+        &region.into(),
+        1400000000,
+        "administrator",
+        &sig("sig"),
+        1,
+        body,
+    )
+    .expect("the documented example is valid");
     serde_json::from_slice(request.body()).expect("the body is JSON")
 }
 
@@ -69,9 +82,15 @@ fn empty_bodies_are_an_empty_object() {
         sent_body::<V4DeleteCallback>(Region::ChatChina, &Empty {}),
         json!({})
     );
-    let request =
-        build_request::<V4GetCallback>(&Region::ChatChina.into(), 1, "admin", "s", 1, &Empty {})
-            .unwrap();
+    let request = build_request::<V4GetCallback>(
+        &Region::ChatChina.into(),
+        1,
+        "admin",
+        &sig("s"),
+        1,
+        &Empty {},
+    )
+    .unwrap();
     assert_eq!(request.body(), b"{}");
 }
 

@@ -5,7 +5,13 @@ use callkit_core::callback::*;
 use callkit_core::endpoint::{Empty, Generation};
 use callkit_core::region::{BaseUrl, Region, Server};
 use callkit_core::request::{BuildError, Method, build_request};
+use callkit_core::usersig::UserSig;
 use percent_encoding::percent_decode_str;
+
+/// A UserSig from text, as build_request takes it.
+fn sig(text: &str) -> UserSig {
+    UserSig::from_string(text.to_owned())
+}
 
 const USERSIG: &str = "eJwtzEELgjAYBuC-8p2jYptuTqFDhBGRIhp0lvnpvkCZ1ayg-x6Zx-d5P94P1KdqPeEdEohWDBbzJoeDx5Zm-LgCJrmKTBgbqUfOFWuSslWYMjsoGCSQsODInAR2uJE3hU-Y6O-9sPDfhYR-k4PPs1yVR1nb6W5a*CxqVr-KGZU";
 
@@ -54,7 +60,7 @@ fn v1_url_has_exactly_the_five_parameters() {
         &Region::CallkitIntl.into(),
         1400000000,
         "administrator",
-        USERSIG,
+        &sig(USERSIG),
         4294967295,
         &v1_set_body(),
     )
@@ -85,9 +91,15 @@ fn v4_url_on_every_chat_region_and_backup() {
         .filter(|r| r.generation() == Generation::V4)
     {
         for server in [Server::region(*region), Server::backup(*region).unwrap()] {
-            let request =
-                build_request::<V4GetCallback>(&server, 20000001, "admin", "sig", 0, &Empty {})
-                    .unwrap();
+            let request = build_request::<V4GetCallback>(
+                &server,
+                20000001,
+                "admin",
+                &sig("sig"),
+                0,
+                &Empty {},
+            )
+            .unwrap();
             let (base, query) = split(request.url());
             assert_eq!(
                 base,
@@ -107,7 +119,7 @@ fn identifiers_that_need_it_are_percent_encoded() {
             &Region::CallkitIntl.into(),
             1,
             identifier,
-            "s",
+            &sig("s"),
             1,
             &Empty {}
         )
@@ -118,7 +130,7 @@ fn identifiers_that_need_it_are_percent_encoded() {
         &Region::CallkitIntl.into(),
         1,
         identifier,
-        "s",
+        &sig("s"),
         1,
         &Empty {},
     )
@@ -135,12 +147,14 @@ fn identifiers_that_need_it_are_percent_encoded() {
 #[test]
 fn a_custom_base_url_keeps_its_path_prefix_and_serves_both_generations() {
     let server = Server::from(BaseUrl::parse_allow_http("http://127.0.0.1:8080/emu/").unwrap());
-    let v1 = build_request::<V1DeleteCallback>(&server, 7, "admin", "s", 3, &Empty {}).unwrap();
+    let v1 =
+        build_request::<V1DeleteCallback>(&server, 7, "admin", &sig("s"), 3, &Empty {}).unwrap();
     assert!(
         v1.url()
             .starts_with("http://127.0.0.1:8080/emu/v1/callback/delete?sdkappid=7&")
     );
-    let v4 = build_request::<V4DeleteCallback>(&server, 7, "admin", "s", 3, &Empty {}).unwrap();
+    let v4 =
+        build_request::<V4DeleteCallback>(&server, 7, "admin", &sig("s"), 3, &Empty {}).unwrap();
     assert!(
         v4.url()
             .starts_with("http://127.0.0.1:8080/emu/v4/call_config/delete_callback?sdkappid=7&")
@@ -150,7 +164,7 @@ fn a_custom_base_url_keeps_its_path_prefix_and_serves_both_generations() {
 #[test]
 fn an_endpoint_of_the_other_generation_is_refused() {
     let error =
-        build_request::<V1GetCallback>(&Region::ChatChina.into(), 1, "a", "s", 1, &Empty {})
+        build_request::<V1GetCallback>(&Region::ChatChina.into(), 1, "a", &sig("s"), 1, &Empty {})
             .unwrap_err();
     assert_eq!(
         error,
@@ -160,9 +174,15 @@ fn an_endpoint_of_the_other_generation_is_refused() {
             server: Generation::V4
         }
     );
-    let error =
-        build_request::<V4GetCallback>(&Region::CallkitIntl.into(), 1, "a", "s", 1, &Empty {})
-            .unwrap_err();
+    let error = build_request::<V4GetCallback>(
+        &Region::CallkitIntl.into(),
+        1,
+        "a",
+        &sig("s"),
+        1,
+        &Empty {},
+    )
+    .unwrap_err();
     assert!(matches!(
         error,
         BuildError::WrongGeneration {
@@ -179,7 +199,7 @@ fn debug_and_redacted_url_never_show_the_usersig() {
         &Region::CallkitIntl.into(),
         1400000000,
         "administrator",
-        USERSIG,
+        &sig(USERSIG),
         5,
         &v1_set_body(),
     )
@@ -203,7 +223,7 @@ fn converts_into_an_http_request() {
         &Region::CallkitChina.into(),
         1400000000,
         "administrator",
-        USERSIG,
+        &sig(USERSIG),
         77,
         &v1_set_body(),
     )
@@ -219,11 +239,40 @@ fn converts_into_an_http_request() {
     assert_eq!(http.body(), &body);
 }
 
+#[test]
+fn added_headers_follow_the_content_type_and_stay_with_their_request() {
+    let build = || {
+        build_request::<V1SetCallback>(
+            &Region::CallkitIntl.into(),
+            1400000000,
+            "administrator",
+            &sig(USERSIG),
+            1,
+            &v1_set_body(),
+        )
+        .unwrap()
+    };
+    let mut request = build();
+    request.push_header("user-agent", "callkit-test");
+    request.push_header(String::from("x-trace"), String::from("7"));
+    let expected: [callkit_core::request::Header; 3] = [
+        ("content-type".into(), "application/json".into()),
+        ("user-agent".into(), "callkit-test".into()),
+        ("x-trace".into(), "7".into()),
+    ];
+    assert_eq!(request.headers(), expected);
+    // Another request does not see them.
+    assert_eq!(
+        build().headers(),
+        [("content-type".into(), "application/json".into())]
+    );
+}
+
 #[cfg(feature = "std")]
 #[test]
 fn an_invalid_added_header_is_an_error_not_a_panic() {
     let mut request: callkit_core::request::SignedRequest =
-        build_request::<V4GetCallback>(&Region::ChatChina.into(), 1, "a", "s", 1, &Empty {})
+        build_request::<V4GetCallback>(&Region::ChatChina.into(), 1, "a", &sig("s"), 1, &Empty {})
             .unwrap();
     request.push_header("x-bad", "line\nbreak");
     let error = request.into_http().unwrap_err();
@@ -238,7 +287,7 @@ fn a_server_reads_back_what_was_built() {
         &Region::ChatFrankfurt.into(),
         1400000000,
         identifier,
-        USERSIG,
+        &sig(USERSIG),
         123,
         &V4CallbackConfig {
             url: "https://e.com/cb".into(),

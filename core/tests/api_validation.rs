@@ -4,7 +4,13 @@ use callkit_core::callback::*;
 use callkit_core::endpoint::Empty;
 use callkit_core::region::Region;
 use callkit_core::request::{BuildError, build_request};
+use callkit_core::usersig::UserSig;
 use callkit_core::validate::{InvalidBody, InvalidIdentifier};
+
+/// A UserSig from text, as build_request takes it.
+fn sig(text: &str) -> UserSig {
+    UserSig::from_string(text.to_owned())
+}
 
 fn set_v1(address: &str, actions: Vec<V1Action>) -> Result<(), BuildError> {
     let body = V1CallbackConfig {
@@ -15,7 +21,7 @@ fn set_v1(address: &str, actions: Vec<V1Action>) -> Result<(), BuildError> {
         &Region::CallkitIntl.into(),
         1400000000,
         "admin",
-        "s",
+        &sig("s"),
         1,
         &body,
     )
@@ -31,7 +37,7 @@ fn set_v4(url: &str, commands: Vec<V4Command>) -> Result<(), BuildError> {
         &Region::ChatChina.into(),
         1400000000,
         "admin",
-        "s",
+        &sig("s"),
         1,
         &body,
     )
@@ -101,7 +107,7 @@ fn the_update_body_is_checked_like_set() {
         actions: vec![V1Action::Cancel],
     };
     let error =
-        build_request::<V1UpdateCallback>(&Region::CallkitIntl.into(), 1, "a", "s", 1, &body)
+        build_request::<V1UpdateCallback>(&Region::CallkitIntl.into(), 1, "a", &sig("s"), 1, &body)
             .unwrap_err();
     assert!(error.to_string().contains("callback address"), "{error}");
 }
@@ -113,7 +119,7 @@ fn identifiers_sdkappids_and_usersigs_are_checked() {
             &Region::CallkitIntl.into(),
             sdkappid,
             identifier,
-            usersig,
+            &sig(usersig),
             1,
             &Empty {},
         )

@@ -12,7 +12,7 @@ use callkit_core::region::{BaseUrl, Server};
 use callkit_core::request::{SignedRequest, build_request};
 use callkit_core::response::{ApiErrorKind, ResponseError, parse_response};
 use callkit_core::secret::SecretKey;
-use callkit_core::usersig::{AdminSigner, generate_user_sig};
+use callkit_core::usersig::{AdminSigner, UserSig, generate_user_sig};
 
 const APP: u32 = 1_400_000_000;
 const KEY: &str = "5bd2850fff3ecb11d7c805251c51ee463a25727bddc2385f3fa8bfee1bb93b5e";
@@ -66,7 +66,7 @@ fn call_as<E: Endpoint>(
     now: Duration,
 ) -> Result<E::Response, ResponseError> {
     let mut signer = AdminSigner::new(APP, &key(), identifier).unwrap();
-    let usersig = signer.usersig(T0).unwrap().as_str().to_owned();
+    let usersig = signer.usersig(T0).unwrap().clone();
     let request = build_request::<E>(&server(), APP, identifier, &usersig, 7, body).unwrap();
     let answer = send_raw(emulator, &request, now);
     if answer.status == 200 {
@@ -149,7 +149,7 @@ fn v4_round_trip_set_get_delete() {
 fn envelopes_have_the_documented_shapes() {
     let mut e = emulator();
     let mut signer = AdminSigner::new(APP, &key(), "administrator").unwrap();
-    let sig = signer.usersig(T0).unwrap().as_str().to_owned();
+    let sig = signer.usersig(T0).unwrap().clone();
     let now = Duration::from_secs(T0);
 
     let set = build_request::<V1SetCallback>(
@@ -231,7 +231,7 @@ fn v1_body_errors() {
     call::<V1DeleteCallback>(&mut e, &Empty {}).unwrap();
 
     let mut signer = AdminSigner::new(APP, &key(), "administrator").unwrap();
-    let sig = signer.usersig(T0).unwrap().as_str().to_owned();
+    let sig = signer.usersig(T0).unwrap().clone();
     let url = build_request::<V1SetCallback>(
         &server(),
         APP,
@@ -275,7 +275,7 @@ fn v4_body_errors() {
     let mut e = emulator();
     call::<V4DeleteCallback>(&mut e, &Empty {}).unwrap();
     let mut signer = AdminSigner::new(APP, &key(), "administrator").unwrap();
-    let sig = signer.usersig(T0).unwrap().as_str().to_owned();
+    let sig = signer.usersig(T0).unwrap().clone();
     let url = build_request::<V4SetCallback>(
         &server(),
         APP,
@@ -320,6 +320,7 @@ fn usersig_errors_per_generation() {
     let wrong = SecretKey::new("not-the-app-key").unwrap();
     let bad_sig = generate_user_sig(APP, &wrong, "administrator", 86_400, T0).unwrap();
     let send = |e: &mut Emulator, sig: &str, v4: bool, identifier: &str, now: Duration| {
+        let sig = &UserSig::from_string(sig.to_owned());
         if v4 {
             let r = build_request::<V4GetCallback>(&server(), APP, identifier, sig, 1, &Empty {})
                 .unwrap();
@@ -606,7 +607,7 @@ fn faults() {
     ));
     // The oversized body, raw.
     let mut signer = AdminSigner::new(APP, &key(), "administrator").unwrap();
-    let sig = signer.usersig(T0).unwrap().as_str().to_owned();
+    let sig = signer.usersig(T0).unwrap().clone();
     let request =
         build_request::<V1SetCallback>(&server(), APP, "administrator", &sig, 1, &config).unwrap();
     let answer = send_raw(&mut e, &request, Duration::from_secs(T0));
@@ -635,7 +636,7 @@ fn faults() {
 fn http_conversion() {
     let mut e = emulator();
     let mut signer = AdminSigner::new(APP, &key(), "administrator").unwrap();
-    let sig = signer.usersig(T0).unwrap().as_str().to_owned();
+    let sig = signer.usersig(T0).unwrap().clone();
     let request = build_request::<V4SetCallback>(
         &server(),
         APP,

@@ -40,7 +40,7 @@ fn call<E: Endpoint>(
     now: u64,
 ) -> Result<E::Response, ResponseError> {
     let mut signer = AdminSigner::new(APP, &key(), "administrator").unwrap();
-    let usersig = signer.usersig(now).unwrap().as_str().to_owned();
+    let usersig = signer.usersig(now).unwrap().clone();
     let server: Server = BaseUrl::parse_allow_http("http://127.0.0.1:1")
         .unwrap()
         .into();

@@ -1,7 +1,7 @@
 //! Building and parsing CallKit REST calls in the sans-IO core.
 //!
 //! * `build_v1_set`: a complete signed `/v1/callback/set` request (validation, JSON body,
-//!   URL with escaped query) from a cached UserSig string.
+//!   URL with escaped query) from a cached UserSig (a `UserSig`, as an `AdminSigner` keeps it).
 //! * `parse_v1_get`, `parse_v4_get_callback`: the documented example replies, parsed into
 //!   typed configurations.
 //!
@@ -24,6 +24,7 @@ use callkit_core::callback::{
 use callkit_core::region::{Region, Server};
 use callkit_core::request::build_request;
 use callkit_core::response::parse_response;
+use callkit_core::usersig::UserSig;
 use divan::{Bencher, black_box};
 
 /// Counts allocations: divan reports them beside every timing.
@@ -50,6 +51,7 @@ fn build_v1_set(bencher: Bencher) {
             V1Action::CalleeRejectCall,
         ],
     };
+    let usersig = UserSig::from_string(USERSIG.into());
     let mut random = 0u32;
     bencher.bench_local(|| {
         random = random.wrapping_add(0x9e37_79b9);
@@ -57,7 +59,7 @@ fn build_v1_set(bencher: Bencher) {
             black_box(&server),
             black_box(1400000000),
             black_box("administrator"),
-            black_box(USERSIG),
+            black_box(&usersig),
             random,
             black_box(&body),
         )
@@ -116,6 +118,7 @@ fn build_v4_start_call_by_robot(bencher: Bencher) {
     let mut body = V4RobotCall::new("robot-1", ["user5", "user6"], 300_000, MediaType::Audio);
     body.user_data = Some("userdata-12345687".into());
     body.call_info.text_room("roomid-1234");
+    let usersig = UserSig::from_string(USERSIG.into());
     let mut random = 0u32;
     bencher.bench_local(|| {
         random = random.wrapping_add(0x9e37_79b9);
@@ -123,7 +126,7 @@ fn build_v4_start_call_by_robot(bencher: Bencher) {
             black_box(&server),
             black_box(1400000000),
             black_box("administrator"),
-            black_box(USERSIG),
+            black_box(&usersig),
             random,
             black_box(&body),
         )

@@ -92,12 +92,7 @@ impl Caller {
 
     fn call<E: Endpoint>(&mut self, body: &E::Request) -> Result<E::Response, ResponseError> {
         self.random += 1;
-        let sig = self
-            .signer
-            .usersig(START_SECS)
-            .expect("usersig")
-            .as_str()
-            .to_owned();
+        let sig = self.signer.usersig(START_SECS).expect("usersig").clone();
         let request = build_request::<E>(
             &self.server,
             SDKAPPID,
@@ -702,17 +697,11 @@ mod cli {
                 .as_secs(),
         )
         .unwrap();
-        let request = build_request::<V4GetCallback>(
-            &server,
-            SDKAPPID,
-            "administrator",
-            sig.as_str(),
-            1,
-            &Empty {},
-        )
-        .unwrap()
-        .into_http()
-        .unwrap();
+        let request =
+            build_request::<V4GetCallback>(&server, SDKAPPID, "administrator", &sig, 1, &Empty {})
+                .unwrap()
+                .into_http()
+                .unwrap();
         let response = block_on(transport.send(request)).unwrap();
         serde_json::from_slice(response.body()).unwrap()
     }

@@ -139,7 +139,7 @@ impl Agent {
             server,
             self.sdkappid,
             &self.admin,
-            usersig.as_str(),
+            usersig,
             random,
             body,
         )?)

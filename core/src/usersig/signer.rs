@@ -184,7 +184,7 @@ impl Signer {
         debug_assert!(fill.is_full());
         let framed = frame_stored(stream);
         debug_assert!(framed.is_some());
-        UserSig::from_string(base64_tencent(stream))
+        UserSig::from_tencent_base64(base64_tencent(stream))
     }
 
     /// Verifies a plain UserSig: it must be for this SDKAppID and `identifier`, not expired

@@ -9,29 +9,55 @@ use core::ops::{BitOr, BitOrAssign};
 ///
 /// It is a bearer credential, so `Debug` shows only its length. Use [`UserSig::as_str`] where
 /// the text is really needed.
+///
+/// It knows whether its text can go in a query as it is (made only of letters, digits and
+/// `-._~*`, as every signature Tencent's base64 variant writes is): worked out once, when
+/// it is made, so that [`crate::request::build_request`] need not look at its 200 bytes
+/// again for every request it signs.
 #[derive(Clone, PartialEq, Eq)]
-pub struct UserSig(String);
+pub struct UserSig {
+    text: String,
+    /// Whether `text` needs no escaping in a query: always what
+    /// `crate::request::is_plain_query_value(&text)` says.
+    query_plain: bool,
+}
 
 impl UserSig {
-    /// Wraps a string received from elsewhere (for example to pass it to `verify`).
+    /// Wraps a string received from elsewhere (for example to pass it to `verify`, or to
+    /// [`crate::request::build_request`]).
     pub fn from_string(text: String) -> Self {
-        Self(text)
+        let query_plain = crate::request::is_plain_query_value(&text);
+        Self { text, query_plain }
+    }
+
+    /// Wraps the output of `base64_tencent`, whose symbols (letters, digits, `*`, `-`,
+    /// `_`) all go in a query as they are.
+    pub(crate) fn from_tencent_base64(text: String) -> Self {
+        Self {
+            text,
+            query_plain: true,
+        }
     }
 
     /// The signature text.
     pub fn as_str(&self) -> &str {
-        &self.0
+        &self.text
     }
 
     /// The signature text, consuming the wrapper.
     pub fn into_string(self) -> String {
-        self.0
+        self.text
+    }
+
+    /// Whether the text goes in a query as it is (no percent-escape needed).
+    pub(crate) fn is_query_plain(&self) -> bool {
+        self.query_plain
     }
 }
 
 impl fmt::Debug for UserSig {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "UserSig(<redacted, {} chars>)", self.0.len())
+        write!(f, "UserSig(<redacted, {} chars>)", self.text.len())
     }
 }
 
@@ -167,4 +193,64 @@ pub struct VerifiedPrivateMapKey {
     pub verified: Verified,
     /// The decoded userbuf.
     pub grant: PrivateMap,
+}
+
+#[cfg(test)]
+mod tests {
+    use alloc::string::String;
+
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::request::is_plain_query_value;
+    use crate::secret::SecretKey;
+    use crate::usersig::Signer;
+
+    /// What `UserSig` claims about its text is what the text is.
+    fn claim_holds(sig: &UserSig) -> bool {
+        sig.is_query_plain() == is_plain_query_value(sig.as_str())
+    }
+
+    #[test]
+    fn from_string_works_out_whether_the_text_is_plain() {
+        for (text, plain) in [
+            ("eJw1jc*sig-_~.", true),
+            ("", true),
+            ("a b", false),
+            ("a+b", false),
+            ("a/b", false),
+            ("a=", false),
+            ("é", false),
+        ] {
+            let sig = UserSig::from_string(String::from(text));
+            assert_eq!(sig.is_query_plain(), plain, "{text:?}");
+            assert!(claim_holds(&sig));
+        }
+    }
+
+    proptest! {
+        /// Every UserSig and PrivateMapKey the signer makes is plain, as it claims
+        /// without looking (identifiers and rooms of any ASCII, any time and lifetime).
+        #[test]
+        fn what_the_signer_makes_is_plain_as_claimed(
+            identifier in "[ -~]{1,32}",
+            room in "[ -~]{1,64}",
+            numeric in any::<u32>(),
+            privileges in any::<u32>(),
+            expire in any::<u64>(),
+            now in any::<u64>(),
+        ) {
+            prop_assume!(!identifier.bytes().any(|b| b == b' '));
+            let key = SecretKey::new("5bd2850fff3ecb11d7c805251c51ee463a25727bddc2385f3fa8bfee1bb93b5e").unwrap();
+            let signer = Signer::new(1400000000, &key).unwrap();
+            let sig = signer.user_sig(&identifier, expire, now).unwrap();
+            prop_assert!(sig.is_query_plain() && claim_holds(&sig));
+            for room in [Room::Named(&room), Room::Numeric(numeric)] {
+                let key = signer
+                    .private_map_key(&identifier, room, Privileges::from_bits(privileges), expire, now)
+                    .unwrap();
+                prop_assert!(key.is_query_plain() && claim_holds(&key));
+            }
+        }
+    }
 }
