@@ -15,6 +15,8 @@ use core::fmt;
 
 use serde::ser::{self, Serialize};
 
+use crate::plain_json::{is_special_byte, special_bytes};
+
 /// The capacity a body starts with: every documented request body fits.
 const INITIAL_CAPACITY: usize = 256;
 
@@ -57,20 +59,12 @@ struct Writer {
     out: Vec<u8>,
 }
 
-const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
-const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
-
-/// Whether any byte of `word` is below 0x20, or is `"` or `\`: the bytes JSON escapes
-/// (the classic exact tests for a zero byte and for a byte below n <= 128).
+/// Whether any byte of `word` is one JSON escapes.
 fn word_needs_escape(word: u64) -> bool {
-    let has_zero = |v: u64| v.wrapping_sub(ONES) & !v & HIGHS != 0;
-    let below_space = word.wrapping_sub(ONES * 0x20) & !word & HIGHS != 0;
-    below_space
-        | has_zero(word ^ (ONES * u64::from(b'"')))
-        | has_zero(word ^ (ONES * u64::from(b'\\')))
+    special_bytes(word) != 0
 }
 
-/// Whether `s` holds a byte JSON escapes (see [`byte_needs_escape`]), eight bytes at a
+/// Whether `s` holds a byte JSON escapes (see [`is_special_byte`]), eight bytes at a
 /// time. Strings of 4 to 7 bytes are read as two overlapping halves, longer ones end
 /// with an overlapping last word: no byte is copied, and no loop runs for a short one.
 fn needs_escape(s: &[u8]) -> bool {
@@ -87,14 +81,8 @@ fn needs_escape(s: &[u8]) -> bool {
             u64::from(u32::from_le_bytes(*first)) | u64::from(u32::from_le_bytes(*last)) << 32;
         word_needs_escape(word)
     } else {
-        s.iter()
-            .fold(false, |found, &b| found | byte_needs_escape(b))
+        s.iter().fold(false, |found, &b| found | is_special_byte(b))
     }
-}
-
-/// The definition [`needs_escape`] implements: what serde_json escapes.
-fn byte_needs_escape(b: u8) -> bool {
-    b < 0x20 || b == b'"' || b == b'\\'
 }
 
 /// Appends `s` as a JSON string, escaped as serde_json escapes it.
@@ -116,7 +104,7 @@ fn push_str(out: &mut Vec<u8>, s: &str) {
 fn push_escaped(out: &mut Vec<u8>, bytes: &[u8]) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     for &b in bytes {
-        if !byte_needs_escape(b) {
+        if !is_special_byte(b) {
             out.push(b);
             continue;
         }
@@ -697,7 +685,7 @@ mod tests {
                     }
                     assert_eq!(
                         needs_escape(&bytes),
-                        byte_needs_escape(b),
+                        is_special_byte(b),
                         "{b:#x} {len} {at}"
                     );
                 }

@@ -344,19 +344,31 @@ fn eight_digits(bytes: [u8; 8]) -> Option<u64> {
     Some(fours.wrapping_mul(10_000).wrapping_add(fours >> 32) & 0xffff_ffff)
 }
 
-/// The index of the first `"`, `\\` or control character in `bytes`, if any: eight bytes
-/// at a time, as bit masks (the lowest flagged byte of each mask is exact, which is all
-/// that is used).
-fn special_byte(bytes: &[u8]) -> Option<usize> {
+/// The bytes of `word` (eight bytes, little-endian) that a JSON string cannot hold as
+/// they are: `"`, `\\` and the control characters below 0x20. A mask with the high bit of
+/// such bytes set: zero exactly when there is none, and exact for the lowest one (the
+/// usual zero-byte tests, whose borrows may flag bytes above it). One definition for
+/// reading strings ([`PlainReader::str`]) and writing them (`json_write`).
+pub(crate) fn special_bytes(word: u64) -> u64 {
     const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
     const HIGH: u64 = u64::from_ne_bytes([0x80; 8]);
     let zero_byte = |word: u64| word.wrapping_sub(ONES) & !word & HIGH;
+    zero_byte(word ^ (ONES * u64::from(b'"')))
+        | zero_byte(word ^ (ONES * u64::from(b'\\')))
+        | (word.wrapping_sub(ONES * 0x20) & !word & HIGH)
+}
+
+/// Whether a JSON string cannot hold `byte` as it is ([`special_bytes`], one at a time).
+pub(crate) fn is_special_byte(byte: u8) -> bool {
+    byte == b'"' || byte == b'\\' || byte < 0x20
+}
+
+/// The index of the first `"`, `\\` or control character in `bytes`, if any: eight bytes
+/// at a time ([`special_bytes`]).
+fn special_byte(bytes: &[u8]) -> Option<usize> {
     let mut at = 0;
     while let Some(chunk) = bytes.get(at..).and_then(<[u8]>::first_chunk::<8>) {
-        let word = u64::from_le_bytes(*chunk);
-        let found = zero_byte(word ^ (ONES * u64::from(b'"')))
-            | zero_byte(word ^ (ONES * u64::from(b'\\')))
-            | (word.wrapping_sub(ONES * 0x20) & !word & HIGH);
+        let found = special_bytes(u64::from_le_bytes(*chunk));
         if found != 0 {
             return Some(at + (found.trailing_zeros() / 8) as usize);
         }
@@ -364,7 +376,7 @@ fn special_byte(bytes: &[u8]) -> Option<usize> {
     }
     let rest = bytes.get(at..)?;
     rest.iter()
-        .position(|&byte| byte == b'"' || byte == b'\\' || byte < 0x20)
+        .position(|&byte| is_special_byte(byte))
         .map(|found| at + found)
 }
 
