@@ -359,58 +359,50 @@ pub fn assert_plain_agrees(body: &[u8]) -> usize {
     fn by_serde<'a, T: serde::Deserialize<'a>>(body: &'a [u8]) -> Option<T> {
         serde_json::from_slice(body).ok()
     }
-    let text = || String::from_utf8_lossy(body);
     let mut answered = 0;
     if let Ok(plain) = read_v1(V1Action::NormalEnd, body) {
         let serde = by_serde::<Wire>(body).map(|w| V1Callback::from_wire(V1Action::NormalEnd, w));
-        assert_eq!(Some(plain), serde, "v1: {}", text());
+        assert_eq!(Some(plain), serde, "v1: {}", String::from_utf8_lossy(body));
         answered += 1;
     }
-    if let Some((command, plain)) = read_start_call(body) {
-        let serde = by_serde::<StartCallWire>(body).map(|w| {
-            (
-                w.callback_command.0.clone().map(Cow::into_owned),
-                StartCall::from_wire(w),
-            )
-        });
+    // A v4 reading and serde's: the command (owned) and the event.
+    fn v4<'a, W: serde::Deserialize<'a>, T: PartialEq + core::fmt::Debug>(
+        body: &'a [u8],
+        plain: Option<V4Reading<'a, T>>,
+        serde: impl FnOnce(W) -> (Option<Cow<'a, str>>, T),
+        shape: &str,
+    ) -> usize {
+        let Some((command, plain)) = plain else {
+            return 0;
+        };
+        let serde = by_serde::<W>(body).map(serde);
+        let serde = serde.map(|(command, event)| (command.map(Cow::into_owned), event));
         assert_eq!(
             Some((command.map(String::from), plain)),
             serde,
-            "start: {}",
-            text()
+            "{shape}: {}",
+            String::from_utf8_lossy(body)
         );
-        answered += 1;
+        1
     }
-    if let Some((command, plain)) = read_end_call(body) {
-        let serde = by_serde::<EndCallWire>(body).map(|w| {
-            (
-                w.callback_command.0.clone().map(Cow::into_owned),
-                EndCall::from_wire(w),
-            )
-        });
-        assert_eq!(
-            Some((command.map(String::from), plain)),
-            serde,
-            "end: {}",
-            text()
-        );
-        answered += 1;
-    }
-    if let Some((command, plain)) = read_member_changed(body) {
-        let serde = by_serde::<MemberChangedWire>(body).map(|w| {
-            (
-                w.callback_command.0.clone().map(Cow::into_owned),
-                MemberChanged::from_wire(w),
-            )
-        });
-        assert_eq!(
-            Some((command.map(String::from), plain)),
-            serde,
-            "member: {}",
-            text()
-        );
-        answered += 1;
-    }
+    answered += v4(
+        body,
+        read_start_call(body),
+        |w: StartCallWire| (w.callback_command.0.clone(), StartCall::from_wire(w)),
+        "start",
+    );
+    answered += v4(
+        body,
+        read_end_call(body),
+        |w: EndCallWire| (w.callback_command.0.clone(), EndCall::from_wire(w)),
+        "end",
+    );
+    answered += v4(
+        body,
+        read_member_changed(body),
+        |w: MemberChangedWire| (w.callback_command.0.clone(), MemberChanged::from_wire(w)),
+        "member",
+    );
     answered
 }
 
