@@ -4,7 +4,8 @@
 //! hyper's own `header_read_timeout` starts when hyper begins waiting for a request head,
 //! which on a keep-alive connection is right after the previous response: it would cut
 //! idle connections at the header limit. So the deadlines are kept here instead, with a
-//! [`Watched`] stream telling when the first byte of a request arrives:
+//! [`Watched`] stream telling when the first byte of a request arrives and the service
+//! telling when a request starts and when its response is ready:
 //!
 //! * before the first request, and from the first byte of each later one: the head must
 //!   be complete within the header timeout;
@@ -14,8 +15,7 @@
 use std::convert::Infallible;
 use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::task::Poll;
 use std::time::Duration;
 
@@ -23,7 +23,7 @@ use bytes::Bytes;
 use futures_lite::io::{AsyncRead, AsyncWrite};
 use http_body_util::{BodyExt, Either, Full, LengthLimitError, Limited, StreamBody};
 use hyper::body::{Frame, Incoming};
-use smol::channel::{Receiver, Sender};
+use smol::channel::Receiver;
 use smol::net::TcpStream;
 use smol_hyper::rt::FuturesIo;
 
@@ -31,7 +31,7 @@ use super::Handler;
 #[cfg(feature = "emulator")]
 use super::ReplyDelay;
 use super::accept::closed;
-use super::control::ServerControl;
+use super::control::{ServerControl, lock};
 use super::workers::Workers;
 use crate::hyper_client::maybe_tls::MaybeTls;
 use crate::runtime::{Runtime, Sleep};
@@ -82,22 +82,64 @@ impl Drop for ClosedOnDrop {
     }
 }
 
-/// What the connection loop hears from the service and the stream.
-enum Signal {
-    /// hyper read a request head and called the service.
-    Started,
-    /// A response was produced.
-    Served,
-    /// The first byte since the loop armed the stream arrived at this time (the runtime's
-    /// monotonic clock).
-    FirstByte(Duration),
+/// Where the connection stands, as far as its header and idle deadlines care. The stream
+/// (a request's first byte) and the service (a request started, its response ready) write
+/// it; the connection loop reads it. All three run inside the connection's one task (the
+/// service and the stream are polled by hyper, which the loop polls), so the loop sees
+/// every change the next time it gets control back from hyper, without being woken for
+/// it: a request wakes nothing but that task, for its own I/O. The lock is never
+/// contended (one task); it is there only because the state is shared.
+struct Progress(Mutex<Phase>);
+
+#[derive(Debug, Clone, Copy)]
+enum Phase {
+    /// The TLS handshake: its bytes are not a request's.
+    Handshake,
+    /// Between requests, or before the first.
+    Waiting(Waiting),
+    /// A request is being served: no header or idle deadline (its body has its own).
+    Serving,
 }
 
-/// The TCP stream, reporting the first byte read after [`Watched::arm`] was called.
+impl Progress {
+    /// Bytes were read: the first since the connection started waiting marks the start
+    /// of a request head.
+    fn bytes_read(&self, runtime: &dyn Runtime) {
+        if let Phase::Waiting(waiting) = &mut *lock(&self.0)
+            && waiting.first_byte.is_none()
+        {
+            waiting.first_byte = Some(runtime.now());
+        }
+    }
+
+    /// hyper read a request head and called the service.
+    fn started(&self) {
+        *lock(&self.0) = Phase::Serving;
+    }
+
+    /// Waiting for a request head since `since`, the connection's first or a later one.
+    fn waiting(&self, since: Duration, first_request: bool) {
+        *lock(&self.0) = Phase::Waiting(Waiting {
+            since,
+            first_request,
+            first_byte: None,
+        });
+    }
+
+    /// When the connection is to be closed unless a request head arrives first; `idle`
+    /// is asked only when the idle timeout is the one that applies.
+    fn deadline(&self, timeouts: &Timeouts, idle: impl FnOnce() -> Duration) -> Option<Duration> {
+        match *lock(&self.0) {
+            Phase::Waiting(waiting) => Some(waiting.deadline(timeouts, idle)),
+            Phase::Handshake | Phase::Serving => None,
+        }
+    }
+}
+
+/// The TCP stream, telling [`Progress`] about every read that got bytes.
 struct Watched {
     tcp: TcpStream,
-    armed: Arc<AtomicBool>,
-    signals: Sender<Signal>,
+    progress: Arc<Progress>,
     runtime: Arc<dyn Runtime>,
 }
 
@@ -109,8 +151,8 @@ impl AsyncRead for Watched {
     ) -> Poll<std::io::Result<usize>> {
         let this = self.get_mut();
         let read = Pin::new(&mut this.tcp).poll_read(cx, buf);
-        if matches!(read, Poll::Ready(Ok(n)) if n > 0) && this.armed.swap(false, Ordering::AcqRel) {
-            let _ = this.signals.try_send(Signal::FirstByte(this.runtime.now()));
+        if matches!(read, Poll::Ready(Ok(n)) if n > 0) {
+            this.progress.bytes_read(&*this.runtime);
         }
         read
     }
@@ -140,6 +182,7 @@ impl AsyncWrite for Watched {
 
 /// The connection between requests: since when, whether a request was served yet, and
 /// when the next one's first byte arrived.
+#[derive(Debug, Clone, Copy)]
 struct Waiting {
     since: Duration,
     first_request: bool,
@@ -148,11 +191,11 @@ struct Waiting {
 
 impl Waiting {
     /// When the connection is closed unless a request head arrives first.
-    fn deadline(&self, timeouts: &Timeouts, idle: Duration) -> Duration {
+    fn deadline(&self, timeouts: &Timeouts, idle: impl FnOnce() -> Duration) -> Duration {
         match self.first_byte {
             Some(at) => at + timeouts.header,
             None if self.first_request => self.since + timeouts.header,
-            None => self.since + idle,
+            None => self.since + idle(),
         }
     }
 }
@@ -179,13 +222,11 @@ pub(crate) async fn within<T>(
     .await
 }
 
-/// What the connection loop is woken by.
-enum Event {
+/// Why the connection loop stopped.
+enum End {
     /// hyper finished the connection (client closed, error, or graceful shutdown done).
     Finished,
-    /// The service or the stream said something.
-    Signal(Signal),
-    /// The waiting deadline passed.
+    /// The header or idle deadline passed.
     Deadline,
     /// The server is shutting down.
     Shutdown,
@@ -196,14 +237,11 @@ pub(crate) async fn serve(tcp: TcpStream, context: Arc<Context>) {
     // Declared first so it drops last, after the socket has been closed.
     let _closed = ClosedOnDrop(context.control.clone());
     let _ = tcp.set_nodelay(true);
-    let (signal_tx, signals) = smol::channel::unbounded::<Signal>();
-    // Disarmed during the TLS handshake: its bytes are not a request's.
-    let armed = Arc::new(AtomicBool::new(false));
+    let progress = Arc::new(Progress(Mutex::new(Phase::Handshake)));
     let runtime = Arc::clone(&context.runtime);
     let watched = Watched {
         tcp,
-        armed: Arc::clone(&armed),
-        signals: signal_tx.clone(),
+        progress: Arc::clone(&progress),
         runtime: Arc::clone(&runtime),
     };
     let started_at = runtime.now();
@@ -221,118 +259,84 @@ pub(crate) async fn serve(tcp: TcpStream, context: Arc<Context>) {
 
     let service = {
         let context = Arc::clone(&context);
+        let progress = Arc::clone(&progress);
         hyper::service::service_fn(move |request: http::Request<Incoming>| {
-            respond(Arc::clone(&context), request, signal_tx.clone())
+            respond(Arc::clone(&context), request, Arc::clone(&progress))
         })
     };
     let connection = hyper::server::conn::http1::Builder::new()
         .keep_alive(true)
         .serve_connection(FuturesIo::new(stream), service);
     let mut connection = std::pin::pin!(connection);
-    // The first request's header deadline counts from the connection's start.
-    armed.store(true, Ordering::Release);
-    let mut waiting = Some(Waiting {
-        since: started_at,
-        first_request: true,
-        first_byte: None,
-    });
+    // The first request's header deadline counts from the connection's start; its timer
+    // is armed before hyper first runs (which may already read the whole request).
+    progress.waiting(started_at, true);
+    let first_deadline = started_at + timeouts.header;
+    #[cfg(feature = "test-util")]
+    let idle = || context.control.idle_close().unwrap_or(timeouts.idle);
+    #[cfg(not(feature = "test-util"))]
+    let idle = || timeouts.idle;
 
     // One timer for the connection's life, armed no later than the current deadline. It
     // is re-armed only when a deadline earlier than the armed one appears, or when it
     // fires (then the deadline is checked and the timer re-armed if it has moved on): in
     // a steady keep-alive exchange each request only moves the deadline later, so
-    // requests cost no timer registrations.
-    let mut timer: Option<Sleep> = None;
-    let mut armed_at: Option<Duration> = None;
-    loop {
-        #[cfg(feature = "test-util")]
-        let idle = context.control.idle_close().unwrap_or(timeouts.idle);
-        #[cfg(not(feature = "test-util"))]
-        let idle = timeouts.idle;
-        let deadline = waiting.as_ref().map(|w| w.deadline(&timeouts, idle));
-        if let Some(at) = deadline
-            && armed_at.is_none_or(|armed| at < armed)
-        {
-            timer = Some(runtime.sleep(at.saturating_sub(runtime.now())));
-            armed_at = Some(at);
+    // requests cost no timer registrations. The deadline is recomputed each time hyper
+    // returns control (after every change to `progress`), which is a lock and a few
+    // comparisons, not a wake-up.
+    let mut timer: Option<Sleep> =
+        Some(runtime.sleep(first_deadline.saturating_sub(runtime.now())));
+    let mut armed_at = Some(first_deadline);
+    let mut shutdown = std::pin::pin!(closed(&context.shutdown));
+    let end = std::future::poll_fn(|cx| {
+        if connection.as_mut().poll(cx).is_ready() {
+            return Poll::Ready(End::Finished);
         }
-        let finished = async {
+        loop {
+            let deadline = progress.deadline(&timeouts, idle);
+            if let Some(at) = deadline
+                && armed_at.is_none_or(|armed| at < armed)
+            {
+                timer = Some(runtime.sleep(at.saturating_sub(runtime.now())));
+                armed_at = Some(at);
+            }
+            let Some(armed) = timer.as_mut() else { break };
+            if armed.as_mut().poll(cx).is_pending() {
+                break;
+            }
+            timer = None;
+            armed_at = None;
+            // Too slow or silent: drop the connection (and its socket) without a word.
+            if deadline.is_some_and(|at| at <= runtime.now()) {
+                return Poll::Ready(End::Deadline);
+            }
+            // Otherwise the deadline moved on since the timer was armed (or there is none
+            // while a request is being served): re-armed on the next turn.
+        }
+        shutdown.as_mut().poll(cx).map(|()| End::Shutdown)
+    })
+    .await;
+    match end {
+        End::Finished | End::Deadline => {}
+        End::Shutdown => {
+            // Close once the current exchange (if any) is done; immediately when idle.
+            connection.as_mut().graceful_shutdown();
             let _ = connection.as_mut().await;
-            Event::Finished
-        };
-        let signal = async {
-            match signals.recv().await {
-                Ok(signal) => Event::Signal(signal),
-                // Unreachable while the service (holding a sender) lives.
-                Err(_) => std::future::pending().await,
-            }
-        };
-        let deadline_passed = async {
-            match (armed_at, timer.as_mut()) {
-                (Some(_), Some(timer)) => {
-                    timer.await;
-                    Event::Deadline
-                }
-                _ => std::future::pending().await,
-            }
-        };
-        let shutdown = async {
-            closed(&context.shutdown).await;
-            Event::Shutdown
-        };
-        let event = smol::future::or(
-            finished,
-            smol::future::or(signal, smol::future::or(deadline_passed, shutdown)),
-        )
-        .await;
-        match event {
-            Event::Finished => return,
-            Event::Signal(Signal::Started) => {
-                armed.store(false, Ordering::Release);
-                waiting = None;
-            }
-            Event::Signal(Signal::Served) => {
-                waiting = Some(Waiting {
-                    since: runtime.now(),
-                    first_request: false,
-                    first_byte: None,
-                });
-                armed.store(true, Ordering::Release);
-            }
-            Event::Signal(Signal::FirstByte(at)) => {
-                if let Some(waiting) = waiting.as_mut() {
-                    waiting.first_byte.get_or_insert(at);
-                }
-            }
-            Event::Deadline => {
-                armed_at = None;
-                timer = None;
-                // Too slow or silent: drop the connection (and its socket) without a word.
-                if deadline.is_some_and(|at| at <= runtime.now()) {
-                    return;
-                }
-                // Otherwise the deadline moved on since the timer was armed (or there is
-                // none while a request is being served): re-armed at the top of the loop.
-            }
-            Event::Shutdown => break,
         }
     }
-    // Close once the current exchange (if any) is done; immediately when idle.
-    connection.as_mut().graceful_shutdown();
-    let _ = connection.as_mut().await;
 }
 
-/// Produces the response to one request, telling the connection loop when it starts
-/// and when the response is ready.
+/// Produces the response to one request, telling `progress` when it starts and when the
+/// response is ready.
 async fn respond(
     context: Arc<Context>,
     request: http::Request<Incoming>,
-    signals: Sender<Signal>,
+    progress: Arc<Progress>,
 ) -> Result<http::Response<ResponseBody>, Infallible> {
     context.control.request_received();
-    let _ = signals.try_send(Signal::Started);
-    let response = produce(context, request).await;
-    let _ = signals.try_send(Signal::Served);
+    progress.started();
+    let response = produce(Arc::clone(&context), request).await;
+    progress.waiting(context.runtime.now(), false);
     Ok(response)
 }
 

@@ -241,7 +241,15 @@ impl WebhookHandler {
     /// response to send: the acknowledgement, the rejection ([`http_reply_for`]), or
     /// [`not_handled_response`] when the callback failed.
     pub fn handle(&self, request: &HttpRequest) -> HttpResponse {
-        async_io::block_on(self.handle_async(request))
+        let mut handling = std::pin::pin!(self.handle_async(request));
+        // A blocking callback (and no dedup store, or a synchronous one) completes on the
+        // first poll. `block_on` is only for what has to wait: on its way out it wakes
+        // async-io's driver thread, a system call (and a context switch) per request.
+        let mut nothing_to_wake = Context::from_waker(std::task::Waker::noop());
+        match handling.as_mut().poll(&mut nothing_to_wake) {
+            Poll::Ready(response) => response,
+            Poll::Pending => async_io::block_on(handling),
+        }
     }
 
     /// [`handle`](Self::handle) for async servers: awaits an async callback (a blocking
