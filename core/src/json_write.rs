@@ -177,6 +177,15 @@ impl Compound<'_> {
     }
 }
 
+/// The integer methods of the serializer: each writes its value's decimal text.
+macro_rules! integers {
+    ($($method:ident: $type:ty),*) => {$(
+        fn $method(self, v: $type) -> Result<(), GiveUp> {
+            self.integer(v)
+        }
+    )*};
+}
+
 impl<'w> ser::Serializer for &'w mut Writer {
     type Ok = ();
     type Error = GiveUp;
@@ -194,45 +203,18 @@ impl<'w> ser::Serializer for &'w mut Writer {
         Ok(())
     }
 
-    fn serialize_i8(self, v: i8) -> Result<(), GiveUp> {
-        self.integer(v)
-    }
-
-    fn serialize_i16(self, v: i16) -> Result<(), GiveUp> {
-        self.integer(v)
-    }
-
-    fn serialize_i32(self, v: i32) -> Result<(), GiveUp> {
-        self.integer(v)
-    }
-
-    fn serialize_i64(self, v: i64) -> Result<(), GiveUp> {
-        self.integer(v)
-    }
-
-    fn serialize_i128(self, v: i128) -> Result<(), GiveUp> {
-        self.integer(v)
-    }
-
-    fn serialize_u8(self, v: u8) -> Result<(), GiveUp> {
-        self.integer(v)
-    }
-
-    fn serialize_u16(self, v: u16) -> Result<(), GiveUp> {
-        self.integer(v)
-    }
-
-    fn serialize_u32(self, v: u32) -> Result<(), GiveUp> {
-        self.integer(v)
-    }
-
-    fn serialize_u64(self, v: u64) -> Result<(), GiveUp> {
-        self.integer(v)
-    }
-
-    fn serialize_u128(self, v: u128) -> Result<(), GiveUp> {
-        self.integer(v)
-    }
+    integers!(
+        serialize_i8: i8,
+        serialize_i16: i16,
+        serialize_i32: i32,
+        serialize_i64: i64,
+        serialize_i128: i128,
+        serialize_u8: u8,
+        serialize_u16: u16,
+        serialize_u32: u32,
+        serialize_u64: u64,
+        serialize_u128: u128
+    );
 
     /// Floats are left to serde_json (its shortest round-trip text, `null` for NaN).
     fn serialize_f32(self, _v: f32) -> Result<(), GiveUp> {
