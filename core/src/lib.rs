@@ -50,6 +50,7 @@ pub mod request;
 pub mod response;
 pub mod secret;
 mod spelling;
+mod swar;
 pub mod text;
 mod url_check;
 pub mod usersig;

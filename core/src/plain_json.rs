@@ -17,6 +17,8 @@
 //! `usersig/document.rs`) and the `reply_parse` fuzz target hold it to that, against
 //! serde_json, on generated, corrupted and arbitrary bytes.
 
+use crate::swar;
+
 /// How deep a skipped value may nest (serde_json allows 128).
 pub(crate) const MAX_DEPTH: usize = 32;
 
@@ -345,17 +347,10 @@ fn eight_digits(bytes: [u8; 8]) -> Option<u64> {
 }
 
 /// The bytes of `word` (eight bytes, little-endian) that a JSON string cannot hold as
-/// they are: `"`, `\\` and the control characters below 0x20. A mask with the high bit of
-/// such bytes set: zero exactly when there is none, and exact for the lowest one (the
-/// usual zero-byte tests, whose borrows may flag bytes above it). One definition for
-/// reading strings ([`PlainReader::str`]) and writing them (`json_write`).
+/// they are: `"`, `\\` and the control characters below 0x20, as a [`swar`] mask. One
+/// definition for reading strings ([`PlainReader::str`]) and writing them (`json_write`).
 pub(crate) fn special_bytes(word: u64) -> u64 {
-    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
-    const HIGH: u64 = u64::from_ne_bytes([0x80; 8]);
-    let zero_byte = |word: u64| word.wrapping_sub(ONES) & !word & HIGH;
-    zero_byte(word ^ (ONES * u64::from(b'"')))
-        | zero_byte(word ^ (ONES * u64::from(b'\\')))
-        | (word.wrapping_sub(ONES * 0x20) & !word & HIGH)
+    swar::equal(word, b'"') | swar::equal(word, b'\\') | swar::below(word, 0x20)
 }
 
 /// Whether a JSON string cannot hold `byte` as it is ([`special_bytes`], one at a time).
@@ -366,18 +361,7 @@ pub(crate) fn is_special_byte(byte: u8) -> bool {
 /// The index of the first `"`, `\\` or control character in `bytes`, if any: eight bytes
 /// at a time ([`special_bytes`]).
 fn special_byte(bytes: &[u8]) -> Option<usize> {
-    let mut at = 0;
-    while let Some(chunk) = bytes.get(at..).and_then(<[u8]>::first_chunk::<8>) {
-        let found = special_bytes(u64::from_le_bytes(*chunk));
-        if found != 0 {
-            return Some(at + (found.trailing_zeros() / 8) as usize);
-        }
-        at += 8;
-    }
-    let rest = bytes.get(at..)?;
-    rest.iter()
-        .position(|&byte| is_special_byte(byte))
-        .map(|found| at + found)
+    swar::find(bytes, 0, special_bytes, is_special_byte)
 }
 
 #[cfg(test)]

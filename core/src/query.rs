@@ -13,6 +13,8 @@ use alloc::borrow::Cow;
 use alloc::string::String;
 use core::fmt;
 
+use crate::swar;
+
 /// The decoded name/value pairs of `raw` (a query string without the `?`), in order;
 /// empty pairs (`a=1&&b=2`) are skipped and a pair without `=` has an empty value.
 ///
@@ -81,29 +83,17 @@ impl<'q> Iterator for Pairs<'q> {
     }
 }
 
-/// The index of the first `&`, `=`, `%` or `+` in `bytes` from `from` on: eight bytes at
-/// a time, as bit masks (a flagged byte may be wrong only above a right one, so the lowest
-/// is exact).
+/// The index of the first `&`, `=`, `%` or `+` in `bytes` from `from` on, eight bytes at
+/// a time.
 fn next_mark(bytes: &[u8], from: usize) -> Option<usize> {
-    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
-    const HIGH: u64 = u64::from_ne_bytes([0x80; 8]);
-    let is = |word: u64, byte: u8| {
-        let diff = word ^ (ONES * u64::from(byte));
-        diff.wrapping_sub(ONES) & !diff & HIGH
+    let mark = |byte| matches!(byte, b'&' | b'=' | b'%' | b'+');
+    let marks = |word| {
+        swar::equal(word, b'&')
+            | swar::equal(word, b'=')
+            | swar::equal(word, b'%')
+            | swar::equal(word, b'+')
     };
-    let mut at = from;
-    while let Some(chunk) = bytes.get(at..).and_then(<[u8]>::first_chunk::<8>) {
-        let word = u64::from_le_bytes(*chunk);
-        let found = is(word, b'&') | is(word, b'=') | is(word, b'%') | is(word, b'+');
-        if found != 0 {
-            return Some(at + (found.trailing_zeros() / 8) as usize);
-        }
-        at += 8;
-    }
-    let rest = bytes.get(at..)?;
-    rest.iter()
-        .position(|byte| matches!(byte, b'&' | b'=' | b'%' | b'+'))
-        .map(|found| at + found)
+    swar::find(bytes, from, marks, mark)
 }
 
 /// How [`read`] matches parameter names.
