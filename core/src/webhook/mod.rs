@@ -230,6 +230,23 @@ fn parse_v1(command: &str, body: &[u8]) -> Result<Payload, WebhookErrorKind> {
     }
 }
 
+/// A v4 event: the plain reading if the body is plain, else serde's through its wire
+/// type `W`; either way the command the body repeats goes through `check`.
+fn read_v4<'b, W: serde::Deserialize<'b> + v4::CommandInBody, T>(
+    body: &'b [u8],
+    plain: fn(&'b [u8]) -> Option<plain::V4Reading<'b, T>>,
+    from_wire: fn(W) -> T,
+    check: &dyn Fn(Option<&str>) -> Result<(), WebhookErrorKind>,
+) -> Result<T, WebhookErrorKind> {
+    if let Some((in_body, event)) = plain(body) {
+        check(in_body)?;
+        return Ok(event);
+    }
+    let wire: W = json(body)?;
+    check(wire.command_in_body())?;
+    Ok(from_wire(wire))
+}
+
 fn parse_v4(command: &str, body: &[u8]) -> Result<Payload, WebhookErrorKind> {
     if command.is_empty() {
         return Err(WebhookErrorKind::MissingParameter {
@@ -245,31 +262,18 @@ fn parse_v4(command: &str, body: &[u8]) -> Result<Payload, WebhookErrorKind> {
         _ => Ok(()),
     };
     let is = |known: &str| command.eq_ignore_ascii_case(known);
-    // Each: the plain reading if the body is plain, else serde's.
     if is(START_CALL) {
-        if let Some((in_body, start)) = plain::read_start_call(body) {
-            check(in_body)?;
-            return Ok(Payload::StartCall(start));
-        }
-        let wire: v4::StartCallWire = json(body)?;
-        check(wire.callback_command.0.as_deref())?;
-        Ok(Payload::StartCall(StartCall::from_wire(wire)))
+        read_v4(body, plain::read_start_call, StartCall::from_wire, &check).map(Payload::StartCall)
     } else if is(END_CALL) {
-        if let Some((in_body, end)) = plain::read_end_call(body) {
-            check(in_body)?;
-            return Ok(Payload::EndCall(end));
-        }
-        let wire: v4::EndCallWire = json(body)?;
-        check(wire.callback_command.0.as_deref())?;
-        Ok(Payload::EndCall(EndCall::from_wire(wire)))
+        read_v4(body, plain::read_end_call, EndCall::from_wire, &check).map(Payload::EndCall)
     } else if is(MEMBER_CHANGED) {
-        if let Some((in_body, changed)) = plain::read_member_changed(body) {
-            check(in_body)?;
-            return Ok(Payload::MemberChanged(changed));
-        }
-        let wire: v4::MemberChangedWire = json(body)?;
-        check(wire.callback_command.0.as_deref())?;
-        Ok(Payload::MemberChanged(MemberChanged::from_wire(wire)))
+        read_v4(
+            body,
+            plain::read_member_changed,
+            MemberChanged::from_wire,
+            &check,
+        )
+        .map(Payload::MemberChanged)
     } else {
         let value: serde_json::Value = json(body)?;
         check(value.get("CallbackCommand").and_then(|c| c.as_str()))?;

@@ -185,6 +185,23 @@ pub(crate) struct CallInfoWire<'a> {
     room_id_type: WireCode,
 }
 
+/// The `CallbackCommand` a v4 body repeats, as its wire type read it.
+pub(crate) trait CommandInBody {
+    fn command_in_body(&self) -> Option<&str>;
+}
+
+macro_rules! command_in_body {
+    ($($wire:ident),*) => {$(
+        impl CommandInBody for $wire<'_> {
+            fn command_in_body(&self) -> Option<&str> {
+                self.callback_command.0.as_deref()
+            }
+        }
+    )*};
+}
+
+command_in_body!(StartCallWire, EndCallWire, MemberChangedWire);
+
 #[derive(Default, serde::Deserialize, serde::Serialize)]
 #[serde(rename_all = "PascalCase", default)]
 pub(crate) struct StartCallWire<'a> {
