@@ -7,7 +7,7 @@ use callkit_core::endpoint::{Endpoint, Generation, RateClass};
 use callkit_core::records::*;
 use callkit_core::registry::*;
 use callkit_core::response::{ApiErrorKind, ResponseError, parse_response};
-use callkit_core::text::Text;
+use callkit_core::text::TextList;
 use callkit_core::validate::{InvalidBody, Validate};
 use callkit_core::webhook::{CallResult, CallType, MediaType, RoomIdType, UserStatus};
 use proptest::prelude::*;
@@ -393,8 +393,8 @@ fn result() -> impl Strategy<Value = CallResult> {
     ]
 }
 
-fn texts(words: Vec<String>) -> Vec<Text> {
-    words.into_iter().map(Text::from).collect()
+fn texts(words: Vec<String>) -> TextList {
+    words.into_iter().collect()
 }
 
 prop_compose! {

@@ -10,7 +10,7 @@ use crate::call_engine::{V4CallDetails, V4CallInfo, V4CallMember, V4RobotCall};
 use crate::records::{
     RETENTION_SECS, V1Record, V1RecordFilter, V1RecordPage, V4Record, V4RecordFilter, V4RecordPage,
 };
-use crate::text::Text;
+use crate::text::{Text, TextList};
 use crate::webhook::{CallResult, CallType, MediaType, RoomIdType, UserStatus};
 
 /// The v1 page size when `numberPerPage` is not given (spec §3.6).
@@ -23,7 +23,7 @@ pub(crate) const V4_DEFAULT_PER_PAGE: u32 = 10;
 pub(crate) struct StoredCall {
     pub call_id: Text,
     pub caller: Text,
-    pub callees: Vec<Text>,
+    pub callees: TextList,
     pub media: MediaType,
     pub result: CallResult,
     pub room_id: Text,
@@ -65,7 +65,8 @@ impl StoredCall {
 
     pub(crate) fn v4(&self) -> V4Record {
         // As in the documented examples, the v4 callee list starts with the caller.
-        let mut callees = alloc::vec![self.caller.clone()];
+        let mut callees = TextList::new();
+        callees.push(self.caller.clone());
         callees.extend(self.callees.iter().cloned());
         V4Record {
             call_id: self.call_id.clone(),
@@ -169,7 +170,7 @@ impl LiveCall {
         StoredCall {
             call_id: self.call_id.into(),
             caller: self.caller.into(),
-            callees: self.callees.into_iter().map(|(c, _)| c.into()).collect(),
+            callees: self.callees.into_iter().map(|(c, _)| c).collect(),
             media: self.media,
             result,
             room_id: self.room_id.into(),

@@ -4,13 +4,11 @@
 //! for every other endpoint, which is always right; the two agree wherever this one
 //! answers (the tests below, and the `reply_parse` fuzz target).
 
-use alloc::vec::Vec;
-
 use super::v4::{V4Record, V4RecordPage};
 use crate::endpoint::Generation;
 use crate::plain_json::PlainReader;
 use crate::response::read_plain_success;
-use crate::text::Text;
+use crate::text::{Text, TextList};
 use crate::webhook::{CallResult, CallType, MediaType, RoomIdType};
 
 /// A successful `get_record_by_filter` reply, whole, or `None` (not plain, or not a
@@ -98,7 +96,7 @@ fn read_record(reader: &mut PlainReader<'_>) -> Option<V4Record> {
     let mut call_type = None;
     let (mut start_secs, mut end_secs, mut accept_secs) = (0, 0, 0);
     let mut call_result = None;
-    let mut callees = Vec::new();
+    let mut callees = TextList::new();
     let mut room_id = Text::default();
     let mut room_id_type = None;
     reader.fields(&RECORD_KEYS, |reader, field| {
@@ -112,7 +110,7 @@ fn read_record(reader: &mut PlainReader<'_>) -> Option<V4Record> {
             RecordField::AcceptTime => accept_secs = reader.u64()?,
             RecordField::CallResult => call_result = Some(CallResult::from_wire(reader.str()?)),
             RecordField::Callees => reader.array(|reader| {
-                callees.push(Text::from(reader.str()?));
+                callees.push(reader.str()?);
                 Some(())
             })?,
             RecordField::RoomId => room_id = reader.str()?.into(),
@@ -149,6 +147,7 @@ pub fn both_readings(body: &[u8]) -> (Option<V4RecordPage>, Option<Option<V4Reco
 mod tests {
     use alloc::format;
     use alloc::string::{String, ToString};
+    use alloc::vec::Vec;
 
     use proptest::prelude::*;
 

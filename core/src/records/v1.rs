@@ -5,7 +5,7 @@ use alloc::vec::Vec;
 
 use serde::{Deserialize, Serialize};
 
-use crate::text::Text;
+use crate::text::{Text, TextList};
 use crate::validate::{InvalidBody, Validate, check_non_empty, check_range, check_time_range};
 use crate::webhook::{CallResult, CallType, MediaType};
 
@@ -77,7 +77,7 @@ pub struct V1Record {
     pub call_result: CallResult,
     /// `callees`: the callees' UserIDs.
     #[serde(default)]
-    pub callees: Vec<Text>,
+    pub callees: TextList,
 }
 
 /// The body of `get_records_by_filter`: calls started from `startTimestamp`, optionally

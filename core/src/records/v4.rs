@@ -5,7 +5,7 @@ use alloc::vec::Vec;
 
 use serde::{Deserialize, Serialize};
 
-use crate::text::Text;
+use crate::text::{Text, TextList};
 use crate::validate::{InvalidBody, Validate, check_non_empty, check_range, check_time_range};
 use crate::webhook::{CallResult, CallType, MediaType, RoomIdType};
 
@@ -69,7 +69,7 @@ pub struct V4Record {
     pub call_result: CallResult,
     /// `CalleeList_Account`: the callees (the examples include the caller).
     #[serde(rename = "CalleeList_Account", default)]
-    pub callees: Vec<Text>,
+    pub callees: TextList,
     /// `RoomId`.
     #[serde(rename = "RoomId", default)]
     pub room_id: Text,
