@@ -22,7 +22,11 @@ pub(crate) fn keyed(key: &SecretKey) -> HmacKey {
 /// A reusable signer and verifier for one SDKAppID and secret key.
 ///
 /// The HMAC key schedule is computed once in [`Signer::new`] and cloned for each
-/// signature, which is most of what makes repeated generation cheap. `Debug` is redacted.
+/// signature, which is most of what makes repeated generation cheap. With the `std`
+/// feature a signer also keeps one decompressor for the compressed UserSigs of the official
+/// libraries, taken for a verification when no other thread holds it (a fresh one
+/// otherwise), so that `&self` verification does not set one up per call. `Debug` is
+/// redacted.
 ///
 /// ```
 /// use callkit_core::secret::SecretKey;
@@ -40,10 +44,19 @@ pub(crate) fn keyed(key: &SecretKey) -> HmacKey {
 /// );
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-#[derive(Clone)]
 pub struct Signer {
     sdkappid: u32,
     mac: HmacKey,
+    /// The decompressor (and its output buffer) kept between verifications.
+    #[cfg(feature = "std")]
+    inflater: std::sync::Mutex<Inflater>,
+}
+
+/// A clone has the same key and its own (empty) decompressor.
+impl Clone for Signer {
+    fn clone(&self) -> Self {
+        Self::with_mac(self.sdkappid, self.mac.clone())
+    }
 }
 
 impl fmt::Debug for Signer {
@@ -84,10 +97,25 @@ impl Signer {
 
     /// Sets up the HMAC key for `sdkappid` (non-zero).
     pub fn new(sdkappid: u32, key: &SecretKey) -> Result<Self, GenerateError> {
-        Ok(Self {
-            sdkappid: check_sdkappid(sdkappid)?,
-            mac: keyed(key),
-        })
+        Ok(Self::with_mac(check_sdkappid(sdkappid)?, keyed(key)))
+    }
+
+    fn with_mac(sdkappid: u32, mac: HmacKey) -> Self {
+        Self {
+            sdkappid,
+            mac,
+            #[cfg(feature = "std")]
+            inflater: std::sync::Mutex::new(Inflater::once()),
+        }
+    }
+
+    /// Runs `verify` with the kept decompressor if it is free, else with a fresh one.
+    fn with_inflater<R>(&self, verify: impl FnOnce(&mut Inflater) -> R) -> R {
+        #[cfg(feature = "std")]
+        if let Ok(mut kept) = self.inflater.try_lock() {
+            return verify(&mut kept);
+        }
+        verify(&mut Inflater::once())
     }
 
     /// The SDKAppID this signer signs for.
@@ -196,14 +224,9 @@ impl Signer {
         usersig: &str,
         now: u64,
     ) -> Result<Verified, VerifyError> {
-        verify_plain(
-            &mut Inflater::once(),
-            &self.mac,
-            self.sdkappid,
-            identifier,
-            usersig,
-            now,
-        )
+        self.with_inflater(|inflater| {
+            verify_plain(inflater, &self.mac, self.sdkappid, identifier, usersig, now)
+        })
     }
 
     /// Verifies a PrivateMapKey as [`verify_user_sig`](Self::verify_user_sig) does, and also
@@ -216,15 +239,17 @@ impl Signer {
         key: &str,
         now: u64,
     ) -> Result<VerifiedPrivateMapKey, VerifyError> {
-        verify_pmk(
-            &mut Inflater::once(),
-            &self.mac,
-            self.sdkappid,
-            identifier,
-            room,
-            key,
-            now,
-        )
+        self.with_inflater(|inflater| {
+            verify_pmk(
+                inflater,
+                &self.mac,
+                self.sdkappid,
+                identifier,
+                room,
+                key,
+                now,
+            )
+        })
     }
 }
 
@@ -439,4 +464,38 @@ pub(crate) fn verify_pmk(
         return Err(VerifyError::UserbufMismatch(UserbufField::Room));
     }
     Ok(VerifiedPrivateMapKey { verified, grant })
+}
+
+#[cfg(all(test, feature = "std"))]
+mod tests {
+    use super::*;
+
+    /// Python's U01 output (zlib level 6), 180 days from 1700000000.
+    const PYTHON_U01: &str = "eJyrVgrxCdYrSy1SslJQMtIzUNJRAItkpqTmlWSmZUIkKjIT87NK82CSxSnZiQUFmSlAKUMTAyiAyqVWFGQWpYJkTE1NjRDiJZm5YFFzNPXFmekgG3zKHM1T9D3LzdODi-OKs8vCqpxcAvydnV2SSv2cy03cPcpDnA2SMgu0nUxslWoBHdYzUg__";
+
+    #[test]
+    fn a_busy_kept_decompressor_means_a_fresh_one_not_a_wait() {
+        let key =
+            SecretKey::new("5bd2850fff3ecb11d7c805251c51ee463a25727bddc2385f3fa8bfee1bb93b5e")
+                .unwrap();
+        let signer = Signer::new(1_400_000_000, &key).unwrap();
+        let now = 1_700_000_000;
+        let expires_at = now + 180 * 86_400;
+        let check = |signer: &Signer| signer.verify_user_sig("xiaojun", PYTHON_U01, now);
+        assert_eq!(check(&signer).unwrap().expires_at, expires_at);
+        {
+            // Held elsewhere (another thread, in real use): the call must not block.
+            let _held = signer.inflater.lock().unwrap();
+            assert_eq!(check(&signer).unwrap().expires_at, expires_at);
+        }
+        // Kept state is reset per stream, and a clone has its own.
+        let clone = signer.clone();
+        for signer in [&signer, &clone, &signer] {
+            assert_eq!(check(signer).unwrap().expires_at, expires_at);
+            assert_eq!(
+                signer.verify_user_sig("xiaojun", &PYTHON_U01[..PYTHON_U01.len() - 4], now),
+                Err(VerifyError::Undecodable(DecodeError::Zlib))
+            );
+        }
+    }
 }
