@@ -8,8 +8,9 @@ use super::error::{DecodeError, GenerateError, UserbufField, VerifyError};
 use super::mac::{HmacKey, pad, padded_len};
 use super::types::{Privileges, Room, UserSig, Verified, VerifiedPrivateMapKey};
 use super::wire::{
-    Count, Fill, Inflater, STORED_PREFIX, STORED_SUFFIX, Sink, base64_std, base64_std_into,
-    base64_tencent, ct_eq, frame_stored, push_json_str, unbase64_std, unbase64_tencent_into,
+    Fill, Inflater, STORED_PREFIX, STORED_SUFFIX, Sink, base64_std, base64_std_into,
+    base64_tencent, ct_eq, frame_stored, json_str_len, push_json_str, unbase64_std,
+    unbase64_tencent_into,
 };
 use super::{MAX_IDENTIFIER_LEN, MAX_ROOM_NAME_LEN, userbuf};
 use crate::secret::SecretKey;
@@ -46,6 +47,8 @@ pub(crate) fn keyed(key: &SecretKey) -> HmacKey {
 /// ```
 pub struct Signer {
     sdkappid: u32,
+    /// The SDKAppID's decimal digits (at most 10), written once.
+    sdkappid_text: SdkAppIdText,
     mac: HmacKey,
     /// The decompressor (and its output buffer) kept between verifications.
     #[cfg(feature = "std")]
@@ -103,6 +106,7 @@ impl Signer {
     fn with_mac(sdkappid: u32, mac: HmacKey) -> Self {
         Self {
             sdkappid,
+            sdkappid_text: SdkAppIdText::new(sdkappid),
             mac,
             #[cfg(feature = "std")]
             inflater: std::sync::Mutex::new(Inflater::once()),
@@ -162,8 +166,7 @@ impl Signer {
     /// stored zlib stream on the stack (on the heap only for identifiers or rooms far
     /// longer than Tencent's), so that the returned string is the only allocation.
     fn sign(&self, identifier: &str, expire: u64, now: u64, userbuf: Option<&str>) -> UserSig {
-        let mut sdkappid_text = itoa::Buffer::new();
-        let sdkappid_text = sdkappid_text.format(self.sdkappid).as_bytes();
+        let sdkappid_text = self.sdkappid_text.as_bytes();
         let mut expire_text = itoa::Buffer::new();
         let expire_text = expire_text.format(expire).as_bytes();
         let mut time_text = itoa::Buffer::new();
@@ -188,9 +191,7 @@ impl Signer {
             sig,
         };
 
-        let mut count = Count(0);
-        doc.write(&mut count);
-        let stream_len = STORED_PREFIX + count.0 + STORED_SUFFIX;
+        let stream_len = STORED_PREFIX + doc.len() + STORED_SUFFIX;
         let mut on_stack = [0u8; STACK_STREAM];
         let mut on_heap = Vec::new();
         let stream = match on_stack.get_mut(..stream_len) {
@@ -273,6 +274,30 @@ const MAX_DOCUMENT_TEXT: usize = 160
 // Every document fits one stored block, the only framing the signer writes.
 const _: () = assert!(MAX_DOCUMENT_TEXT <= u16::MAX as usize);
 
+/// A `u32`'s decimal digits, kept with their length.
+#[derive(Clone, Copy)]
+struct SdkAppIdText {
+    digits: [u8; 10],
+    len: usize,
+}
+
+impl SdkAppIdText {
+    fn new(sdkappid: u32) -> Self {
+        let mut buffer = itoa::Buffer::new();
+        let text = buffer.format(sdkappid).as_bytes();
+        let mut digits = [0u8; 10];
+        let len = text.len().min(digits.len());
+        if let (Some(to), Some(from)) = (digits.get_mut(..len), text.get(..len)) {
+            to.copy_from_slice(from);
+        }
+        Self { digits, len }
+    }
+
+    fn as_bytes(&self) -> &[u8] {
+        self.digits.get(..self.len).unwrap_or_default()
+    }
+}
+
 /// The fields of a document to sign, already as text.
 struct DocumentText<'a> {
     identifier: &'a str,
@@ -284,6 +309,24 @@ struct DocumentText<'a> {
 }
 
 impl DocumentText<'_> {
+    /// The fixed text of [`write`](Self::write), without the `TLS.userbuf` member.
+    const FIXED: usize = r#"{"TLS.ver":"2.0","TLS.identifier":"","TLS.sdkappid":,"TLS.expire":,"TLS.time":,"TLS.sig":""}"#.len();
+    /// The fixed text of the `TLS.userbuf` member.
+    const USERBUF: usize = r#","TLS.userbuf":"""#.len();
+
+    /// The length of what [`write`](Self::write) writes.
+    fn len(&self) -> usize {
+        Self::FIXED
+            + json_str_len(self.identifier)
+            + self.sdkappid.len()
+            + self.expire.len()
+            + self.time.len()
+            + self
+                .userbuf
+                .map_or(0, |userbuf| Self::USERBUF + userbuf.len())
+            + self.sig.len()
+    }
+
     /// Writes the JSON document (the official libraries' key order).
     fn write(&self, out: &mut impl Sink) {
         out.put(br#"{"TLS.ver":"2.0","TLS.identifier":""#);
@@ -466,13 +509,46 @@ pub(crate) fn verify_pmk(
     Ok(VerifiedPrivateMapKey { verified, grant })
 }
 
-#[cfg(all(test, feature = "std"))]
+#[cfg(test)]
 mod tests {
     use super::*;
+    use crate::usersig::wire::Count;
+
+    #[test]
+    fn a_document_is_as_long_as_computed() {
+        for identifier in ["x", "xiaojun", "a\"b\\c\n\u{1}é😀"] {
+            for userbuf in [None, Some("AAECAwQ=")] {
+                for (sdkappid, number) in [
+                    (&b"1"[..], &b"0"[..]),
+                    (b"4294967295", b"18446744073709551615"),
+                ] {
+                    let doc = DocumentText {
+                        identifier,
+                        sdkappid,
+                        expire: number,
+                        time: number,
+                        userbuf,
+                        sig: &[b'A'; 44],
+                    };
+                    let mut count = Count(0);
+                    doc.write(&mut count);
+                    assert_eq!(doc.len(), count.0, "{identifier:?} {userbuf:?}");
+                }
+            }
+        }
+        for sdkappid in [1, 9, 10, 1_400_000_000, u32::MAX] {
+            assert_eq!(
+                SdkAppIdText::new(sdkappid).as_bytes(),
+                sdkappid.to_string().as_bytes()
+            );
+        }
+    }
 
     /// Python's U01 output (zlib level 6), 180 days from 1700000000.
+    #[cfg(feature = "std")]
     const PYTHON_U01: &str = "eJyrVgrxCdYrSy1SslJQMtIzUNJRAItkpqTmlWSmZUIkKjIT87NK82CSxSnZiQUFmSlAKUMTAyiAyqVWFGQWpYJkTE1NjRDiJZm5YFFzNPXFmekgG3zKHM1T9D3LzdODi-OKs8vCqpxcAvydnV2SSv2cy03cPcpDnA2SMgu0nUxslWoBHdYzUg__";
 
+    #[cfg(feature = "std")]
     #[test]
     fn a_busy_kept_decompressor_means_a_fresh_one_not_a_wait() {
         let key =

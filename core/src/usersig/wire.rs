@@ -45,17 +45,22 @@ pub(crate) fn base64_std_into<'o>(input: &[u8], out: &'o mut [u8]) -> &'o [u8] {
 /// Tencent's variant of `input`: standard base64 with `+`, `/`, `=` written as `*`, `-`, `_`.
 ///
 /// Encoded by base64-simd with the standard alphabet (its SIMD paths know no other), then
-/// the three symbols swapped in a second pass over the (short) text; one allocation.
+/// `+` and `/` swapped in a second pass over the (short) text and the padding (the last
+/// two symbols at most) on its own; one allocation.
 pub(crate) fn base64_tencent(input: &[u8]) -> String {
     // Into a vector of the exact length, not zeroed first.
     let mut out: Vec<u8> = base64_simd::STANDARD.encode_type(input);
     for symbol in &mut out {
-        // Branch-free, so that the compiler makes vector code of it: each standard symbol
-        // differs from Tencent's in a few low bits.
-        let flip = (if *symbol == b'+' { b'+' ^ b'*' } else { 0 })
-            | (if *symbol == b'/' { b'/' ^ b'-' } else { 0 })
-            | (if *symbol == b'=' { b'=' ^ b'_' } else { 0 });
+        // Branch-free, so that the compiler makes vector code of it: `+` (0x2B) becomes `*`
+        // (0x2A) and `/` (0x2F) becomes `-` (0x2D), one low bit each.
+        let flip = u8::from(*symbol == b'+') | (u8::from(*symbol == b'/') << 1);
         *symbol ^= flip;
+    }
+    let padding = out.len().saturating_sub(2);
+    for symbol in out.get_mut(padding..).unwrap_or_default() {
+        if *symbol == b'=' {
+            *symbol = b'_';
+        }
     }
     // Base64 is ASCII: the check cannot fail.
     String::from_utf8(out).unwrap_or_default()
@@ -142,23 +147,24 @@ pub(crate) fn frame_stored(stream: &mut [u8]) -> Option<()> {
     Some(())
 }
 
-/// Where the signer writes a document: first into a [`Count`] for its exact length, then
-/// into a [`Fill`] of that length.
+/// Where the signer writes a document: into a [`Fill`] of its exact length.
 pub(crate) trait Sink {
     /// Appends `bytes`.
     fn put(&mut self, bytes: &[u8]);
 }
 
-/// Counts the bytes written.
+/// Counts the bytes written (tests: the reference for the signer's computed lengths).
+#[cfg(test)]
 pub(crate) struct Count(pub usize);
 
+#[cfg(test)]
 impl Sink for Count {
     fn put(&mut self, bytes: &[u8]) {
         self.0 += bytes.len();
     }
 }
 
-/// Writes into a slice sized beforehand by a [`Count`] of the same writes.
+/// Writes into a slice of the exact length of the writes, computed beforehand.
 pub(crate) struct Fill<'a> {
     buf: &'a mut [u8],
     at: usize,
@@ -505,6 +511,17 @@ fn zlib_header_ok(cmf: u8, flg: u8) -> bool {
         && (u16::from(cmf) << 8 | u16::from(flg)) % 31 == 0
 }
 
+/// The length of `s` as written by [`push_json_str`].
+pub(crate) fn json_str_len(s: &str) -> usize {
+    s.bytes()
+        .map(|b| match b {
+            b'"' | b'\\' | b'\n' | b'\r' | b'\t' | 0x08 | 0x0C => 2,
+            0x00..=0x1F => 6,
+            _ => 1,
+        })
+        .sum()
+}
+
 /// Appends `s` as the inside of a JSON string: `"` and `\` and control characters are
 /// escaped, everything else (including non-ASCII) is written as raw UTF-8.
 pub(crate) fn push_json_str(out: &mut impl Sink, s: &str) {
@@ -585,6 +602,27 @@ mod tests {
             assert_eq!(inflate_zlib(&bytes).unwrap(), blocks.concat(), "{blocks:?}");
             let back = miniz_oxide::inflate::decompress_to_vec_zlib(&bytes).unwrap();
             assert_eq!(back, blocks.concat());
+        }
+    }
+
+    #[test]
+    fn the_computed_json_length_is_what_is_written() {
+        let every_ascii: String = (0u8..0x80).map(char::from).collect();
+        for s in [
+            "",
+            "xiaojun",
+            "a\"b\\c\n\u{1}\u{1f}é😀/",
+            every_ascii.as_str(),
+        ] {
+            let mut count = Count(0);
+            push_json_str(&mut count, s);
+            assert_eq!(json_str_len(s), count.0, "{s:?}");
+        }
+        for b in 0u8..0x80 {
+            let s = char::from(b).to_string();
+            let mut written = Vec::new();
+            push_json_str(&mut written, &s);
+            assert_eq!(json_str_len(&s), written.len(), "byte {b}");
         }
     }
 
