@@ -533,6 +533,15 @@ mod tests {
                     let mut count = Count(0);
                     doc.write(&mut count);
                     assert_eq!(doc.len(), count.0, "{identifier:?} {userbuf:?}");
+                    // What we write is read back by the fast path, unless it needed escapes.
+                    let mut written = Vec::new();
+                    doc.write(&mut written);
+                    let ours = super::super::document::Document::parse_ours(&written);
+                    assert_eq!(ours.is_some(), !identifier.contains(['"', '\\', '\n']));
+                    if let Some(ours) = ours {
+                        assert_eq!(ours.identifier, identifier);
+                        assert_eq!(ours.userbuf.as_deref(), userbuf);
+                    }
                 }
             }
         }
