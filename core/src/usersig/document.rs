@@ -258,6 +258,7 @@ impl<'de> de::Deserialize<'de> for JsonStr<'de> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use alloc::format;
     use alloc::string::String;
 
     #[test]

@@ -513,6 +513,8 @@ pub(crate) fn verify_pmk(
 mod tests {
     use super::*;
     use crate::usersig::wire::Count;
+    use alloc::string::ToString;
+    use alloc::vec::Vec;
 
     #[test]
     fn a_document_is_as_long_as_computed() {

@@ -561,6 +561,7 @@ pub(crate) fn push_json_str(out: &mut impl Sink, s: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use alloc::string::ToString;
 
     #[test]
     fn stored_zlib_round_trips_through_miniz() {
