@@ -67,44 +67,51 @@ impl<'a> Document<'a> {
     }
 
     /// Exactly the layout the signer writes (compact, its key order, no escapes, numbers
-    /// in their shortest form), or the same with `TLS.time` before `TLS.expire` (Node's
-    /// order), matched piece by piece with no key lookup. `None` for anything else,
-    /// including our own documents whose identifier needed escapes: the caller then tries
-    /// the general paths, so this one only has to agree with serde_json where it answers
-    /// (the tests compare the two).
+    /// in their shortest form), the same with `TLS.time` before `TLS.expire` (Node's
+    /// order), or either with Python's `", "` and `": "` separators, matched piece by piece
+    /// with no key lookup. `None` for anything else, including our own documents whose
+    /// identifier needed escapes: the caller then tries the general paths, so this one
+    /// only has to agree with serde_json where it answers (the tests compare the two).
     pub(crate) fn parse_ours(json: &'a [u8]) -> Option<Self> {
-        const PREFIX: &str = r#"{"TLS.ver":"2.0","TLS.identifier":""#;
-        const EXPIRE_KEY: &str = r#","TLS.expire":"#;
-        const TIME_KEY: &str = r#","TLS.time":"#;
-        // The cheap test first: other layouts (Python's spaces) leave at once.
-        if !json.starts_with(PREFIX.as_bytes()) {
-            return None;
+        // The cheap test first: other layouts leave at once. Each layout gets its own
+        // copy of the matcher, with its pieces as constants.
+        if json.starts_with(COMPACT.prefix.as_bytes()) {
+            Self::parse_layout(json, &COMPACT)
+        } else if json.starts_with(SPACED.prefix.as_bytes()) {
+            Self::parse_layout(json, &SPACED)
+        } else {
+            None
         }
+    }
+
+    /// [`parse_ours`](Self::parse_ours) for one layout, whose prefix `json` starts with.
+    #[inline(always)]
+    fn parse_layout(json: &'a [u8], layout: &Layout) -> Option<Self> {
         let json = core::str::from_utf8(json).ok()?;
-        let rest = json.get(PREFIX.len()..)?;
+        let rest = json.get(layout.prefix.len()..)?;
         let (identifier, rest) = unescaped_string(rest)?;
-        let rest = rest.strip_prefix(r#","TLS.sdkappid":"#)?;
+        let rest = rest.strip_prefix(layout.sdkappid)?;
         let (sdkappid, rest) = shortest_u64(rest)?;
-        let (expire, time, rest) = match rest.strip_prefix(EXPIRE_KEY) {
+        let (expire, time, rest) = match rest.strip_prefix(layout.expire) {
             Some(rest) => {
                 let (expire, rest) = shortest_u64(rest)?;
-                let (time, rest) = shortest_u64(rest.strip_prefix(TIME_KEY)?)?;
+                let (time, rest) = shortest_u64(rest.strip_prefix(layout.time)?)?;
                 (expire, time, rest)
             }
             None => {
-                let (time, rest) = shortest_u64(rest.strip_prefix(TIME_KEY)?)?;
-                let (expire, rest) = shortest_u64(rest.strip_prefix(EXPIRE_KEY)?)?;
+                let (time, rest) = shortest_u64(rest.strip_prefix(layout.time)?)?;
+                let (expire, rest) = shortest_u64(rest.strip_prefix(layout.expire)?)?;
                 (expire, time, rest)
             }
         };
-        let (userbuf, rest) = match rest.strip_prefix(r#","TLS.userbuf":""#) {
+        let (userbuf, rest) = match rest.strip_prefix(layout.userbuf) {
             Some(rest) => {
                 let (userbuf, rest) = unescaped_string(rest)?;
                 (Some(Cow::Borrowed(userbuf)), rest)
             }
             None => (None, rest),
         };
-        let rest = rest.strip_prefix(r#","TLS.sig":""#)?;
+        let rest = rest.strip_prefix(layout.sig)?;
         let (sig, rest) = unescaped_string(rest)?;
         (rest == "}").then_some(Document {
             identifier: Cow::Borrowed(identifier),
@@ -157,6 +164,36 @@ impl<'a> Document<'a> {
         Ok(doc)
     }
 }
+
+/// The fixed text around the values of a layout [`Document::parse_ours`] reads.
+struct Layout {
+    prefix: &'static str,
+    sdkappid: &'static str,
+    expire: &'static str,
+    time: &'static str,
+    userbuf: &'static str,
+    sig: &'static str,
+}
+
+/// Ours (and Node's, Go v1.4's): no white space.
+const COMPACT: Layout = Layout {
+    prefix: r#"{"TLS.ver":"2.0","TLS.identifier":""#,
+    sdkappid: r#","TLS.sdkappid":"#,
+    expire: r#","TLS.expire":"#,
+    time: r#","TLS.time":"#,
+    userbuf: r#","TLS.userbuf":""#,
+    sig: r#","TLS.sig":""#,
+};
+
+/// Python's `json.dumps` defaults: a space after every `,` and `:`.
+const SPACED: Layout = Layout {
+    prefix: r#"{"TLS.ver": "2.0", "TLS.identifier": ""#,
+    sdkappid: r#", "TLS.sdkappid": "#,
+    expire: r#", "TLS.expire": "#,
+    time: r#", "TLS.time": "#,
+    userbuf: r#", "TLS.userbuf": ""#,
+    sig: r#", "TLS.sig": ""#,
+};
 
 /// The inside of a JSON string up to its closing quote, and what follows the quote;
 /// `None` if an escape or a control character (invalid raw) comes first.
@@ -407,7 +444,7 @@ mod tests {
             seed ^= seed << 5;
             seed as usize % n
         };
-        let mut answered = 0;
+        let (mut answered, mut spaced) = (0, 0usize);
         for _ in 0..20_000 {
             // Mostly the first, valid pieces (strings without escapes, shortest numbers),
             // so that many documents are ours; the others now and then.
@@ -435,6 +472,14 @@ mod tests {
                 json.push_str(&format!(r#","TLS.userbuf":"{}""#, pick(&STRINGS, 4)));
             }
             json.push_str(&format!(r#","TLS.sig":"{}"}}"#, pick(&STRINGS, 4)));
+            if pick(&["", "spaced"], 2) == "spaced" {
+                // Python's separators (the values above hold no `","` or `":`).
+                json = json.replace(r#"",""#, r#"", ""#).replace(r#"":"#, r#"": "#);
+                json = json
+                    .replace(r#"0,""#, r#"0, ""#)
+                    .replace(r#"7,""#, r#"7, ""#);
+                json = json.replace(r#"5,""#, r#"5, ""#);
+            }
             match next(4) {
                 0 => {
                     let at = next(json.len() + 1);
@@ -452,12 +497,14 @@ mod tests {
             }
             if let Some(ours) = Document::parse_ours(json.as_bytes()) {
                 answered += 1;
+                spaced += usize::from(json.starts_with(SPACED.prefix));
                 assert_eq!(Document::parse_serde(json.as_bytes()), Ok(ours), "{json}");
                 let plain = Document::parse_plain(json.as_bytes());
                 assert_eq!(plain, Document::parse_serde(json.as_bytes()).ok(), "{json}");
             }
         }
         assert!(answered > 1_000, "{answered}");
+        assert!(spaced > 300, "{spaced}");
     }
 
     #[test]
