@@ -96,8 +96,9 @@ pub(crate) fn unbase64_tencent_into<'b>(
         // symbols differs from the standard one in a few low bits.
         let flip = (if sent == b'*' { b'*' ^ b'+' } else { 0 })
             | (if sent == b'-' { b'-' ^ b'/' } else { 0 });
-        let standard = sent == b'+' || sent == b'/' || sent == b'=';
-        // The standard symbols are not Tencent's: left invalid.
+        // The standard symbols are not Tencent's: left invalid (`=`, padding, is invalid
+        // to the unpadded decoder already).
+        let standard = sent == b'+' || sent == b'/';
         *symbol = if standard { b'!' } else { sent ^ flip };
     }
     let decoded = base64_simd::STANDARD_NO_PAD
