@@ -360,7 +360,7 @@ pub(crate) fn is_special_byte(byte: u8) -> bool {
 
 /// The index of the first `"`, `\\` or control character in `bytes`, if any: eight bytes
 /// at a time ([`special_bytes`]).
-fn special_byte(bytes: &[u8]) -> Option<usize> {
+pub(crate) fn special_byte(bytes: &[u8]) -> Option<usize> {
     swar::find(bytes, 0, special_bytes, is_special_byte)
 }
 

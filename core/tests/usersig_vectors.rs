@@ -8,7 +8,8 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use callkit_core::secret::SecretKey;
 use callkit_core::usersig::{
-    self, DecodeError, GenerateError, Privileges, Room, RoomId, UserbufField, VerifyError,
+    self, DecodeError, GenerateError, Privileges, Room, RoomId, Signer, UserbufField, Verifier,
+    VerifyError,
 };
 use serde_json::Value;
 
@@ -186,6 +187,90 @@ fn we_verify_every_implementations_output_of_every_portable_vector() {
                 .verify(text, case.sdkappid, &case.key, &case.identifier, case.now)
                 .unwrap_or_else(|e| panic!("{what}: {e:?}"));
             assert_eq!(expires_at, time + case.expire, "{what}");
+        }
+    }
+}
+
+/// One `Signer` and one `Verifier` per vector, reused for every implementation's output with
+/// damaged copies in between: a kept decompressor (reset per stream) must give each
+/// stream its own result, whatever it inflated or refused before.
+#[test]
+fn a_reused_signer_and_verifier_give_every_output_its_own_result() {
+    for (entry, case) in portable_cases() {
+        let time = entry["canonical"]["decoded"]["TLS.time"].as_u64().unwrap();
+        let signer = Signer::new(case.sdkappid, &case.key).unwrap();
+        let mut verifier = Verifier::from(signer.clone());
+        let ours = case.generate().unwrap();
+        let mut texts: Vec<String> = IMPLEMENTATIONS
+            .iter()
+            .map(|imp| {
+                entry["outputs"][imp]["usersig"]
+                    .as_str()
+                    .unwrap()
+                    .to_owned()
+            })
+            .collect();
+        texts.push(ours.as_str().to_owned());
+        for round in 0..2 {
+            for (n, text) in texts.iter().enumerate() {
+                let mut damaged = text.clone().into_bytes();
+                let middle = damaged.len() / 2;
+                damaged[middle] = if damaged[middle] == b'A' { b'B' } else { b'A' };
+                let damaged = String::from_utf8(damaged).unwrap();
+                let what = format!("{} output {n}, round {round}", case.id);
+                let (good, bad) = match case.room() {
+                    None => (
+                        [
+                            signer.verify_user_sig(&case.identifier, text, case.now),
+                            verifier.verify_user_sig(&case.identifier, text, case.now),
+                        ]
+                        .map(|r| r.map(|v| v.expires_at)),
+                        [
+                            signer.verify_user_sig(&case.identifier, &damaged, case.now),
+                            verifier.verify_user_sig(&case.identifier, &damaged, case.now),
+                        ]
+                        .map(|r| r.map(|v| v.expires_at)),
+                    ),
+                    Some(room) => (
+                        [
+                            signer.verify_private_map_key(&case.identifier, room, text, case.now),
+                            verifier.verify_private_map_key(&case.identifier, room, text, case.now),
+                        ]
+                        .map(|r| r.map(|v| v.verified.expires_at)),
+                        [
+                            signer.verify_private_map_key(
+                                &case.identifier,
+                                room,
+                                &damaged,
+                                case.now,
+                            ),
+                            verifier.verify_private_map_key(
+                                &case.identifier,
+                                room,
+                                &damaged,
+                                case.now,
+                            ),
+                        ]
+                        .map(|r| r.map(|v| v.verified.expires_at)),
+                    ),
+                };
+                for got in good {
+                    assert_eq!(got, Ok(time + case.expire), "{what}");
+                }
+                let one_off = case.verify(
+                    &damaged,
+                    case.sdkappid,
+                    &case.key,
+                    &case.identifier,
+                    case.now,
+                );
+                for got in bad {
+                    assert_eq!(
+                        got, one_off,
+                        "{what}: damaged, as the one-call function says"
+                    );
+                }
+            }
         }
     }
 }

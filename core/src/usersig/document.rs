@@ -8,7 +8,7 @@ use core::fmt;
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, Visitor};
 
 use super::error::DecodeError;
-use crate::plain_json::PlainReader;
+use crate::plain_json::{PlainReader, special_byte};
 
 pub(crate) const IDENTIFIER: &str = "TLS.identifier";
 pub(crate) const SDKAPPID: &str = "TLS.sdkappid";
@@ -56,13 +56,71 @@ pub(crate) struct Document<'a> {
 impl<'a> Document<'a> {
     /// Parses the inflated JSON text. A trailing newline (Go) is fine: JSON allows white space.
     ///
-    /// The documents every implementation writes take [`Document::parse_plain`]; anything it
-    /// is not sure of goes to serde_json, which decides every error and unusual form.
+    /// Our own layout takes [`Document::parse_ours`]; the documents every implementation
+    /// writes take [`Document::parse_plain`]; anything neither is sure of goes to
+    /// serde_json, which decides every error and unusual form.
     pub(crate) fn parse(json: &'a [u8]) -> Result<Self, DecodeError> {
-        match Self::parse_plain(json) {
+        match Self::parse_ours(json).or_else(|| Self::parse_plain(json)) {
             Some(doc) => Ok(doc),
             None => Self::parse_serde(json),
         }
+    }
+
+    /// Exactly the layout the signer writes (compact, its key order, no escapes, numbers
+    /// in their shortest form), the same with `TLS.time` before `TLS.expire` (Node's
+    /// order), or either with Python's `", "` and `": "` separators, matched piece by piece
+    /// with no key lookup. `None` for anything else, including our own documents whose
+    /// identifier needed escapes: the caller then tries the general paths, so this one
+    /// only has to agree with serde_json where it answers (the tests compare the two).
+    pub(crate) fn parse_ours(json: &'a [u8]) -> Option<Self> {
+        // The cheap test first: other layouts leave at once. Each layout gets its own
+        // copy of the matcher, with its pieces as constants.
+        if json.starts_with(COMPACT.prefix.as_bytes()) {
+            Self::parse_layout(json, &COMPACT)
+        } else if json.starts_with(SPACED.prefix.as_bytes()) {
+            Self::parse_layout(json, &SPACED)
+        } else {
+            None
+        }
+    }
+
+    /// [`parse_ours`](Self::parse_ours) for one layout, whose prefix `json` starts with.
+    #[inline(always)]
+    fn parse_layout(json: &'a [u8], layout: &Layout) -> Option<Self> {
+        let json = core::str::from_utf8(json).ok()?;
+        let rest = json.get(layout.prefix.len()..)?;
+        let (identifier, rest) = unescaped_string(rest)?;
+        let rest = rest.strip_prefix(layout.sdkappid)?;
+        let (sdkappid, rest) = shortest_u64(rest)?;
+        let (expire, time, rest) = match rest.strip_prefix(layout.expire) {
+            Some(rest) => {
+                let (expire, rest) = shortest_u64(rest)?;
+                let (time, rest) = shortest_u64(rest.strip_prefix(layout.time)?)?;
+                (expire, time, rest)
+            }
+            None => {
+                let (time, rest) = shortest_u64(rest.strip_prefix(layout.time)?)?;
+                let (expire, rest) = shortest_u64(rest.strip_prefix(layout.expire)?)?;
+                (expire, time, rest)
+            }
+        };
+        let (userbuf, rest) = match rest.strip_prefix(layout.userbuf) {
+            Some(rest) => {
+                let (userbuf, rest) = unescaped_string(rest)?;
+                (Some(Cow::Borrowed(userbuf)), rest)
+            }
+            None => (None, rest),
+        };
+        let rest = rest.strip_prefix(layout.sig)?;
+        let (sig, rest) = unescaped_string(rest)?;
+        (rest == "}").then_some(Document {
+            identifier: Cow::Borrowed(identifier),
+            sdkappid,
+            expire,
+            time,
+            userbuf,
+            sig: Some(Cow::Borrowed(sig)),
+        })
     }
 
     /// The plain form only ([`PlainReader`]: no escapes, integers in their shortest
@@ -105,6 +163,64 @@ impl<'a> Document<'a> {
             })?;
         Ok(doc)
     }
+}
+
+/// The fixed text around the values of a layout [`Document::parse_ours`] reads.
+struct Layout {
+    prefix: &'static str,
+    sdkappid: &'static str,
+    expire: &'static str,
+    time: &'static str,
+    userbuf: &'static str,
+    sig: &'static str,
+}
+
+/// Ours (and Node's, Go v1.4's): no white space.
+const COMPACT: Layout = Layout {
+    prefix: r#"{"TLS.ver":"2.0","TLS.identifier":""#,
+    sdkappid: r#","TLS.sdkappid":"#,
+    expire: r#","TLS.expire":"#,
+    time: r#","TLS.time":"#,
+    userbuf: r#","TLS.userbuf":""#,
+    sig: r#","TLS.sig":""#,
+};
+
+/// Python's `json.dumps` defaults: a space after every `,` and `:`.
+const SPACED: Layout = Layout {
+    prefix: r#"{"TLS.ver": "2.0", "TLS.identifier": ""#,
+    sdkappid: r#", "TLS.sdkappid": "#,
+    expire: r#", "TLS.expire": "#,
+    time: r#", "TLS.time": "#,
+    userbuf: r#", "TLS.userbuf": ""#,
+    sig: r#", "TLS.sig": ""#,
+};
+
+/// The inside of a JSON string up to its closing quote, and what follows the quote;
+/// `None` if an escape or a control character (invalid raw) comes first.
+fn unescaped_string(text: &str) -> Option<(&str, &str)> {
+    let end = special_byte(text.as_bytes())?;
+    let (inside, rest) = text.split_at_checked(end)?;
+    Some((inside, rest.strip_prefix('"')?))
+}
+
+/// A JSON number that is a `u64` in its shortest form (no sign, no leading zero, no
+/// fraction or exponent), and what follows it.
+fn shortest_u64(text: &str) -> Option<(u64, &str)> {
+    let len = text
+        .bytes()
+        .position(|byte| !byte.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (digits, rest) = text.split_at_checked(len)?;
+    let leading_zero = digits.len() > 1 && digits.starts_with('0');
+    if digits.is_empty() || leading_zero || rest.starts_with(['.', 'e', 'E']) {
+        return None;
+    }
+    let value = digits.bytes().try_fold(0u64, |value, digit| {
+        value
+            .checked_mul(10)?
+            .checked_add(u64::from(digit.wrapping_sub(b'0')))
+    })?;
+    Some((value, rest))
 }
 
 struct DocVisitor<'c> {
@@ -179,6 +295,7 @@ impl<'de> de::Deserialize<'de> for JsonStr<'de> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use alloc::format;
     use alloc::string::String;
 
     #[test]
@@ -286,6 +403,108 @@ mod tests {
             }
         }
         assert!(answered > 1_000, "{answered}");
+    }
+
+    /// Our layout with every slot filled from valid, odd and broken pieces, then sometimes
+    /// damaged by one inserted or removed character: wherever the fast path answers,
+    /// serde_json and the plain path give the same document.
+    #[test]
+    fn our_layout_path_agrees_with_serde_json() {
+        const STRINGS: [&str; 10] = [
+            "xiaojun",
+            "",
+            "\u{e9}\u{1F600}\x7f",
+            "AAECAwQ=",
+            "a\\/b",
+            "\t",
+            "a\\\"b",
+            "x\"",
+            "\\u0041",
+            "\u{1}",
+        ];
+        const NUMBERS: [&str; 12] = [
+            "0",
+            "7",
+            "1400000000",
+            "18446744073709551615",
+            "18446744073709551616",
+            "01",
+            "-1",
+            "1.5",
+            "1e3",
+            "",
+            "\"5\"",
+            "00",
+        ];
+        const NOISE: [&str; 6] = [" ", "\n", "\"", ",", "}", "x"];
+        let mut seed = 0x2545_f491_u32;
+        let mut next = |n: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 17;
+            seed ^= seed << 5;
+            seed as usize % n
+        };
+        let (mut answered, mut spaced) = (0, 0usize);
+        for _ in 0..20_000 {
+            // Mostly the first, valid pieces (strings without escapes, shortest numbers),
+            // so that many documents are ours; the others now and then.
+            let mut pick = |pieces: &[&'static str], valid: usize| {
+                if next(6) == 0 {
+                    pieces[next(pieces.len())]
+                } else {
+                    pieces[next(valid)]
+                }
+            };
+            let order = pick(&[r#""TLS.expire""#, r#""TLS.time""#, r#""TLS.sig""#], 2);
+            let other = if order == r#""TLS.time""# {
+                r#""TLS.expire""#
+            } else {
+                r#""TLS.time""#
+            };
+            let mut json = format!(
+                r#"{{"TLS.ver":"2.0","TLS.identifier":"{}","TLS.sdkappid":{},{order}:{},{other}:{}"#,
+                pick(&STRINGS, 4),
+                pick(&NUMBERS, 4),
+                pick(&NUMBERS, 4),
+                pick(&NUMBERS, 4),
+            );
+            if pick(&["", "u"], 2) == "u" {
+                json.push_str(&format!(r#","TLS.userbuf":"{}""#, pick(&STRINGS, 4)));
+            }
+            json.push_str(&format!(r#","TLS.sig":"{}"}}"#, pick(&STRINGS, 4)));
+            if pick(&["", "spaced"], 2) == "spaced" {
+                // Python's separators (the values above hold no `","` or `":`).
+                json = json.replace(r#"",""#, r#"", ""#).replace(r#"":"#, r#"": "#);
+                json = json
+                    .replace(r#"0,""#, r#"0, ""#)
+                    .replace(r#"7,""#, r#"7, ""#);
+                json = json.replace(r#"5,""#, r#"5, ""#);
+            }
+            match next(4) {
+                0 => {
+                    let at = next(json.len() + 1);
+                    if json.is_char_boundary(at) {
+                        json.insert_str(at, NOISE[next(NOISE.len())]);
+                    }
+                }
+                1 => {
+                    let at = next(json.len());
+                    if json.is_char_boundary(at) && json.is_char_boundary(at + 1) {
+                        json.remove(at);
+                    }
+                }
+                _ => {}
+            }
+            if let Some(ours) = Document::parse_ours(json.as_bytes()) {
+                answered += 1;
+                spaced += usize::from(json.starts_with(SPACED.prefix));
+                assert_eq!(Document::parse_serde(json.as_bytes()), Ok(ours), "{json}");
+                let plain = Document::parse_plain(json.as_bytes());
+                assert_eq!(plain, Document::parse_serde(json.as_bytes()).ok(), "{json}");
+            }
+        }
+        assert!(answered > 1_000, "{answered}");
+        assert!(spaced > 300, "{spaced}");
     }
 
     #[test]

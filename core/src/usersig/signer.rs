@@ -8,8 +8,9 @@ use super::error::{DecodeError, GenerateError, UserbufField, VerifyError};
 use super::mac::{HmacKey, pad, padded_len};
 use super::types::{Privileges, Room, UserSig, Verified, VerifiedPrivateMapKey};
 use super::wire::{
-    Count, Fill, Inflater, STORED_PREFIX, STORED_SUFFIX, Sink, base64_std, base64_std_into,
-    base64_tencent, ct_eq, frame_stored, push_json_str, unbase64_std, unbase64_tencent_into,
+    Fill, Inflater, STORED_PREFIX, STORED_SUFFIX, Sink, base64_std, base64_std_into,
+    base64_tencent, ct_eq, frame_stored, json_str_len, push_json_str, unbase64_std,
+    unbase64_tencent_into,
 };
 use super::{MAX_IDENTIFIER_LEN, MAX_ROOM_NAME_LEN, userbuf};
 use crate::secret::SecretKey;
@@ -22,7 +23,11 @@ pub(crate) fn keyed(key: &SecretKey) -> HmacKey {
 /// A reusable signer and verifier for one SDKAppID and secret key.
 ///
 /// The HMAC key schedule is computed once in [`Signer::new`] and cloned for each
-/// signature, which is most of what makes repeated generation cheap. `Debug` is redacted.
+/// signature, which is most of what makes repeated generation cheap. With the `std`
+/// feature a signer also keeps one decompressor for the compressed UserSigs of the official
+/// libraries, taken for a verification when no other thread holds it (a fresh one
+/// otherwise), so that `&self` verification does not set one up per call. `Debug` is
+/// redacted.
 ///
 /// ```
 /// use callkit_core::secret::SecretKey;
@@ -40,10 +45,21 @@ pub(crate) fn keyed(key: &SecretKey) -> HmacKey {
 /// );
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-#[derive(Clone)]
 pub struct Signer {
     sdkappid: u32,
+    /// The SDKAppID's decimal digits (at most 10), written once.
+    sdkappid_text: SdkAppIdText,
     mac: HmacKey,
+    /// The decompressor (and its output buffer) kept between verifications.
+    #[cfg(feature = "std")]
+    inflater: std::sync::Mutex<Inflater>,
+}
+
+/// A clone has the same key and its own (empty) decompressor.
+impl Clone for Signer {
+    fn clone(&self) -> Self {
+        Self::with_mac(self.sdkappid, self.mac.clone())
+    }
 }
 
 impl fmt::Debug for Signer {
@@ -84,10 +100,26 @@ impl Signer {
 
     /// Sets up the HMAC key for `sdkappid` (non-zero).
     pub fn new(sdkappid: u32, key: &SecretKey) -> Result<Self, GenerateError> {
-        Ok(Self {
-            sdkappid: check_sdkappid(sdkappid)?,
-            mac: keyed(key),
-        })
+        Ok(Self::with_mac(check_sdkappid(sdkappid)?, keyed(key)))
+    }
+
+    fn with_mac(sdkappid: u32, mac: HmacKey) -> Self {
+        Self {
+            sdkappid,
+            sdkappid_text: SdkAppIdText::new(sdkappid),
+            mac,
+            #[cfg(feature = "std")]
+            inflater: std::sync::Mutex::new(Inflater::once()),
+        }
+    }
+
+    /// Runs `verify` with the kept decompressor if it is free, else with a fresh one.
+    fn with_inflater<R>(&self, verify: impl FnOnce(&mut Inflater) -> R) -> R {
+        #[cfg(feature = "std")]
+        if let Ok(mut kept) = self.inflater.try_lock() {
+            return verify(&mut kept);
+        }
+        verify(&mut Inflater::once())
     }
 
     /// The SDKAppID this signer signs for.
@@ -134,8 +166,7 @@ impl Signer {
     /// stored zlib stream on the stack (on the heap only for identifiers or rooms far
     /// longer than Tencent's), so that the returned string is the only allocation.
     fn sign(&self, identifier: &str, expire: u64, now: u64, userbuf: Option<&str>) -> UserSig {
-        let mut sdkappid_text = itoa::Buffer::new();
-        let sdkappid_text = sdkappid_text.format(self.sdkappid).as_bytes();
+        let sdkappid_text = self.sdkappid_text.as_bytes();
         let mut expire_text = itoa::Buffer::new();
         let expire_text = expire_text.format(expire).as_bytes();
         let mut time_text = itoa::Buffer::new();
@@ -160,9 +191,7 @@ impl Signer {
             sig,
         };
 
-        let mut count = Count(0);
-        doc.write(&mut count);
-        let stream_len = STORED_PREFIX + count.0 + STORED_SUFFIX;
+        let stream_len = STORED_PREFIX + doc.len() + STORED_SUFFIX;
         let mut on_stack = [0u8; STACK_STREAM];
         let mut on_heap = Vec::new();
         let stream = match on_stack.get_mut(..stream_len) {
@@ -196,14 +225,9 @@ impl Signer {
         usersig: &str,
         now: u64,
     ) -> Result<Verified, VerifyError> {
-        verify_plain(
-            &mut Inflater::once(),
-            &self.mac,
-            self.sdkappid,
-            identifier,
-            usersig,
-            now,
-        )
+        self.with_inflater(|inflater| {
+            verify_plain(inflater, &self.mac, self.sdkappid, identifier, usersig, now)
+        })
     }
 
     /// Verifies a PrivateMapKey as [`verify_user_sig`](Self::verify_user_sig) does, and also
@@ -216,15 +240,17 @@ impl Signer {
         key: &str,
         now: u64,
     ) -> Result<VerifiedPrivateMapKey, VerifyError> {
-        verify_pmk(
-            &mut Inflater::once(),
-            &self.mac,
-            self.sdkappid,
-            identifier,
-            room,
-            key,
-            now,
-        )
+        self.with_inflater(|inflater| {
+            verify_pmk(
+                inflater,
+                &self.mac,
+                self.sdkappid,
+                identifier,
+                room,
+                key,
+                now,
+            )
+        })
     }
 }
 
@@ -248,6 +274,30 @@ const MAX_DOCUMENT_TEXT: usize = 160
 // Every document fits one stored block, the only framing the signer writes.
 const _: () = assert!(MAX_DOCUMENT_TEXT <= u16::MAX as usize);
 
+/// A `u32`'s decimal digits, kept with their length.
+#[derive(Clone, Copy)]
+struct SdkAppIdText {
+    digits: [u8; 10],
+    len: usize,
+}
+
+impl SdkAppIdText {
+    fn new(sdkappid: u32) -> Self {
+        let mut buffer = itoa::Buffer::new();
+        let text = buffer.format(sdkappid).as_bytes();
+        let mut digits = [0u8; 10];
+        let len = text.len().min(digits.len());
+        if let (Some(to), Some(from)) = (digits.get_mut(..len), text.get(..len)) {
+            to.copy_from_slice(from);
+        }
+        Self { digits, len }
+    }
+
+    fn as_bytes(&self) -> &[u8] {
+        self.digits.get(..self.len).unwrap_or_default()
+    }
+}
+
 /// The fields of a document to sign, already as text.
 struct DocumentText<'a> {
     identifier: &'a str,
@@ -259,6 +309,24 @@ struct DocumentText<'a> {
 }
 
 impl DocumentText<'_> {
+    /// The fixed text of [`write`](Self::write), without the `TLS.userbuf` member.
+    const FIXED: usize = r#"{"TLS.ver":"2.0","TLS.identifier":"","TLS.sdkappid":,"TLS.expire":,"TLS.time":,"TLS.sig":""}"#.len();
+    /// The fixed text of the `TLS.userbuf` member.
+    const USERBUF: usize = r#","TLS.userbuf":"""#.len();
+
+    /// The length of what [`write`](Self::write) writes.
+    fn len(&self) -> usize {
+        Self::FIXED
+            + json_str_len(self.identifier)
+            + self.sdkappid.len()
+            + self.expire.len()
+            + self.time.len()
+            + self
+                .userbuf
+                .map_or(0, |userbuf| Self::USERBUF + userbuf.len())
+            + self.sig.len()
+    }
+
     /// Writes the JSON document (the official libraries' key order).
     fn write(&self, out: &mut impl Sink) {
         out.put(br#"{"TLS.ver":"2.0","TLS.identifier":""#);
@@ -439,4 +507,82 @@ pub(crate) fn verify_pmk(
         return Err(VerifyError::UserbufMismatch(UserbufField::Room));
     }
     Ok(VerifiedPrivateMapKey { verified, grant })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::usersig::wire::Count;
+    use alloc::string::ToString;
+    use alloc::vec::Vec;
+
+    #[test]
+    fn a_document_is_as_long_as_computed() {
+        for identifier in ["x", "xiaojun", "a\"b\\c\n\u{1}é😀"] {
+            for userbuf in [None, Some("AAECAwQ=")] {
+                for (sdkappid, number) in [
+                    (&b"1"[..], &b"0"[..]),
+                    (b"4294967295", b"18446744073709551615"),
+                ] {
+                    let doc = DocumentText {
+                        identifier,
+                        sdkappid,
+                        expire: number,
+                        time: number,
+                        userbuf,
+                        sig: &[b'A'; 44],
+                    };
+                    let mut count = Count(0);
+                    doc.write(&mut count);
+                    assert_eq!(doc.len(), count.0, "{identifier:?} {userbuf:?}");
+                    // What we write is read back by the fast path, unless it needed escapes.
+                    let mut written = Vec::new();
+                    doc.write(&mut written);
+                    let ours = super::super::document::Document::parse_ours(&written);
+                    assert_eq!(ours.is_some(), !identifier.contains(['"', '\\', '\n']));
+                    if let Some(ours) = ours {
+                        assert_eq!(ours.identifier, identifier);
+                        assert_eq!(ours.userbuf.as_deref(), userbuf);
+                    }
+                }
+            }
+        }
+        for sdkappid in [1, 9, 10, 1_400_000_000, u32::MAX] {
+            assert_eq!(
+                SdkAppIdText::new(sdkappid).as_bytes(),
+                sdkappid.to_string().as_bytes()
+            );
+        }
+    }
+
+    /// Python's U01 output (zlib level 6), 180 days from 1700000000.
+    #[cfg(feature = "std")]
+    const PYTHON_U01: &str = "eJyrVgrxCdYrSy1SslJQMtIzUNJRAItkpqTmlWSmZUIkKjIT87NK82CSxSnZiQUFmSlAKUMTAyiAyqVWFGQWpYJkTE1NjRDiJZm5YFFzNPXFmekgG3zKHM1T9D3LzdODi-OKs8vCqpxcAvydnV2SSv2cy03cPcpDnA2SMgu0nUxslWoBHdYzUg__";
+
+    #[cfg(feature = "std")]
+    #[test]
+    fn a_busy_kept_decompressor_means_a_fresh_one_not_a_wait() {
+        let key =
+            SecretKey::new("5bd2850fff3ecb11d7c805251c51ee463a25727bddc2385f3fa8bfee1bb93b5e")
+                .unwrap();
+        let signer = Signer::new(1_400_000_000, &key).unwrap();
+        let now = 1_700_000_000;
+        let expires_at = now + 180 * 86_400;
+        let check = |signer: &Signer| signer.verify_user_sig("xiaojun", PYTHON_U01, now);
+        assert_eq!(check(&signer).unwrap().expires_at, expires_at);
+        {
+            // Held elsewhere (another thread, in real use): the call must not block.
+            let _held = signer.inflater.lock().unwrap();
+            assert_eq!(check(&signer).unwrap().expires_at, expires_at);
+        }
+        // Kept state is reset per stream, and a clone has its own.
+        let clone = signer.clone();
+        for signer in [&signer, &clone, &signer] {
+            assert_eq!(check(signer).unwrap().expires_at, expires_at);
+            assert_eq!(
+                signer.verify_user_sig("xiaojun", &PYTHON_U01[..PYTHON_U01.len() - 4], now),
+                Err(VerifyError::Undecodable(DecodeError::Zlib))
+            );
+        }
+    }
 }

@@ -45,17 +45,22 @@ pub(crate) fn base64_std_into<'o>(input: &[u8], out: &'o mut [u8]) -> &'o [u8] {
 /// Tencent's variant of `input`: standard base64 with `+`, `/`, `=` written as `*`, `-`, `_`.
 ///
 /// Encoded by base64-simd with the standard alphabet (its SIMD paths know no other), then
-/// the three symbols swapped in a second pass over the (short) text; one allocation.
+/// `+` and `/` swapped in a second pass over the (short) text and the padding (the last
+/// two symbols at most) on its own; one allocation.
 pub(crate) fn base64_tencent(input: &[u8]) -> String {
     // Into a vector of the exact length, not zeroed first.
     let mut out: Vec<u8> = base64_simd::STANDARD.encode_type(input);
     for symbol in &mut out {
-        // Branch-free, so that the compiler makes vector code of it: each standard symbol
-        // differs from Tencent's in a few low bits.
-        let flip = (if *symbol == b'+' { b'+' ^ b'*' } else { 0 })
-            | (if *symbol == b'/' { b'/' ^ b'-' } else { 0 })
-            | (if *symbol == b'=' { b'=' ^ b'_' } else { 0 });
+        // Branch-free, so that the compiler makes vector code of it: `+` (0x2B) becomes `*`
+        // (0x2A) and `/` (0x2F) becomes `-` (0x2D), one low bit each.
+        let flip = u8::from(*symbol == b'+') | (u8::from(*symbol == b'/') << 1);
         *symbol ^= flip;
+    }
+    let padding = out.len().saturating_sub(2);
+    for symbol in out.get_mut(padding..).unwrap_or_default() {
+        if *symbol == b'=' {
+            *symbol = b'_';
+        }
     }
     // Base64 is ASCII: the check cannot fail.
     String::from_utf8(out).unwrap_or_default()
@@ -91,8 +96,9 @@ pub(crate) fn unbase64_tencent_into<'b>(
         // symbols differs from the standard one in a few low bits.
         let flip = (if sent == b'*' { b'*' ^ b'+' } else { 0 })
             | (if sent == b'-' { b'-' ^ b'/' } else { 0 });
-        let standard = sent == b'+' || sent == b'/' || sent == b'=';
-        // The standard symbols are not Tencent's: left invalid.
+        // The standard symbols are not Tencent's: left invalid (`=`, padding, is invalid
+        // to the unpadded decoder already).
+        let standard = sent == b'+' || sent == b'/';
         *symbol = if standard { b'!' } else { sent ^ flip };
     }
     let decoded = base64_simd::STANDARD_NO_PAD
@@ -142,23 +148,24 @@ pub(crate) fn frame_stored(stream: &mut [u8]) -> Option<()> {
     Some(())
 }
 
-/// Where the signer writes a document: first into a [`Count`] for its exact length, then
-/// into a [`Fill`] of that length.
+/// Where the signer writes a document: into a [`Fill`] of its exact length.
 pub(crate) trait Sink {
     /// Appends `bytes`.
     fn put(&mut self, bytes: &[u8]);
 }
 
-/// Counts the bytes written.
+/// Counts the bytes written (tests: the reference for the signer's computed lengths).
+#[cfg(test)]
 pub(crate) struct Count(pub usize);
 
+#[cfg(test)]
 impl Sink for Count {
     fn put(&mut self, bytes: &[u8]) {
         self.0 += bytes.len();
     }
 }
 
-/// Writes into a slice sized beforehand by a [`Count`] of the same writes.
+/// Writes into a slice of the exact length of the writes, computed beforehand.
 pub(crate) struct Fill<'a> {
     buf: &'a mut [u8],
     at: usize,
@@ -206,26 +213,38 @@ pub(crate) fn stored_zlib(payload: &[u8]) -> Vec<u8> {
 ///
 /// Streams made only of stored blocks (ours) take a fast path with no decompressor at all.
 /// Compressed streams (zlib level 6 or 9 from the official libraries: one dynamic-Huffman
-/// block) go to a decompressor that depends on the build:
+/// block) go to a decompressor that depends on the build, kept between calls so that its
+/// state is allocated once and only reset for each stream:
 ///
-/// - with the `std` feature, `fdeflate` (image-rs; `forbid(unsafe_code)`), whose table build
-///   costs about a quarter of miniz_oxide's for a 136-byte stream; it needs std;
-/// - without it, miniz_oxide, whose decompressor state (about 11 KiB) is kept between calls
-///   so that it is allocated and zeroed once.
+/// - with the `std` feature, zlib-rs (the Rust port of zlib that flate2 uses), whose
+///   `reset` clears a few fields and whose Huffman tables are built at zlib's small root
+///   sizes: about half of fdeflate's time on a 136-byte stream, and fdeflate has no reset
+///   (it allocates and zeroes an 18 KiB table per stream); zlib-rs needs std for its
+///   allocator;
+/// - without it, miniz_oxide (about 11 KiB of state).
 ///
-/// The output buffer is kept between calls too, and the last compressed stream is
+/// The output buffer is kept between calls too, and the last compressed stream can be
 /// remembered: a client presents the same UserSig again and again. The remembered stream is
 /// compared in constant time, so timing does not reveal how much of a guess matches a
 /// signature someone else presented.
-#[derive(Clone)]
 pub(crate) struct Inflater {
     #[cfg(not(feature = "std"))]
     state: Option<Box<miniz_oxide::inflate::core::DecompressorOxide>>,
+    #[cfg(feature = "std")]
+    state: Option<zlib_rs::Inflate>,
     out: Vec<u8>,
     /// The compressed input whose inflated bytes are `out[..len]`, if any.
     last: Option<(Vec<u8>, usize)>,
     /// Whether to remember the last compressed stream (not for a single use).
     remember: bool,
+}
+
+/// A clone starts with no decompressor state and nothing remembered (the state is only
+/// a cache, reset for every stream).
+impl Clone for Inflater {
+    fn clone(&self) -> Self {
+        Self::with_memory(self.remember)
+    }
 }
 
 impl Inflater {
@@ -234,14 +253,14 @@ impl Inflater {
         Self::with_memory(true)
     }
 
-    /// An inflater for one stream: it does not copy the stream to remember it.
+    /// An inflater that does not copy a stream to remember it (a one-off, or the
+    /// [`Signer`](super::Signer)'s cache, which keeps only the decompressor and buffer).
     pub(crate) const fn once() -> Self {
         Self::with_memory(false)
     }
 
     const fn with_memory(remember: bool) -> Self {
         Self {
-            #[cfg(not(feature = "std"))]
             state: None,
             out: Vec::new(),
             last: None,
@@ -284,50 +303,52 @@ impl Inflater {
         }
     }
 
-    /// Any zlib stream, through fdeflate, growing the output up to the cap.
+    /// Any zlib stream, through zlib-rs, growing the output up to the cap.
     ///
-    /// fdeflate reads up to 8 bytes ahead into its bit buffer and counts them as consumed,
-    /// so "all input consumed" cannot tell a stream followed by a few stray bytes from an
-    /// exact one. Instead, everything but the last byte goes in first (marked as not the end
-    /// of input): an exact stream cannot finish without its last Adler-32 byte, so finishing
-    /// early means trailing bytes. Then the last byte goes in and the stream must finish.
+    /// zlib stops reading right after the Adler-32, so whatever input is left unread when
+    /// the stream ends is trailing bytes, which are refused.
     #[cfg(feature = "std")]
     fn inflate_general(&mut self, input: &[u8]) -> Result<&[u8], DecodeError> {
-        let Some(head_len) = input.len().checked_sub(1) else {
-            return Err(DecodeError::Zlib);
-        };
+        use zlib_rs::{InflateFlush, Status};
+
         self.prepare_out(input);
-        let mut decompressor = fdeflate::Decompressor::new();
-        let (mut in_pos, mut out_pos) = (0usize, 0usize);
+        let Self { state, out, .. } = self;
+        let state = match state {
+            Some(state) => {
+                state.reset(true);
+                state
+            }
+            // A zlib header and any window size up to 32 KiB (what the header may ask for).
+            None => state.insert(zlib_rs::Inflate::new(true, 15)),
+        };
         loop {
-            let at_end = in_pos >= head_len;
-            let available = if at_end {
-                input.get(in_pos..)
-            } else {
-                input.get(in_pos..head_len)
+            let (read, written) = (state.total_in(), state.total_out());
+            let (Ok(read_at), Ok(written_at)) = (usize::try_from(read), usize::try_from(written))
+            else {
+                return Err(DecodeError::Zlib);
             };
-            let (read, written) = decompressor
-                .read(
-                    available.unwrap_or_default(),
-                    &mut self.out,
-                    out_pos,
-                    at_end,
+            let status = state
+                .decompress(
+                    input.get(read_at..).unwrap_or_default(),
+                    out.get_mut(written_at..).unwrap_or_default(),
+                    InflateFlush::Finish,
                 )
                 .map_err(|_| DecodeError::Zlib)?;
-            in_pos += read;
-            out_pos += written;
-            if decompressor.is_done() {
-                if at_end && in_pos == input.len() {
-                    return self.out.get(..out_pos).ok_or(DecodeError::Zlib);
-                }
-                return Err(DecodeError::Zlib); // finished before the last byte
-            }
-            if out_pos >= self.out.len() && self.out.len() < MAX_DOCUMENT_LEN {
-                grow_out(&mut self.out)?;
-            } else if read == 0 && written == 0 {
-                // No progress: a truncated stream, or one that inflates beyond the cap (a
-                // full buffer at the cap still gets calls, to read the end-of-block code).
+            let (Ok(in_pos), Ok(out_pos)) = (
+                usize::try_from(state.total_in()),
+                usize::try_from(state.total_out()),
+            ) else {
                 return Err(DecodeError::Zlib);
+            };
+            match status {
+                Status::StreamEnd if in_pos == input.len() => {
+                    return out.get(..out_pos).ok_or(DecodeError::Zlib);
+                }
+                Status::StreamEnd => return Err(DecodeError::Zlib), // trailing bytes
+                // Out of room: grow (or refuse a bomb at the cap).
+                _ if out_pos >= out.len() => grow_out(out)?,
+                // Room left, yet no end: a truncated stream (or no progress at all).
+                _ => return Err(DecodeError::Zlib),
             }
         }
     }
@@ -491,6 +512,17 @@ fn zlib_header_ok(cmf: u8, flg: u8) -> bool {
         && (u16::from(cmf) << 8 | u16::from(flg)) % 31 == 0
 }
 
+/// The length of `s` as written by [`push_json_str`].
+pub(crate) fn json_str_len(s: &str) -> usize {
+    s.bytes()
+        .map(|b| match b {
+            b'"' | b'\\' | b'\n' | b'\r' | b'\t' | 0x08 | 0x0C => 2,
+            0x00..=0x1F => 6,
+            _ => 1,
+        })
+        .sum()
+}
+
 /// Appends `s` as the inside of a JSON string: `"` and `\` and control characters are
 /// escaped, everything else (including non-ASCII) is written as raw UTF-8.
 pub(crate) fn push_json_str(out: &mut impl Sink, s: &str) {
@@ -530,6 +562,7 @@ pub(crate) fn push_json_str(out: &mut impl Sink, s: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use alloc::string::ToString;
 
     #[test]
     fn stored_zlib_round_trips_through_miniz() {
@@ -575,6 +608,27 @@ mod tests {
     }
 
     #[test]
+    fn the_computed_json_length_is_what_is_written() {
+        let every_ascii: String = (0u8..0x80).map(char::from).collect();
+        for s in [
+            "",
+            "xiaojun",
+            "a\"b\\c\n\u{1}\u{1f}é😀/",
+            every_ascii.as_str(),
+        ] {
+            let mut count = Count(0);
+            push_json_str(&mut count, s);
+            assert_eq!(json_str_len(s), count.0, "{s:?}");
+        }
+        for b in 0u8..0x80 {
+            let s = char::from(b).to_string();
+            let mut written = Vec::new();
+            push_json_str(&mut written, &s);
+            assert_eq!(json_str_len(&s), written.len(), "byte {b}");
+        }
+    }
+
+    #[test]
     fn a_fill_is_full_when_the_count_matched() {
         let mut count = Count(0);
         push_json_str(&mut count, "a\"b\u{1}");
@@ -609,7 +663,8 @@ mod tests {
 
     #[test]
     fn compressed_streams_refuse_every_trailing_tail() {
-        // fdeflate reads up to 8 bytes ahead of what it decodes; none of those may slip by,
+        // A decompressor may read ahead of what it decodes (fdeflate, used before, read up
+        // to 8 bytes ahead); none of those may slip by,
         // not even a tail that repeats the stream's own Adler-32.
         let text =
             b"{\"TLS.ver\":\"2.0\",\"TLS.identifier\":\"xiaojun\",\"TLS.sdkappid\":1400000000}";
