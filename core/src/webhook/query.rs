@@ -15,6 +15,7 @@ use alloc::string::String;
 use super::Generation;
 use super::error::{WebhookErrorKind, clip};
 use crate::query::{NameCase, pairs, read};
+use crate::swar;
 
 /// The parameters of a callback URL that this module reads, decoded; borrowed from the
 /// raw query unless decoding changed them.
@@ -45,6 +46,11 @@ const NAMES: [&str; 7] = [
 
 impl<'a> Query<'a> {
     pub fn parse(raw: &'a str) -> Result<Self, WebhookErrorKind> {
+        Self::parse_plain(raw).unwrap_or_else(|| Self::parse_decoding(raw))
+    }
+
+    /// [`Query::parse`] through [`read`], decoding what needs it.
+    fn parse_decoding(raw: &'a str) -> Result<Self, WebhookErrorKind> {
         let [
             sdkappid,
             command,
@@ -67,6 +73,58 @@ impl<'a> Query<'a> {
             sign,
             request_time,
         })
+    }
+
+    /// [`Query::parse`] for a query with nothing to decode (no `%`, no `+`: what CallKit
+    /// sends), split where it stands: the same pairs as [`crate::query::pairs`] gives (cut
+    /// at each `&`, then at the first `=`; empty pairs skipped), every one borrowed, each
+    /// name matched by its length first. `None` (having read part of it) if the query
+    /// holds a `%` or a `+`.
+    fn parse_plain(raw: &'a str) -> Option<Result<Self, WebhookErrorKind>> {
+        let bytes = raw.as_bytes();
+        // The `&` that ends a pair, or a byte to decode (eight bytes at a time).
+        let flags =
+            |word| swar::equal(word, b'&') | swar::equal(word, b'%') | swar::equal(word, b'+');
+        let is = |byte| matches!(byte, b'&' | b'%' | b'+');
+        let mut query = Self::default();
+        let mut start = 0;
+        while start < bytes.len() {
+            let end = swar::find(bytes, start, flags, is).unwrap_or(bytes.len());
+            if bytes.get(end).is_some_and(|&b| b != b'&') {
+                return None;
+            }
+            // `&` is ASCII: both cuts fall on character boundaries.
+            let pair = raw.get(start..end).unwrap_or("");
+            start = end + 1;
+            if pair.is_empty() {
+                continue;
+            }
+            let (name, value) = match pair.bytes().position(|b| b == b'=') {
+                Some(at) => (
+                    pair.get(..at).unwrap_or(""),
+                    pair.get(at + 1..).unwrap_or(""),
+                ),
+                None => (pair, ""),
+            };
+            let is = |wanted: &str| name.eq_ignore_ascii_case(wanted);
+            let slot = match name.len() {
+                4 if is("sign") => &mut query.sign,
+                7 if is("command") => &mut query.command,
+                8 if is("sdkappid") => &mut query.sdkappid,
+                8 if is("clientip") => &mut query.client_ip,
+                11 if is("optplatform") => &mut query.platform,
+                11 if is("requesttime") => &mut query.request_time,
+                15 if is("callbackcommand") => &mut query.callback_command,
+                _ => continue,
+            };
+            if slot.is_some() {
+                return Some(Err(WebhookErrorKind::DuplicateParameter {
+                    name: clip(name, 32),
+                }));
+            }
+            *slot = Some(Cow::Borrowed(value));
+        }
+        Some(Ok(query))
     }
 
     /// The generation the command parameter names.
@@ -111,7 +169,48 @@ pub(crate) fn write<'a>(pairs: impl IntoIterator<Item = (&'a str, Cow<'a, str>)>
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
     use super::*;
+
+    proptest! {
+        /// Any query (split where it stands if it has no `%` or `+`): the same
+        /// parameters, or the same error, as read through the decoding reader.
+        #[test]
+        fn any_query_reads_as_the_decoding_reader_reads_it(
+            raw in "((sign|command|Command|sdkappid|SdkAppid|clientip|ClientIP|optplatform|\
+                      OptPlatform|requesttime|callbackcommand|CallbackCommand|x|\u{e9}|)\
+                     (=[a-z0-9=.%+\u{e9}]{0,4})?&{0,2}){0,8}",
+        ) {
+            let parsed = alloc::format!("{:?}", Query::parse(&raw));
+            let decoding = alloc::format!("{:?}", Query::parse_decoding(&raw));
+            prop_assert_eq!(parsed, decoding);
+        }
+    }
+
+    #[test]
+    fn the_plain_split_takes_what_the_decoding_reader_takes() {
+        for raw in [
+            "",
+            "&",
+            "sdkappid",
+            "sdkappid=",
+            "=1",
+            "sdkappid=1=2&&command=a",
+            "sdkappid=1&SDKAPPID=2",
+            "sign=a&Sign=b",
+            "SdkAppid=1400000000&CallbackCommand=Call.CallbackAfterMemberChanged&contenttype=json",
+            "sdkappid=1&command=a+b",
+            "sdkappid=1&sdkappid=2&command=a%20b",
+            "command=%41&command=A",
+        ] {
+            assert_eq!(
+                alloc::format!("{:?}", Query::parse(raw)),
+                alloc::format!("{:?}", Query::parse_decoding(raw)),
+                "{raw}"
+            );
+        }
+    }
 
     #[test]
     fn decodes_percent_and_plus() {
