@@ -29,6 +29,16 @@ use crate::records::plain::{RECORD_KEYS, RecordField};
 /// A v4 body's `CallbackCommand` (`None` if absent or `""`) and its event.
 pub(crate) type V4Reading<'a, T> = (Option<&'a str>, T);
 
+/// Where and why the plain reading of a body gave up, for serde's reading after it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Stop<'a> {
+    /// The body as text, if it is UTF-8 (checked once, here).
+    pub text: Option<&'a str>,
+    /// Where the body stopped being JSON at all ([`PlainReader::invalid_at`]), if the
+    /// reading gave up there.
+    pub invalid_at: Option<usize>,
+}
+
 /// The fields of a v1 body.
 #[derive(Clone, Copy)]
 enum V1Field {
@@ -48,7 +58,7 @@ enum V1Field {
 }
 
 /// A v1 body read for `command`; the command back if the body is not plain.
-pub(crate) fn read_v1(command: V1Action, body: &[u8]) -> Result<V1Callback, V1Action> {
+pub(crate) fn read_v1(command: V1Action, body: &[u8]) -> Result<V1Callback, (V1Action, Stop<'_>)> {
     // The documented examples' key orders: the event callback has `Event` after `Role`;
     // the status callback has none (one is still read, wherever it comes).
     const STATUS_KEYS: [(&str, V1Field); 13] = [
@@ -106,13 +116,13 @@ pub(crate) fn read_v1(command: V1Action, body: &[u8]) -> Result<V1Callback, V1Ac
         Some(())
     });
     match read {
-        Some(()) => Ok(cb),
-        None => Err(cb.command),
+        Ok(()) => Ok(cb),
+        Err(stop) => Err((cb.command, stop)),
     }
 }
 
 /// A v4 `Call.CallbackAfterStartCall` body.
-pub(crate) fn read_start_call(body: &[u8]) -> Option<V4Reading<'_, StartCall>> {
+pub(crate) fn read_start_call(body: &[u8]) -> Result<V4Reading<'_, StartCall>, Stop<'_>> {
     #[derive(Clone, Copy)]
     enum Field {
         Command,
@@ -137,11 +147,11 @@ pub(crate) fn read_start_call(body: &[u8]) -> Option<V4Reading<'_, StartCall>> {
         }
         Some(())
     })?;
-    Some((command, start))
+    Ok((command, start))
 }
 
 /// A v4 `Call.CallbackAfterEndCall` body.
-pub(crate) fn read_end_call(body: &[u8]) -> Option<V4Reading<'_, EndCall>> {
+pub(crate) fn read_end_call(body: &[u8]) -> Result<V4Reading<'_, EndCall>, Stop<'_>> {
     #[derive(Clone, Copy)]
     enum Field {
         Command,
@@ -163,11 +173,11 @@ pub(crate) fn read_end_call(body: &[u8]) -> Option<V4Reading<'_, EndCall>> {
         }
         Some(())
     })?;
-    Some((command, end))
+    Ok((command, end))
 }
 
 /// A v4 `Call.CallbackAfterMemberChanged` body.
-pub(crate) fn read_member_changed(body: &[u8]) -> Option<V4Reading<'_, MemberChanged>> {
+pub(crate) fn read_member_changed(body: &[u8]) -> Result<V4Reading<'_, MemberChanged>, Stop<'_>> {
     #[derive(Clone, Copy)]
     enum Field {
         Command,
@@ -210,7 +220,7 @@ pub(crate) fn read_member_changed(body: &[u8]) -> Option<V4Reading<'_, MemberCha
         }
         Some(())
     })?;
-    Some((command, changed))
+    Ok((command, changed))
 }
 
 // ---- the parts -----------------------------------------------------------------------
@@ -222,10 +232,17 @@ fn read_body<'a, T: Copy>(
     body: &'a [u8],
     keys: &[(&str, T)],
     field: impl FnMut(&mut PlainReader<'a>, T) -> Option<()>,
-) -> Option<()> {
-    let mut reader = PlainReader::new(body)?;
-    reader.fields(keys, field)?;
-    reader.at_end().then_some(())
+) -> Result<(), Stop<'a>> {
+    let Some(mut reader) = PlainReader::new(body) else {
+        return Err(Stop::default());
+    };
+    if reader.fields(keys, field).is_some() && reader.at_end() {
+        return Ok(());
+    }
+    Err(Stop {
+        text: Some(reader.text()),
+        invalid_at: reader.invalid_at(),
+    })
 }
 
 /// `CallInfo` of the start-call body.
@@ -387,19 +404,19 @@ pub fn assert_plain_agrees(body: &[u8]) -> usize {
     }
     answered += v4(
         body,
-        read_start_call(body),
+        read_start_call(body).ok(),
         |w: StartCallWire| (w.callback_command.0.clone(), StartCall::from_wire(w)),
         "start",
     );
     answered += v4(
         body,
-        read_end_call(body),
+        read_end_call(body).ok(),
         |w: EndCallWire| (w.callback_command.0.clone(), EndCall::from_wire(w)),
         "end",
     );
     answered += v4(
         body,
-        read_member_changed(body),
+        read_member_changed(body).ok(),
         |w: MemberChangedWire| (w.callback_command.0.clone(), MemberChanged::from_wire(w)),
         "member",
     );
@@ -507,9 +524,9 @@ mod tests {
         let start = START.to_string();
         let by_shape: [fn(&[u8]) -> bool; 4] = [
             |b| read_v1(V1Action::NormalEnd, b).is_ok(),
-            |b| read_start_call(b).is_some(),
-            |b| read_end_call(b).is_some(),
-            |b| read_member_changed(b).is_some(),
+            |b| read_start_call(b).is_ok(),
+            |b| read_end_call(b).is_ok(),
+            |b| read_member_changed(b).is_ok(),
         ];
         for (shape, body, from, to) in [
             (3, &member, r#""CallId":"0"#, r#""CallId":null,"X":"0"#), // null
