@@ -215,6 +215,7 @@ struct Compound<'w> {
 }
 
 impl Compound<'_> {
+    #[inline]
     fn comma(&mut self) {
         if self.first {
             self.first = false;
