@@ -82,31 +82,44 @@ impl<'a> Query<'a> {
     /// holds a `%` or a `+`.
     fn parse_plain(raw: &'a str) -> Option<Result<Self, WebhookErrorKind>> {
         let bytes = raw.as_bytes();
-        // The `&` that ends a pair, or a byte to decode (eight bytes at a time).
-        let flags =
-            |word| swar::equal(word, b'&') | swar::equal(word, b'%') | swar::equal(word, b'+');
-        let is = |byte| matches!(byte, b'&' | b'%' | b'+');
+        // The `&` that ends a pair, the `=` that may end its name, or a byte to decode
+        // (eight bytes at a time).
+        let flags = |word| {
+            swar::equal(word, b'&')
+                | swar::equal(word, b'=')
+                | swar::equal(word, b'%')
+                | swar::equal(word, b'+')
+        };
+        let is = |byte| matches!(byte, b'&' | b'=' | b'%' | b'+');
         let mut query = Self::default();
         let mut start = 0;
         while start < bytes.len() {
-            let end = swar::find(bytes, start, flags, is).unwrap_or(bytes.len());
-            if bytes.get(end).is_some_and(|&b| b != b'&') {
-                return None;
-            }
-            // `&` is ASCII: both cuts fall on character boundaries.
-            let pair = raw.get(start..end).unwrap_or("");
+            let (mut equals, mut from) = (None, start);
+            let end = loop {
+                let Some(at) = swar::find(bytes, from, flags, is) else {
+                    break bytes.len();
+                };
+                match bytes.get(at) {
+                    Some(b'&') => break at,
+                    Some(b'=') => equals = equals.or(Some(at)),
+                    _ => return None,
+                }
+                from = at + 1;
+            };
+            // `&` and `=` are ASCII: every cut falls on a character boundary.
+            let (name, value) = match equals {
+                Some(at) => (
+                    raw.get(start..at).unwrap_or(""),
+                    raw.get(at + 1..end).unwrap_or(""),
+                ),
+                None => (raw.get(start..end).unwrap_or(""), ""),
+            };
+            let empty = end == start;
             start = end + 1;
-            if pair.is_empty() {
+            if empty {
                 continue;
             }
-            let (name, value) = match pair.bytes().position(|b| b == b'=') {
-                Some(at) => (
-                    pair.get(..at).unwrap_or(""),
-                    pair.get(at + 1..).unwrap_or(""),
-                ),
-                None => (pair, ""),
-            };
-            let is = |wanted: &str| name.eq_ignore_ascii_case(wanted);
+            let is = |wanted: &str| is_name(name.as_bytes(), wanted.as_bytes());
             let slot = match name.len() {
                 4 if is("sign") => &mut query.sign,
                 7 if is("command") => &mut query.command,
@@ -135,6 +148,36 @@ impl<'a> Query<'a> {
             (Some(_), Some(_)) => Err(WebhookErrorKind::AmbiguousGeneration),
             (None, None) => Err(WebhookErrorKind::UnknownGeneration),
         }
+    }
+}
+
+/// Whether `sent` is `wanted` (lower-case ASCII letters, 4 to 16 of them) with ASCII case
+/// ignored, as `eq_ignore_ascii_case` says, a word at a time: a byte with the case bit
+/// (0x20) set equals a lower-case letter exactly when it is that letter in either case.
+/// The first and the last four or eight bytes, overlapping, cover the whole name.
+fn is_name(sent: &[u8], wanted: &[u8]) -> bool {
+    if sent.len() != wanted.len() {
+        return false;
+    }
+    const CASE: u64 = u64::from_ne_bytes([0x20; 8]);
+    let same8 = |a: Option<&[u8; 8]>, b: Option<&[u8; 8]>| match (a, b) {
+        (Some(a), Some(b)) => u64::from_le_bytes(*a) | CASE == u64::from_le_bytes(*b),
+        _ => false,
+    };
+    let same4 = |a: Option<&[u8; 4]>, b: Option<&[u8; 4]>| match (a, b) {
+        (Some(a), Some(b)) => u32::from_le_bytes(*a) | 0x2020_2020 == u32::from_le_bytes(*b),
+        _ => false,
+    };
+    match sent.len() {
+        8..=16 => {
+            same8(sent.first_chunk(), wanted.first_chunk())
+                && same8(sent.last_chunk(), wanted.last_chunk())
+        }
+        4..8 => {
+            same4(sent.first_chunk(), wanted.first_chunk())
+                && same4(sent.last_chunk(), wanted.last_chunk())
+        }
+        _ => sent.eq_ignore_ascii_case(wanted),
     }
 }
 
@@ -185,6 +228,27 @@ mod tests {
             let parsed = alloc::format!("{:?}", Query::parse(&raw));
             let decoding = alloc::format!("{:?}", Query::parse_decoding(&raw));
             prop_assert_eq!(parsed, decoding);
+        }
+    }
+
+    #[test]
+    fn names_are_compared_as_eq_ignore_ascii_case_compares_them() {
+        let wanted = NAMES.map(str::as_bytes);
+        for name in wanted {
+            for at in 0..name.len() {
+                for byte in 0..=255u8 {
+                    let mut sent = name.to_vec();
+                    sent[at] = byte;
+                    assert_eq!(
+                        is_name(&sent, name),
+                        sent.eq_ignore_ascii_case(name),
+                        "{sent:?}"
+                    );
+                }
+            }
+            let upper = name.to_ascii_uppercase();
+            assert!(is_name(&upper, name));
+            assert!(!is_name(&name[1..], name));
         }
     }
 
