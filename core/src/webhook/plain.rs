@@ -364,33 +364,63 @@ fn millis(reader: &mut PlainReader<'_>) -> Option<Option<Timestamp>> {
 }
 
 /// Reads `body` plainly as each of the four shapes and checks every reading that answers
-/// against serde's reading of the same body (the tests below, and the `webhook_parse` fuzz
-/// target under `cfg(fuzzing)`): panics if one differs. How many answered.
+/// against serde's reading of the same body, and where the plain reading gives up, that
+/// serde's reading after it (`json_after_plain`) is serde's reading of the whole body
+/// (the tests below, and the `webhook_parse` fuzz target under `cfg(fuzzing)`): panics if
+/// one differs. How many answered.
 #[cfg(any(test, fuzzing))]
 pub fn assert_plain_agrees(body: &[u8]) -> usize {
     use alloc::borrow::Cow;
 
     use super::v1::Wire;
     use super::v4::{EndCallWire, MemberChangedWire, StartCallWire};
+    use super::{json, json_after_plain};
 
     fn by_serde<'a, T: serde::Deserialize<'a>>(body: &'a [u8]) -> Option<T> {
         serde_json::from_slice(body).ok()
     }
+    /// Where the plain reading stopped: serde's reading after it, as serde's of the whole.
+    fn after<'a, W: serde::Deserialize<'a>, T: PartialEq + core::fmt::Debug>(
+        body: &'a [u8],
+        stop: Stop<'a>,
+        from_wire: impl Fn(W) -> T,
+        shape: &str,
+    ) {
+        assert_eq!(
+            json_after_plain::<W>(body, stop).map(&from_wire),
+            json::<W>(body).map(&from_wire),
+            "{shape} after the plain reader: {}",
+            String::from_utf8_lossy(body)
+        );
+    }
     let mut answered = 0;
-    if let Ok(plain) = read_v1(V1Action::NormalEnd, body) {
-        let serde = by_serde::<Wire>(body).map(|w| V1Callback::from_wire(V1Action::NormalEnd, w));
-        assert_eq!(Some(plain), serde, "v1: {}", String::from_utf8_lossy(body));
-        answered += 1;
+    match read_v1(V1Action::NormalEnd, body) {
+        Ok(plain) => {
+            let serde =
+                by_serde::<Wire>(body).map(|w| V1Callback::from_wire(V1Action::NormalEnd, w));
+            assert_eq!(Some(plain), serde, "v1: {}", String::from_utf8_lossy(body));
+            answered += 1;
+        }
+        Err((_, stop)) => after(
+            body,
+            stop,
+            |w: Wire| V1Callback::from_wire(V1Action::NormalEnd, w),
+            "v1",
+        ),
     }
     // A v4 reading and serde's: the command (owned) and the event.
     fn v4<'a, W: serde::Deserialize<'a>, T: PartialEq + core::fmt::Debug>(
         body: &'a [u8],
-        plain: Option<V4Reading<'a, T>>,
-        serde: impl FnOnce(W) -> (Option<Cow<'a, str>>, T),
+        plain: Result<V4Reading<'a, T>, Stop<'a>>,
+        serde: impl Fn(W) -> (Option<Cow<'a, str>>, T),
         shape: &str,
     ) -> usize {
-        let Some((command, plain)) = plain else {
-            return 0;
+        let (command, plain) = match plain {
+            Ok(reading) => reading,
+            Err(stop) => {
+                after(body, stop, |w: W| serde(w).1, shape);
+                return 0;
+            }
         };
         let serde = by_serde::<W>(body).map(serde);
         let serde = serde.map(|(command, event)| (command.map(Cow::into_owned), event));
@@ -404,19 +434,19 @@ pub fn assert_plain_agrees(body: &[u8]) -> usize {
     }
     answered += v4(
         body,
-        read_start_call(body).ok(),
+        read_start_call(body),
         |w: StartCallWire| (w.callback_command.0.clone(), StartCall::from_wire(w)),
         "start",
     );
     answered += v4(
         body,
-        read_end_call(body).ok(),
+        read_end_call(body),
         |w: EndCallWire| (w.callback_command.0.clone(), EndCall::from_wire(w)),
         "end",
     );
     answered += v4(
         body,
-        read_member_changed(body).ok(),
+        read_member_changed(body),
         |w: MemberChangedWire| (w.callback_command.0.clone(), MemberChanged::from_wire(w)),
         "member",
     );
