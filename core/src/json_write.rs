@@ -4,10 +4,13 @@
 //!
 //! serde_json looks at every byte of every string through its escape table, one at a
 //! time; a request body's strings (field names, enum values, URLs, user ids) almost never
-//! hold a byte that needs escaping, so [`push_str`] tests eight bytes at a time and copies
-//! the string whole when none does. Anything this writer does not do itself (floats, byte
-//! strings, map keys that are not strings, serde_json's `RawValue`) makes it give up, and
-//! [`to_vec`] hands the whole value to serde_json, so the output is always serde_json's.
+//! hold a byte that needs escaping, so [`write`] first copies every string as it is and
+//! then checks the whole body at once (see [`is_plain`]): no backslash, no control character,
+//! and no `"` but the two around each string. Only a body that fails the check is written
+//! again, each string tested eight bytes at a time and escaped where needed. Anything this
+//! writer does not do itself (floats, byte strings, map keys that are not strings,
+//! serde_json's `RawValue`) makes it give up, and [`to_vec`] hands the whole value to
+//! serde_json, so the output is always serde_json's.
 
 use alloc::string::ToString;
 use alloc::vec::Vec;
@@ -23,13 +26,53 @@ const INITIAL_CAPACITY: usize = 256;
 /// `value` as compact JSON, exactly as `serde_json::to_vec(value)` gives it (`None` when
 /// serde_json fails too).
 pub(crate) fn to_vec<T: Serialize + ?Sized>(value: &T) -> Option<Vec<u8>> {
-    let mut writer = Writer {
-        out: Vec::with_capacity(INITIAL_CAPACITY),
-    };
-    match value.serialize(&mut writer) {
-        Ok(()) => Some(writer.out),
+    match write(value) {
+        Ok(out) => Some(out),
         Err(GiveUp) => serde_json::to_vec(value).ok(),
     }
+}
+
+/// `value` as this writer writes it: every string copied as it is, then the whole body
+/// checked once ([`is_plain`]); a body that fails the check is written again with every
+/// string escaped as serde_json escapes it.
+fn write<T: Serialize + ?Sized>(value: &T) -> Result<Vec<u8>, GiveUp> {
+    let mut writer = Writer::new(false);
+    value.serialize(&mut writer)?;
+    if is_plain(&mut writer.out, writer.strings) {
+        return Ok(writer.out);
+    }
+    let mut writer = Writer::new(true);
+    value.serialize(&mut writer)?;
+    Ok(writer.out)
+}
+
+/// The block [`is_plain`] reads at a time (two vector registers), and the group of
+/// blocks it counts quotes in with a byte-wide counter (at most 255 bytes, so at most
+/// 255 quotes: the counter cannot overflow).
+const BLOCK: usize = 32;
+const GROUP: usize = 7 * BLOCK;
+
+/// Whether `out`, written with its `strings` strings copied as they are, is what
+/// serde_json writes: no byte in it needs escaping. The bytes a JSON string escapes
+/// (`"`, backslash, the controls) are nowhere else in compact JSON but for the two quotes
+/// around each string, so it is plain exactly when it holds no backslash, no control and
+/// `2 * strings` quotes. A plain fold over groups of whole blocks (vector compares and
+/// byte-wide adds), the last block padded with spaces written past the end for the
+/// check and taken off again.
+fn is_plain(out: &mut Vec<u8>, strings: usize) -> bool {
+    let len = out.len();
+    out.resize(len.next_multiple_of(BLOCK), b' ');
+    let mut quotes = 0usize;
+    let mut special = false;
+    for group in out.chunks(GROUP) {
+        let (group_quotes, group_special) = group.iter().fold((0u8, false), |(q, s), &b| {
+            (q + u8::from(b == b'"'), s | (b == b'\\') | (b < 0x20))
+        });
+        quotes += usize::from(group_quotes);
+        special |= group_special;
+    }
+    out.truncate(len);
+    !special && Some(quotes) == strings.checked_mul(2)
 }
 
 /// The writer has met something it leaves to serde_json (or the value's `Serialize`
@@ -57,6 +100,11 @@ const RAW_VALUE_TOKEN: &str = "$serde_json::private::RawValue";
 
 struct Writer {
     out: Vec<u8>,
+    /// The strings written (keys included): each put two quotes in `out`.
+    strings: usize,
+    /// Whether each string is tested and escaped as it is written (the second pass of
+    /// [`write`]), rather than copied and checked with the whole body.
+    escape: bool,
 }
 
 /// Whether any byte of `word` is one JSON escapes.
@@ -85,13 +133,14 @@ fn needs_escape(s: &[u8]) -> bool {
     }
 }
 
-/// Appends `s` as a JSON string, escaped as serde_json escapes it.
+/// Appends `s` as a JSON string: copied as it is (checked later, with the whole body)
+/// or, with `escape`, escaped as serde_json escapes it.
 #[inline(always)]
-fn push_str(out: &mut Vec<u8>, s: &str) {
+fn push_str(out: &mut Vec<u8>, escape: bool, s: &str) {
     let bytes = s.as_bytes();
     out.reserve(bytes.len() + 2);
     out.push(b'"');
-    if needs_escape(bytes) {
+    if escape && needs_escape(bytes) {
         push_escaped(out, bytes);
     } else {
         out.extend_from_slice(bytes);
@@ -128,6 +177,21 @@ fn push_escaped(out: &mut Vec<u8>, bytes: &[u8]) {
 }
 
 impl Writer {
+    fn new(escape: bool) -> Self {
+        Writer {
+            out: Vec::with_capacity(INITIAL_CAPACITY),
+            strings: 0,
+            escape,
+        }
+    }
+
+    /// Appends `s` as a JSON string ([`push_str`]).
+    #[inline(always)]
+    fn string(&mut self, s: &str) {
+        self.strings += 1;
+        push_str(&mut self.out, self.escape, s);
+    }
+
     fn integer<I: itoa::Integer>(&mut self, value: I) -> Result<(), GiveUp> {
         self.out
             .extend_from_slice(itoa::Buffer::new().format(value).as_bytes());
@@ -137,7 +201,7 @@ impl Writer {
     /// `{"variant":` before the value of a variant with content.
     fn open_variant(&mut self, variant: &str) {
         self.out.push(b'{');
-        push_str(&mut self.out, variant);
+        self.string(variant);
         self.out.push(b':');
     }
 }
@@ -151,6 +215,7 @@ struct Compound<'w> {
 }
 
 impl Compound<'_> {
+    #[inline]
     fn comma(&mut self) {
         if self.first {
             self.first = false;
@@ -166,7 +231,7 @@ impl Compound<'_> {
 
     fn field<T: Serialize + ?Sized>(&mut self, key: &str, value: &T) -> Result<(), GiveUp> {
         self.comma();
-        push_str(&mut self.writer.out, key);
+        self.writer.string(key);
         self.writer.out.push(b':');
         value.serialize(&mut *self.writer)
     }
@@ -226,12 +291,12 @@ impl<'w> ser::Serializer for &'w mut Writer {
     }
 
     fn serialize_char(self, v: char) -> Result<(), GiveUp> {
-        push_str(&mut self.out, v.encode_utf8(&mut [0; 4]));
+        self.string(v.encode_utf8(&mut [0; 4]));
         Ok(())
     }
 
     fn serialize_str(self, v: &str) -> Result<(), GiveUp> {
-        push_str(&mut self.out, v);
+        self.string(v);
         Ok(())
     }
 
@@ -393,7 +458,7 @@ impl ser::SerializeMap for Compound<'_> {
     fn serialize_key<T: Serialize + ?Sized>(&mut self, key: &T) -> Result<(), GiveUp> {
         self.comma();
         key.serialize(KeyWriter {
-            out: &mut self.writer.out,
+            writer: &mut *self.writer,
         })?;
         self.writer.out.push(b':');
         Ok(())
@@ -434,8 +499,8 @@ fields!(SerializeStruct, SerializeStructVariant);
 
 /// A map key: a string, as is; any other key (serde_json quotes numbers and booleans) is
 /// left to serde_json.
-struct KeyWriter<'o> {
-    out: &'o mut Vec<u8>,
+struct KeyWriter<'w> {
+    writer: &'w mut Writer,
 }
 
 impl ser::Serializer for KeyWriter<'_> {
@@ -450,7 +515,7 @@ impl ser::Serializer for KeyWriter<'_> {
     type SerializeStructVariant = ser::Impossible<(), GiveUp>;
 
     fn serialize_str(self, v: &str) -> Result<(), GiveUp> {
-        push_str(self.out, v);
+        self.writer.string(v);
         Ok(())
     }
 
@@ -615,8 +680,7 @@ mod tests {
 
     /// What the writer itself made of `value` (`None`: it gave up).
     fn written<T: Serialize + ?Sized>(value: &T) -> Option<Vec<u8>> {
-        let mut writer = Writer { out: Vec::new() };
-        value.serialize(&mut writer).ok().map(|()| writer.out)
+        write(value).ok()
     }
 
     #[test]

@@ -28,6 +28,9 @@ pub(crate) struct PlainReader<'a> {
     text: &'a str,
     /// How much of it has been read, in bytes.
     at: usize,
+    /// Where the reader met a byte no JSON text can hold there (see
+    /// [`invalid_at`](Self::invalid_at)), if it did.
+    invalid_at: Option<usize>,
 }
 
 impl<'a> PlainReader<'a> {
@@ -36,7 +39,38 @@ impl<'a> PlainReader<'a> {
     /// once is much cheaper than checking each string.
     pub(crate) fn new(body: &'a [u8]) -> Option<Self> {
         let text = core::str::from_utf8(body).ok()?;
-        Some(Self { text, at: 0 })
+        Some(Self {
+            text,
+            at: 0,
+            invalid_at: None,
+        })
+    }
+
+    /// The whole text (checked to be UTF-8).
+    pub(crate) fn text(&self) -> &'a str {
+        self.text
+    }
+
+    /// Where the reading stopped at a byte that makes the text invalid JSON whatever was
+    /// read before it: after an object's member, a byte other than `,` or `}`; after an
+    /// array's element, other than `,` or `]`; after a complete text, anything but white
+    /// space. `None` if the reader gave up for any other reason (or did not give up).
+    /// What was read before that byte was read as serde_json reads it, so serde_json, too,
+    /// reads up to that byte and fails there.
+    pub(crate) fn invalid_at(&self) -> Option<usize> {
+        self.invalid_at
+    }
+
+    /// Consumes `close` (after white space), which must end an object or array after a
+    /// member or element since no `,` came: any other byte is invalid JSON, and where it
+    /// is goes in [`invalid_at`](Self::invalid_at).
+    fn close(&mut self, close: u8) -> Option<()> {
+        if self.peek()? == close {
+            self.at += 1;
+            return Some(());
+        }
+        self.invalid_at = Some(self.at);
+        None
     }
 
     /// The text's bytes, for byte-wise reading.
@@ -92,9 +126,14 @@ impl<'a> PlainReader<'a> {
         self.bytes().len().saturating_sub(self.at)
     }
 
-    /// Whether only whitespace is left: the end of a complete text.
+    /// Whether only whitespace is left: the end of a complete text (if not, where the
+    /// rest starts goes in [`invalid_at`](Self::invalid_at)).
     pub(crate) fn at_end(&mut self) -> bool {
-        self.peek().is_none()
+        if self.peek().is_none() {
+            return true;
+        }
+        self.invalid_at = Some(self.at);
+        false
     }
 
     fn literal(&mut self, word: &[u8]) -> Option<()> {
@@ -224,7 +263,7 @@ impl<'a> PlainReader<'a> {
                 None => self.skip()?,
             }
             if !self.eat_if(b',')? {
-                return self.eat(b'}');
+                return self.close(b'}');
             }
         }
     }
@@ -240,7 +279,7 @@ impl<'a> PlainReader<'a> {
             self.eat(b':')?;
             self.skip_nested(depth)?;
             if !self.eat_if(b',')? {
-                return self.eat(b'}');
+                return self.close(b'}');
             }
         }
     }
@@ -270,7 +309,7 @@ impl<'a> PlainReader<'a> {
         loop {
             element(self)?;
             if !self.eat_if(b',')? {
-                return self.eat(b']');
+                return self.close(b']');
             }
         }
     }

@@ -210,6 +210,31 @@ pub(crate) fn parse_http_url(s: &str) -> Result<HttpUrl<'_>, UrlError> {
     })
 }
 
+/// Whether `s` is an `http://` or `https://` URL (scheme in lower case) whose authority
+/// is a plain host name (letters, digits, `-`, `.`, `_`; no userinfo, no port) and which
+/// holds only URI characters other than `%`: the usual callback address. Such a URL is
+/// one [`parse_http_url`] accepts, without userinfo; `false` says nothing (the full
+/// parse decides). Cheaper than the full parse: one vector pass and one host scan.
+pub(crate) fn is_plain_http_url(s: &str) -> bool {
+    let Some(rest) = s
+        .strip_prefix("https://")
+        .or_else(|| s.strip_prefix("http://"))
+    else {
+        return false;
+    };
+    let bytes = rest.as_bytes();
+    let host_len = bytes
+        .iter()
+        .position(|&b| AUTHORITY_CLASS[usize::from(b)] != HOST_NAME)
+        .unwrap_or(bytes.len());
+    host_len > 0
+        && bytes
+            .get(host_len)
+            .is_none_or(|&b| AUTHORITY_CLASS[usize::from(b)] == AUTHORITY_END)
+        // The whole URL (its scheme is plain too): the fold runs in wider blocks.
+        && s.bytes().fold(true, |ok, b| ok & is_plain_uri_char(b))
+}
+
 /// The byte-by-byte check: the first character a URI cannot hold, or a bad escape.
 fn check_chars(bytes: &[u8]) -> Result<(), UrlError> {
     for (position, &b) in bytes.iter().enumerate() {
@@ -421,6 +446,34 @@ mod tests {
         fn any_string_splits_as_the_reference_does(s in any::<alloc::string::String>()) {
             prop_assert_eq!(parse_http_url(&s), reference::parse_http_url(&s), "{:?}", s);
         }
+
+        /// What the plain test accepts, the full parse accepts too, without userinfo; and
+        /// the plain test accepts the plain addresses it is for.
+        #[test]
+        fn a_plain_url_is_one_the_parse_accepts(
+            s in "(https?://|HTTP://|http:/|)[a-zA-Z0-9@:/?#.\\[\\]%_~!^ \"-]{0,24}",
+            host in "[a-zA-Z0-9._-]{1,20}",
+            path in "(/[a-zA-Z0-9._~!$&'()*+,;=:@/-]{0,20})?(\\?[a-zA-Z0-9=&/?]{0,10})?(#[a-z]{0,5})?",
+        ) {
+            for s in [s, alloc::format!("https://{host}{path}"), alloc::format!("http://{host}{path}")] {
+                if is_plain_http_url(&s) {
+                    prop_assert!(parse_http_url(&s).is_ok_and(|url| !url.has_userinfo), "{:?}", s);
+                }
+            }
+            for scheme in ["https", "http"] {
+                let s = alloc::format!("{scheme}://{host}{path}");
+                prop_assert!(is_plain_http_url(&s), "{:?}", s);
+            }
+        }
+
+        /// Any string at all: accepted only if the full parse accepts it, without userinfo.
+        #[test]
+        fn any_plain_string_is_one_the_parse_accepts(s in any::<alloc::string::String>()) {
+            let s = alloc::format!("https://{s}");
+            if is_plain_http_url(&s) {
+                prop_assert!(parse_http_url(&s).is_ok_and(|url| !url.has_userinfo), "{:?}", s);
+            }
+        }
     }
 
     #[test]
@@ -444,6 +497,34 @@ mod tests {
             (url.host, url.port, url.query),
             ("127.0.0.1", None, Some("q"))
         );
+    }
+
+    #[test]
+    fn the_plain_test_takes_only_plain_addresses() {
+        for plain in [
+            "https://www.example.com/callback",
+            "http://a",
+            "https://a_b-c.d/?x#y",
+            "http://example.com?q=1",
+            "https://example.com#f",
+        ] {
+            assert!(is_plain_http_url(plain), "{plain}");
+        }
+        for other in [
+            "",
+            "HTTPS://example.com/",
+            "https://",
+            "https:///path",
+            "https://user@example.com/",
+            "https://example.com:443/",
+            "https://[::1]/",
+            "https://example.com/%20",
+            "https://example.com/a b",
+            "https://exa!mple.com",
+            "ftp://example.com",
+        ] {
+            assert!(!is_plain_http_url(other), "{other}");
+        }
     }
 
     #[test]

@@ -7,7 +7,7 @@
 
 use crate::endpoint::Empty;
 pub use crate::url_check::UrlError;
-use crate::url_check::parse_http_url;
+use crate::url_check::{is_plain_http_url, parse_http_url};
 
 /// The longest UserID Tencent accepts, in bytes.
 pub const MAX_IDENTIFIER_LEN: usize = 32;
@@ -142,6 +142,10 @@ pub fn check_identifier(identifier: &str) -> Result<(), InvalidIdentifier> {
 /// );
 /// ```
 pub fn check_callback_address(address: &str) -> Result<(), UrlError> {
+    // The usual address (`https://host/path`) is known good without the full parse.
+    if is_plain_http_url(address) {
+        return Ok(());
+    }
     let url = parse_http_url(address)?;
     if url.has_userinfo {
         return Err(UrlError::Credentials);

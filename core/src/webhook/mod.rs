@@ -213,10 +213,62 @@ fn json<'a, T: serde::Deserialize<'a>>(body: &'a [u8]) -> Result<T, WebhookError
     // not check each string again (from bytes it does). The reading, and any error with
     // its line and column, are the same either way.
     match core::str::from_utf8(body) {
-        Ok(text) => serde_json::from_str(text),
-        Err(_) => serde_json::from_slice(body),
+        Ok(text) => json_text(text),
+        Err(_) => serde_json::from_slice(body).map_err(|e| WebhookErrorKind::from_json(&e)),
     }
-    .map_err(|e| WebhookErrorKind::from_json(&e))
+}
+
+fn json_text<'a, T: serde::Deserialize<'a>>(text: &'a str) -> Result<T, WebhookErrorKind> {
+    serde_json::from_str(text).map_err(|e| WebhookErrorKind::from_json(&e))
+}
+
+/// serde's reading of a body the plain reader gave up on, as [`json`] reads it, but
+/// cheaper where it can be: the text the plain reader already checked is not checked
+/// again, and a body that is not JSON at the byte where the plain reader stopped (see
+/// [`crate::plain_json::PlainReader::invalid_at`]) is not read into `T` only to fail there.
+/// Everything before that byte was read as serde reads it into `T`, so serde's reading
+/// fails at that byte with a syntax error whatever it reads into; reading into
+/// `IgnoredAny` (no field matched, nothing allocated) gives the very same error. That
+/// error is used only if it is a syntax error at that very line and column; anything
+/// else is read into `T` as before.
+fn json_after_plain<'a, T: serde::Deserialize<'a>>(
+    body: &'a [u8],
+    stop: plain::Stop<'a>,
+) -> Result<T, WebhookErrorKind> {
+    let Some(text) = stop.text else {
+        return json(body);
+    };
+    if let Some(at) = stop.invalid_at
+        && let Err(e) = serde_json::from_str::<serde::de::IgnoredAny>(text)
+        && e.classify() == serde_json::error::Category::Syntax
+        && is_at(text, at, e.line(), e.column())
+    {
+        return Err(WebhookErrorKind::from_json(&e));
+    }
+    json_text(text)
+}
+
+/// Whether serde_json's error at `line` and `column` (both from 1; the column counts
+/// bytes) is at byte `at` of `text`: `column - 1` bytes without a newline before it, a
+/// newline (or the start) before those, and `line - 1` newlines in all before `at`
+/// (counted in groups of at most 255 bytes with a byte-wide counter: vector adds).
+fn is_at(text: &str, at: usize, line: usize, column: usize) -> bool {
+    let Some(before) = text.as_bytes().get(..at) else {
+        return false;
+    };
+    let Some(line_start) = (at + 1).checked_sub(column) else {
+        return false;
+    };
+    let starts_line = match line_start.checked_sub(1) {
+        None => true,
+        Some(newline) => before.get(newline) == Some(&b'\n'),
+    };
+    let in_line = before.get(line_start..).unwrap_or_default();
+    let newlines: usize = before
+        .chunks(255)
+        .map(|group| usize::from(group.iter().fold(0u8, |n, &b| n + u8::from(b == b'\n'))))
+        .sum();
+    starts_line && !in_line.contains(&b'\n') && Some(newlines) == line.checked_sub(1)
 }
 
 fn parse_v1(command: &str, body: &[u8]) -> Result<Payload, WebhookErrorKind> {
@@ -226,7 +278,10 @@ fn parse_v1(command: &str, body: &[u8]) -> Result<Payload, WebhookErrorKind> {
     let command = v1::command_from_wire(command);
     match plain::read_v1(command, body) {
         Ok(callback) => Ok(Payload::V1(callback)),
-        Err(command) => Ok(Payload::V1(V1Callback::from_wire(command, json(body)?))),
+        Err((command, stop)) => Ok(Payload::V1(V1Callback::from_wire(
+            command,
+            json_after_plain(body, stop)?,
+        ))),
     }
 }
 
@@ -234,15 +289,18 @@ fn parse_v1(command: &str, body: &[u8]) -> Result<Payload, WebhookErrorKind> {
 /// type `W`; either way the command the body repeats goes through `check`.
 fn read_v4<'b, W: serde::Deserialize<'b> + v4::CommandInBody, T>(
     body: &'b [u8],
-    plain: fn(&'b [u8]) -> Option<plain::V4Reading<'b, T>>,
+    plain: fn(&'b [u8]) -> Result<plain::V4Reading<'b, T>, plain::Stop<'b>>,
     from_wire: fn(W) -> T,
     check: &dyn Fn(Option<&str>) -> Result<(), WebhookErrorKind>,
 ) -> Result<T, WebhookErrorKind> {
-    if let Some((in_body, event)) = plain(body) {
-        check(in_body)?;
-        return Ok(event);
-    }
-    let wire: W = json(body)?;
+    let stop = match plain(body) {
+        Ok((in_body, event)) => {
+            check(in_body)?;
+            return Ok(event);
+        }
+        Err(stop) => stop,
+    };
+    let wire: W = json_after_plain(body, stop)?;
     check(wire.command_in_body())?;
     Ok(from_wire(wire))
 }
@@ -289,6 +347,123 @@ mod tests {
     use proptest::prelude::*;
 
     use super::*;
+
+    const MEMBER_AS_PUBLISHED: &str =
+        include_str!("../../tests/data/webhook/6.6-member-changed.json");
+
+    /// The documented examples, as published and with the missing comma put back.
+    fn examples() -> alloc::vec::Vec<String> {
+        let mut examples: alloc::vec::Vec<String> = [
+            include_str!("../../tests/data/webhook/6.1-call-status.json"),
+            include_str!("../../tests/data/webhook/6.2-call-event.json"),
+            include_str!("../../tests/data/webhook/6.4-start-call.json"),
+            include_str!("../../tests/data/webhook/6.5-end-call.json"),
+            MEMBER_AS_PUBLISHED,
+        ]
+        .map(String::from)
+        .into();
+        for published in [examples[3].clone(), examples[4].clone()] {
+            examples.push(published.replacen("\n \"EventTime\"", ",\n \"EventTime\"", 1));
+        }
+        examples
+    }
+
+    /// serde's reading after the plain reader stopped, against serde's reading of the
+    /// whole body into the wire type (what `parse` did before): the same event, or the
+    /// same error. Whether the shortcut was taken.
+    fn after_plain_reads_as_serde(body: &[u8]) -> bool {
+        fn same<'a, W: serde::Deserialize<'a>, T: PartialEq + core::fmt::Debug>(
+            body: &'a [u8],
+            stop: Option<plain::Stop<'a>>,
+            from_wire: impl Fn(W) -> T,
+        ) -> bool {
+            let Some(stop) = stop else {
+                return false;
+            };
+            let after = json_after_plain::<W>(body, stop).map(&from_wire);
+            let whole = json::<W>(body).map(&from_wire);
+            assert_eq!(after, whole, "{}", String::from_utf8_lossy(body));
+            stop.invalid_at.is_some() && after.is_err()
+        }
+        let v1 = plain::read_v1(V1Action::NormalEnd, body)
+            .err()
+            .map(|(_, stop)| stop);
+        let start = plain::read_start_call(body).err();
+        let end = plain::read_end_call(body).err();
+        let member = plain::read_member_changed(body).err();
+        let from_v1 = |w| V1Callback::from_wire(V1Action::NormalEnd, w);
+        [
+            same::<v1::Wire, _>(body, v1, from_v1),
+            same(body, start, StartCall::from_wire),
+            same(body, end, EndCall::from_wire),
+            same(body, member, MemberChanged::from_wire),
+        ]
+        .contains(&true)
+    }
+
+    #[test]
+    fn the_published_member_body_is_refused_with_serdes_error_without_reading_it_twice() {
+        let body = MEMBER_AS_PUBLISHED.as_bytes();
+        let stop = plain::read_member_changed(body).unwrap_err();
+        let at = MEMBER_AS_PUBLISHED.find("\n \"EventTime\"").unwrap() + 2;
+        assert_eq!(stop.invalid_at, Some(at));
+        assert!(after_plain_reads_as_serde(body));
+        let refused = json_after_plain::<v4::MemberChangedWire>(body, stop).err();
+        assert!(
+            matches!(
+                refused,
+                Some(WebhookErrorKind::InvalidJson {
+                    line: 4,
+                    column: 2,
+                    ..
+                })
+            ),
+            "{refused:?}"
+        );
+    }
+
+    /// Every one-byte change, deletion and cut of every example: serde's reading after the
+    /// plain reader gives up is serde's reading of the whole body, shortcut or not.
+    #[test]
+    fn every_small_corruption_reads_after_the_plain_reader_as_serde_reads_it() {
+        let replacements = b" \n\t\"\\,:{}[]0195-.eEnul\x00\x1f\xc3\xff";
+        let mut shortcuts = 0;
+        for example in examples() {
+            let body = example.as_bytes();
+            for at in 0..body.len() {
+                for &byte in replacements {
+                    let mut changed = body.to_vec();
+                    changed[at] = byte;
+                    shortcuts += usize::from(after_plain_reads_as_serde(&changed));
+                }
+                let mut shorter = body.to_vec();
+                shorter.remove(at);
+                shortcuts += usize::from(after_plain_reads_as_serde(&shorter));
+                shortcuts += usize::from(after_plain_reads_as_serde(&body[..at]));
+            }
+        }
+        // Many corruptions leave a byte no JSON can hold where the plain reader stops.
+        assert!(shortcuts > 1000, "{shortcuts}");
+    }
+
+    #[test]
+    fn is_at_finds_serdes_line_and_column() {
+        for text in [
+            "{\"a\" 1}",
+            "{\n \"a\": 1\n \"b\"}",
+            "\n\n[1\n\n 2]",
+            "[1 2]\n",
+        ] {
+            let e = serde_json::from_str::<serde::de::IgnoredAny>(text).unwrap_err();
+            let found: alloc::vec::Vec<usize> = (0..text.len())
+                .filter(|&at| is_at(text, at, e.line(), e.column()))
+                .collect();
+            assert_eq!(found.len(), 1, "{text:?} {e}");
+        }
+        assert!(!is_at("ab", 1, 1, 3));
+        assert!(!is_at("a\nb", 2, 1, 3));
+        assert!(is_at("a\nb", 2, 2, 1));
+    }
 
     /// What serde_json reads from the bytes, or its error as the webhook reports it.
     fn from_bytes(body: &[u8]) -> Result<serde_json::Value, WebhookErrorKind> {

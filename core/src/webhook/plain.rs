@@ -29,6 +29,16 @@ use crate::records::plain::{RECORD_KEYS, RecordField};
 /// A v4 body's `CallbackCommand` (`None` if absent or `""`) and its event.
 pub(crate) type V4Reading<'a, T> = (Option<&'a str>, T);
 
+/// Where and why the plain reading of a body gave up, for serde's reading after it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Stop<'a> {
+    /// The body as text, if it is UTF-8 (checked once, here).
+    pub text: Option<&'a str>,
+    /// Where the body stopped being JSON at all ([`PlainReader::invalid_at`]), if the
+    /// reading gave up there.
+    pub invalid_at: Option<usize>,
+}
+
 /// The fields of a v1 body.
 #[derive(Clone, Copy)]
 enum V1Field {
@@ -48,7 +58,7 @@ enum V1Field {
 }
 
 /// A v1 body read for `command`; the command back if the body is not plain.
-pub(crate) fn read_v1(command: V1Action, body: &[u8]) -> Result<V1Callback, V1Action> {
+pub(crate) fn read_v1(command: V1Action, body: &[u8]) -> Result<V1Callback, (V1Action, Stop<'_>)> {
     // The documented examples' key orders: the event callback has `Event` after `Role`;
     // the status callback has none (one is still read, wherever it comes).
     const STATUS_KEYS: [(&str, V1Field); 13] = [
@@ -106,13 +116,13 @@ pub(crate) fn read_v1(command: V1Action, body: &[u8]) -> Result<V1Callback, V1Ac
         Some(())
     });
     match read {
-        Some(()) => Ok(cb),
-        None => Err(cb.command),
+        Ok(()) => Ok(cb),
+        Err(stop) => Err((cb.command, stop)),
     }
 }
 
 /// A v4 `Call.CallbackAfterStartCall` body.
-pub(crate) fn read_start_call(body: &[u8]) -> Option<V4Reading<'_, StartCall>> {
+pub(crate) fn read_start_call(body: &[u8]) -> Result<V4Reading<'_, StartCall>, Stop<'_>> {
     #[derive(Clone, Copy)]
     enum Field {
         Command,
@@ -137,11 +147,11 @@ pub(crate) fn read_start_call(body: &[u8]) -> Option<V4Reading<'_, StartCall>> {
         }
         Some(())
     })?;
-    Some((command, start))
+    Ok((command, start))
 }
 
 /// A v4 `Call.CallbackAfterEndCall` body.
-pub(crate) fn read_end_call(body: &[u8]) -> Option<V4Reading<'_, EndCall>> {
+pub(crate) fn read_end_call(body: &[u8]) -> Result<V4Reading<'_, EndCall>, Stop<'_>> {
     #[derive(Clone, Copy)]
     enum Field {
         Command,
@@ -163,11 +173,11 @@ pub(crate) fn read_end_call(body: &[u8]) -> Option<V4Reading<'_, EndCall>> {
         }
         Some(())
     })?;
-    Some((command, end))
+    Ok((command, end))
 }
 
 /// A v4 `Call.CallbackAfterMemberChanged` body.
-pub(crate) fn read_member_changed(body: &[u8]) -> Option<V4Reading<'_, MemberChanged>> {
+pub(crate) fn read_member_changed(body: &[u8]) -> Result<V4Reading<'_, MemberChanged>, Stop<'_>> {
     #[derive(Clone, Copy)]
     enum Field {
         Command,
@@ -210,7 +220,7 @@ pub(crate) fn read_member_changed(body: &[u8]) -> Option<V4Reading<'_, MemberCha
         }
         Some(())
     })?;
-    Some((command, changed))
+    Ok((command, changed))
 }
 
 // ---- the parts -----------------------------------------------------------------------
@@ -222,10 +232,17 @@ fn read_body<'a, T: Copy>(
     body: &'a [u8],
     keys: &[(&str, T)],
     field: impl FnMut(&mut PlainReader<'a>, T) -> Option<()>,
-) -> Option<()> {
-    let mut reader = PlainReader::new(body)?;
-    reader.fields(keys, field)?;
-    reader.at_end().then_some(())
+) -> Result<(), Stop<'a>> {
+    let Some(mut reader) = PlainReader::new(body) else {
+        return Err(Stop::default());
+    };
+    if reader.fields(keys, field).is_some() && reader.at_end() {
+        return Ok(());
+    }
+    Err(Stop {
+        text: Some(reader.text()),
+        invalid_at: reader.invalid_at(),
+    })
 }
 
 /// `CallInfo` of the start-call body.
@@ -347,33 +364,63 @@ fn millis(reader: &mut PlainReader<'_>) -> Option<Option<Timestamp>> {
 }
 
 /// Reads `body` plainly as each of the four shapes and checks every reading that answers
-/// against serde's reading of the same body (the tests below, and the `webhook_parse` fuzz
-/// target under `cfg(fuzzing)`): panics if one differs. How many answered.
+/// against serde's reading of the same body, and where the plain reading gives up, that
+/// serde's reading after it (`json_after_plain`) is serde's reading of the whole body
+/// (the tests below, and the `webhook_parse` fuzz target under `cfg(fuzzing)`): panics if
+/// one differs. How many answered.
 #[cfg(any(test, fuzzing))]
 pub fn assert_plain_agrees(body: &[u8]) -> usize {
     use alloc::borrow::Cow;
 
     use super::v1::Wire;
     use super::v4::{EndCallWire, MemberChangedWire, StartCallWire};
+    use super::{json, json_after_plain};
 
     fn by_serde<'a, T: serde::Deserialize<'a>>(body: &'a [u8]) -> Option<T> {
         serde_json::from_slice(body).ok()
     }
+    /// Where the plain reading stopped: serde's reading after it, as serde's of the whole.
+    fn after<'a, W: serde::Deserialize<'a>, T: PartialEq + core::fmt::Debug>(
+        body: &'a [u8],
+        stop: Stop<'a>,
+        from_wire: impl Fn(W) -> T,
+        shape: &str,
+    ) {
+        assert_eq!(
+            json_after_plain::<W>(body, stop).map(&from_wire),
+            json::<W>(body).map(&from_wire),
+            "{shape} after the plain reader: {}",
+            String::from_utf8_lossy(body)
+        );
+    }
     let mut answered = 0;
-    if let Ok(plain) = read_v1(V1Action::NormalEnd, body) {
-        let serde = by_serde::<Wire>(body).map(|w| V1Callback::from_wire(V1Action::NormalEnd, w));
-        assert_eq!(Some(plain), serde, "v1: {}", String::from_utf8_lossy(body));
-        answered += 1;
+    match read_v1(V1Action::NormalEnd, body) {
+        Ok(plain) => {
+            let serde =
+                by_serde::<Wire>(body).map(|w| V1Callback::from_wire(V1Action::NormalEnd, w));
+            assert_eq!(Some(plain), serde, "v1: {}", String::from_utf8_lossy(body));
+            answered += 1;
+        }
+        Err((_, stop)) => after(
+            body,
+            stop,
+            |w: Wire| V1Callback::from_wire(V1Action::NormalEnd, w),
+            "v1",
+        ),
     }
     // A v4 reading and serde's: the command (owned) and the event.
     fn v4<'a, W: serde::Deserialize<'a>, T: PartialEq + core::fmt::Debug>(
         body: &'a [u8],
-        plain: Option<V4Reading<'a, T>>,
-        serde: impl FnOnce(W) -> (Option<Cow<'a, str>>, T),
+        plain: Result<V4Reading<'a, T>, Stop<'a>>,
+        serde: impl Fn(W) -> (Option<Cow<'a, str>>, T),
         shape: &str,
     ) -> usize {
-        let Some((command, plain)) = plain else {
-            return 0;
+        let (command, plain) = match plain {
+            Ok(reading) => reading,
+            Err(stop) => {
+                after(body, stop, |w: W| serde(w).1, shape);
+                return 0;
+            }
         };
         let serde = by_serde::<W>(body).map(serde);
         let serde = serde.map(|(command, event)| (command.map(Cow::into_owned), event));
@@ -507,9 +554,9 @@ mod tests {
         let start = START.to_string();
         let by_shape: [fn(&[u8]) -> bool; 4] = [
             |b| read_v1(V1Action::NormalEnd, b).is_ok(),
-            |b| read_start_call(b).is_some(),
-            |b| read_end_call(b).is_some(),
-            |b| read_member_changed(b).is_some(),
+            |b| read_start_call(b).is_ok(),
+            |b| read_end_call(b).is_ok(),
+            |b| read_member_changed(b).is_ok(),
         ];
         for (shape, body, from, to) in [
             (3, &member, r#""CallId":"0"#, r#""CallId":null,"X":"0"#), // null

@@ -15,6 +15,7 @@ use alloc::string::String;
 use super::Generation;
 use super::error::{WebhookErrorKind, clip};
 use crate::query::{NameCase, pairs, read};
+use crate::swar;
 
 /// The parameters of a callback URL that this module reads, decoded; borrowed from the
 /// raw query unless decoding changed them.
@@ -45,6 +46,11 @@ const NAMES: [&str; 7] = [
 
 impl<'a> Query<'a> {
     pub fn parse(raw: &'a str) -> Result<Self, WebhookErrorKind> {
+        Self::parse_plain(raw).unwrap_or_else(|| Self::parse_decoding(raw))
+    }
+
+    /// [`Query::parse`] through [`read`], decoding what needs it.
+    fn parse_decoding(raw: &'a str) -> Result<Self, WebhookErrorKind> {
         let [
             sdkappid,
             command,
@@ -69,6 +75,71 @@ impl<'a> Query<'a> {
         })
     }
 
+    /// [`Query::parse`] for a query with nothing to decode (no `%`, no `+`: what CallKit
+    /// sends), split where it stands: the same pairs as [`crate::query::pairs`] gives (cut
+    /// at each `&`, then at the first `=`; empty pairs skipped), every one borrowed, each
+    /// name matched by its length first. `None` (having read part of it) if the query
+    /// holds a `%` or a `+`.
+    fn parse_plain(raw: &'a str) -> Option<Result<Self, WebhookErrorKind>> {
+        let bytes = raw.as_bytes();
+        // The `&` that ends a pair, the `=` that may end its name, or a byte to decode
+        // (eight bytes at a time).
+        let flags = |word| {
+            swar::equal(word, b'&')
+                | swar::equal(word, b'=')
+                | swar::equal(word, b'%')
+                | swar::equal(word, b'+')
+        };
+        let is = |byte| matches!(byte, b'&' | b'=' | b'%' | b'+');
+        let mut query = Self::default();
+        let mut start = 0;
+        while start < bytes.len() {
+            let (mut equals, mut from) = (None, start);
+            let end = loop {
+                let Some(at) = swar::find(bytes, from, flags, is) else {
+                    break bytes.len();
+                };
+                match bytes.get(at) {
+                    Some(b'&') => break at,
+                    Some(b'=') => equals = equals.or(Some(at)),
+                    _ => return None,
+                }
+                from = at + 1;
+            };
+            // `&` and `=` are ASCII: every cut falls on a character boundary.
+            let (name, value) = match equals {
+                Some(at) => (
+                    raw.get(start..at).unwrap_or(""),
+                    raw.get(at + 1..end).unwrap_or(""),
+                ),
+                None => (raw.get(start..end).unwrap_or(""), ""),
+            };
+            let empty = end == start;
+            start = end + 1;
+            if empty {
+                continue;
+            }
+            let is = |wanted: &str| is_name(name.as_bytes(), wanted.as_bytes());
+            let slot = match name.len() {
+                4 if is("sign") => &mut query.sign,
+                7 if is("command") => &mut query.command,
+                8 if is("sdkappid") => &mut query.sdkappid,
+                8 if is("clientip") => &mut query.client_ip,
+                11 if is("optplatform") => &mut query.platform,
+                11 if is("requesttime") => &mut query.request_time,
+                15 if is("callbackcommand") => &mut query.callback_command,
+                _ => continue,
+            };
+            if slot.is_some() {
+                return Some(Err(WebhookErrorKind::DuplicateParameter {
+                    name: clip(name, 32),
+                }));
+            }
+            *slot = Some(Cow::Borrowed(value));
+        }
+        Some(Ok(query))
+    }
+
     /// The generation the command parameter names.
     pub fn generation(&self) -> Result<Generation, WebhookErrorKind> {
         match (&self.command, &self.callback_command) {
@@ -77,6 +148,36 @@ impl<'a> Query<'a> {
             (Some(_), Some(_)) => Err(WebhookErrorKind::AmbiguousGeneration),
             (None, None) => Err(WebhookErrorKind::UnknownGeneration),
         }
+    }
+}
+
+/// Whether `sent` is `wanted` (lower-case ASCII letters, 4 to 16 of them) with ASCII case
+/// ignored, as `eq_ignore_ascii_case` says, a word at a time: a byte with the case bit
+/// (0x20) set equals a lower-case letter exactly when it is that letter in either case.
+/// The first and the last four or eight bytes, overlapping, cover the whole name.
+fn is_name(sent: &[u8], wanted: &[u8]) -> bool {
+    if sent.len() != wanted.len() {
+        return false;
+    }
+    const CASE: u64 = u64::from_ne_bytes([0x20; 8]);
+    let same8 = |a: Option<&[u8; 8]>, b: Option<&[u8; 8]>| match (a, b) {
+        (Some(a), Some(b)) => u64::from_le_bytes(*a) | CASE == u64::from_le_bytes(*b),
+        _ => false,
+    };
+    let same4 = |a: Option<&[u8; 4]>, b: Option<&[u8; 4]>| match (a, b) {
+        (Some(a), Some(b)) => u32::from_le_bytes(*a) | 0x2020_2020 == u32::from_le_bytes(*b),
+        _ => false,
+    };
+    match sent.len() {
+        8..=16 => {
+            same8(sent.first_chunk(), wanted.first_chunk())
+                && same8(sent.last_chunk(), wanted.last_chunk())
+        }
+        4..8 => {
+            same4(sent.first_chunk(), wanted.first_chunk())
+                && same4(sent.last_chunk(), wanted.last_chunk())
+        }
+        _ => sent.eq_ignore_ascii_case(wanted),
     }
 }
 
@@ -111,7 +212,69 @@ pub(crate) fn write<'a>(pairs: impl IntoIterator<Item = (&'a str, Cow<'a, str>)>
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
     use super::*;
+
+    proptest! {
+        /// Any query (split where it stands if it has no `%` or `+`): the same
+        /// parameters, or the same error, as read through the decoding reader.
+        #[test]
+        fn any_query_reads_as_the_decoding_reader_reads_it(
+            raw in "((sign|command|Command|sdkappid|SdkAppid|clientip|ClientIP|optplatform|\
+                      OptPlatform|requesttime|callbackcommand|CallbackCommand|x|\u{e9}|)\
+                     (=[a-z0-9=.%+\u{e9}]{0,4})?&{0,2}){0,8}",
+        ) {
+            let parsed = alloc::format!("{:?}", Query::parse(&raw));
+            let decoding = alloc::format!("{:?}", Query::parse_decoding(&raw));
+            prop_assert_eq!(parsed, decoding);
+        }
+    }
+
+    #[test]
+    fn names_are_compared_as_eq_ignore_ascii_case_compares_them() {
+        let wanted = NAMES.map(str::as_bytes);
+        for name in wanted {
+            for at in 0..name.len() {
+                for byte in 0..=255u8 {
+                    let mut sent = name.to_vec();
+                    sent[at] = byte;
+                    assert_eq!(
+                        is_name(&sent, name),
+                        sent.eq_ignore_ascii_case(name),
+                        "{sent:?}"
+                    );
+                }
+            }
+            let upper = name.to_ascii_uppercase();
+            assert!(is_name(&upper, name));
+            assert!(!is_name(&name[1..], name));
+        }
+    }
+
+    #[test]
+    fn the_plain_split_takes_what_the_decoding_reader_takes() {
+        for raw in [
+            "",
+            "&",
+            "sdkappid",
+            "sdkappid=",
+            "=1",
+            "sdkappid=1=2&&command=a",
+            "sdkappid=1&SDKAPPID=2",
+            "sign=a&Sign=b",
+            "SdkAppid=1400000000&CallbackCommand=Call.CallbackAfterMemberChanged&contenttype=json",
+            "sdkappid=1&command=a+b",
+            "sdkappid=1&sdkappid=2&command=a%20b",
+            "command=%41&command=A",
+        ] {
+            assert_eq!(
+                alloc::format!("{:?}", Query::parse(raw)),
+                alloc::format!("{:?}", Query::parse_decoding(raw)),
+                "{raw}"
+            );
+        }
+    }
 
     #[test]
     fn decodes_percent_and_plus() {
