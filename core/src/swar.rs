@@ -30,16 +30,16 @@ pub(crate) fn find(
     flags: impl Fn(u64) -> u64,
     is: impl Fn(u8) -> bool,
 ) -> Option<usize> {
+    let (words, tail) = bytes.get(from..)?.as_chunks::<8>();
     let mut at = from;
-    while let Some(chunk) = bytes.get(at..).and_then(<[u8]>::first_chunk::<8>) {
-        let found = flags(u64::from_le_bytes(*chunk));
+    for word in words {
+        let found = flags(u64::from_le_bytes(*word));
         if found != 0 {
             return Some(at + (found.trailing_zeros() / 8) as usize);
         }
         at += 8;
     }
-    let rest = bytes.get(at..)?;
-    rest.iter()
+    tail.iter()
         .position(|&byte| is(byte))
         .map(|found| at + found)
 }
