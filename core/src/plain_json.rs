@@ -92,7 +92,8 @@ impl<'a> PlainReader<'a> {
     /// [`peek`](Self::peek) where white space may come first.
     fn peek_after_space(&mut self) -> Option<u8> {
         // One space between tokens is the common case (`"key": value, "key"`).
-        if let Some(&[b' ', byte]) = self.bytes().get(self.at..self.at + 2)
+        if self.bytes().get(self.at) == Some(&b' ')
+            && let Some(&byte) = self.bytes().get(self.at + 1)
             && byte > b' '
         {
             self.at += 1;
