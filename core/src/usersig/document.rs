@@ -327,6 +327,17 @@ mod tests {
         }
     }
 
+    /// A seeded xorshift picker: `next(n)` is a pseudo-random index below `n`, the same
+    /// sequence on every run.
+    fn picker(mut seed: u32) -> impl FnMut(usize) -> usize {
+        move |n| {
+            seed ^= seed << 13;
+            seed ^= seed >> 17;
+            seed ^= seed << 5;
+            seed as usize % n
+        }
+    }
+
     /// Wherever the plain path answers, serde_json gives the same document: documents put
     /// together from valid, odd and broken pieces.
     #[test]
@@ -370,13 +381,7 @@ mod tests {
             "",
         ];
         const GLUE: [&str; 6] = ["", " ", "\n", "\r\t", ",", "x"];
-        let mut seed = 0x9e37_79b9_u32;
-        let mut next = |n: usize| {
-            seed ^= seed << 13;
-            seed ^= seed >> 17;
-            seed ^= seed << 5;
-            seed as usize % n
-        };
+        let mut next = picker(0x9e37_79b9);
         let mut answered = 0;
         for _ in 0..20_000 {
             let mut json = String::new();
@@ -437,13 +442,7 @@ mod tests {
             "00",
         ];
         const NOISE: [&str; 6] = [" ", "\n", "\"", ",", "}", "x"];
-        let mut seed = 0x2545_f491_u32;
-        let mut next = |n: usize| {
-            seed ^= seed << 13;
-            seed ^= seed >> 17;
-            seed ^= seed << 5;
-            seed as usize % n
-        };
+        let mut next = picker(0x2545_f491);
         let (mut answered, mut spaced) = (0, 0usize);
         for _ in 0..20_000 {
             // Mostly the first, valid pieces (strings without escapes, shortest numbers),
