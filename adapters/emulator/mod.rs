@@ -21,11 +21,10 @@
 //!
 //! `POST /emulator/answer_call?sdkappid=N&call_id=C&user=U` ([`ANSWER_CALL_PATH`]) makes
 //! callee `U` answer the live (robot) call `C`, as its app would: `get_call_info` then
-//! shows it `Calling`. `end_call`'s callbacks are delivered like a simulated call's. The delivery runs on the server's
-//! blocking pool (the quick REST paths stay on its I/O thread, see
-//! [`ServerBuilder::inline_when`](crate::server::ServerBuilder::inline_when)), so the
-//! emulator keeps answering other requests (REST calls, another simulation) while it is
-//! in progress, and a callback address may even point at this emulator itself.
+//! shows it `Calling`. `end_call`'s callbacks are delivered like a simulated call's. While the delivery
+//! is in progress, the server starts another thread to serve other requests (see
+//! [`crate::server`]), so the emulator keeps answering them (REST calls, another
+//! simulation), and a callback address may even point at this emulator itself.
 //!
 //! ```no_run
 //! use callkit::emulator::EmulatorServer;
@@ -199,9 +198,6 @@ impl EmulatorServerBuilder {
         let server = LoopbackServer::builder()
             .https(self.https)
             .port(self.port)
-            // The REST paths only take the lock briefly (delays are ReplyDelays): they
-            // stay on the I/O thread; the control path's delivery goes to the pool.
-            .inline_when(|request| request.uri().path() != SIMULATE_CALL_PATH)
             .serve(move |request| handler_shared.answer(request))?;
         Ok(EmulatorServer { server, shared })
     }

@@ -8,19 +8,20 @@
 
 use std::future::Future;
 use std::io;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use smol::channel::Receiver;
+use smol::channel::{Receiver, Sender};
 use smol::lock::Semaphore;
 use smol::net::TcpStream;
 
 use super::connection::{self, Context};
+use super::control::{ServerControl, lock};
 
 /// Where connections come from: the real listener, or in tests one that fails on demand.
-pub(crate) trait Accept: Send + 'static {
+pub(crate) trait Accept: Send + Sync + 'static {
     /// The next connection.
-    fn accept(&self) -> impl Future<Output = io::Result<TcpStream>>;
+    fn accept(&self) -> impl Future<Output = io::Result<TcpStream>> + Send;
 }
 
 impl Accept for smol::net::TcpListener {
@@ -63,59 +64,129 @@ pub(crate) async fn closed(shutdown: &Receiver<()>) {
     let _ = shutdown.recv().await;
 }
 
+/// A second handle on a connection's socket, for shutting it down while its task is stuck
+/// in a handler; emptied when the task ends, so that the socket closes with it.
+#[derive(Clone)]
+struct OpenSocket(Arc<Mutex<Option<TcpStream>>>);
+
+impl OpenSocket {
+    /// Shuts the socket down (its client sees the close), if its connection is still open.
+    fn shut_down(&self) {
+        if let Some(socket) = lock(&self.0).take() {
+            let _ = socket.shutdown(std::net::Shutdown::Both);
+        }
+    }
+}
+
+/// Counts the connection as closed when dropped, i.e. after its socket is gone.
+struct ClosedOnDrop(ServerControl);
+
+impl Drop for ClosedOnDrop {
+    fn drop(&mut self) {
+        self.0.connection_closed();
+    }
+}
+
+/// Drops the [`OpenSocket`]'s handle when the connection's task ends or is cancelled.
+struct ForgetOnDrop(OpenSocket);
+
+impl Drop for ForgetOnDrop {
+    fn drop(&mut self) {
+        lock(&(self.0).0).take();
+    }
+}
+
 /// Accepts until shutdown, at most `max_connections` at a time (beyond that, new
-/// connections wait in the kernel's backlog), then waits up to `grace` for the open ones.
+/// connections wait in the kernel's backlog), then waits up to `grace` for the open ones
+/// and cancels the rest. Runs on the calling thread, the server's first runner; `stopped`
+/// is dropped once the listener is closed and every connection has ended.
 pub(crate) fn run(
     listener: impl Accept,
     context: Arc<Context>,
     shutdown: Receiver<()>,
     max_connections: usize,
     grace: Duration,
+    stopped: Sender<()>,
 ) {
-    let executor = smol::Executor::new();
+    let runners = context.runners.clone();
+    // A task rather than the runner's own future: when this thread is stuck in a slow
+    // handler, another runner accepts meanwhile.
+    let accepting = runners.spawn(accept_until_shutdown(
+        listener,
+        context,
+        shutdown,
+        max_connections,
+        grace,
+        stopped,
+    ));
+    runners.run(accepting);
+}
+
+async fn accept_until_shutdown(
+    listener: impl Accept,
+    context: Arc<Context>,
+    shutdown: Receiver<()>,
+    max_connections: usize,
+    grace: Duration,
+    stopped: Sender<()>,
+) {
     let slots = Arc::new(Semaphore::new(max_connections.max(1)));
-    smol::block_on(executor.run(async {
-        let mut connections: Vec<smol::Task<()>> = Vec::new();
-        let mut backoff = Backoff::default();
-        loop {
-            let slot = smol::future::or(async { Some(slots.acquire_arc().await) }, async {
-                closed(&shutdown).await;
-                None
-            });
-            let Some(slot) = slot.await else { break };
-            let accepted = smol::future::or(async { Some(listener.accept().await) }, async {
-                closed(&shutdown).await;
-                None
-            });
-            match accepted.await {
-                None => break,
-                Some(Ok(stream)) => {
-                    backoff.succeeded();
-                    context.control.connection_accepted();
-                    connections.retain(|task| !task.is_finished());
-                    let context = Arc::clone(&context);
-                    connections.push(executor.spawn(async move {
-                        connection::serve(stream, context).await;
-                        drop(slot);
-                    }));
-                }
-                Some(Err(error)) => {
+    // Each connection's task, and its socket to close at the end of the grace.
+    let mut connections: Vec<(smol::Task<()>, OpenSocket)> = Vec::new();
+    let mut backoff = Backoff::default();
+    loop {
+        let slot = smol::future::or(async { Some(slots.acquire_arc().await) }, async {
+            closed(&shutdown).await;
+            None
+        });
+        let Some(slot) = slot.await else { break };
+        let accepted = smol::future::or(async { Some(listener.accept().await) }, async {
+            closed(&shutdown).await;
+            None
+        });
+        match accepted.await {
+            None => break,
+            Some(Ok(stream)) => {
+                backoff.succeeded();
+                context.control.connection_accepted();
+                connections.retain(|(task, _)| !task.is_finished());
+                let socket = OpenSocket(Arc::new(Mutex::new(Some(stream.clone()))));
+                let closed = ClosedOnDrop(context.control.clone());
+                let forget_on_end = ForgetOnDrop(socket.clone());
+                let connection_context = Arc::clone(&context);
+                let task = context.runners.spawn(async move {
+                    // Dropped in reverse order, also when the task is cancelled: the
+                    // socket's last handle first, then the count.
+                    let _closed = closed;
+                    let _forget_on_end = forget_on_end;
+                    connection::serve(stream, connection_context).await;
                     drop(slot);
-                    let pause = backoff.failed();
-                    context.control.accept_failed();
-                    log::warn!("accept failed ({error}); pausing accepts for {pause:?}");
-                    smol::future::or(context.runtime.sleep(pause), closed(&shutdown)).await;
-                }
+                });
+                connections.push((task, socket));
+            }
+            Some(Err(error)) => {
+                drop(slot);
+                let pause = backoff.failed();
+                context.control.accept_failed();
+                log::warn!("accept failed ({error}); pausing accepts for {pause:?}");
+                smol::future::or(context.runtime.sleep(pause), closed(&shutdown)).await;
             }
         }
-        drop(listener);
-        let all_done = async {
-            for task in connections {
-                task.await;
-            }
-        };
-        smol::future::or(all_done, context.runtime.sleep(grace)).await;
-    }));
+    }
+    drop(listener);
+    let all_done = async {
+        for (task, _) in connections.iter_mut() {
+            task.await;
+        }
+    };
+    smol::future::or(all_done, context.runtime.sleep(grace)).await;
+    // Past the grace: the connections still open are closed and their tasks cancelled.
+    // A task inside a handler that is still running ends when the handler returns (its
+    // response is discarded); its socket is shut down now, so its client sees the close.
+    for (_task, socket) in connections {
+        socket.shut_down();
+    }
+    drop(stopped);
 }
 
 #[cfg(test)]

@@ -13,7 +13,6 @@
 //! * the body must be complete within the body timeout of its head (else `408`).
 
 use std::convert::Infallible;
-use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::task::Poll;
@@ -32,7 +31,7 @@ use super::Handler;
 use super::ReplyDelay;
 use super::accept::closed;
 use super::control::{ServerControl, lock};
-use super::workers::Workers;
+use super::runners::Runners;
 use crate::hyper_client::maybe_tls::MaybeTls;
 use crate::runtime::{Runtime, Sleep};
 use crate::transport::{HttpRequest, HttpResponse};
@@ -53,14 +52,12 @@ pub(crate) struct Timeouts {
 /// What every connection of one server shares.
 pub(crate) struct Context {
     pub(crate) handler: Box<Handler>,
-    /// Requests whose handler call stays on the I/O thread (none when `None`).
-    pub(crate) inline: Option<Arc<super::InlineFn>>,
     pub(crate) control: ServerControl,
     pub(crate) tls: Option<futures_rustls::TlsAcceptor>,
     pub(crate) max_request_body_bytes: usize,
     pub(crate) timeouts: Timeouts,
-    /// The threads handlers run on (unless inline).
-    pub(crate) workers: Workers,
+    /// The threads that run the connections and call the handler.
+    pub(crate) runners: Runners,
     /// Closed (never sent on) when the server shuts down.
     pub(crate) shutdown: Receiver<()>,
     /// The clock and timers of every deadline.
@@ -72,15 +69,6 @@ pub(super) type ResponseBody = Either<Full<Bytes>, StreamBody<ChunkStream>>;
 
 /// An accepted connection, plain or TLS.
 type Stream = MaybeTls<Watched, futures_rustls::server::TlsStream<Watched>>;
-
-/// Counts the connection as closed when dropped, i.e. after its socket is gone.
-struct ClosedOnDrop(ServerControl);
-
-impl Drop for ClosedOnDrop {
-    fn drop(&mut self) {
-        self.0.connection_closed();
-    }
-}
 
 /// Where the connection stands, as far as its header and idle deadlines care. The stream
 /// (a request's first byte) and the service (a request started, its response ready) write
@@ -234,8 +222,6 @@ enum End {
 
 /// Serves one connection to the end.
 pub(crate) async fn serve(tcp: TcpStream, context: Arc<Context>) {
-    // Declared first so it drops last, after the socket has been closed.
-    let _closed = ClosedOnDrop(context.control.clone());
     let _ = tcp.set_nodelay(true);
     let progress = Arc::new(Progress(Mutex::new(Phase::Handshake)));
     let runtime = Arc::clone(&context.runtime);
@@ -287,6 +273,18 @@ pub(crate) async fn serve(tcp: TcpStream, context: Arc<Context>) {
     let mut timer: Option<Sleep> =
         Some(runtime.sleep(first_deadline.saturating_sub(runtime.now())));
     let mut armed_at = Some(first_deadline);
+    // Registered before hyper first runs: a handler called during that first poll runs on
+    // this thread, and may take long, and the deadline must be armed meanwhile.
+    if let Some(armed) = timer.as_mut()
+        && futures_lite::future::poll_once(armed.as_mut())
+            .await
+            .is_some()
+    {
+        // Already due (a zero header timeout): re-armed at once by the loop, which then
+        // finds the deadline passed.
+        timer = None;
+        armed_at = None;
+    }
     let mut shutdown = std::pin::pin!(closed(&context.shutdown));
     let end = std::future::poll_fn(|cx| {
         if connection.as_mut().poll(cx).is_ready() {
@@ -378,7 +376,7 @@ async fn produce(
     }
 
     let request: HttpRequest = http::Request::from_parts(parts, body);
-    match call_handler(Arc::clone(&context), request).await {
+    match call_handler(&context, request) {
         Ok(response) => {
             #[cfg(feature = "emulator")]
             if let Some(ReplyDelay(delay)) = response.extensions().get::<ReplyDelay>().copied() {
@@ -403,28 +401,11 @@ fn closing(mut response: http::Response<ResponseBody>) -> http::Response<Respons
     response
 }
 
-/// Runs the handler on one of the server's worker threads, not on its I/O thread: a
-/// handler that is slow or blocks (a webhook callback writing to disk, the emulator
-/// delivering a simulated call's callbacks) then holds up only its own request, while
-/// the I/O thread keeps serving every other connection.
-///
-/// Requests the builder's `inline_when` selects skip the workers (and their two thread
-/// hops). A panicking handler costs its request a 500 (the `Err`), not the server a thread.
-async fn call_handler(
-    context: Arc<Context>,
-    request: HttpRequest,
-) -> std::thread::Result<HttpResponse> {
-    let inline = context.inline.as_ref().is_some_and(|quick| {
-        std::panic::catch_unwind(AssertUnwindSafe(|| quick(&request))).unwrap_or(false)
-    });
-    if inline {
-        return std::panic::catch_unwind(AssertUnwindSafe(|| (context.handler)(request)));
-    }
-    let worker_context = Arc::clone(&context);
-    context
-        .workers
-        .run(move || (worker_context.handler)(request))
-        .await
+/// Calls the handler here, on the runner thread polling this connection (see the
+/// `runners` module for how a slow one is kept from holding up the others). A panicking
+/// handler costs its request a 500 (the `Err`), not the server a thread.
+fn call_handler(context: &Context, request: HttpRequest) -> std::thread::Result<HttpResponse> {
+    context.runners.call(|| (context.handler)(request))
 }
 
 /// Sleeps `delay`; shutdown cuts it short, so dropping the server never waits for it.

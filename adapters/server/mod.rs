@@ -8,15 +8,15 @@
 //! (delays, oversized bodies, idle closes) through [`LoopbackServer::control`]; without
 //! it the server has no fault injection at all.
 //!
-//! The handler is called on a fixed set of worker threads ([`ServerBuilder::workers`],
-//! default 8), not on the server's I/O thread, so it may be slow or block (on a lock, a
-//! channel, a file, or a request of its own to this same server): that holds up only its
-//! own request, while every other connection keeps being served. When every worker is
-//! busy, further requests queue for the next free one; the thread count never grows
-//! with load. A handler that panics costs its request a `500`. Each call hops to a worker
-//! and back, which costs tens of microseconds per request on a busy machine; a handler
-//! path known to be quick can stay on the I/O thread with [`ServerBuilder::inline_when`]
-//! (the emulator does this for its REST paths).
+//! The handler is called on the thread that polls its connection: a quick handler costs
+//! no hand-off to another thread. It may still be slow or block (on a lock, a channel, a
+//! file, or a request of its own to this same server): when every serving thread has been
+//! inside one handler call for a few milliseconds, the server starts one more thread
+//! ([`ServerBuilder::workers`] at most, default 8), which serves the other connections
+//! meanwhile, and lets it go once it is no longer needed. So a slow handler holds up only
+//! its own request (the others for at most 10 ms, the first time), and the thread count
+//! never grows beyond the limit: when every one of them is stuck, further requests wait
+//! for the next free one. A handler that panics costs its request a `500`.
 //!
 //! # Facing the internet
 //!
@@ -58,14 +58,13 @@ mod connection;
 mod control;
 #[cfg(feature = "test-util")]
 mod faults;
-mod workers;
+mod runners;
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpListener};
 use std::sync::Arc;
-use std::thread::JoinHandle;
 use std::time::Duration;
 
-use smol::channel::Sender;
+use smol::channel::{Receiver, Sender};
 
 pub use self::cert::SelfSignedCertificate;
 #[cfg(not(feature = "test-util"))]
@@ -76,8 +75,8 @@ pub use self::{control::ServerControl, faults::BodyFraming};
 use crate::runtime::{Runtime, default_runtime};
 use crate::transport::{HttpRequest, HttpResponse};
 
-/// The handler a server serves: a function from request to response, called on a
-/// worker thread (see the [module docs](self)), so it may block.
+/// The handler a server serves: a function from request to response. It may block (see
+/// the [module docs](self)).
 pub type Handler = dyn Fn(HttpRequest) -> HttpResponse + Send + Sync + 'static;
 
 /// Put in a handler's response extensions, asks the server to wait this long before
@@ -106,7 +105,7 @@ pub mod defaults {
     pub const IDLE_TIMEOUT: Duration = Duration::from_secs(60);
     /// How many connections are served at once.
     pub const MAX_CONNECTIONS: usize = 1024;
-    /// How many worker threads run handlers.
+    /// How many threads may serve at once (see [`ServerBuilder::workers`](super::ServerBuilder::workers)).
     pub const WORKERS: usize = 8;
     /// How long shutdown waits for requests in flight.
     pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(2);
@@ -133,10 +132,6 @@ pub enum ServerError {
     Thread(#[source] std::io::Error),
 }
 
-/// Selects the requests whose handler call stays on the I/O thread (see
-/// [`ServerBuilder::inline_when`]).
-type InlineFn = dyn Fn(&HttpRequest) -> bool + Send + Sync + 'static;
-
 /// Configures a [`LoopbackServer`].
 #[derive(Clone)]
 #[must_use]
@@ -145,7 +140,6 @@ pub struct ServerBuilder {
     https: bool,
     max_request_body_bytes: usize,
     ip: IpAddr,
-    inline: Option<Arc<InlineFn>>,
     timeouts: connection::Timeouts,
     max_connections: usize,
     workers: usize,
@@ -160,7 +154,6 @@ impl std::fmt::Debug for ServerBuilder {
             .field("https", &self.https)
             .field("max_request_body_bytes", &self.max_request_body_bytes)
             .field("ip", &self.ip)
-            .field("inline_when", &self.inline.is_some())
             .field("timeouts", &self.timeouts)
             .field("max_connections", &self.max_connections)
             .field("workers", &self.workers)
@@ -193,29 +186,6 @@ impl ServerBuilder {
     /// CallKit must reach. The HTTPS certificate still names only `localhost`/127.0.0.1.
     pub fn bind(mut self, ip: IpAddr) -> Self {
         self.ip = ip;
-        self
-    }
-
-    /// Calls the handler inline, on the server's I/O thread, for the requests `quick`
-    /// selects; the others go to the blocking pool as usual. Only for handler paths that
-    /// never block or take long: while one runs inline, no other connection is served.
-    /// It saves the two thread hops of the pool (tens of microseconds per request on a
-    /// busy 2-core machine), which matters for a fast emulator, not for a webhook. A
-    /// panic in `quick` counts as "not quick".
-    ///
-    /// ```
-    /// use callkit::server::LoopbackServer;
-    ///
-    /// let server = LoopbackServer::builder()
-    ///     .inline_when(|request| request.uri().path() != "/slow")
-    ///     .serve(|request| http::Response::new(request.into_body()))?;
-    /// # Ok::<(), callkit::server::ServerError>(())
-    /// ```
-    pub fn inline_when(
-        mut self,
-        quick: impl Fn(&HttpRequest) -> bool + Send + Sync + 'static,
-    ) -> Self {
-        self.inline = Some(Arc::new(quick));
         self
     }
 
@@ -256,8 +226,10 @@ impl ServerBuilder {
         self
     }
 
-    /// How many worker threads run the handler (default 8, at least 1). They live as
-    /// long as the server; requests beyond them queue for the next free one.
+    /// How many threads may serve at once (default 8, at least 1): the server's own
+    /// thread, and the ones it starts while every serving thread is stuck in a slow
+    /// handler (see the [module docs](self)). Those end once they are no longer needed;
+    /// when all of them are stuck, further requests wait for the next free one.
     pub fn workers(mut self, count: usize) -> Self {
         self.workers = count;
         self
@@ -323,23 +295,33 @@ impl ServerBuilder {
         let control = ServerControl::new();
         let (shutdown_tx, shutdown_rx) = smol::channel::bounded::<()>(1);
         let port = local_addr.port();
-        let workers = workers::Workers::start(self.workers, &format!("callkit-worker-{port}"))
+        let name = format!("callkit-loopback-{port}");
+        let (stopped_tx, stopped) = smol::channel::bounded::<()>(1);
+        let runners = runners::Runners::start(self.workers, name.clone(), stopped.clone())
             .map_err(ServerError::Thread)?;
         let context = Arc::new(connection::Context {
             handler: Box::new(handler),
-            inline: self.inline,
             control: control.clone(),
             tls,
             max_request_body_bytes: self.max_request_body_bytes,
             timeouts: self.timeouts,
-            workers,
+            runners,
             shutdown: shutdown_rx.clone(),
             runtime: self.runtime.unwrap_or_else(default_runtime),
         });
         let (max_connections, grace) = (self.max_connections, self.shutdown_grace);
-        let thread = std::thread::Builder::new()
-            .name(format!("callkit-loopback-{port}"))
-            .spawn(move || accept::run(listener, context, shutdown_rx, max_connections, grace))
+        std::thread::Builder::new()
+            .name(name)
+            .spawn(move || {
+                accept::run(
+                    listener,
+                    context,
+                    shutdown_rx,
+                    max_connections,
+                    grace,
+                    stopped_tx,
+                );
+            })
             .map_err(ServerError::Thread)?;
         Ok(LoopbackServer {
             base_url: format!("{scheme}://{local_addr}"),
@@ -348,7 +330,7 @@ impl ServerBuilder {
             #[cfg(feature = "test-util")]
             control,
             shutdown: Some(shutdown_tx),
-            thread: Some(thread),
+            stopped,
         })
     }
 }
@@ -356,8 +338,9 @@ impl ServerBuilder {
 /// A running server (on loopback unless [bound](ServerBuilder::bind) elsewhere). Dropping it (or [`shutdown`](Self::shutdown)) stops
 /// accepting, lets requests in flight finish (up to the
 /// [shutdown grace](ServerBuilder::shutdown_grace), 2 s by default), closes idle
-/// connections, and joins the server thread. A handler still running after that finishes
-/// on its worker thread, and its response is discarded.
+/// connections, and returns once the port is closed and every connection has ended. A
+/// handler still running after that finishes on its thread, and its response is
+/// discarded.
 #[derive(Debug)]
 pub struct LoopbackServer {
     base_url: String,
@@ -366,7 +349,8 @@ pub struct LoopbackServer {
     #[cfg(feature = "test-util")]
     control: ServerControl,
     shutdown: Option<Sender<()>>,
-    thread: Option<JoinHandle<()>>,
+    /// Closed once the server has stopped.
+    stopped: Receiver<()>,
 }
 
 impl LoopbackServer {
@@ -378,7 +362,6 @@ impl LoopbackServer {
             https: false,
             max_request_body_bytes: DEFAULT_MAX_REQUEST_BODY_BYTES,
             ip: IpAddr::V4(Ipv4Addr::LOCALHOST),
-            inline: None,
             timeouts: connection::Timeouts {
                 tls_handshake: defaults::TLS_HANDSHAKE_TIMEOUT,
                 header: defaults::HEADER_TIMEOUT,
@@ -420,7 +403,7 @@ impl LoopbackServer {
         &self.control
     }
 
-    /// Stops the server and waits for its thread (same as dropping it).
+    /// Stops the server and waits until it has (same as dropping it).
     pub fn shutdown(self) {
         drop(self);
     }
@@ -430,9 +413,8 @@ impl Drop for LoopbackServer {
     fn drop(&mut self) {
         // Closing the channel is the shutdown signal every task listens for.
         drop(self.shutdown.take());
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
+        // Never sent on: closed when the accept loop ends.
+        let _ = self.stopped.recv_blocking();
     }
 }
 

@@ -28,9 +28,11 @@
 //! certificate, and the URL you register with CallKit is the terminator's `https://` one.
 //! Alternatively, mount [`WebhookHandler::handle`] in your own HTTP server.
 //!
-//! With [`serve`], `on_event` runs on one of the server's worker threads, before the
-//! acknowledgement is sent: a slow callback delays only its own request's acknowledgement,
-//! not other connections. Still keep it well under CallKit's callback timeout, since an
+//! With [`serve`], `on_event` runs on the server thread that serves the request, before
+//! the acknowledgement is sent, with no hand-off to another thread: a quick callback (one
+//! that puts the event in a channel) costs nothing more. A slow callback delays only its
+//! own request's acknowledgement: while it runs, the server starts another thread for the
+//! other connections (see [`crate::server`]). Still keep it well under CallKit's callback timeout, since an
 //! unacknowledged v1 callback is retried. If it returns an error or panics, the request
 //! gets a 500 and CallKit delivers it again (v1 retries on any HTTP error). The server's
 //! limits (timeouts, connection cap, workers) are described in [`crate::server`]; set
@@ -150,7 +152,7 @@ impl fmt::Debug for WebhookHandler {
 
 impl WebhookHandler {
     /// A handler that passes every accepted event to `on_event`, on the
-    /// [`default_runtime`]'s clock. `on_event` runs on the thread that handles the request (a server worker
+    /// [`default_runtime`]'s clock. `on_event` runs on the thread that handles the request (a server thread
     /// with [`serve`](Self::serve)); its `Err` or panic makes the sender deliver again.
     pub fn new<E: fmt::Display>(
         config: WebhookConfig,
@@ -163,7 +165,7 @@ impl WebhookHandler {
     /// A handler whose callback is async, for applications that store events with an
     /// async client (on smol, async-std, or any executor whose futures run anywhere).
     /// [`handle_async`](Self::handle_async) awaits it; [`handle`](Self::handle) (and so
-    /// [`serve`](Self::serve)) drives it to completion on the request's worker thread.
+    /// [`serve`](Self::serve)) drives it to completion on the request's thread.
     ///
     /// ```
     /// use callkit::webhook::{WebhookConfig, WebhookHandler};

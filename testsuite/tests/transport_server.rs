@@ -196,12 +196,11 @@ fn a_blocked_handler_holds_up_only_its_own_request() {
 }
 
 #[test]
-fn inline_when_keeps_selected_requests_on_the_server_thread() {
+fn quick_handlers_run_on_the_server_thread_and_a_panic_costs_only_its_request() {
     let server = LoopbackServer::builder()
-        .inline_when(|request| request.uri().path().starts_with("/inline"))
         .serve(|request| {
-            if request.uri().path() == "/inline/boom" {
-                panic!("inline handler bug");
+            if request.uri().path() == "/boom" {
+                panic!("handler bug");
             }
             let thread = std::thread::current();
             http::Response::new(thread.name().unwrap_or("").as_bytes().to_vec())
@@ -215,15 +214,12 @@ fn inline_when_keeps_selected_requests_on_the_server_thread() {
             String::from_utf8(response.into_body()).unwrap(),
         )
     };
+    // No hand-off to another thread: the handler runs where the connection is served.
     let server_thread = format!("callkit-loopback-{}", server.local_addr().port());
     assert_eq!(
-        thread_of("/inline"),
+        thread_of("/quick"),
         (http::StatusCode::OK, server_thread.clone())
     );
-    let (status, pooled) = thread_of("/pooled");
-    assert_eq!(status, 200);
-    assert_ne!(pooled, server_thread);
-    // A panic inline still costs only its request.
-    assert_eq!(thread_of("/inline/boom").0, 500);
-    assert_eq!(thread_of("/inline"), (http::StatusCode::OK, server_thread));
+    assert_eq!(thread_of("/boom").0, 500);
+    assert_eq!(thread_of("/quick"), (http::StatusCode::OK, server_thread));
 }
