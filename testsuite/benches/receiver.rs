@@ -2,9 +2,10 @@
 //!
 //! * receiver: [`WebhookHandler`] (the documented v4 `MemberChanged` example, checked and
 //!   parsed, the event sent into a channel that another thread drains) served by callkit's
-//!   server (`callkit::server`, hyper 1.x on its own smol thread), plain HTTP/1.1 on
-//!   loopback; once with the server's defaults (the handler on a worker thread) and once
-//!   with `inline_when` (the handler on the I/O thread, as a quick callback may be).
+//!   server (`callkit::server`, hyper 1.x on its own smol thread) with its defaults, plain
+//!   HTTP/1.1 on loopback.
+//! * receiver, event dropped: the same, but the callback drops the event instead of
+//!   sending it: what the channel and its draining thread cost, apart from the receiver.
 //! * bare: hyper 1.x's `http1` server on one thread running a smol executor, a handler that
 //!   collects the body and answers the v4 acknowledgement.
 //!
@@ -70,18 +71,22 @@ fn member_changed_body() -> Bytes {
     Bytes::from(with_comma_put_back(MEMBER_BODY_AS_PUBLISHED))
 }
 
-/// callkit's receiver: the event goes into a channel, drained by a thread of its own.
-fn receiver(inline: bool) -> LoopbackServer {
+/// callkit's receiver with its defaults: the event goes into a channel, drained by a
+/// thread of its own (or, `channel` false, is dropped by the callback).
+fn receiver(channel: bool) -> LoopbackServer {
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || for _event in rx {});
     let handler = WebhookHandler::new(WebhookConfig::new(APP), move |event| {
-        tx.send(event).map_err(|_| "the event channel is closed")
+        if channel {
+            tx.send(event).map_err(|_| "the event channel is closed")
+        } else {
+            drop(event);
+            Ok(())
+        }
     });
-    let mut server = LoopbackServer::builder();
-    if inline {
-        server = server.inline_when(|_| true);
-    }
-    handler.serve_on(server).expect("receiver starts")
+    handler
+        .serve_on(LoopbackServer::builder())
+        .expect("receiver starts")
 }
 
 /// Bare hyper: one thread, a smol executor, the acknowledgement for every request.
@@ -202,14 +207,15 @@ fn main() {
         .unwrap_or(30);
     let body = member_changed_body();
     let bare = bare_server();
-    let workers = receiver(false);
-    let inline = receiver(true);
+    let with_channel = receiver(true);
+    let dropping = receiver(false);
     let mut targets = vec![
         ("bare hyper", bare),
-        ("receiver (workers, default)", workers.local_addr()),
-        ("receiver (inline_when)", inline.local_addr()),
+        ("receiver", with_channel.local_addr()),
+        ("receiver, event dropped", dropping.local_addr()),
     ];
-    // Profiling: `CALLKIT_BENCH_ONLY=2` loads only that server (0 bare, 1 workers, 2 inline).
+    // Profiling: `CALLKIT_BENCH_ONLY=1` loads only that server (0 bare, 1 receiver, 2 the
+    // receiver dropping its events).
     if let Some(only) = std::env::var("CALLKIT_BENCH_ONLY")
         .ok()
         .and_then(|v| v.parse::<usize>().ok())
@@ -259,5 +265,5 @@ fn main() {
             }
         }));
     }
-    drop((workers, inline));
+    drop((with_channel, dropping));
 }
