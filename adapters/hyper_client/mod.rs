@@ -152,7 +152,12 @@ impl HyperTransport {
             target: target.clone(),
             after,
         };
-        let exchange = self.exchange(request, &target);
+        // Boxed: the exchange's state is over 2 KiB, and a caller's `block_on` moves the
+        // future it is given before polling it (async-std's several times over:
+        // `Builder::blocking`, its task-locals wrapper, `async_global_executor::block_on`,
+        // `Executor::run`, async-io's `block_on`); one allocation per request costs less
+        // than those copies of a `send` (and a `Client` call) future this size.
+        let exchange = Box::pin(self.exchange(request, &target));
         let timer = self.inner.runtime.sleep(after);
         let deadline = async {
             timer.await;
@@ -175,7 +180,9 @@ impl HyperTransport {
         loop {
             let mut conn = match self.inner.pool.take(&endpoint, self.inner.runtime.now()) {
                 Some(conn) => conn,
-                None => self.connect(&endpoint, target).await?,
+                // Boxed: opening a connection (TLS handshake state) would double the size
+                // of every exchange, although it happens once per connection.
+                None => Box::pin(self.connect(&endpoint, target)).await?,
             };
             // A pooled connection may still be finishing its previous exchange.
             if let Err(e) = conn.sender.ready().await {
