@@ -1,12 +1,13 @@
 //! Opening a connection: resolve, TCP connect, optional TLS, as one hyper-ready stream.
 
-use std::io;
+use std::future::Future;
+use std::io::{self, IoSlice, Read, Write};
 use std::net::{IpAddr, SocketAddr, TcpStream};
 use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, ready};
 
-use async_io::Async;
+use async_io::{Async, ReadableOwned, WritableOwned};
 use futures_lite::io::{AsyncRead, AsyncWrite};
 use futures_rustls::TlsConnector;
 use futures_rustls::client::TlsStream;
@@ -39,17 +40,73 @@ impl Endpoint {
 
 /// A TCP socket shared between the connection (reading and writing through it) and the
 /// pool, which peeks at it to see whether the server closed it while it sat idle.
-#[derive(Clone)]
-pub(crate) struct SharedTcp(pub(crate) Arc<Async<TcpStream>>);
+///
+/// Reads and writes wait for readiness the way async-net's `TcpStream` does: a fresh
+/// readiness future per wait, dropped once the operation succeeds. async-io's
+/// `AsyncRead for &Async<T>` (`poll_readable`) instead remembers the last event it was
+/// woken for and, on the next read that finds no data, reports that old event as
+/// readiness once more: one extra `recv` (EAGAIN) after every wake-up of the connection
+/// task, twice per request on a kept-alive TLS connection.
+pub(crate) struct SharedTcp {
+    tcp: Arc<Async<TcpStream>>,
+    readable: Option<ReadableOwned<TcpStream>>,
+    writable: Option<WritableOwned<TcpStream>>,
+}
 
 impl SharedTcp {
+    pub(crate) fn new(tcp: Async<TcpStream>) -> Self {
+        SharedTcp {
+            tcp: Arc::new(tcp),
+            readable: None,
+            writable: None,
+        }
+    }
+
     /// True if the peer has neither closed the socket nor sent anything: an idle HTTP/1.1
     /// connection must receive nothing, so EOF, an error or stray bytes (a TLS
     /// close_notify) all mean "do not reuse".
     pub(crate) fn looks_alive(&self) -> bool {
         let mut probe = [0u8; 1];
         // The socket is non-blocking (async-io sets it so): no data means WouldBlock.
-        matches!(self.0.get_ref().peek(&mut probe), Err(e) if e.kind() == io::ErrorKind::WouldBlock)
+        matches!(self.tcp.get_ref().peek(&mut probe), Err(e) if e.kind() == io::ErrorKind::WouldBlock)
+    }
+
+    /// Runs `op` until it stops saying WouldBlock, waiting for readiness in between with
+    /// `wait` (kept in `slot` across polls, dropped once `op` is done).
+    fn poll_io<W, R>(
+        tcp: &Arc<Async<TcpStream>>,
+        slot: &mut Option<W>,
+        cx: &mut Context<'_>,
+        wait: impl Fn(Arc<Async<TcpStream>>) -> W,
+        mut op: impl FnMut(&TcpStream) -> io::Result<R>,
+    ) -> Poll<io::Result<R>>
+    where
+        W: Future<Output = io::Result<()>> + Unpin,
+    {
+        loop {
+            match op(tcp.get_ref()) {
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+                done => {
+                    *slot = None;
+                    return Poll::Ready(done);
+                }
+            }
+            let ready = slot.get_or_insert_with(|| wait(Arc::clone(tcp)));
+            let result = ready!(Pin::new(ready).poll(cx));
+            *slot = None;
+            result?;
+        }
+    }
+}
+
+impl Clone for SharedTcp {
+    /// Another handle on the same socket, with no wait of its own in progress.
+    fn clone(&self) -> Self {
+        SharedTcp {
+            tcp: Arc::clone(&self.tcp),
+            readable: None,
+            writable: None,
+        }
     }
 }
 
@@ -59,7 +116,14 @@ impl AsyncRead for SharedTcp {
         cx: &mut Context<'_>,
         buf: &mut [u8],
     ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut &*self.0).poll_read(cx, buf)
+        let this = self.get_mut();
+        Self::poll_io(
+            &this.tcp,
+            &mut this.readable,
+            cx,
+            Async::readable_owned,
+            |mut tcp| tcp.read(buf),
+        )
     }
 }
 
@@ -69,13 +133,39 @@ impl AsyncWrite for SharedTcp {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut &*self.0).poll_write(cx, buf)
+        let this = self.get_mut();
+        Self::poll_io(
+            &this.tcp,
+            &mut this.writable,
+            cx,
+            Async::writable_owned,
+            |mut tcp| tcp.write(buf),
+        )
     }
-    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut &*self.0).poll_flush(cx)
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        let this = self.get_mut();
+        Self::poll_io(
+            &this.tcp,
+            &mut this.writable,
+            cx,
+            Async::writable_owned,
+            |mut tcp| tcp.write_vectored(bufs),
+        )
     }
-    fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut &*self.0).poll_close(cx)
+
+    fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        // A TCP socket has nothing of its own to flush.
+        Poll::Ready(Ok(()))
+    }
+
+    /// As async-io's: a flush, no shutdown (the socket closes when its last handle drops).
+    fn poll_close(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Poll::Ready(Ok(()))
     }
 }
 
@@ -139,7 +229,7 @@ pub(crate) async fn open(
     let tcp = connected.ok_or_else(|| connect_error(last_error))?;
     // Requests are small and latency matters more than segment count.
     tcp.get_ref().set_nodelay(true).map_err(connect_error)?;
-    let mut tcp = SharedTcp(Arc::new(tcp));
+    let mut tcp = SharedTcp::new(tcp);
     if let Some(proxy) = proxy {
         proxy.tunnel(&mut tcp, endpoint).await?;
     }
@@ -173,7 +263,7 @@ mod tests {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let ours = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
         let (peer, _) = listener.accept().unwrap();
-        (SharedTcp(Arc::new(Async::new(ours).unwrap())), peer)
+        (SharedTcp::new(Async::new(ours).unwrap()), peer)
     }
 
     #[test]
@@ -187,15 +277,47 @@ mod tests {
         let (ours, peer) = pair();
         drop(peer);
         // Wait for the FIN to arrive (a readiness event, not a clock).
-        futures_lite::future::block_on(ours.0.readable()).unwrap();
+        futures_lite::future::block_on(ours.tcp.readable()).unwrap();
         assert!(!ours.looks_alive());
+    }
+
+    #[test]
+    fn a_read_that_waited_gets_what_arrives_later_and_writes_get_through() {
+        use futures_lite::future::{block_on, poll_once};
+        use futures_lite::io::{AsyncReadExt, AsyncWriteExt};
+        use std::io::Read as _;
+
+        let (mut ours, mut peer) = pair();
+        let mut buf = [0u8; 16];
+        for round in 0..3u8 {
+            // Nothing there yet: the read waits (its readiness wait is kept)...
+            let mut read = ours.read(&mut buf);
+            assert!(block_on(poll_once(&mut read)).is_none());
+            // ...and gets what the peer sends afterwards.
+            peer.write_all(&[b'a' + round; 5]).unwrap();
+            assert_eq!(block_on(read).unwrap(), 5);
+            assert_eq!(buf[..5], [b'a' + round; 5]);
+            // A clone writes through the same socket.
+            let mut writer = ours.clone();
+            block_on(writer.write_all(b"pong")).unwrap();
+            block_on(writer.flush()).unwrap();
+            let mut got = [0u8; 4];
+            peer.read_exact(&mut got).unwrap();
+            assert_eq!(&got, b"pong");
+        }
+        drop(peer);
+        assert_eq!(
+            block_on(ours.read(&mut buf)).unwrap(),
+            0,
+            "EOF once the peer is gone"
+        );
     }
 
     #[test]
     fn stray_bytes_on_an_idle_connection_mean_do_not_reuse() {
         let (ours, mut peer) = pair();
         peer.write_all(b"\x15\x03\x03").unwrap(); // the start of a TLS alert record
-        futures_lite::future::block_on(ours.0.readable()).unwrap();
+        futures_lite::future::block_on(ours.tcp.readable()).unwrap();
         assert!(!ours.looks_alive());
     }
 }

@@ -152,7 +152,12 @@ impl HyperTransport {
             target: target.clone(),
             after,
         };
-        let exchange = self.exchange(request, &target);
+        // Boxed: the exchange's state is over 2 KiB, and a caller's `block_on` moves the
+        // future it is given before polling it (async-std's several times over:
+        // `Builder::blocking`, its task-locals wrapper, `async_global_executor::block_on`,
+        // `Executor::run`, async-io's `block_on`); one allocation per request costs less
+        // than those copies of a `send` (and a `Client` call) future this size.
+        let exchange = Box::pin(self.exchange(request, &target));
         let timer = self.inner.runtime.sleep(after);
         let deadline = async {
             timer.await;
@@ -175,7 +180,9 @@ impl HyperTransport {
         loop {
             let mut conn = match self.inner.pool.take(&endpoint, self.inner.runtime.now()) {
                 Some(conn) => conn,
-                None => self.connect(&endpoint, target).await?,
+                // Boxed: opening a connection (TLS handshake state) would double the size
+                // of every exchange, although it happens once per connection.
+                None => Box::pin(self.connect(&endpoint, target)).await?,
             };
             // A pooled connection may still be finishing its previous exchange.
             if let Err(e) = conn.sender.ready().await {
@@ -325,16 +332,37 @@ fn redacted_target(uri: &http::Uri) -> String {
     out
 }
 
+/// The origin form (`/path?query`) of `uri`. The path and query of a parsed URI were
+/// checked when it was parsed, so one that starts with `/` is reused as it is (a
+/// reference-counted clone), not formatted and parsed a second time: the query carries
+/// the UserSig, a few hundred bytes, and that parse was a good part of a request's cost
+/// on the caller's thread. Anything else goes through the parser, as before.
+fn origin_form(uri: &http::Uri) -> Result<http::Uri, TransportError> {
+    let invalid = |e: &dyn std::fmt::Display| TransportError::InvalidRequest {
+        reason: format!("cannot form the request path: {e}"),
+    };
+    match uri.path_and_query() {
+        // `as_str` shows an empty path as "/": spell that one out.
+        Some(pq) if pq.as_str() == "/" => Ok(http::Uri::from_static("/")),
+        Some(pq) if pq.as_str().starts_with('/') => {
+            let mut parts = http::uri::Parts::default();
+            parts.path_and_query = Some(pq.clone());
+            http::Uri::from_parts(parts).map_err(|e| invalid(&e))
+        }
+        other => other
+            .map_or("/", http::uri::PathAndQuery::as_str)
+            .parse()
+            .map_err(|e| invalid(&e)),
+    }
+}
+
 /// hyper's connection API wants the origin form (`/path?query`) and an explicit Host.
 fn into_hyper_request(
     request: HttpRequest,
     endpoint: &Endpoint,
 ) -> Result<http::Request<Full<Bytes>>, TransportError> {
     let (mut parts, body) = request.into_parts();
-    let path = parts.uri.path_and_query().map_or("/", |pq| pq.as_str());
-    let origin: http::Uri = path.parse().map_err(|e| TransportError::InvalidRequest {
-        reason: format!("cannot form the request path: {e}"),
-    })?;
+    let origin = origin_form(&parts.uri)?;
     if !parts.headers.contains_key(HOST) {
         let default_port = if endpoint.tls { 443 } else { 80 };
         let host = if endpoint.port == default_port {
@@ -360,6 +388,46 @@ fn into_hyper_request(
 mod tests {
     use super::*;
     use crate::error::redact_url;
+
+    /// What `origin_form` replaced: format the path and query, parse them again.
+    fn origin_by_parsing(uri: &http::Uri) -> Result<http::Uri, String> {
+        let path = uri.path_and_query().map_or("/", |pq| pq.as_str());
+        path.parse::<http::Uri>().map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn the_origin_form_is_the_parsed_path_and_query() {
+        for url in [
+            "https://console.tim.qq.com/v4/x/y?sdkappid=1&usersig=eJw%2Babc*-_.~&random=2",
+            "http://127.0.0.1:8080/p",
+            "https://[::1]:8443/a/b?q",
+            "https://h",
+            "https://h/",
+            "https://h?only=query",
+            "https://h/?",
+            "https://h/a?",
+            "https://h//double/slash?x=%20y",
+            "/relative?usersig=SECRET",
+            "/",
+        ] {
+            let uri: http::Uri = url.parse().unwrap();
+            let ours = origin_form(&uri).map_err(|e| e.to_string());
+            let theirs = origin_by_parsing(&uri);
+            match (&ours, &theirs) {
+                (Ok(ours), Ok(theirs)) => {
+                    assert_eq!(ours, theirs, "{url}");
+                    assert_eq!(ours.to_string(), theirs.to_string(), "{url}");
+                    assert_eq!(ours.path_and_query(), theirs.path_and_query(), "{url}");
+                    assert!(
+                        ours.scheme().is_none() && ours.authority().is_none(),
+                        "{url}"
+                    );
+                }
+                (Err(_), Err(_)) => {}
+                _ => panic!("{url}: {ours:?} but parsing gives {theirs:?}"),
+            }
+        }
+    }
 
     #[test]
     fn the_redacted_target_is_redact_url_of_the_whole_uri() {
