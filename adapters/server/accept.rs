@@ -111,82 +111,66 @@ pub(crate) fn run(
     let runners = context.runners.clone();
     // A task rather than the runner's own future: when this thread is stuck in a slow
     // handler, another runner accepts meanwhile.
-    let accepting = runners.spawn(accept_until_shutdown(
-        listener,
-        context,
-        shutdown,
-        max_connections,
-        grace,
-        stopped,
-    ));
-    runners.run(accepting);
-}
-
-async fn accept_until_shutdown(
-    listener: impl Accept,
-    context: Arc<Context>,
-    shutdown: Receiver<()>,
-    max_connections: usize,
-    grace: Duration,
-    stopped: Sender<()>,
-) {
-    let slots = Arc::new(Semaphore::new(max_connections.max(1)));
-    // Each connection's task, and its socket to close at the end of the grace.
-    let mut connections: Vec<(smol::Task<()>, OpenSocket)> = Vec::new();
-    let mut backoff = Backoff::default();
-    loop {
-        let slot = smol::future::or(async { Some(slots.acquire_arc().await) }, async {
-            closed(&shutdown).await;
-            None
-        });
-        let Some(slot) = slot.await else { break };
-        let accepted = smol::future::or(async { Some(listener.accept().await) }, async {
-            closed(&shutdown).await;
-            None
-        });
-        match accepted.await {
-            None => break,
-            Some(Ok(stream)) => {
-                backoff.succeeded();
-                context.control.connection_accepted();
-                connections.retain(|(task, _)| !task.is_finished());
-                let socket = OpenSocket(Arc::new(Mutex::new(Some(stream.clone()))));
-                let closed = ClosedOnDrop(context.control.clone());
-                let forget_on_end = ForgetOnDrop(socket.clone());
-                let connection_context = Arc::clone(&context);
-                let task = context.runners.spawn(async move {
-                    // Dropped in reverse order, also when the task is cancelled: the
-                    // socket's last handle first, then the count.
-                    let _closed = closed;
-                    let _forget_on_end = forget_on_end;
-                    connection::serve(stream, connection_context).await;
+    let accepting = runners.spawn(async move {
+        let slots = Arc::new(Semaphore::new(max_connections.max(1)));
+        // Each connection's task, and its socket to close at the end of the grace.
+        let mut connections: Vec<(smol::Task<()>, OpenSocket)> = Vec::new();
+        let mut backoff = Backoff::default();
+        loop {
+            let slot = smol::future::or(async { Some(slots.acquire_arc().await) }, async {
+                closed(&shutdown).await;
+                None
+            });
+            let Some(slot) = slot.await else { break };
+            let accepted = smol::future::or(async { Some(listener.accept().await) }, async {
+                closed(&shutdown).await;
+                None
+            });
+            match accepted.await {
+                None => break,
+                Some(Ok(stream)) => {
+                    backoff.succeeded();
+                    context.control.connection_accepted();
+                    connections.retain(|(task, _)| !task.is_finished());
+                    let socket = OpenSocket(Arc::new(Mutex::new(Some(stream.clone()))));
+                    let closed = ClosedOnDrop(context.control.clone());
+                    let forget_on_end = ForgetOnDrop(socket.clone());
+                    let connection_context = Arc::clone(&context);
+                    let task = context.runners.spawn(async move {
+                        // Dropped in reverse order, also when the task is cancelled: the
+                        // socket's last handle first, then the count.
+                        let _closed = closed;
+                        let _forget_on_end = forget_on_end;
+                        connection::serve(stream, connection_context).await;
+                        drop(slot);
+                    });
+                    connections.push((task, socket));
+                }
+                Some(Err(error)) => {
                     drop(slot);
-                });
-                connections.push((task, socket));
-            }
-            Some(Err(error)) => {
-                drop(slot);
-                let pause = backoff.failed();
-                context.control.accept_failed();
-                log::warn!("accept failed ({error}); pausing accepts for {pause:?}");
-                smol::future::or(context.runtime.sleep(pause), closed(&shutdown)).await;
+                    let pause = backoff.failed();
+                    context.control.accept_failed();
+                    log::warn!("accept failed ({error}); pausing accepts for {pause:?}");
+                    smol::future::or(context.runtime.sleep(pause), closed(&shutdown)).await;
+                }
             }
         }
-    }
-    drop(listener);
-    let all_done = async {
-        for (task, _) in connections.iter_mut() {
-            task.await;
+        drop(listener);
+        let all_done = async {
+            for (task, _) in connections.iter_mut() {
+                task.await;
+            }
+        };
+        smol::future::or(all_done, context.runtime.sleep(grace)).await;
+        // Past the grace: the connections still open are closed and their tasks cancelled.
+        // A task inside a handler that is still running ends when the handler returns (its
+        // response is discarded); its socket is shut down now, so its client sees the close.
+        for (_task, socket) in connections {
+            socket.shut_down();
         }
-    };
-    smol::future::or(all_done, context.runtime.sleep(grace)).await;
-    // Past the grace: the connections still open are closed and their tasks cancelled.
-    // A task inside a handler that is still running ends when the handler returns (its
-    // response is discarded); its socket is shut down now, so its client sees the close.
-    for (_task, socket) in connections {
-        socket.shut_down();
-    }
-    drop(stopped);
+        drop(stopped);
+    });
+    runners.run(accepting);
 }
 
 #[cfg(test)]
