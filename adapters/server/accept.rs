@@ -137,8 +137,8 @@ pub(crate) fn run(
                     let forget_on_end = ForgetOnDrop(socket.clone());
                     let connection_context = Arc::clone(&context);
                     let task = context.runners.spawn(async move {
-                        // Dropped in reverse order, also when the task is cancelled: the
-                        // socket's last handle first, then the count.
+                        // Dropped in reverse order when the task ends or is cancelled
+                        // while running: the socket's last handle first, then the count.
                         let _closed = closed;
                         let _forget_on_end = forget_on_end;
                         connection::serve(stream, connection_context).await;

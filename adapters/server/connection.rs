@@ -270,21 +270,17 @@ pub(crate) async fn serve(tcp: TcpStream, context: Arc<Context>) {
     // requests cost no timer registrations. The deadline is recomputed each time hyper
     // returns control (after every change to `progress`), which is a lock and a few
     // comparisons, not a wake-up.
-    let mut timer: Option<Sleep> =
-        Some(runtime.sleep(first_deadline.saturating_sub(runtime.now())));
-    let mut armed_at = Some(first_deadline);
-    // Registered before hyper first runs: a handler called during that first poll runs on
-    // this thread, and may take long, and the deadline must be armed meanwhile.
-    if let Some(armed) = timer.as_mut()
-        && futures_lite::future::poll_once(armed.as_mut())
-            .await
-            .is_some()
-    {
-        // Already due (a zero header timeout): re-armed at once by the loop, which then
-        // finds the deadline passed.
-        timer = None;
-        armed_at = None;
-    }
+    //
+    // The first timer is polled once before hyper first runs, so that it is registered: a
+    // handler called during that first poll runs on this thread, and may take long.
+    let mut first = runtime.sleep(first_deadline.saturating_sub(runtime.now()));
+    let (mut timer, mut armed_at): (Option<Sleep>, _) =
+        match futures_lite::future::poll_once(first.as_mut()).await {
+            // Already due (a zero header timeout): the loop arms a timer at once and finds
+            // the deadline passed.
+            Some(()) => (None, None),
+            None => (Some(first), Some(first_deadline)),
+        };
     let mut shutdown = std::pin::pin!(closed(&context.shutdown));
     let end = std::future::poll_fn(|cx| {
         if connection.as_mut().poll(cx).is_ready() {
