@@ -97,9 +97,13 @@ impl Runners {
         self.shared.executor.spawn(future)
     }
 
-    /// Runs the executor on this thread (the first runner) until `future` is done.
+    /// Runs the executor on this thread (the first runner) until `future` is done, then
+    /// runs what is left to run: a task cancelled while it waited is only dropped (its
+    /// socket closed) when an executor runs it once more.
     pub(crate) fn run<T>(&self, future: impl Future<Output = T>) -> T {
-        smol::block_on(self.shared.executor.run(future))
+        let output = smol::block_on(self.shared.executor.run(future));
+        while self.shared.executor.try_tick() {}
+        output
     }
 
     /// Calls `handler` here, on the runner thread, counted so that the monitor can tell

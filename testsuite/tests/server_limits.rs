@@ -316,6 +316,32 @@ fn shutdown_stops_accepting_and_lets_the_request_in_flight_finish() {
 }
 
 #[test]
+fn shutdown_closes_a_connection_still_waiting_for_its_body_at_the_grace() {
+    let runtime = ManualRuntime::new(Duration::from_secs(1_700_000_000));
+    let server = patient()
+        .shutdown_grace(SHORT)
+        .runtime(runtime.shared())
+        .serve(echo)
+        .unwrap();
+    let mut client = connect(&server);
+    // Half of the announced body: the request waits for the rest.
+    client
+        .write_all(b"POST /x HTTP/1.1\r\nHost: t\r\nContent-Length: 10\r\n\r\nhalf-")
+        .unwrap();
+    assert!(server.control().wait_for_requests(1, CLOSE_WAIT));
+    let control = server.control().clone();
+    let stopping = std::thread::spawn(move || server.shutdown());
+    // Armed: the connection's header deadline, its body deadline and the grace.
+    runtime.wait_for_timers(3);
+    runtime.advance(SHORT);
+    stopping.join().unwrap();
+    // Cut at the grace: the client sees the close, and the connection is counted closed
+    // (its task was dropped, not left queued).
+    assert_eq!(read_to_close(&mut client), "");
+    assert!(control.wait_for_connections_closed(1, CLOSE_WAIT));
+}
+
+#[test]
 fn shutdown_gives_up_on_a_stuck_request_at_its_deadline() {
     let (handler, go) = gated();
     let runtime = ManualRuntime::new(Duration::from_secs(1_700_000_000));
