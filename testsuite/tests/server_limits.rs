@@ -317,12 +317,7 @@ fn shutdown_stops_accepting_and_lets_the_request_in_flight_finish() {
 
 #[test]
 fn shutdown_closes_a_connection_still_waiting_for_its_body_at_the_grace() {
-    let runtime = ManualRuntime::new(Duration::from_secs(1_700_000_000));
-    let server = patient()
-        .shutdown_grace(SHORT)
-        .runtime(runtime.shared())
-        .serve(echo)
-        .unwrap();
+    let (server, runtime) = on_manual_time(patient().shutdown_grace(SHORT));
     let mut client = connect(&server);
     // Half of the announced body: the request waits for the rest.
     client
