@@ -64,6 +64,19 @@ pub(crate) async fn closed(shutdown: &Receiver<()>) {
     let _ = shutdown.recv().await;
 }
 
+/// Waits for `future`, or gives `None` once `signal` is closed (the server shutting down,
+/// or stopped).
+pub(crate) async fn unless_closed<T>(
+    future: impl Future<Output = T>,
+    signal: &Receiver<()>,
+) -> Option<T> {
+    smol::future::or(async { Some(future.await) }, async {
+        closed(signal).await;
+        None
+    })
+    .await
+}
+
 /// A second handle on a connection's socket, for shutting it down while its task is stuck
 /// in a handler; emptied when the task ends, so that the socket closes with it.
 #[derive(Clone)]
@@ -72,9 +85,14 @@ struct OpenSocket(Arc<Mutex<Option<TcpStream>>>);
 impl OpenSocket {
     /// Shuts the socket down (its client sees the close), if its connection is still open.
     fn shut_down(&self) {
-        if let Some(socket) = lock(&self.0).take() {
+        if let Some(socket) = self.forget() {
             let _ = socket.shutdown(std::net::Shutdown::Both);
         }
+    }
+
+    /// Lets go of the second handle (the connection has ended), returning it if held.
+    fn forget(&self) -> Option<TcpStream> {
+        lock(&self.0).take()
     }
 }
 
@@ -92,7 +110,7 @@ struct ForgetOnDrop(OpenSocket);
 
 impl Drop for ForgetOnDrop {
     fn drop(&mut self) {
-        lock(&(self.0).0).take();
+        self.0.forget();
     }
 }
 
@@ -117,16 +135,10 @@ pub(crate) fn run(
         let mut connections: Vec<(smol::Task<()>, OpenSocket)> = Vec::new();
         let mut backoff = Backoff::default();
         loop {
-            let slot = smol::future::or(async { Some(slots.acquire_arc().await) }, async {
-                closed(&shutdown).await;
-                None
-            });
-            let Some(slot) = slot.await else { break };
-            let accepted = smol::future::or(async { Some(listener.accept().await) }, async {
-                closed(&shutdown).await;
-                None
-            });
-            match accepted.await {
+            let Some(slot) = unless_closed(slots.acquire_arc(), &shutdown).await else {
+                break;
+            };
+            match unless_closed(listener.accept(), &shutdown).await {
                 None => break,
                 Some(Ok(stream)) => {
                     backoff.succeeded();

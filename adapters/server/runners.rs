@@ -26,7 +26,7 @@ use std::time::Duration;
 
 use smol::channel::{Receiver, Sender};
 
-use super::accept::closed;
+use super::accept::unless_closed;
 use crate::runtime::{Runtime, ThreadRuntime};
 
 /// How often the monitor looks for runners stuck in a handler while handlers run.
@@ -124,17 +124,9 @@ impl Runners {
 
 /// Sleeps `duration` of real time; `true` if the server stopped first.
 async fn sleep_unless_stopped(duration: Duration, stopped: &Receiver<()>) -> bool {
-    smol::future::or(
-        async {
-            ThreadRuntime.sleep(duration).await;
-            false
-        },
-        async {
-            closed(stopped).await;
-            true
-        },
-    )
-    .await
+    unless_closed(ThreadRuntime.sleep(duration), stopped)
+        .await
+        .is_none()
 }
 
 impl Shared {
@@ -155,14 +147,9 @@ impl Shared {
                     // before it reads the flag, so one of the two sees the other.
                     self.monitor_idle.store(true, SeqCst);
                     if self.calls.load(SeqCst) == calls {
-                        let stopped = futures_lite::future::block_on(smol::future::or(
-                            async { woken.recv().await.is_err() },
-                            async {
-                                closed(&self.stopped).await;
-                                true
-                            },
-                        ));
-                        if stopped {
+                        let wake = unless_closed(woken.recv(), &self.stopped);
+                        // `Some(Err)` cannot happen: `self` holds the sender.
+                        if !matches!(futures_lite::future::block_on(wake), Some(Ok(()))) {
                             return;
                         }
                     }
