@@ -66,7 +66,7 @@ proptest! {
         now in seconds(),
     ) {
         use base64::Engine as _;
-        use hmac::Mac as _;
+        use hmac::{KeyInit as _, Mac as _};
         let sig = usersig::generate_user_sig(sdkappid, &key(), &id, expire, now).unwrap();
         let std_b64 = sig.as_str().replace('*', "+").replace('-', "/").replace('_', "=");
         let zlib = base64::engine::general_purpose::STANDARD.decode(std_b64).unwrap();

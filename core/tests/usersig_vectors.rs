@@ -457,7 +457,7 @@ fn non_portable_inputs_are_refused_with_the_specific_error() {
 /// Builds a document the way Go v1.4 does for the empty/zero values it omits, signs it with
 /// the raw HMAC, compresses with miniz (not our stored framing) and encodes it.
 fn go_style(fields: &str, content: &str, key: &str) -> String {
-    use hmac::{Hmac, Mac};
+    use hmac::{Hmac, KeyInit, Mac};
     let mut mac = Hmac::<sha2::Sha256>::new_from_slice(key.as_bytes()).unwrap();
     mac.update(content.as_bytes());
     let sig = STANDARD.encode(mac.finalize().into_bytes());
@@ -611,7 +611,7 @@ fn debug_output_never_shows_the_signature() {
 
 #[test]
 fn the_signature_text_is_its_base64_with_or_without_the_padding_and_nothing_else() {
-    use hmac::{Hmac, Mac};
+    use hmac::{Hmac, KeyInit, Mac};
     const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let key = SecretKey::new("k3y").unwrap();
     let content = "TLS.identifier:a\nTLS.sdkappid:1400000000\nTLS.time:1700000000\nTLS.expire:60\n";

@@ -12,7 +12,7 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use callkit_core::usersig::{self, Verifier};
 use callkit_fuzz::{KEY, Reader, SDKAPPID, key};
-use hmac::{Hmac, Mac};
+use hmac::{Hmac, KeyInit, Mac};
 use libfuzzer_sys::fuzz_target;
 
 #[derive(Debug, Clone, Copy)]

@@ -4,18 +4,17 @@
 //! A signature's HMAC then costs only the compressions its message needs (two for a
 //! UserSig: about 85 bytes of text and SHA-256's padding) plus one for the outer hash.
 //! The caller writes the message into one buffer and pads it in place ([`pad`]), so the
-//! blocks go to the compression function as they are, with no block buffer in between and
-//! nothing cloned but two 32-byte states. The `hmac` crate computes the same thing (the
-//! tests compare the two), but cloning its keyed state and feeding it piece by piece
-//! costs about as much again as the compressions.
+//! blocks go to the compression function as they are, in one call, with no block buffer in
+//! between and nothing cloned but two 32-byte states. The `hmac` crate computes the same
+//! thing (the tests compare the two), but cloning its keyed state and feeding it piece by
+//! piece costs about as much again as the compressions.
 
-use sha2::digest::generic_array::GenericArray;
-use sha2::digest::typenum::U64;
+use sha2::block_api::compress256;
 use sha2::{Digest as _, Sha256};
 use zeroize::Zeroize;
 
-/// One 64-byte SHA-256 block, the type sha2's compression function takes.
-type Block = GenericArray<u8, U64>;
+/// One 64-byte SHA-256 block.
+type Block = [u8; 64];
 
 /// SHA-256's initial state (FIPS 180-4, 5.3.3).
 const IV: [u32; 8] = [
@@ -28,11 +27,6 @@ const IV: [u32; 8] = [
     0x1f83_d9ab,
     0x5be0_cd19,
 ];
-
-/// Compresses one block into `state` (SHA-NI or the portable code, as sha2 detects).
-fn compress(state: &mut [u32; 8], block: &Block) {
-    sha2::compress256(state, core::slice::from_ref(block));
-}
 
 /// A state's digest, big-endian.
 fn digest_bytes(state: &[u32; 8]) -> [u8; 32] {
@@ -61,7 +55,7 @@ impl Drop for HmacKey {
 impl HmacKey {
     /// Keys of any length: longer than a block, the key is hashed first (RFC 2104).
     pub(crate) fn new(key: &[u8]) -> Self {
-        let mut padded = Block::default();
+        let mut padded: Block = [0; 64];
         if key.len() > padded.len() {
             let hashed = Sha256::digest(key);
             for (slot, byte) in padded.iter_mut().zip(hashed.iter()) {
@@ -72,39 +66,33 @@ impl HmacKey {
                 *slot = *byte;
             }
         }
-        let mut pad = Block::default();
+        let mut pad: Block = [0; 64];
         let mut states = [IV, IV];
         for (state, xor) in states.iter_mut().zip([0x36u8, 0x5c]) {
             for (slot, byte) in pad.iter_mut().zip(padded.iter()) {
                 *slot = byte ^ xor;
             }
-            compress(state, &pad);
+            // SHA-NI or the portable code, as sha2 detects.
+            compress256(state, core::slice::from_ref(&pad));
         }
-        padded.as_mut_slice().zeroize();
-        pad.as_mut_slice().zeroize();
+        padded.zeroize();
+        pad.zeroize();
         let [inner, outer] = states;
         Self { inner, outer }
     }
 
-    /// The inner hash over a message already padded in place (see [`pad`]), one block
-    /// per [`Blocks::step`].
-    pub(crate) fn blocks<'m>(&self, padded: &'m [u8]) -> Blocks<'m> {
-        Blocks {
-            state: self.inner,
-            blocks: padded.as_chunks::<64>().0.iter(),
-        }
-    }
-
-    /// The tag, once the inner hash has had every block.
-    pub(crate) fn tag(&self, mut blocks: Blocks<'_>) -> [u8; 32] {
-        while blocks.step() {}
-        self.outer(&digest_bytes(&blocks.state))
+    /// The tag of a message already padded in place (see [`pad`]): whole blocks, a
+    /// trailing part of a block ignored.
+    pub(crate) fn tag(&self, padded: &[u8]) -> [u8; 32] {
+        let mut inner = self.inner;
+        compress256(&mut inner, padded.as_chunks::<64>().0);
+        self.outer(&digest_bytes(&inner))
     }
 
     /// The outer hash of the inner digest.
     fn outer(&self, inner: &[u8; 32]) -> [u8; 32] {
         // The outer message is the 32-byte inner digest: one block with its padding.
-        let mut block = Block::default();
+        let mut block: Block = [0; 64];
         for (slot, byte) in block.iter_mut().zip(inner) {
             *slot = *byte;
         }
@@ -115,7 +103,7 @@ impl HmacKey {
             length.copy_from_slice(&((64u64 + 32) * 8).to_be_bytes());
         }
         let mut state = self.outer;
-        compress(&mut state, &block);
+        compress256(&mut state, core::slice::from_ref(&block));
         digest_bytes(&state)
     }
 }
@@ -138,29 +126,10 @@ pub(crate) fn pad(buf: &mut [u8], len: usize) -> Option<&[u8]> {
     Some(padded)
 }
 
-/// The inner hash of [`HmacKey::blocks`], a block at a time.
-pub(crate) struct Blocks<'m> {
-    state: [u32; 8],
-    blocks: core::slice::Iter<'m, [u8; 64]>,
-}
-
-impl Blocks<'_> {
-    /// Compresses the next block; `false` once there is none.
-    pub(crate) fn step(&mut self) -> bool {
-        match self.blocks.next() {
-            Some(block) => {
-                compress(&mut self.state, &Block::from(*block));
-                true
-            }
-            None => false,
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use hmac::{Hmac, Mac};
+    use hmac::{Hmac, KeyInit, Mac};
 
     fn reference(key: &[u8], message: &[u8]) -> [u8; 32] {
         let mut mac = Hmac::<Sha256>::new_from_slice(key).unwrap();
@@ -179,12 +148,7 @@ mod tests {
         assert!(pad(&mut buf[..padded_len(message.len()) - 1], message.len()).is_none());
         let padded = pad(&mut buf, message.len()).unwrap();
         assert!(padded.len().is_multiple_of(64));
-        let mut blocks = key.blocks(padded);
-        // Stepping by hand or not, the tag is the same.
-        if message.len().is_multiple_of(2) {
-            assert!(blocks.step());
-        }
-        key.tag(blocks)
+        key.tag(padded)
     }
 
     #[test]

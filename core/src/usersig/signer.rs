@@ -392,7 +392,7 @@ fn hmac_tag(
         text.put(userbuf.as_bytes());
         text.put(b"\n");
     }
-    mac.tag(mac.blocks(pad(buf, len).unwrap_or_default()))
+    mac.tag(pad(buf, len).unwrap_or_default())
 }
 
 /// A plain UserSig: [`verify_document`] with no userbuf allowed.
