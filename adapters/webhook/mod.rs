@@ -29,14 +29,17 @@
 //! Alternatively, mount [`WebhookHandler::handle`] in your own HTTP server.
 //!
 //! With [`serve`], `on_event` runs on the server thread that serves the request, before
-//! the acknowledgement is sent, with no hand-off to another thread: a quick callback (one
-//! that puts the event in a channel) costs nothing more. A slow callback delays only its
-//! own request's acknowledgement: while it runs, the server starts another thread for the
-//! other connections (see [`crate::server`]). Still keep it well under CallKit's callback timeout, since an
-//! unacknowledged v1 callback is retried. If it returns an error or panics, the request
-//! gets a 500 and CallKit delivers it again (v1 retries on any HTTP error). The server's
-//! limits (timeouts, connection cap, workers) are described in [`crate::server`]; set
-//! them with [`WebhookHandler::serve_on`].
+//! the acknowledgement is sent, with no hand-off to another thread. A quick callback (one
+//! that puts the event in a channel) adds only what the channel costs: waking the thread
+//! that waits on it, when that thread is asleep, which is a system call and, on some
+//! virtual machines, tens of microseconds before that thread runs (BENCHMARKS.md has the
+//! figures). A slow callback delays only its own request's acknowledgement: while it runs,
+//! the server starts another thread for the other connections (see [`crate::server`]).
+//! Still keep it well under CallKit's callback timeout, since an unacknowledged v1
+//! callback is retried. If it returns an error or panics, the request gets a 500 and
+//! CallKit delivers it again (v1 retries on any HTTP error). The server's limits
+//! (timeouts, connection cap, workers) are described in [`crate::server`]; set them with
+//! [`WebhookHandler::serve_on`].
 //!
 //! ```
 //! use callkit::webhook::{self, Payload, WebhookConfig};
