@@ -9,7 +9,7 @@ use super::mac::{HmacKey, pad, padded_len};
 use super::types::{Privileges, Room, UserSig, Verified, VerifiedPrivateMapKey};
 use super::wire::{
     Fill, Inflater, STORED_PREFIX, STORED_SUFFIX, Sink, base64_std, base64_std_into,
-    base64_tencent, ct_eq, frame_stored, json_str_len, push_json_str, unbase64_std,
+    base64_std_len, base64_tencent, ct_eq, frame_stored, json_str_len, push_json_str, unbase64_std,
     unbase64_tencent_into,
 };
 use super::{MAX_IDENTIFIER_LEN, MAX_ROOM_NAME_LEN, userbuf};
@@ -180,15 +180,13 @@ impl Signer {
             expire_text,
             userbuf,
         );
-        let mut sig = [0u8; 44];
-        let sig = base64_std_into(&tag, &mut sig);
         let doc = DocumentText {
             identifier,
             sdkappid: sdkappid_text,
             expire: expire_text,
             time: time_text,
             userbuf,
-            sig,
+            tag: &tag,
         };
 
         let stream_len = STORED_PREFIX + doc.len() + STORED_SUFFIX;
@@ -298,14 +296,15 @@ impl SdkAppIdText {
     }
 }
 
-/// The fields of a document to sign, already as text.
+/// The fields of a document to sign, already as text but for the signature.
 struct DocumentText<'a> {
     identifier: &'a str,
     sdkappid: &'a [u8],
     expire: &'a [u8],
     time: &'a [u8],
     userbuf: Option<&'a str>,
-    sig: &'a [u8],
+    /// The HMAC, written as `TLS.sig` in standard base64.
+    tag: &'a [u8; 32],
 }
 
 impl DocumentText<'_> {
@@ -324,7 +323,7 @@ impl DocumentText<'_> {
             + self
                 .userbuf
                 .map_or(0, |userbuf| Self::USERBUF + userbuf.len())
-            + self.sig.len()
+            + base64_std_len(self.tag.len())
     }
 
     /// Writes the JSON document (the official libraries' key order).
@@ -343,7 +342,7 @@ impl DocumentText<'_> {
             out.put(b"\"");
         }
         out.put(br#","TLS.sig":""#);
-        out.put(self.sig);
+        out.put_base64_std(self.tag);
         out.put(br#""}"#);
     }
 }
@@ -530,7 +529,7 @@ mod tests {
                         expire: number,
                         time: number,
                         userbuf,
-                        sig: &[b'A'; 44],
+                        tag: &[0xA5; 32],
                     };
                     let mut count = Count(0);
                     doc.write(&mut count);

@@ -152,6 +152,14 @@ pub(crate) fn frame_stored(stream: &mut [u8]) -> Option<()> {
 pub(crate) trait Sink {
     /// Appends `bytes`.
     fn put(&mut self, bytes: &[u8]);
+
+    /// Appends the standard base64 of `bytes`, with `=` padding.
+    fn put_base64_std(&mut self, bytes: &[u8]);
+}
+
+/// The length of [`Sink::put_base64_std`]'s text for `len` bytes.
+pub(crate) const fn base64_std_len(len: usize) -> usize {
+    len.div_ceil(3) * 4
 }
 
 /// Counts the bytes written (tests: the reference for the signer's computed lengths).
@@ -162,6 +170,10 @@ pub(crate) struct Count(pub usize);
 impl Sink for Count {
     fn put(&mut self, bytes: &[u8]) {
         self.0 += bytes.len();
+    }
+
+    fn put_base64_std(&mut self, bytes: &[u8]) {
+        self.0 += base64_std_len(bytes.len());
     }
 }
 
@@ -190,12 +202,26 @@ impl Sink for Fill<'_> {
         }
         self.at = end;
     }
+
+    /// Encodes in place: no copy of the text, which the vector stores of the encoder
+    /// would make slow to read back right away.
+    fn put_base64_std(&mut self, bytes: &[u8]) {
+        let end = self.at.saturating_add(base64_std_len(bytes.len()));
+        if let Some(slot) = self.buf.get_mut(self.at..end) {
+            base64_std_into(bytes, slot);
+        }
+        self.at = end;
+    }
 }
 
 #[cfg(test)]
 impl Sink for Vec<u8> {
     fn put(&mut self, bytes: &[u8]) {
         self.extend_from_slice(bytes);
+    }
+
+    fn put_base64_std(&mut self, bytes: &[u8]) {
+        self.extend_from_slice(base64_std(bytes).as_bytes());
     }
 }
 
