@@ -262,13 +262,13 @@ const STACK_STREAM: usize = 512;
 const STACK_SIGNED: usize = 256;
 
 /// An upper bound on a signed document's length: the fixed text, an identifier of
-/// [`MAX_IDENTIFIER_LEN`] bytes each escaped as `\u00XX`, three 20-digit numbers, a 44-byte
-/// signature and the base64 of the largest userbuf.
+/// [`MAX_IDENTIFIER_LEN`] bytes each escaped as `\u00XX`, three 20-digit numbers, the
+/// signature's base64 and the base64 of the largest userbuf.
 const MAX_DOCUMENT_TEXT: usize = 160
     + 6 * MAX_IDENTIFIER_LEN
     + 3 * 20
-    + 44
-    + 4 * (32 + MAX_IDENTIFIER_LEN + MAX_ROOM_NAME_LEN).div_ceil(3);
+    + base64_std_len(32)
+    + base64_std_len(32 + MAX_IDENTIFIER_LEN + MAX_ROOM_NAME_LEN);
 // Every document fits one stored block, the only framing the signer writes.
 const _: () = assert!(MAX_DOCUMENT_TEXT <= u16::MAX as usize);
 

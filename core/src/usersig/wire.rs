@@ -31,13 +31,17 @@ pub(crate) fn base64_std(input: &[u8]) -> String {
     base64_simd::STANDARD.encode_to_string(input)
 }
 
+/// The length of the standard base64 of `len` bytes, with `=` padding.
+pub(crate) const fn base64_std_len(len: usize) -> usize {
+    base64_simd::STANDARD.encoded_length(len)
+}
+
 /// Standard base64 of `input`, with `=` padding, into `out`; the written part (empty if
 /// `out` is too short).
 pub(crate) fn base64_std_into<'o>(input: &[u8], out: &'o mut [u8]) -> &'o [u8] {
     use base64_simd::AsOut as _;
-    let engine = base64_simd::STANDARD;
-    match out.get_mut(..engine.encoded_length(input.len())) {
-        Some(out) => engine.encode(input, out.as_out()),
+    match out.get_mut(..base64_std_len(input.len())) {
+        Some(out) => base64_simd::STANDARD.encode(input, out.as_out()),
         None => &[],
     }
 }
@@ -155,11 +159,6 @@ pub(crate) trait Sink {
 
     /// Appends the standard base64 of `bytes`, with `=` padding.
     fn put_base64_std(&mut self, bytes: &[u8]);
-}
-
-/// The length of [`Sink::put_base64_std`]'s text for `len` bytes.
-pub(crate) const fn base64_std_len(len: usize) -> usize {
-    len.div_ceil(3) * 4
 }
 
 /// Counts the bytes written (tests: the reference for the signer's computed lengths).
