@@ -17,6 +17,7 @@ use smol::net::TcpStream;
 
 use super::connection::{self, Context};
 use super::control::{ServerControl, lock};
+use super::runners;
 
 /// Where connections come from: the real listener, or in tests one that fails on demand.
 pub(crate) trait Accept: Send + Sync + 'static {
@@ -116,8 +117,9 @@ impl Drop for ForgetOnDrop {
 
 /// Accepts until shutdown, at most `max_connections` at a time (beyond that, new
 /// connections wait in the kernel's backlog), then waits up to `grace` for the open ones
-/// and cancels the rest. Runs on the calling thread, the server's first runner; `stopped`
-/// is dropped once the listener is closed and every connection has ended.
+/// and cancels the rest, then the same for the application's tasks. Runs on the calling
+/// thread, the server's first runner; `stopped` is dropped once the listener is closed,
+/// every connection has ended and every application task has ended or been cancelled.
 pub(crate) fn run(
     listener: impl Accept,
     context: Arc<Context>,
@@ -180,6 +182,20 @@ pub(crate) fn run(
         for (_task, socket) in connections {
             socket.shut_down();
         }
+        // The application's tasks get a grace of their own, after the handler is dropped
+        // (unless a stuck call still holds it): a task draining a channel the handler sent
+        // into sees it close, takes what is left and ends. Those still running then are
+        // cancelled.
+        let runtime = Arc::clone(&context.runtime);
+        let mut tasks = context.runners.take_tasks();
+        drop(context);
+        let all_done = async {
+            for task in tasks.iter_mut() {
+                task.await;
+            }
+        };
+        smol::future::or(all_done, runtime.sleep(grace)).await;
+        runners::cancel(tasks).await;
         drop(stopped);
     });
     runners.run(accepting);

@@ -16,7 +16,9 @@
 //! meanwhile, and lets it go once it is no longer needed. So a slow handler holds up only
 //! its own request (the others for at most 10 ms, the first time), and the thread count
 //! never grows beyond the limit: when every one of them is stuck, further requests wait
-//! for the next free one. A handler that panics costs its request a `500`.
+//! for the next free one. A handler that panics costs its request a `500`. Tasks of
+//! your own (say, the one taking what the handler sends into a channel) run beside the
+//! connections with [`LoopbackServer::spawn`].
 //!
 //! # Facing the internet
 //!
@@ -305,7 +307,7 @@ impl ServerBuilder {
             tls,
             max_request_body_bytes: self.max_request_body_bytes,
             timeouts: self.timeouts,
-            runners,
+            runners: runners.clone(),
             shutdown: shutdown_rx.clone(),
             runtime: self.runtime.unwrap_or_else(default_runtime),
         });
@@ -331,6 +333,7 @@ impl ServerBuilder {
             control,
             shutdown: Some(shutdown_tx),
             stopped,
+            runners,
         })
     }
 }
@@ -351,6 +354,8 @@ pub struct LoopbackServer {
     shutdown: Option<Sender<()>>,
     /// Closed once the server has stopped.
     stopped: Receiver<()>,
+    /// For [`spawn`](Self::spawn).
+    runners: runners::Runners,
 }
 
 impl LoopbackServer {
@@ -401,6 +406,69 @@ impl LoopbackServer {
     #[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
     pub fn control(&self) -> &ServerControl {
         &self.control
+    }
+
+    /// Runs `task` on the server's threads, beside its connections: the place for the
+    /// code that takes what the handler hands over.
+    ///
+    /// A handler that sends into an async channel (`smol::channel`, `async-channel`,
+    /// `flume`, …) whose receiving end is a task here wakes no other thread: the task runs
+    /// on the same thread once the request's task yields. A thread of your own blocked on
+    /// a channel is woken by every send instead, a system call and a context switch per
+    /// request (the benchmarks measure both).
+    ///
+    /// The task shares the threads with the connections, so it should await rather than
+    /// block. One that blocks anyway is treated like a blocking handler: while it holds a
+    /// thread, the server starts another for the connections (up to
+    /// [`workers`](ServerBuilder::workers)). A panic ends the task alone (logged with
+    /// `log::error!`).
+    ///
+    /// When the server stops, once its connections have ended the handler is dropped
+    /// (and with it the sending ends it holds), and the tasks get up to the
+    /// [shutdown grace](ServerBuilder::shutdown_grace) to finish: a task draining a
+    /// channel takes every event still in it and ends. Tasks still running then are
+    /// dropped.
+    ///
+    /// ```
+    /// use std::sync::{Arc, Mutex};
+    /// use callkit::server::LoopbackServer;
+    ///
+    /// let (tx, rx) = smol::channel::unbounded::<Vec<u8>>();
+    /// let server = LoopbackServer::builder().serve(move |request| {
+    ///     // Unbounded: never full; fails only once the task below has ended.
+    ///     match tx.try_send(request.into_body()) {
+    ///         Ok(()) => http::Response::new(b"queued".to_vec()),
+    ///         Err(_) => {
+    ///             let mut response = http::Response::new(b"not queued".to_vec());
+    ///             *response.status_mut() = http::StatusCode::SERVICE_UNAVAILABLE;
+    ///             response
+    ///         }
+    ///     }
+    /// })?;
+    /// let bodies = Arc::new(Mutex::new(Vec::new()));
+    /// let stored = Arc::clone(&bodies);
+    /// server.spawn(async move {
+    ///     while let Ok(body) = rx.recv().await {
+    ///         stored.lock().unwrap().push(body);
+    ///     }
+    /// });
+    ///
+    /// let mut stream = std::net::TcpStream::connect(server.local_addr())?;
+    /// std::io::Write::write_all(
+    ///     &mut stream,
+    ///     b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nConnection: close\r\n\r\nhi",
+    /// )?;
+    /// let mut reply = String::new();
+    /// std::io::Read::read_to_string(&mut stream, &mut reply)?;
+    /// assert!(reply.ends_with("queued"));
+    ///
+    /// // Stopping lets the task take everything queued before the stop.
+    /// server.shutdown();
+    /// assert_eq!(*bodies.lock().unwrap(), [b"hi".to_vec()]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn spawn(&self, task: impl std::future::Future<Output = ()> + Send + 'static) {
+        self.runners.spawn_task(task);
     }
 
     /// Stops the server and waits until it has (same as dropping it).

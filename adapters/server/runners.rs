@@ -17,11 +17,19 @@
 //!
 //! What a quick call costs: three atomic counter updates and one flag read. The monitor
 //! sleeps without a timer while no handler runs.
+//!
+//! The application's own tasks ([`Runners::spawn_task`], behind
+//! `LoopbackServer::spawn`) run on the same executor, and each poll of one is watched like
+//! a handler call: a task that blocks a runner gets the others served by a new one, and
+//! one that panics ends alone. The server keeps their handles, to give them a grace to
+//! finish when it stops.
 
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
-use std::sync::Arc;
+use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering::SeqCst};
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use smol::channel::{Receiver, Sender};
@@ -60,6 +68,17 @@ struct Shared {
     stopped: Receiver<()>,
     /// Thread names: `{name}-{i}`.
     name: String,
+    /// The application's tasks, until the server takes them to wait for at its stop.
+    tasks: Mutex<Vec<smol::Task<()>>>,
+}
+
+impl std::fmt::Debug for Runners {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Runners")
+            .field("running", &self.shared.running.load(SeqCst))
+            .field("limit", &self.shared.limit)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Runners {
@@ -81,6 +100,7 @@ impl Runners {
             wake_monitor,
             stopped,
             name,
+            tasks: Mutex::new(Vec::new()),
         });
         let monitored = Arc::clone(&shared);
         std::thread::Builder::new()
@@ -95,6 +115,26 @@ impl Runners {
         future: impl Future<Output = T> + Send + 'static,
     ) -> smol::Task<T> {
         self.shared.executor.spawn(future)
+    }
+
+    /// Spawns an application task, each poll of it watched like a handler call (see
+    /// [`call`](Self::call)); a panic ends the task (logged) and nothing else. Its handle
+    /// is kept for [`take_tasks`](Self::take_tasks).
+    pub(crate) fn spawn_task(&self, task: impl Future<Output = ()> + Send + 'static) {
+        let watched = Watched {
+            runners: self.clone(),
+            task: Box::pin(task),
+        };
+        let handle = self.shared.executor.spawn(watched);
+        let mut tasks = super::control::lock(&self.shared.tasks);
+        tasks.retain(|task| !task.is_finished());
+        tasks.push(handle);
+    }
+
+    /// The application tasks spawned so far, for the server to wait for (and then drop,
+    /// which cancels those still running) as it stops.
+    pub(crate) fn take_tasks(&self) -> Vec<smol::Task<()>> {
+        std::mem::take(&mut *super::control::lock(&self.shared.tasks))
     }
 
     /// Runs the executor on this thread (the first runner) until `future` is done, then
@@ -120,6 +160,46 @@ impl Runners {
         shared.inside.fetch_sub(1, SeqCst);
         result
     }
+}
+
+/// An application task whose every poll is a watched call.
+struct Watched {
+    runners: Runners,
+    task: Pin<Box<dyn Future<Output = ()> + Send>>,
+}
+
+impl Future for Watched {
+    type Output = ();
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let Watched { runners, task } = &mut *self;
+        runners
+            .call(|| task.as_mut().poll(cx))
+            .unwrap_or_else(|_panic| {
+                // The panic hook has already printed its message.
+                log::error!("a task spawned on the server panicked; it has ended");
+                Poll::Ready(())
+            })
+    }
+}
+
+/// Cancels `tasks` and waits until each is dropped (those already finished at once), but
+/// at most one [`TICK`] of real time: a task whose poll is stuck on a thread is dropped
+/// only once that poll returns, whenever that is.
+pub(crate) async fn cancel(tasks: Vec<smol::Task<()>>) {
+    let mut cancelling: Vec<_> = tasks
+        .into_iter()
+        .map(|task| Box::pin(task.cancel()))
+        .collect();
+    let all_cancelled = std::future::poll_fn(|cx| {
+        cancelling.retain_mut(|task| task.as_mut().poll(cx).is_pending());
+        if cancelling.is_empty() {
+            Poll::Ready(())
+        } else {
+            Poll::Pending
+        }
+    });
+    smol::future::or(all_cancelled, ThreadRuntime.sleep(TICK)).await;
 }
 
 /// Sleeps `duration` of real time; `true` if the server stopped first.
