@@ -29,17 +29,42 @@
 //! Alternatively, mount [`WebhookHandler::handle`] in your own HTTP server.
 //!
 //! With [`serve`], `on_event` runs on the server thread that serves the request, before
-//! the acknowledgement is sent, with no hand-off to another thread. A quick callback (one
-//! that puts the event in a channel) adds only what the channel costs: waking the thread
-//! that waits on it, when that thread is asleep, which is a system call and, on some
-//! virtual machines, tens of microseconds before that thread runs (BENCHMARKS.md has the
-//! figures). A slow callback delays only its own request's acknowledgement: while it runs,
-//! the server starts another thread for the other connections (see [`crate::server`]).
-//! Still keep it well under CallKit's callback timeout, since an unacknowledged v1
-//! callback is retried. If it returns an error or panics, the request gets a 500 and
-//! CallKit delivers it again (v1 retries on any HTTP error). The server's limits
-//! (timeouts, connection cap, workers) are described in [`crate::server`]; set them with
-//! [`WebhookHandler::serve_on`].
+//! the acknowledgement is sent, with no hand-off to another thread. A slow callback delays
+//! only its own request's acknowledgement: while it runs, the server starts another thread
+//! for the other connections (see [`crate::server`]). Still keep it well under CallKit's
+//! callback timeout, since an unacknowledged v1 callback is retried. If it returns an error
+//! or panics, the request gets a 500 and CallKit delivers it again (v1 retries on any HTTP
+//! error). The server's limits (timeouts, connection cap, workers) are described in
+//! [`crate::server`]; set them with [`WebhookHandler::serve_on`].
+//!
+//! The quickest callback puts the event in a channel. Take the events from it in a task
+//! on the server ([`LoopbackServer::spawn`](crate::server::LoopbackServer::spawn)): the
+//! send then wakes no thread, and the receiver runs at bare hyper's speed. A thread of your
+//! own blocked on a channel is woken by every event instead, a system call and a context
+//! switch per request, which on a virtual machine can cost more than the rest of the
+//! request (BENCHMARKS.md has the figures). When the server stops, the task takes every
+//! event still in the channel before the stop returns.
+//!
+//! ```
+//! # #[cfg(feature = "server")] {
+//! use callkit::webhook::{self, WebhookConfig};
+//!
+//! let (tx, rx) = smol::channel::unbounded();
+//! let server = webhook::serve(
+//!     "127.0.0.1:0".parse()?,
+//!     false,
+//!     WebhookConfig::new(1400000000),
+//!     // A failed send (the task below has ended) answers 500: the event comes again.
+//!     move |event| tx.try_send(event).map_err(|_| "the event queue is closed"),
+//! )?;
+//! server.spawn(async move {
+//!     while let Ok(event) = rx.recv().await {
+//!         println!("{}", event.command()); // store it, forward it, ...
+//!     }
+//! });
+//! # }
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 //!
 //! ```
 //! use callkit::webhook::{self, Payload, WebhookConfig};
