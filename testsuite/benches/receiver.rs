@@ -1,20 +1,25 @@
 //! The whole webhook receiver against a bare hyper server, side by side in one run.
 //!
 //! * receiver: [`WebhookHandler`] (the documented v4 `MemberChanged` example, checked and
-//!   parsed, the event sent into a channel that another thread drains) served by callkit's
-//!   server (`callkit::server`, hyper 1.x on its own smol thread) with its defaults, plain
-//!   HTTP/1.1 on loopback.
-//! * receiver, event dropped: the same, but the callback drops the event instead of
-//!   sending it: what the channel and its draining thread cost, apart from the receiver.
+//!   parsed) served by callkit's server (`callkit::server`, hyper 1.x on its own smol
+//!   thread) with its defaults, plain HTTP/1.1 on loopback; the callback sends the event
+//!   into a channel (`smol::channel`) that a task on the server takes from
+//!   (`LoopbackServer::spawn`): the hand-off the docs recommend.
+//! * receiver, channel to a thread: the same, but the event goes into a `std::sync::mpsc`
+//!   channel that a thread of its own drains: each event wakes that thread.
+//! * receiver, event dropped: the same, but the callback drops the event: the receiver
+//!   alone.
 //! * bare: hyper 1.x's `http1` server on one thread running a smol executor, a handler that
 //!   collects the body and answers the v4 acknowledgement.
 //!
 //! The load: hyper client connections, kept alive, all driven from the bench's thread, one
-//! request in flight per connection; 1 connection and 50 connections. Each round sends the
-//! same number of requests to each server in turn (the order rotating between rounds), so
-//! every ratio compares runs a few milliseconds apart; the median over the rounds is
-//! reported, with each side's requests per second and heap allocations per request
-//! (counted over every thread of the process: the client's are the same on both sides).
+//! request in flight per connection; 1 connection and 50 connections. Each round gives
+//! every server a turn of the same number of requests (the order rotating between
+//! rounds), so every ratio compares turns a few milliseconds apart: 20 requests a turn on
+//! one connection, for 50 × `CALLKIT_BENCH_ROUNDS` rounds, and 40 on each of fifty
+//! connections, for `CALLKIT_BENCH_ROUNDS` rounds. The median over the rounds is reported,
+//! with each side's requests per second and heap allocations per request (counted over
+//! every thread of the process: the client's are the same on both sides).
 //!
 //! Run: `cargo bench --bench receiver` (`CALLKIT_BENCH_ROUNDS`, default 30).
 
@@ -71,22 +76,49 @@ fn member_changed_body() -> Bytes {
     Bytes::from(with_comma_put_back(MEMBER_BODY_AS_PUBLISHED))
 }
 
-/// callkit's receiver with its defaults: the event goes into a channel, drained by a
-/// thread of its own (or, `channel` false, is dropped by the callback).
-fn receiver(channel: bool) -> LoopbackServer {
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || for _event in rx {});
-    let handler = WebhookHandler::new(WebhookConfig::new(APP), move |event| {
-        if channel {
-            tx.send(event).map_err(|_| "the event channel is closed")
-        } else {
-            drop(event);
-            Ok(())
+/// Where the receiver's callback puts each event.
+#[derive(Clone, Copy)]
+enum HandOff {
+    /// Into a channel taken from by a task on the server.
+    TaskOnTheServer,
+    /// Into a channel drained by a thread of its own.
+    Thread,
+    /// Nowhere: dropped.
+    Drop,
+}
+
+/// callkit's receiver with its defaults, handing each event off as `hand_off` says.
+fn receiver(hand_off: HandOff) -> LoopbackServer {
+    let server = LoopbackServer::builder();
+    let config = WebhookConfig::new(APP);
+    match hand_off {
+        HandOff::TaskOnTheServer => {
+            let (tx, rx) = smol::channel::unbounded();
+            let server = WebhookHandler::new(config, move |event| {
+                tx.try_send(event)
+                    .map_err(|_| "the event channel is closed")
+            })
+            .serve_on(server)
+            .expect("receiver starts");
+            server.spawn(async move { while let Ok(_event) = rx.recv().await {} });
+            server
         }
-    });
-    handler
-        .serve_on(LoopbackServer::builder())
-        .expect("receiver starts")
+        HandOff::Thread => {
+            let (tx, rx) = std::sync::mpsc::channel();
+            std::thread::spawn(move || for _event in rx {});
+            WebhookHandler::new(config, move |event| {
+                tx.send(event).map_err(|_| "the event channel is closed")
+            })
+            .serve_on(server)
+            .expect("receiver starts")
+        }
+        HandOff::Drop => WebhookHandler::new(config, |event| {
+            drop(event);
+            Ok::<(), Infallible>(())
+        })
+        .serve_on(server)
+        .expect("receiver starts"),
+    }
 }
 
 /// Bare hyper: one thread, a smol executor, the acknowledgement for every request.
@@ -144,9 +176,9 @@ async fn connect(
     senders
 }
 
-/// Sends `per_connection` requests on each connection (one in flight on each); returns
-/// requests per second and allocations per request.
-async fn round(
+/// One server's turn: `per_connection` requests on each connection (one in flight on
+/// each); returns requests per second and allocations per request.
+async fn turn(
     senders: &mut [SendRequest<Full<Bytes>>],
     addr: SocketAddr,
     body: &Bytes,
@@ -207,27 +239,46 @@ fn main() {
         .unwrap_or(30);
     let body = member_changed_body();
     let bare = bare_server();
-    let with_channel = receiver(true);
-    let dropping = receiver(false);
-    let mut targets = vec![
-        ("bare hyper", bare),
-        ("receiver", with_channel.local_addr()),
-        ("receiver, event dropped", dropping.local_addr()),
+    let receivers = [
+        ("receiver", receiver(HandOff::TaskOnTheServer)),
+        ("receiver, channel to a thread", receiver(HandOff::Thread)),
+        ("receiver, event dropped", receiver(HandOff::Drop)),
     ];
-    // Profiling: `CALLKIT_BENCH_ONLY=1` loads only that server (0 bare, 1 receiver, 2 the
-    // receiver dropping its events).
-    if let Some(only) = std::env::var("CALLKIT_BENCH_ONLY")
-        .ok()
-        .and_then(|v| v.parse::<usize>().ok())
-    {
-        targets = vec![targets[only]];
+    let mut targets = vec![("bare hyper", bare)];
+    targets.extend(
+        receivers
+            .iter()
+            .map(|(name, server)| (*name, server.local_addr())),
+    );
+    // Profiling: `CALLKIT_BENCH_ONLY=1` loads only that server, `=0,3` only those (0 bare,
+    // then the receivers in the order above); ratios are to the first one listed.
+    if let Ok(only) = std::env::var("CALLKIT_BENCH_ONLY") {
+        let picked: Vec<usize> = only
+            .split(',')
+            .filter_map(|i| i.trim().parse().ok())
+            .collect();
+        targets = picked
+            .iter()
+            .filter_map(|&i| targets.get(i).copied())
+            .collect();
+        assert!(
+            !targets.is_empty(),
+            "CALLKIT_BENCH_ONLY={only}: no such server"
+        );
     }
-    println!("receiver vs bare hyper, HTTP/1.1 keep-alive on loopback, {rounds} rounds");
+    println!("receiver vs bare hyper, HTTP/1.1 keep-alive on loopback");
     println!(
         "| connections | server | requests/s (median) | allocations/request | ratio to bare (median of rounds) |"
     );
     println!("| ---: | --- | ---: | ---: | ---: |");
-    for (connections, per_connection) in [(1usize, 1000usize), (50, 40)] {
+    // (connections, requests on each connection per turn, rounds). One connection gets
+    // short turns and fifty times the rounds (the same requests in all), so the servers
+    // change places every half millisecond or so: in long turns each server kept the
+    // placement of its threads on the vCPUs it started the turn with (its thread and the
+    // client's on one vCPU, or on two, several times slower on a virtual machine), and the
+    // ratios measured that luck rather than the servers.
+    for (connections, per_connection, rounds) in [(1usize, 20usize, rounds * 50), (50, 40, rounds)]
+    {
         let executor = smol::LocalExecutor::new();
         smol::block_on(executor.run(async {
             let mut senders = Vec::new();
@@ -236,7 +287,7 @@ fn main() {
             }
             // Warm-up: every connection used once.
             for (i, (_, addr)) in targets.iter().enumerate() {
-                round(&mut senders[i], *addr, &body, 5).await;
+                turn(&mut senders[i], *addr, &body, 5).await;
             }
             let mut rps = vec![Vec::new(); targets.len()];
             let mut allocs = vec![Vec::new(); targets.len()];
@@ -246,7 +297,7 @@ fn main() {
                 for k in 0..targets.len() {
                     let i = (k + r) % targets.len();
                     let (per_second, per_request) =
-                        round(&mut senders[i], targets[i].1, &body, per_connection).await;
+                        turn(&mut senders[i], targets[i].1, &body, per_connection).await;
                     this[i] = per_second;
                     rps[i].push(per_second);
                     allocs[i].push(per_request);
@@ -265,5 +316,5 @@ fn main() {
             }
         }));
     }
-    drop((with_channel, dropping));
+    drop(receivers);
 }
