@@ -341,7 +341,8 @@ impl ServerBuilder {
 /// A running server (on loopback unless [bound](ServerBuilder::bind) elsewhere). Dropping it (or [`shutdown`](Self::shutdown)) stops
 /// accepting, lets requests in flight finish (up to the
 /// [shutdown grace](ServerBuilder::shutdown_grace), 2 s by default), closes idle
-/// connections, and returns once the port is closed and every connection has ended. A
+/// connections, and returns once the port is closed, every connection has ended and the
+/// tasks given to [`spawn`](Self::spawn) have ended too (they get a grace of their own). A
 /// handler still running after that finishes on its thread, and its response is
 /// discarded.
 #[derive(Debug)]

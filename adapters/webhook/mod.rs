@@ -39,7 +39,8 @@
 //!
 //! The quickest callback puts the event in a channel. Take the events from it in a task
 //! on the server ([`LoopbackServer::spawn`](crate::server::LoopbackServer::spawn)): the
-//! send then wakes no thread, and the receiver runs at bare hyper's speed. A thread of your
+//! send then wakes no thread, and the receiver stays within a few percent of bare hyper's
+//! requests per second. A thread of your
 //! own blocked on a channel is woken by every event instead, a system call and a context
 //! switch per request, which on a virtual machine can cost more than the rest of the
 //! request (BENCHMARKS.md has the figures). When the server stops, the task takes every
