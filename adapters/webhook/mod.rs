@@ -40,11 +40,10 @@
 //! The quickest callback puts the event in a channel. Take the events from it in a task
 //! on the server ([`LoopbackServer::spawn`](crate::server::LoopbackServer::spawn)): the
 //! send then wakes no thread, and the receiver stays within a few percent of bare hyper's
-//! requests per second. A thread of your
-//! own blocked on a channel is woken by every event instead, a system call and a context
-//! switch per request, which on a virtual machine can cost more than the rest of the
-//! request (BENCHMARKS.md has the figures). When the server stops, the task takes every
-//! event still in the channel before the stop returns.
+//! requests per second. A thread of your own blocked on a channel is woken by every event
+//! instead, a system call and a context switch per request, which on a virtual machine
+//! can cost more than the rest of the request (BENCHMARKS.md has the figures). When the
+//! server stops, the task takes every event still in the channel before the stop returns.
 //!
 //! ```
 //! # #[cfg(feature = "server")] {
