@@ -262,6 +262,10 @@ fn a_task_stuck_in_a_blocking_call_does_not_hold_up_the_stop() {
     let (server, runtime) = on_manual_time();
     let release = spawn_blocking_task(&server);
     let (stopping, stopped) = stop_in_background(server);
+    assert!(
+        stopped.recv_timeout(TINY).is_err(),
+        "the stop returned without giving the task its grace"
+    );
     runtime.wait_for_timers(1);
     runtime.advance(GRACE);
     // Past the grace the task cannot be dropped while its thread is stuck in it; the stop
