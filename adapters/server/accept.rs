@@ -115,6 +115,12 @@ impl Drop for ForgetOnDrop {
     }
 }
 
+/// An open connection's task (a function, not a closure: the accept loop's future must be
+/// `Send` for every lifetime of the borrow).
+fn task_of((task, _socket): &mut (smol::Task<()>, OpenSocket)) -> &mut smol::Task<()> {
+    task
+}
+
 /// Accepts until shutdown, at most `max_connections` at a time (beyond that, new
 /// connections wait in the kernel's backlog), then waits up to `grace` for the open ones
 /// and cancels the rest, then the same for the application's tasks. Runs on the calling
@@ -170,12 +176,8 @@ pub(crate) fn run(
             }
         }
         drop(listener);
-        let all_done = async {
-            for (task, _) in connections.iter_mut() {
-                task.await;
-            }
-        };
-        smol::future::or(all_done, context.runtime.sleep(grace)).await;
+        let tasks = connections.iter_mut().map(task_of);
+        runners::all_ended_or(tasks, context.runtime.sleep(grace)).await;
         // Past the grace: the connections still open are closed and their tasks cancelled.
         // A task inside a handler that is still running ends when the handler returns (its
         // response is discarded); its socket is shut down now, so its client sees the close.
@@ -189,12 +191,7 @@ pub(crate) fn run(
         let runtime = Arc::clone(&context.runtime);
         let mut tasks = context.runners.take_tasks();
         drop(context);
-        let all_done = async {
-            for task in tasks.iter_mut() {
-                task.await;
-            }
-        };
-        smol::future::or(all_done, runtime.sleep(grace)).await;
+        runners::all_ended_or(&mut tasks, runtime.sleep(grace)).await;
         runners::cancel(tasks).await;
         drop(stopped);
     });

@@ -183,6 +183,19 @@ impl Future for Watched {
     }
 }
 
+/// Waits until every one of `tasks` has ended, or `deadline` first.
+pub(crate) async fn all_ended_or<'t>(
+    tasks: impl IntoIterator<Item = &'t mut smol::Task<()>>,
+    deadline: impl Future<Output = ()>,
+) {
+    let all_ended = async {
+        for task in tasks {
+            task.await;
+        }
+    };
+    smol::future::or(all_ended, deadline).await;
+}
+
 /// Cancels `tasks` and waits until each is dropped (those already finished at once), but
 /// at most one [`TICK`] of real time: a task whose poll is stuck on a thread is dropped
 /// only once that poll returns, whenever that is.
