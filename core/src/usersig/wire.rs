@@ -524,9 +524,7 @@ pub(crate) fn ct_eq(a: &[u8], b: &[u8]) -> bool {
 
 /// The Adler-32 of `bytes` (zlib's trailer).
 fn adler32(bytes: &[u8]) -> u32 {
-    let mut adler = simd_adler32::Adler32::new();
-    adler.write(bytes);
-    adler.finish()
+    simd_adler32::adler32(&bytes)
 }
 
 /// zlib header check: deflate, window ≤ 32 KiB, no preset dictionary, valid check bits.
