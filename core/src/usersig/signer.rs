@@ -1,7 +1,6 @@
 //! [`Signer`]: the HMAC key set up once, then any number of signatures made or checked.
 
 use alloc::vec::Vec;
-use arrayvec::ArrayVec;
 use core::fmt;
 
 use super::document::Document;
@@ -48,7 +47,7 @@ pub(crate) fn keyed(key: &SecretKey) -> HmacKey {
 /// ```
 pub struct Signer {
     sdkappid: u32,
-    /// The text around the SDKAppID, written once.
+    /// The SDKAppID's decimal digits (at most 10), written once.
     sdkappid_text: SdkAppIdText,
     mac: HmacKey,
     /// The decompressor (and its output buffer) kept between verifications.
@@ -167,7 +166,7 @@ impl Signer {
     /// stored zlib stream on the stack (on the heap only for identifiers or rooms far
     /// longer than Tencent's), so that the returned string is the only allocation.
     fn sign(&self, identifier: &str, expire: u64, now: u64, userbuf: Option<&str>) -> UserSig {
-        let sdkappid_text = &self.sdkappid_text;
+        let sdkappid_text = self.sdkappid_text.as_bytes();
         let mut expire_text = itoa::Buffer::new();
         let expire_text = expire_text.format(expire).as_bytes();
         let mut time_text = itoa::Buffer::new();
@@ -279,50 +278,34 @@ const MAX_DOCUMENT_TEXT: usize = 160
 // Every document fits one stored block, the only framing the signer writes.
 const _: () = assert!(MAX_DOCUMENT_TEXT <= u16::MAX as usize);
 
-/// The text around an SDKAppID in the signed text and in the document, which is the same
-/// for every signature of a signer: written once, copied as one piece.
-#[derive(Clone)]
+/// A `u32`'s decimal digits, kept with their length.
+#[derive(Clone, Copy)]
 struct SdkAppIdText {
-    /// `\nTLS.sdkappid:{sdkappid}\nTLS.time:`, between the identifier and the time.
-    signed: ArrayVec<u8, { SdkAppIdText::room(SdkAppIdText::SIGNED) }>,
-    /// `","TLS.sdkappid":{sdkappid},"TLS.expire":`, between the identifier and the expiry.
-    document: ArrayVec<u8, { SdkAppIdText::room(SdkAppIdText::DOCUMENT) }>,
+    digits: [u8; 10],
+    len: usize,
 }
 
 impl SdkAppIdText {
-    /// The text before and after the digits in the signed text.
-    const SIGNED: [&[u8]; 2] = [b"\nTLS.sdkappid:", b"\nTLS.time:"];
-    /// The text before and after the digits in the document.
-    const DOCUMENT: [&[u8]; 2] = [br#"","TLS.sdkappid":"#, br#","TLS.expire":"#];
-
-    /// Room for the text around a `u32`'s ten digits at most.
-    const fn room([before, after]: [&[u8]; 2]) -> usize {
-        before.len() + 10 + after.len()
-    }
-
     fn new(sdkappid: u32) -> Self {
-        let mut digits = itoa::Buffer::new();
-        let digits = digits.format(sdkappid).as_bytes();
-        Self {
-            signed: Self::around(digits, Self::SIGNED),
-            document: Self::around(digits, Self::DOCUMENT),
+        let mut buffer = itoa::Buffer::new();
+        let text = buffer.format(sdkappid).as_bytes();
+        let mut digits = [0u8; 10];
+        let len = text.len().min(digits.len());
+        if let (Some(to), Some(from)) = (digits.get_mut(..len), text.get(..len)) {
+            to.copy_from_slice(from);
         }
+        Self { digits, len }
     }
 
-    fn around<const N: usize>(digits: &[u8], [before, after]: [&[u8]; 2]) -> ArrayVec<u8, N> {
-        let mut text = ArrayVec::new();
-        for piece in [before, digits, after] {
-            // Cannot fail: `room` counts the longest digits.
-            let _ = text.try_extend_from_slice(piece);
-        }
-        text
+    fn as_bytes(&self) -> &[u8] {
+        self.digits.get(..self.len).unwrap_or_default()
     }
 }
 
 /// The fields of a document to sign, already as text but for the signature.
 struct DocumentText<'a> {
     identifier: &'a str,
-    sdkappid: &'a SdkAppIdText,
+    sdkappid: &'a [u8],
     expire: &'a [u8],
     time: &'a [u8],
     userbuf: Option<&'a str>,
@@ -332,8 +315,7 @@ struct DocumentText<'a> {
 
 impl DocumentText<'_> {
     /// The fixed text of [`write`](Self::write), without the `TLS.userbuf` member.
-    /// The SDKAppID's piece is counted with the SDKAppID.
-    const FIXED: usize = r#"{"TLS.ver":"2.0","TLS.identifier":","TLS.time":,"TLS.sig":""}"#.len();
+    const FIXED: usize = r#"{"TLS.ver":"2.0","TLS.identifier":"","TLS.sdkappid":,"TLS.expire":,"TLS.time":,"TLS.sig":""}"#.len();
     /// The fixed text of the `TLS.userbuf` member.
     const USERBUF: usize = r#","TLS.userbuf":"""#.len();
 
@@ -341,7 +323,7 @@ impl DocumentText<'_> {
     fn len(&self) -> usize {
         Self::FIXED
             + json_str_len(self.identifier)
-            + self.sdkappid.document.len()
+            + self.sdkappid.len()
             + self.expire.len()
             + self.time.len()
             + self
@@ -354,7 +336,9 @@ impl DocumentText<'_> {
     fn write(&self, out: &mut impl Sink) {
         out.put(br#"{"TLS.ver":"2.0","TLS.identifier":""#);
         push_json_str(out, self.identifier);
-        out.put(&self.sdkappid.document);
+        out.put(br#"","TLS.sdkappid":"#);
+        out.put(self.sdkappid);
+        out.put(br#","TLS.expire":"#);
         out.put(self.expire);
         out.put(br#","TLS.time":"#);
         out.put(self.time);
@@ -376,16 +360,16 @@ impl DocumentText<'_> {
 fn hmac_tag(
     mac: &HmacKey,
     identifier: &str,
-    sdkappid: &SdkAppIdText,
+    sdkappid: &[u8],
     time: &[u8],
     expire: &[u8],
     userbuf: Option<&str>,
 ) -> [u8; 32] {
-    const FIXED: usize = "TLS.identifier:\nTLS.expire:\n".len();
+    const FIXED: usize = "TLS.identifier:\nTLS.sdkappid:\nTLS.time:\nTLS.expire:\n".len();
     const USERBUF: usize = "TLS.userbuf:\n".len();
     let len = FIXED
         + identifier.len()
-        + sdkappid.signed.len()
+        + sdkappid.len()
         + time.len()
         + expire.len()
         + userbuf.map_or(0, |userbuf| USERBUF + userbuf.len());
@@ -401,7 +385,9 @@ fn hmac_tag(
     let mut text = Fill::new(buf);
     text.put(b"TLS.identifier:");
     text.put(identifier.as_bytes());
-    text.put(&sdkappid.signed);
+    text.put(b"\nTLS.sdkappid:");
+    text.put(sdkappid);
+    text.put(b"\nTLS.time:");
     text.put(time);
     text.put(b"\nTLS.expire:");
     text.put(expire);
@@ -465,13 +451,13 @@ fn verify_document(
         .as_deref()
         .ok_or(DecodeError::MissingField(super::document::SIG))?;
 
+    let mut sdkappid_text = itoa::Buffer::new();
     let mut time_text = itoa::Buffer::new();
     let mut expire_text = itoa::Buffer::new();
     let expected = hmac_tag(
         mac,
         &doc.identifier,
-        // Equal to `sdkappid`, checked above.
-        &SdkAppIdText::new(sdkappid),
+        sdkappid_text.format(doc.sdkappid).as_bytes(),
         time_text.format(doc.time).as_bytes(),
         expire_text.format(doc.expire).as_bytes(),
         doc.userbuf.as_deref(),
@@ -532,17 +518,20 @@ pub(crate) fn verify_pmk(
 mod tests {
     use super::*;
     use crate::usersig::wire::Count;
+    use alloc::string::ToString;
     use alloc::vec::Vec;
 
     #[test]
     fn a_document_is_as_long_as_computed() {
         for identifier in ["x", "xiaojun", "a\"b\\c\n\u{1}é😀"] {
             for userbuf in [None, Some("AAECAwQ=")] {
-                for (sdkappid, number) in [(1, &b"0"[..]), (u32::MAX, b"18446744073709551615")] {
-                    let sdkappid_text = SdkAppIdText::new(sdkappid);
+                for (sdkappid, number) in [
+                    (&b"1"[..], &b"0"[..]),
+                    (b"4294967295", b"18446744073709551615"),
+                ] {
                     let doc = DocumentText {
                         identifier,
-                        sdkappid: &sdkappid_text,
+                        sdkappid,
                         expire: number,
                         time: number,
                         userbuf,
@@ -558,21 +547,15 @@ mod tests {
                     assert_eq!(ours.is_some(), !identifier.contains(['"', '\\', '\n']));
                     if let Some(ours) = ours {
                         assert_eq!(ours.identifier, identifier);
-                        assert_eq!(ours.sdkappid, u64::from(sdkappid));
                         assert_eq!(ours.userbuf.as_deref(), userbuf);
                     }
                 }
             }
         }
         for sdkappid in [1, 9, 10, 1_400_000_000, u32::MAX] {
-            let text = SdkAppIdText::new(sdkappid);
             assert_eq!(
-                text.signed.as_slice(),
-                alloc::format!("\nTLS.sdkappid:{sdkappid}\nTLS.time:").as_bytes()
-            );
-            assert_eq!(
-                text.document.as_slice(),
-                alloc::format!(r#"","TLS.sdkappid":{sdkappid},"TLS.expire":"#).as_bytes()
+                SdkAppIdText::new(sdkappid).as_bytes(),
+                sdkappid.to_string().as_bytes()
             );
         }
     }
