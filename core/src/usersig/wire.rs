@@ -125,40 +125,26 @@ pub(crate) fn unbase64_std(text: &str) -> Option<Vec<u8>> {
 
 /// A stream of one stored (uncompressed) deflate block: the document is tiny and mostly
 /// base64, so compressing it gains little and costs most of the time. Its bytes are
-/// `[zlib header, block header: STORED_PREFIX][payload][Adler-32: STORED_SUFFIX]`; the
-/// signer writes the payload in place, then [`frame_stored`] fills in the rest.
+/// `[zlib header, block header: STORED_PREFIX][payload][Adler-32: STORED_SUFFIX]`: the
+/// signer writes [`stored_header`], the payload and the payload's [`adler32`] in place.
 pub(crate) const STORED_PREFIX: usize = 7;
 /// See [`STORED_PREFIX`].
 pub(crate) const STORED_SUFFIX: usize = 4;
 
-/// Fills in the zlib header, the stored-block header and the Adler-32 around the payload
-/// already in `stream[STORED_PREFIX..len - STORED_SUFFIX]`. `None` (nothing written) if
-/// `stream` is too short or the payload does not fit one block (64 KiB - 1).
-pub(crate) fn frame_stored(stream: &mut [u8]) -> Option<()> {
-    let payload_end = stream.len().checked_sub(STORED_SUFFIX)?;
-    let payload = stream.get(STORED_PREFIX..payload_end)?;
-    let len = u16::try_from(payload.len()).ok()?;
-    let adler = adler32(payload);
+/// The zlib header and the header of one final stored block of `len` bytes (a block holds
+/// at most 64 KiB - 1, hence the type).
+pub(crate) fn stored_header(len: u16) -> [u8; STORED_PREFIX] {
     let [l0, l1] = len.to_le_bytes();
     let [n0, n1] = (!len).to_le_bytes();
     let [h0, h1] = ZLIB_HEADER;
     // BFINAL = 1, BTYPE = 00 (stored), padding bits zero; then LEN and its complement.
-    stream
-        .get_mut(..STORED_PREFIX)?
-        .copy_from_slice(&[h0, h1, 1, l0, l1, n0, n1]);
-    stream
-        .get_mut(payload_end..)?
-        .copy_from_slice(&adler.to_be_bytes());
-    Some(())
+    [h0, h1, 1, l0, l1, n0, n1]
 }
 
 /// Where the signer writes a document: into a [`Fill`] of its exact length.
 pub(crate) trait Sink {
     /// Appends `bytes`.
     fn put(&mut self, bytes: &[u8]);
-
-    /// Appends the standard base64 of `bytes`, with `=` padding.
-    fn put_base64_std(&mut self, bytes: &[u8]);
 }
 
 /// Counts the bytes written (tests: the reference for the signer's computed lengths).
@@ -169,10 +155,6 @@ pub(crate) struct Count(pub usize);
 impl Sink for Count {
     fn put(&mut self, bytes: &[u8]) {
         self.0 += bytes.len();
-    }
-
-    fn put_base64_std(&mut self, bytes: &[u8]) {
-        self.0 += base64_std_len(bytes.len());
     }
 }
 
@@ -201,16 +183,6 @@ impl Sink for Fill<'_> {
         }
         self.at = end;
     }
-
-    /// Encodes in place: no copy of the text, which the vector stores of the encoder
-    /// would make slow to read back right away.
-    fn put_base64_std(&mut self, bytes: &[u8]) {
-        let end = self.at.saturating_add(base64_std_len(bytes.len()));
-        if let Some(slot) = self.buf.get_mut(self.at..end) {
-            base64_std_into(bytes, slot);
-        }
-        self.at = end;
-    }
 }
 
 #[cfg(test)]
@@ -218,18 +190,15 @@ impl Sink for Vec<u8> {
     fn put(&mut self, bytes: &[u8]) {
         self.extend_from_slice(bytes);
     }
-
-    fn put_base64_std(&mut self, bytes: &[u8]) {
-        self.extend_from_slice(base64_std(bytes).as_bytes());
-    }
 }
 
 /// `payload` as a stored zlib stream (tests).
 #[cfg(test)]
 pub(crate) fn stored_zlib(payload: &[u8]) -> Vec<u8> {
-    let mut stream = alloc::vec![0; STORED_PREFIX + payload.len() + STORED_SUFFIX];
-    stream[STORED_PREFIX..STORED_PREFIX + payload.len()].copy_from_slice(payload);
-    frame_stored(&mut stream).expect("one block");
+    let len = u16::try_from(payload.len()).expect("one block");
+    let mut stream = stored_header(len).to_vec();
+    stream.extend_from_slice(payload);
+    stream.extend_from_slice(&adler32(payload).to_be_bytes());
     stream
 }
 
@@ -523,7 +492,8 @@ pub(crate) fn ct_eq(a: &[u8], b: &[u8]) -> bool {
 }
 
 /// The Adler-32 of `bytes` (zlib's trailer).
-fn adler32(bytes: &[u8]) -> u32 {
+#[inline]
+pub(crate) fn adler32(bytes: &[u8]) -> u32 {
     simd_adler32::adler32(&bytes)
 }
 
@@ -595,11 +565,6 @@ mod tests {
             let back = miniz_oxide::inflate::decompress_to_vec_zlib(&bytes).unwrap();
             assert_eq!(back, payload, "len {len}");
         }
-        // One block at most: a longer payload is refused, the stream left untouched.
-        let mut too_long = alloc::vec![7u8; STORED_PREFIX + 0x1_0000 + STORED_SUFFIX];
-        assert_eq!(frame_stored(&mut too_long), None);
-        assert!(too_long.iter().all(|&b| b == 7));
-        assert_eq!(frame_stored(&mut [0u8; 10]), None);
     }
 
     #[test]
